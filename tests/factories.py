@@ -1,0 +1,70 @@
+"""factory_boy factories for the timebank core. Other apps keep theirs in
+tests/<app>/factories.py."""
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from timebank import ledger
+from timebank.models import Category, Listing, Member, MemberStatus, Role, Timebank, User
+
+
+def default_timebank() -> Timebank:
+    return Timebank.get_default()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+    class Params:
+        pass
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            self.groups.add(Group.objects.get(name=role))
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    timebank = factory.LazyFunction(default_timebank)
+    user = factory.SubFactory(UserFactory, roles=[Role.MEMBER])
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "")
+    postcode = "RG1 7QE"
+    postcode_district = "RG1"
+    latitude = 51.4563
+    longitude = -0.9855
+    status = MemberStatus.ACTIVE
+
+    @factory.post_generation
+    def with_account(self, create, extracted, **kwargs):
+        if create:
+            ledger.account_for_member(member=self)
+
+
+def category(slug: str) -> Category:
+    return Category.objects.get(slug=slug)
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    timebank = factory.LazyFunction(default_timebank)
+    member = factory.SubFactory(MemberFactory)
+    kind = "offer"
+    category = factory.LazyFunction(lambda: category("gardening"))
+    title = factory.Sequence(lambda n: f"Listing {n}")
+    description = "Happy to help."
+    where = "home"
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))

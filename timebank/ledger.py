@@ -1,0 +1,298 @@
+"""The hour ledger: the only code that writes Transfer and Entry rows or
+changes an account's cached balance.
+
+Invariants (checked by `manage.py ledger_check` and mirrored in the database):
+- amounts are integer minutes; an entry is never zero;
+- every transfer has two or more entries, on distinct accounts of one
+  timebank, summing to zero, so every timebank's balances sum to zero;
+- rows are append-only: a mistake is corrected by a reversal, and a transfer
+  is reversed at most once; a reversal is never itself reversed;
+- an account's cached balance equals the sum of its entries, and stays within
+  its limits: a transfer that would take an account below `min_balance` or
+  above `max_balance` is refused, unless that entry moves the account back
+  toward its limit.
+
+Concurrency: accounts are locked with SELECT … FOR NO KEY UPDATE in
+primary-key order before balances are read, so concurrent transfers queue
+instead of losing updates, and two transfers can never wait on each other in
+opposite orders (no deadlocks). On SQLite the whole database is locked at
+BEGIN (transaction_mode=IMMEDIATE), which gives the same guarantee.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from timebank.hours import format_minutes
+from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
+
+
+class LedgerError(Exception):
+    """A transfer was refused. `message` is plain English a person can act on."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTransferError(LedgerError):
+    code = "invalid_transfer"
+
+
+class LimitExceededError(LedgerError):
+    code = "limit_exceeded"
+
+    def __init__(self, message: str, *, account: Account):
+        super().__init__(message)
+        self.account = account
+
+
+class AlreadyReversedError(LedgerError):
+    code = "already_reversed"
+
+
+class ReversalOfReversalError(LedgerError):
+    code = "reversal_of_reversal"
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: Account
+    minutes: int
+
+
+def split_minutes(total: int, parts: int) -> list[int]:
+    """Split `total` minutes into `parts` whole-minute shares that sum exactly
+    to `total`; the first shares carry the extra minute (600 over 7 ->
+    [86, 86, 86, 86, 86, 85, 85])."""
+    if parts <= 0:
+        raise InvalidTransferError("There must be at least one person to share the time between.")
+    base, extra = divmod(total, parts)
+    return [base + 1 if i < extra else base for i in range(parts)]
+
+
+def account_for_member(*, member: Member) -> Account:
+    """The member's account, opened with the timebank's default limits if new."""
+    try:
+        return member.account
+    except Account.DoesNotExist:
+        pass
+    timebank = member.timebank
+    account, _ = Account.objects.get_or_create(
+        member=member,
+        defaults={
+            "timebank": timebank,
+            "kind": AccountKind.MEMBER,
+            "name": member.display_name,
+            "min_balance": timebank.default_min_balance,
+            "max_balance": timebank.default_max_balance,
+        },
+    )
+    member.account = account
+    return account
+
+
+def system_account(*, timebank: Timebank, kind: str) -> Account:
+    """The timebank's community pot or opening-balances account."""
+    names = {AccountKind.POT: "Community pot", AccountKind.OPENING: "Opening balances"}
+    if kind not in names:
+        raise InvalidTransferError("Unknown system account.")
+    account, _ = Account.objects.get_or_create(
+        timebank=timebank, kind=kind, defaults={"name": names[kind], "min_balance": None}
+    )
+    return account
+
+
+def _describe_limit_breach(account: Account, new_balance: int) -> str:
+    who = account.name
+    if account.min_balance is not None and new_balance < account.min_balance:
+        return (
+            f"{who} does not have enough hours: this would take their balance to "
+            f"{format_minutes(new_balance)}, below their limit of {format_minutes(account.min_balance)}."
+        )
+    return (
+        f"This would take {who}'s balance to {format_minutes(new_balance)}, "
+        f"above their limit of {format_minutes(account.max_balance)}."
+    )
+
+
+def _validate_legs(timebank: Timebank, legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise InvalidTransferError("A transfer needs at least two accounts.")
+    seen: set[int] = set()
+    for leg in legs:
+        # bool is an int subclass; True minutes would be a silent bug.
+        if not isinstance(leg.minutes, int) or isinstance(leg.minutes, bool):
+            raise InvalidTransferError("Time must be recorded in whole minutes.")
+        if leg.minutes == 0:
+            raise InvalidTransferError("Each part of a transfer must move some time.")
+        if leg.account.pk is None or leg.account.timebank_id != timebank.pk:
+            raise InvalidTransferError("All accounts in a transfer must belong to the same timebank.")
+        if leg.account.pk in seen:
+            raise InvalidTransferError("An account cannot pay itself.")
+        seen.add(leg.account.pk)
+    if sum(leg.minutes for leg in legs) != 0:
+        raise InvalidTransferError("Time given and time received must be equal.")
+
+
+def transfer_post(
+    *,
+    timebank: Timebank,
+    kind: str,
+    legs: Sequence[Leg],
+    memo: str = "",
+    recorded_by=None,
+    exchange=None,
+    reverses: Transfer | None = None,
+    idempotency_key: str | None = None,
+) -> Transfer:
+    """Post one balanced transfer and update the cached balances.
+
+    With an idempotency key, a retry returns the transfer the first call
+    created instead of moving the time twice.
+    """
+    _validate_legs(timebank, legs)
+    if idempotency_key:
+        existing = Transfer.objects.filter(timebank=timebank, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        # Why atomic: entries, balances and the header commit together or not at all.
+        with transaction.atomic():
+            return _post_locked(
+                timebank=timebank,
+                kind=kind,
+                legs=legs,
+                memo=memo,
+                recorded_by=recorded_by,
+                exchange=exchange,
+                reverses=reverses,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return its result.
+        if idempotency_key:
+            existing = Transfer.objects.filter(timebank=timebank, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _post_locked(*, timebank, kind, legs, memo, recorded_by, exchange, reverses, idempotency_key) -> Transfer:
+    ids = sorted(leg.account.pk for leg in legs)
+    # Why lock in primary-key order: every transfer takes its locks in the same
+    # order, so two transfers over the same accounts queue instead of deadlocking.
+    # no_key=True: the lock does not block inserts of entries referencing the account.
+    locked = {
+        account.pk: account
+        for account in Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    }
+    new_balances: dict[int, int] = {}
+    for leg in legs:
+        account = locked[leg.account.pk]
+        new_balance = account.balance + leg.minutes
+        # An entry that moves an account toward its limit is always allowed.
+        too_low = leg.minutes < 0 and account.min_balance is not None and new_balance < account.min_balance
+        too_high = leg.minutes > 0 and account.max_balance is not None and new_balance > account.max_balance
+        if too_low or too_high:
+            raise LimitExceededError(_describe_limit_breach(account, new_balance), account=account)
+        new_balances[account.pk] = new_balance
+
+    transfer = Transfer.objects.create(
+        timebank=timebank,
+        kind=kind,
+        memo=memo[:300],
+        recorded_by=recorded_by,
+        exchange=exchange,
+        reverses=reverses,
+        idempotency_key=idempotency_key or None,
+    )
+    Entry.objects.bulk_create(
+        [
+            Entry(transfer=transfer, account_id=leg.account.pk, minutes=leg.minutes, balance_after=new_balances[leg.account.pk])
+            for leg in legs
+        ]
+    )
+    for leg in legs:
+        # F() so the database adds to the stored value, never a stale copy.
+        Account.objects.filter(pk=leg.account.pk).update(balance=F("balance") + leg.minutes)
+        leg.account.balance = new_balances[leg.account.pk]
+    return transfer
+
+
+def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by=None) -> Transfer:
+    """Cancel a transfer's effect with an equal and opposite one (once only)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidTransferError("Say why this transfer is being reversed.")
+    if transfer.kind == TransferKind.REVERSAL:
+        raise ReversalOfReversalError("This is already a reversal and cannot be reversed. Record a new transfer instead.")
+    if Transfer.objects.filter(reverses=transfer).exists():
+        raise AlreadyReversedError("This transfer has already been reversed.")
+    legs = [Leg(account=entry.account, minutes=-entry.minutes) for entry in transfer.entries.select_related("account")]
+    try:
+        return transfer_post(
+            timebank=transfer.timebank,
+            kind=TransferKind.REVERSAL,
+            legs=legs,
+            memo=f"Reversal: {reason}",
+            recorded_by=recorded_by,
+            reverses=transfer,
+        )
+    except IntegrityError:
+        # The unique `reverses` constraint caught a concurrent reversal.
+        raise AlreadyReversedError("This transfer has already been reversed.") from None
+
+
+def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+    """A member gives some of their hours to another member."""
+    if giver.pk == receiver.pk:
+        raise InvalidTransferError("You cannot give hours to yourself.")
+    if giver.timebank_id != receiver.timebank_id:
+        raise InvalidTransferError("Hours can only be given within one timebank.")
+    _require_positive(minutes)
+    return transfer_post(
+        timebank=giver.timebank,
+        kind=TransferKind.GIFT,
+        legs=[Leg(account_for_member(member=giver), -minutes), Leg(account_for_member(member=receiver), minutes)],
+        memo=memo or f"Gift from {giver.display_name} to {receiver.display_name}",
+        recorded_by=recorded_by,
+    )
+
+
+def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+    """The community pot gives hours to a member (e.g. someone who cannot yet give)."""
+    _require_positive(minutes)
+    return transfer_post(
+        timebank=member.timebank,
+        kind=TransferKind.GRANT,
+        legs=[
+            Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), -minutes),
+            Leg(account_for_member(member=member), minutes),
+        ],
+        memo=memo or f"Grant to {member.display_name}",
+        recorded_by=recorded_by,
+    )
+
+
+def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+    """A member gives hours to the community pot."""
+    _require_positive(minutes)
+    return transfer_post(
+        timebank=member.timebank,
+        kind=TransferKind.DONATION,
+        legs=[
+            Leg(account_for_member(member=member), -minutes),
+            Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), minutes),
+        ],
+        memo=memo or f"Donation from {member.display_name}",
+        recorded_by=recorded_by,
+    )
+
+
+def _require_positive(minutes: int) -> None:
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise InvalidTransferError("Enter a time of more than zero minutes.")

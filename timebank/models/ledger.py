@@ -1,0 +1,152 @@
+"""Ledger rows: accounts, transfers and entries, in integer minutes.
+
+Only timebank.ledger writes these rows. The invariants are mirrored here as
+named database constraints so that code which bypasses the ledger module is
+still refused (QUALITY L2): non-zero entries, balances within limits, one
+reversal per transfer and no reversal of a reversal. Sum-to-zero per transfer
+is enforced by a deferred PostgreSQL trigger; append-only and "no reversal of
+a reversal" by triggers on both databases (see the timebank migrations), and
+by the ledger module everywhere.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from timebank.models.members import Member
+from timebank.models.timebanks import Timebank
+
+
+class LedgerRowIsAppendOnlyError(Exception):
+    """Transfers and entries are never changed or deleted: reverse them instead."""
+
+
+class AccountKind(models.TextChoices):
+    MEMBER = "member", "Member"
+    POT = "pot", "Community pot"
+    OPENING = "opening", "Opening balances"
+
+
+class Account(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(max_length=10, choices=AccountKind.choices)
+    member = models.OneToOneField(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="account")
+    name = models.CharField(max_length=120)
+    # Cached Σ entries.minutes, changed only by timebank.ledger under a row lock.
+    balance = models.IntegerField(default=0)
+    min_balance = models.IntegerField(null=True, blank=True, help_text="Lowest allowed balance in minutes; blank = no limit")
+    max_balance = models.IntegerField(null=True, blank=True, help_text="Highest allowed balance in minutes; blank = no limit")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_balance__isnull=True) | models.Q(balance__gte=models.F("min_balance")),
+                name="account_balance_not_below_min",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_balance__isnull=True) | models.Q(balance__lte=models.F("max_balance")),
+                name="account_balance_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="member") & models.Q(member__isnull=False))
+                | (~models.Q(kind="member") & models.Q(member__isnull=True)),
+                name="account_member_iff_member_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["timebank", "kind"],
+                condition=~models.Q(kind="member"),
+                name="account_one_system_account_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransferKind(models.TextChoices):
+    EXCHANGE = "exchange", "Exchange"
+    GIFT = "gift", "Gift"
+    GRANT = "grant", "Grant from the community pot"
+    DONATION = "donation", "Donation to the community pot"
+    REVERSAL = "reversal", "Reversal"
+    OPENING = "opening", "Opening balance"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerRowIsAppendOnlyError("Ledger rows cannot be changed; record a reversal instead.")
+
+    def delete(self):
+        raise LedgerRowIsAppendOnlyError("Ledger rows cannot be deleted; record a reversal instead.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerRowIsAppendOnlyError("Ledger rows cannot be changed; record a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerRowIsAppendOnlyError("Ledger rows cannot be deleted; record a reversal instead.")
+
+
+class Transfer(AppendOnlyModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="transfers")
+    kind = models.CharField(max_length=10, choices=TransferKind.choices)
+    memo = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exchange = models.OneToOneField(
+        "timebank.Exchange", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer"
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["timebank", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="transfer_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="reversal") & models.Q(reverses__isnull=False))
+                | (~models.Q(kind="reversal") & models.Q(reverses__isnull=True)),
+                name="transfer_reversal_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.public_id}"
+
+
+class Entry(AppendOnlyModel):
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    minutes = models.IntegerField()
+    # Balance of the account just after this entry: lets a statement page show a
+    # running balance without summing the account's history.
+    balance_after = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "entries"
+        indexes = [models.Index(fields=["account", "-id"], name="entry_account_statement")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(minutes=0), name="entry_minutes_not_zero"),
+        ]

@@ -1,0 +1,75 @@
+"""Listings: what members offer ("I can…") and ask for ("I'd like help with…")."""
+import uuid
+
+from django.db import models
+
+from timebank.models.members import Member
+from timebank.models.timebanks import Timebank
+
+
+class Category(models.Model):
+    """A kind of help, from a seeded taxonomy that coordinators can edit."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    # Safeguarding: help in this category is only suggested to members whose
+    # checks are current (brokering reads these).
+    needs_dbs_check = models.BooleanField(default=False)
+    needs_references = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListingKind(models.TextChoices):
+    OFFER = "offer", "Offer"
+    REQUEST = "request", "Request"
+
+
+class ListingStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Where(models.TextChoices):
+    HOME = "home", "At home"
+    PUBLIC = "public", "In a public place"
+    ONLINE = "online", "Online"
+    PHONE = "phone", "By phone"
+
+
+class Listing(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="listings")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="listings")
+    kind = models.CharField(max_length=10, choices=ListingKind.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    where = models.CharField(max_length=10, choices=Where.choices, default=Where.PUBLIC)
+    status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.OPEN)
+    expires_on = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # When a request was first matched (an exchange proposed): waiting time ends.
+    matched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["timebank", "kind", "status", "category"], name="listing_browse"),
+            models.Index(fields=["status", "expires_on"], name="listing_expiry"),
+            models.Index(fields=["member", "kind", "status"], name="listing_member"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

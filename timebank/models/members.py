@@ -1,0 +1,119 @@
+"""Member profiles: who someone is in the timebank, where, when, and how to reach them."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from timebank.models.timebanks import Timebank
+
+
+class MemberStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    APPROVED = "approved", "Approved"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    LEFT = "left", "Left"
+    DECLINED = "declined", "Application declined"
+
+
+class MemberKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation (care home, charity, …)"
+
+
+class CommunicationNeed(models.TextChoices):
+    EASY_READ = "easy-read", "Easy read"
+    LARGE_PRINT = "large-print", "Large print"
+    BSL = "bsl", "British Sign Language"
+    PHONE_ONLY = "phone-only", "Phone only"
+    NO_EMAIL = "no-email", "No e-mail: letters please"
+
+
+class DigestFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    NEVER = "never", "Never"
+
+
+class Availability:
+    """Days and parts of day packed in one integer: bit = day * 3 + part.
+
+    An integer lets matching test overlap with one bitwise AND, in SQL or Python.
+    """
+
+    DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    PARTS = ["morning", "afternoon", "evening"]
+
+    @classmethod
+    def bit(cls, day: str, part: str) -> int:
+        return 1 << (cls.DAYS.index(day) * 3 + cls.PARTS.index(part))
+
+    @classmethod
+    def from_slots(cls, slots) -> int:
+        value = 0
+        for slot in slots:
+            day, part = slot.split("-", 1)
+            value |= cls.bit(day, part)
+        return value
+
+    @classmethod
+    def to_slots(cls, value: int) -> list[str]:
+        return [f"{d}-{p}" for d in cls.DAYS for p in cls.PARTS if value & cls.bit(d, p)]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [
+            (f"{d}-{p}", f"{name} {p}") for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS
+        ]
+
+    @classmethod
+    def describe(cls, value: int) -> list[str]:
+        """Plain words, e.g. ["Tuesday morning", "Friday afternoon"]."""
+        return [f"{name} {p}" for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS if value & cls.bit(d, p)]
+
+
+class Member(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="members")
+    # Null for members who are not online: a coordinator acts for them.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+    )
+    kind = models.CharField(max_length=20, choices=MemberKind.choices, default=MemberKind.PERSON)
+    display_name = models.CharField(max_length=80)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, help_text="Full postcode or district, e.g. RG1 7QE or RG1")
+    postcode_district = models.CharField(max_length=5, blank=True, db_index=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    travel_radius_km = models.PositiveSmallIntegerField(default=3)
+    availability = models.PositiveIntegerField(default=0)
+    communication_needs = models.JSONField(default=list, blank=True)
+    about = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.APPLIED, db_index=True)
+    digest = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    first_exchange_at = models.DateTimeField(null=True, blank=True)
+    last_exchange_at = models.DateTimeField(null=True, blank=True)
+    status_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        indexes = [
+            models.Index(fields=["timebank", "status"], name="member_timebank_status"),
+            models.Index(fields=["latitude", "longitude"], name="member_lat_lng"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(travel_radius_km__lte=100), name="member_travel_radius_at_most_100km"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def can_exchange(self) -> bool:
+        return self.status in (MemberStatus.APPROVED, MemberStatus.ACTIVE)

@@ -1,0 +1,31 @@
+"""A Timebank is a tenant: members, listings and accounts belong to one."""
+from django.db import models
+
+
+class Timebank(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    # Overdraft limit given to new member accounts, in minutes (negative).
+    default_min_balance = models.IntegerField(default=-600)
+    # Optional ceiling for new member accounts, in minutes; null means none.
+    default_max_balance = models.IntegerField(null=True, blank=True)
+    auto_confirm_days = models.PositiveSmallIntegerField(default=7)
+    # A helper is never offered more than this many open exchanges at once.
+    max_open_exchanges_per_member = models.PositiveSmallIntegerField(default=5)
+    request_wait_alert_days = models.PositiveSmallIntegerField(default=14)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_min_balance__lte=0), name="timebank_default_min_balance_not_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get_default(cls) -> "Timebank":
+        return cls.objects.order_by("pk").first()
