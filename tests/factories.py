@@ -18,13 +18,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
-
-    class Params:
-        pass
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
@@ -35,6 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class MemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Member
+        skip_postgeneration_save = True
 
     timebank = factory.LazyFunction(default_timebank)
     user = factory.SubFactory(UserFactory, roles=[Role.MEMBER])
