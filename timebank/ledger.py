@@ -24,25 +24,20 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from timebank.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
 from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
 
 
-class LedgerError(Exception):
-    """A transfer was refused. `message` is plain English a person can act on."""
+class InvalidTransferError(InvalidInputError):
+    """The transfer itself is malformed (zero, unbalanced, mixed timebanks)."""
 
-    code = "ledger_error"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidTransferError(LedgerError):
     code = "invalid_transfer"
 
 
-class LimitExceededError(LedgerError):
+class LimitExceededError(ConflictError):
+    """An account would go beyond its limits."""
+
     code = "limit_exceeded"
 
     def __init__(self, message: str, *, account: Account):
@@ -50,12 +45,16 @@ class LimitExceededError(LedgerError):
         self.account = account
 
 
-class AlreadyReversedError(LedgerError):
+class AlreadyReversedError(ConflictError):
     code = "already_reversed"
 
 
-class ReversalOfReversalError(LedgerError):
+class ReversalOfReversalError(ConflictError):
     code = "reversal_of_reversal"
+
+
+# Every refusal the ledger can raise, for callers that catch them together.
+LedgerError = (InvalidTransferError, LimitExceededError, AlreadyReversedError, ReversalOfReversalError)
 
 
 @dataclass(frozen=True)

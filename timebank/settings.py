@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "timebank",
     "assets",
+    "assets.referrals",
     "api",
 ]
 

@@ -1,11 +1,13 @@
-"""Server-rendered pages of the timebank."""
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""Server-rendered pages. Each area owns one included urls module."""
+from django.urls import include, path
 
 from timebank import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("timebank.urls_members")),  # accounts, join, my hours, profile, coordinator members/ledger
+    path("", include("timebank.urls_exchanges")),  # listings, browse, exchanges, coordinator record/disputes
+    path("", include("timebank.urls_brokering")),  # workbench, safeguarding, reports
+    path("", include("assets.urls")),  # directory, map, service pages
+    path("", include("assets.referrals.urls")),  # link worker and organiser referral pages
 ]

@@ -98,6 +98,7 @@ class Member(models.Model):
     first_exchange_at = models.DateTimeField(null=True, blank=True)
     last_exchange_at = models.DateTimeField(null=True, blank=True)
     status_note = models.CharField(max_length=300, blank=True)
+    last_digest_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]

@@ -1,0 +1,2 @@
+"""Routes for this area (filled in by its issue)."""
+urlpatterns: list = []

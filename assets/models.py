@@ -1,1 +1,0 @@
-"""Community asset directory and referrals (built in issues 3 and 4)."""

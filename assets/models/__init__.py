@@ -1,0 +1,1 @@
+"""Community asset directory models (Open Referral UK / HSDS 3.0 shaped)."""

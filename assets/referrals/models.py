@@ -1,0 +1,1 @@
+"""Referral models (issue 4)."""
