@@ -1,10 +1,10 @@
 """Server-rendered pages. Each area owns one included urls module."""
 from django.urls import include, path
 
-from timebank import views
+from timebank.views.home import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("", include("timebank.urls_members")),  # accounts, join, my hours, profile, coordinator members/ledger
     path("", include("timebank.urls_exchanges")),  # listings, browse, exchanges, coordinator record/disputes
     path("", include("timebank.urls_brokering")),  # workbench, safeguarding, reports

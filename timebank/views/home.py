@@ -1,4 +1,4 @@
-"""Timebank pages: thin views that call one service or selector."""
+"""The public home page."""
 from django.shortcuts import render
 
 

@@ -1,0 +1,1 @@
+"""Timebank forms, one module per subject."""

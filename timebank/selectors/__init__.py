@@ -1,0 +1,1 @@
+"""Timebank selectors, one module per subject."""

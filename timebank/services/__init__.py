@@ -1,0 +1,1 @@
+"""Timebank services, one module per subject."""

@@ -1,0 +1,1 @@
+"""Timebank pages, one module per area (members.py, exchanges.py, ...)."""
