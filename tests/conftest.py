@@ -34,3 +34,34 @@ def coordinator(db):
 @pytest.fixture
 def roles_exist(db):
     return {g.name for g in Group.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_ledger_triggers_allow_flush(request):
+    """SQLite has no TRUNCATE: after a transactional test Django empties every
+    table with DELETE, which the ledger's append-only triggers refuse. For those
+    tests on SQLite, make sure the triggers are in place while the test runs and
+    lift them just before the flush (this fixture is torn down first)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    triggers = import_module("timebank.migrations.0003_ledger_triggers")
+    with connection.cursor() as cursor:
+        for statement in [*triggers.SQLITE_REVERSE, *triggers.SQLITE_FORWARD]:
+            cursor.execute(statement)
+    yield
+    with connection.cursor() as cursor:
+        for statement in triggers.SQLITE_REVERSE:
+            cursor.execute(statement)

@@ -67,8 +67,12 @@ def split_minutes(total: int, parts: int) -> list[int]:
     """Split `total` minutes into `parts` whole-minute shares that sum exactly
     to `total`; the first shares carry the extra minute (600 over 7 ->
     [86, 86, 86, 86, 86, 85, 85])."""
+    if not _is_whole_number(total) or not _is_whole_number(parts):
+        raise InvalidTransferError("Time must be recorded in whole minutes.")
     if parts <= 0:
         raise InvalidTransferError("There must be at least one person to share the time between.")
+    if total < 0:
+        raise InvalidTransferError("Enter a time of zero minutes or more.")
     base, extra = divmod(total, parts)
     return [base + 1 if i < extra else base for i in range(parts)]
 
@@ -105,6 +109,47 @@ def system_account(*, timebank: Timebank, kind: str) -> Account:
     return account
 
 
+def account_limits_problems(*, balance: int, min_balance: int | None, max_balance: int | None) -> dict[str, str]:
+    """Plain messages, by field, for limits that the current balance would
+    already break or that contradict each other; empty when they are fine."""
+    problems: dict[str, str] = {}
+    for field, value in (("min_balance", min_balance), ("max_balance", max_balance)):
+        if value is not None and not _is_whole_number(value):
+            problems[field] = "Enter a whole number of minutes."
+    if problems:
+        return problems
+    if min_balance is not None and max_balance is not None and min_balance > max_balance:
+        problems["max_balance"] = "The highest balance must not be lower than the lowest balance."
+        return problems
+    if min_balance is not None and balance < min_balance:
+        problems["min_balance"] = (
+            f"The balance is already {format_minutes(balance)}: the lowest balance cannot be above that."
+        )
+    if max_balance is not None and balance > max_balance:
+        problems["max_balance"] = (
+            f"The balance is already {format_minutes(balance)}: the highest balance cannot be below that."
+        )
+    return problems
+
+
+def account_set_limits(*, account: Account, min_balance: int | None, max_balance: int | None) -> Account:
+    """Change an account's overdraft limit and ceiling (in minutes; None for
+    no limit). The cached balance is never written here."""
+    # Why atomic and a lock: a transfer may be moving this balance right now;
+    # the limits must be checked against the balance it leaves, not a stale copy.
+    with transaction.atomic():
+        locked = Account.objects.select_for_update(no_key=True).get(pk=account.pk)
+        problems = account_limits_problems(balance=locked.balance, min_balance=min_balance, max_balance=max_balance)
+        if problems:
+            field, message = next(iter(problems.items()))
+            raise InvalidInputError(message, field=field)
+        Account.objects.filter(pk=account.pk).update(min_balance=min_balance, max_balance=max_balance)
+    account.balance = locked.balance
+    account.min_balance = min_balance
+    account.max_balance = max_balance
+    return account
+
+
 def _describe_limit_breach(account: Account, new_balance: int) -> str:
     who = account.name
     if account.min_balance is not None and new_balance < account.min_balance:
@@ -118,13 +163,27 @@ def _describe_limit_breach(account: Account, new_balance: int) -> str:
     )
 
 
+def _is_whole_number(value) -> bool:
+    # bool is an int subclass; True minutes would be a silent bug.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_header(timebank: Timebank, kind: str, reverses: Transfer | None) -> None:
+    if kind not in TransferKind.values:
+        raise InvalidTransferError("Unknown kind of transfer.")
+    # Mirrors the transfer_reversal_has_target constraint with a message a person can act on.
+    if (kind == TransferKind.REVERSAL) != (reverses is not None):
+        raise InvalidTransferError("A reversal must name the transfer it reverses, and only a reversal may.")
+    if reverses is not None and reverses.timebank_id != timebank.pk:
+        raise InvalidTransferError("A reversal must belong to the same timebank as the transfer it reverses.")
+
+
 def _validate_legs(timebank: Timebank, legs: Sequence[Leg]) -> None:
     if len(legs) < 2:
         raise InvalidTransferError("A transfer needs at least two accounts.")
     seen: set[int] = set()
     for leg in legs:
-        # bool is an int subclass; True minutes would be a silent bug.
-        if not isinstance(leg.minutes, int) or isinstance(leg.minutes, bool):
+        if not _is_whole_number(leg.minutes):
             raise InvalidTransferError("Time must be recorded in whole minutes.")
         if leg.minutes == 0:
             raise InvalidTransferError("Each part of a transfer must move some time.")
@@ -153,6 +212,7 @@ def transfer_post(
     With an idempotency key, a retry returns the transfer the first call
     created instead of moving the time twice.
     """
+    _validate_header(timebank, kind, reverses)
     _validate_legs(timebank, legs)
     if idempotency_key:
         existing = Transfer.objects.filter(timebank=timebank, idempotency_key=idempotency_key).first()
@@ -293,5 +353,5 @@ def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by=None
 
 
 def _require_positive(minutes: int) -> None:
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+    if not _is_whole_number(minutes) or minutes <= 0:
         raise InvalidTransferError("Enter a time of more than zero minutes.")

@@ -231,3 +231,107 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Community asset directory (assets app, issue 3) --------------------------------
+# Geocoder: "offline" (the shipped Code-Point Open / GeoNames tables, no network) or a
+# geopy geocoder name such as "nominatim"; a named one falls back to offline on failure.
+GEOCODER = env_str("GEOCODER", "offline")
+GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "TimeCommons (set GEOCODER_USER_AGENT)")
+GEOCODER_TIMEOUT = (3, 10)  # connect, read seconds: the ceiling in QUALITY A10
+GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 7 * 24 * 3600)
+# Map tiles: any XYZ template; the list of results never depends on tiles loading.
+ASSETS_MAP_TILE_URL = env_str("ASSETS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ASSETS_MAP_TILE_ATTRIBUTION = env_str(
+    "ASSETS_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+)
+# Leaflet is served from the django-leaflet package's own static files (no CDN); its
+# `leaflet` app is not installed because importing it needs GeoDjango (GDAL).
+import importlib.util as _importlib_util  # noqa: E402
+
+_leaflet_spec = _importlib_util.find_spec("leaflet")
+if _leaflet_spec and _leaflet_spec.submodule_search_locations:
+    STATICFILES_DIRS.append(Path(list(_leaflet_spec.submodule_search_locations)[0]) / "static")
+
+# --- REST API, OpenAPI schema, OAuth2 clients (issue 4, api/) -------------------
+# Deny by default; one error shape; every list paginated; scoped throttles keyed
+# by client (QUALITY A4, A5). Rates come from the environment so a benchmark can
+# lift them without editing code.
+API_SCOPES = {
+    "directory:read": "Search the community asset directory",
+    "referrals:read": "Read referrals your organisation made or received",
+    "referrals:write": "Make referrals, move them on, record outcomes, register webhooks",
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ClientCredentialsAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.ClientHasScope",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ClientScopedThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_str("API_RATE_DEFAULT", "600/min"),
+        "directory": env_str("API_RATE_DIRECTORY", "300/min"),
+        "referrals-read": env_str("API_RATE_REFERRALS_READ", "300/min"),
+        "referrals-write": env_str("API_RATE_REFERRALS_WRITE", "60/min"),
+        # QUALITY A6: a daily cap on new referrals per client or person.
+        "referrals-daily": env_str("API_RATE_REFERRALS_DAILY", "500/day"),
+        "timebank": env_str("API_RATE_TIMEBANK", "300/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TimeCommons API",
+    "DESCRIPTION": (
+        "Community asset directory, timebank and social-prescribing referrals. "
+        "Machine clients use OAuth2 client credentials (POST /o/token/); "
+        "send an Idempotency-Key header on every POST."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from the installed sidecar package: no CDN (the app runs offline).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_SCOPES": API_SCOPES,
+    "ENUM_NAME_OVERRIDES": {},
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": API_SCOPES,
+    # Clients get only the scopes they were created with (api/scopes.py).
+    "SCOPES_BACKEND_CLASS": "api.scopes.ApiClientScopes",
+    # QUALITY A2: client-credentials tokens live at most 10 minutes.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": min(env_int("API_TOKEN_LIFETIME_SECONDS", 600), 600),
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# Idempotency keys are kept at least this long (QUALITY L8: >= 24 h).
+API_IDEMPOTENCY_KEY_HOURS = max(env_int("API_IDEMPOTENCY_KEY_HOURS", 48), 24)
+# Extra outcome instruments (dotted paths to Instrument objects), e.g. licensed
+# scales a deployer adds; ONS4 is always registered.
+REFERRAL_OUTCOME_INSTRUMENTS = env_list("REFERRAL_OUTCOME_INSTRUMENTS", [])
+# Webhooks: attempts before giving up; the first retry waits this many seconds,
+# then doubles each time.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+
+# --- Listings, exchanges and e-mail notifications (issue 2, listings and exchanges) ---
+# The address people use to reach the site: links in e-mails start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,2 +1,44 @@
-"""Routes for this area (filled in by its issue)."""
-urlpatterns: list = []
+"""Routes for members and accounts: joining, logging in, my hours, my profile,
+giving hours, and the coordinator's members, applications, pot and reversals."""
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import TemplateView
+
+from timebank.views import accounts, members
+
+urlpatterns = [
+    path("join/", members.join, name="join"),
+    path("login/", members.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="logged_out"), name="logout"),
+    path("logged-out/", TemplateView.as_view(template_name="registration/logged_out.html"), name="logged_out"),
+    path("password-reset/", members.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("hours/", accounts.my_hours, name="my_hours"),
+    path("hours/donate/", accounts.donate_hours, name="donate_hours"),
+    path("give/", accounts.give_hours, name="give_hours"),
+    path("profile/", members.my_profile, name="my_profile"),
+    path("coordinator/", members.coordinator_dashboard, name="coordinator_dashboard"),
+    path("coordinator/applications/", members.coordinator_applications, name="coordinator_applications"),
+    path("coordinator/members/", members.coordinator_members, name="coordinator_members"),
+    path("coordinator/members/add/", members.coordinator_member_add, name="coordinator_member_add"),
+    path("coordinator/members/<uuid:public_id>/", members.coordinator_member, name="coordinator_member"),
+    path("coordinator/members/<uuid:public_id>/edit/", members.coordinator_member_edit, name="coordinator_member_edit"),
+    path(
+        "coordinator/members/<uuid:public_id>/status/",
+        members.coordinator_member_status,
+        name="coordinator_member_status",
+    ),
+    path("coordinator/members/<uuid:public_id>/give/", accounts.coordinator_member_give, name="coordinator_member_give"),
+    path("coordinator/pot/", accounts.coordinator_pot, name="coordinator_pot"),
+    path(
+        "coordinator/transfers/<uuid:public_id>/reverse/",
+        accounts.coordinator_transfer_reverse,
+        name="coordinator_transfer_reverse",
+    ),
+]

@@ -1,1 +1,38 @@
 """Community asset directory models (Open Referral UK / HSDS 3.0 shaped)."""
+from assets.models.taxonomy import (  # noqa: F401
+    SOCIAL_PRESCRIBING_TAXONOMY_SLUG,
+    Taxonomy,
+    TaxonomyTerm,
+    stable_uuid,
+)
+from assets.models.directory import (  # noqa: F401
+    ACCESSIBILITY_FEATURES,
+    DAY_CODES,
+    STALE_AFTER_DAYS,
+    Capacity,
+    Contact,
+    LinkType,
+    Location,
+    LocationType,
+    MembershipRole,
+    Organisation,
+    OrganisationMembership,
+    OrganisationType,
+    Schedule,
+    ScheduleFrequency,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceAttribute,
+    ServiceStatus,
+    is_stale,
+    stale_before,
+)
+from assets.models.moderation import (  # noqa: F401
+    ClaimStatus,
+    OrganisationClaim,
+    ProblemKind,
+    ProblemReport,
+    ReviewReminder,
+)
+from assets.models.geo import PostcodePoint  # noqa: F401

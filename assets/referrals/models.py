@@ -1,1 +1,353 @@
-"""Referral models (issue 4)."""
+"""Social-prescribing referrals: who referred whom to what, with consent,
+status history, outcomes, events for the GP record, an append-only access
+log, and webhook subscriptions and deliveries.
+
+Invariants:
+- a referral targets exactly one of a directory service or a timebank
+  (named CHECK constraint);
+- status follows the FHIR Task state machine in `states.py`, changed only
+  by `services.referral_transition`, with one ReferralHistory row per change;
+- ReferralAccessLog rows are never updated or deleted (ORM refuses; on
+  PostgreSQL a trigger refuses raw SQL too) and never hold field values;
+- person fields are personal data and `what_matters`/`needs`/`notes` and
+  outcomes are special category (health) data: see `PERSONAL_DATA_FIELDS`.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REQUESTED = "requested", "Requested"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    IN_PROGRESS = "in-progress", "In progress"
+    ON_HOLD = "on-hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+
+class BusinessStatus(models.TextChoices):
+    CONTACT_ATTEMPTED = "contact-attempted", "Contact attempted"
+    CONTACTED = "contacted", "Contacted"
+    WAITLISTED = "waitlisted", "On the waiting list"
+    FIRST_SESSION_ATTENDED = "first-session-attended", "First session attended"
+    DID_NOT_ATTEND = "did-not-attend", "Did not attend"
+    PERSON_DECLINED = "person-declined", "The person decided not to go ahead"
+    FIRST_EXCHANGE_POSTED = "first-exchange-posted", "First timebank exchange recorded"
+
+
+class Priority(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+
+
+class PreferredContact(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    TEXT = "text", "Text message"
+    LETTER = "letter", "Letter"
+
+
+class ConsentScope(models.TextChoices):
+    SHARE_WITH_SERVICE = "share-with-service", "Share my details with the group or service"
+    SHARE_BACK = "share-back-with-referrer", "Share what happens with my link worker and GP"
+    CODES_ONLY = "codes-only", "Share codes only, no personal details"
+
+
+class ConsentMethod(models.TextChoices):
+    VERBAL = "verbal", "Verbal"
+    WRITTEN = "written", "Written"
+    DIGITAL = "digital", "Digital"
+
+
+class OutcomeStage(models.TextChoices):
+    BASELINE = "baseline", "At referral"
+    FOLLOW_UP = "follow-up", "At follow-up"
+
+
+class Referral(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referring_organisation = models.ForeignKey(
+        "assets.Organisation", on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    # Who receives it: the service's organisation, or the timebank's (null when
+    # the timebank has no organisation row; its coordinators receive it then).
+    receiving_organisation = models.ForeignKey(
+        "assets.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    target_service = models.ForeignKey(
+        "assets.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    target_timebank = models.ForeignKey(
+        "timebank.Timebank", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # The person (personal data).
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=10)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    preferred_contact = models.CharField(max_length=10, choices=PreferredContact.choices)
+    contact_times = models.CharField(max_length=200, blank=True)
+    communication_needs = models.JSONField(default=list, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+
+    # What matters to the person (special category).
+    what_matters = models.TextField(max_length=2000, blank=True)
+    needs = models.ManyToManyField("assets.TaxonomyTerm", blank=True, related_name="+")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.ROUTINE)
+    notes = models.TextField(max_length=2000, blank=True)
+
+    status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.REQUESTED)
+    business_status = models.CharField(max_length=30, choices=BusinessStatus.choices, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    # The pending member application a timebank referral creates.
+    member = models.ForeignKey(
+        "timebank.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
+    # Set when the referral first leaves draft: only then does the receiver see it.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    first_exchange_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["referring_organisation", "-created_at"], name="referral_referrer_created"),
+            models.Index(fields=["receiving_organisation", "status"], name="referral_receiver_status"),
+            models.Index(fields=["target_timebank", "status"], name="referral_timebank_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(target_service__isnull=False) & models.Q(target_timebank__isnull=True))
+                | (models.Q(target_service__isnull=True) & models.Q(target_timebank__isnull=False)),
+                name="referral_targets_service_or_timebank",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReferralStatus.values), name="referral_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the person's name: this string reaches logs and admin history.
+        return f"Referral {self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.given_name
+
+    @property
+    def target_name(self) -> str:
+        if self.target_service_id:
+            return self.target_service.name
+        return self.target_timebank.name if self.target_timebank_id else ""
+
+
+class Consent(models.Model):
+    """The person's consent, recorded before the referral is requested (QUALITY D1).
+    Withdrawal stops sharing: receivers then see codes only."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="consent")
+    given = models.BooleanField()
+    scopes = models.JSONField(default=list)
+    method = models.CharField(max_length=10, choices=ConsentMethod.choices)
+    recorded_by = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    def allows(self, scope: str) -> bool:
+        return self.given and self.withdrawn_at is None and scope in self.scopes
+
+
+class ReferralHistory(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    business_status = models.CharField(max_length=30, choices=BusinessStatus.choices, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    organisation = models.ForeignKey(
+        "assets.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "referral history"
+
+
+class AccessAction(models.TextChoices):
+    LIST = "list", "Listed"
+    READ = "read", "Read"
+    CREATE = "create", "Created"
+    TRANSITION = "transition", "Changed status"
+    OUTCOME = "outcome", "Recorded an outcome"
+    CONSENT = "consent", "Changed consent"
+
+
+class AccessOutcome(models.TextChoices):
+    ALLOWED = "allowed", "Allowed"
+    REFUSED = "refused", "Refused"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The referral access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The referral access log is append-only.")
+
+
+class ReferralAccessLog(models.Model):
+    """Who touched which referral, how, and whether it was allowed (QUALITY D2).
+
+    `referral_id` is a plain UUID, not a foreign key, so the log outlives the
+    referral and records refused attempts on ids that do not exist.
+    """
+
+    referral_id = models.UUIDField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=12, choices=AccessAction.choices)
+    outcome = models.CharField(max_length=10, choices=AccessOutcome.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "assets.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The referral access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The referral access log is append-only.")
+
+
+class Outcome(models.Model):
+    """One completed measure (e.g. ONS4) at a stage; answers validated by its instrument."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="outcomes")
+    instrument = models.CharField(max_length=40)
+    stage = models.CharField(max_length=12, choices=OutcomeStage.choices)
+    answers = models.JSONField()
+    recorded_by_organisation = models.ForeignKey(
+        "assets.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+
+class SnomedCode(models.TextChoices):
+    REFERRED = "871731000000106", "Referral to social prescribing service"
+    DECLINED = "871711000000103", "Social prescribing declined"
+
+
+class GpRecordEvent(models.Model):
+    """A coded event the referrer writes back to the person's GP record."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="gp_record_events")
+    snomed_code = models.CharField(max_length=20, choices=SnomedCode.choices)
+    occurred_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "snomed_code"], name="gp_record_event_once_per_code"),
+        ]
+
+    @property
+    def display(self) -> str:
+        return SnomedCode(self.snomed_code).label
+
+
+class WebhookSubscription(models.Model):
+    """An https URL a client asked to be told about its referrals' changes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey("assets.Organisation", on_delete=models.CASCADE, related_name="webhooks")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.URLField(max_length=500)
+    # Shared with the client once, at registration; signs every delivery.
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one subscription; ids only, never personal data."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due")]
+        verbose_name_plural = "webhook deliveries"
+
+
+# QUALITY D3: every field that holds data about the person, and its class.
+PERSONAL_DATA_FIELDS = {
+    "given_name": "personal",
+    "family_name": "personal",
+    "preferred_name": "personal",
+    "date_of_birth": "personal",
+    "postcode": "personal",
+    "phone": "personal",
+    "email": "personal",
+    "preferred_contact": "personal",
+    "contact_times": "personal",
+    "communication_needs": "special category",
+    "do_not_contact": "personal",
+    "what_matters": "special category",
+    "needs": "special category",
+    "notes": "special category",
+}

@@ -103,8 +103,10 @@ class Transfer(AppendOnlyModel):
     timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="transfers")
     kind = models.CharField(max_length=10, choices=TransferKind.choices)
     memo = models.CharField(max_length=300, blank=True)
+    # PROTECT, not SET_NULL: clearing it would UPDATE an append-only row, which
+    # the triggers refuse. Someone who recorded transfers is deactivated, not deleted.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exchange = models.OneToOneField(
         "timebank.Exchange", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer"

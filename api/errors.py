@@ -1,0 +1,111 @@
+"""The API's one error shape and the one handler that makes it.
+
+Every error the API returns is `{"error": {"code", "message", "fields"}}`:
+DRF's own exceptions keep their status (and headers such as Retry-After),
+domain errors (timebank.errors) use their `http_status`, anything unexpected
+is a 500 with no traceback or data in the body. Messages are plain English
+and never echo what was sent (QUALITY D8).
+"""
+import logging
+import traceback
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from timebank.errors import DomainError
+
+logger = logging.getLogger("api")
+
+
+class IdempotencyKeyMismatchError(DomainError):
+    code = "idempotency_key_reused"
+    http_status = 422
+
+
+class IdempotencyKeyInFlightError(DomainError):
+    code = "idempotency_key_in_use"
+    http_status = 409
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: ("not_authenticated", "Log in or send a valid access token."),
+    exceptions.AuthenticationFailed: ("authentication_failed", None),
+    exceptions.PermissionDenied: ("not_allowed", "You are not allowed to do this."),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", None),
+    exceptions.NotAcceptable: ("not_acceptable", None),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
+    exceptions.ParseError: ("parse_error", "The body is not valid JSON."),
+    exceptions.Throttled: ("throttled", None),
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"person.given_name": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors":
+                name = prefix or "non_field_errors"
+            for sub_key, messages in _flatten_fields(value, name).items():
+                flat.setdefault(sub_key, []).extend(messages)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            flat[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                for sub_key, messages in _flatten_fields(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    flat.setdefault(sub_key, []).extend(messages)
+    else:
+        flat[prefix or "non_field_errors"] = [str(detail)]
+    return flat
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(error_body(exc.code, exc.message, fields), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.messages)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Unexpected: log the type and where, never the message (it may quote data).
+        view = context.get("view")
+        logger.error(
+            "Unhandled %s in %s\n%s",
+            type(exc).__name__,
+            type(view).__name__ if view else "?",
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        return Response(
+            error_body("server_error", "Something went wrong on our side. Please try again later."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", "Some fields need attention.", _flatten_fields(exc.detail))
+        return response
+
+    code, message = "error", None
+    for exc_class, (known_code, known_message) in _DRF_CODES.items():
+        if isinstance(exc, exc_class):
+            code, message = known_code, known_message
+            break
+    if message is None:
+        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request was refused."
+    response.data = error_body(code, message)
+    return response

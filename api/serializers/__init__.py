@@ -1,0 +1,1 @@
+"""Explicit serializers (never `__all__`), one module per subject."""

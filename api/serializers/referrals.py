@@ -1,0 +1,294 @@
+"""Referral input and output.
+
+Input serializers check shapes and lengths only; the rules live in
+assets.referrals.services. Output serializers show each caller only what the
+selectors' `referral_sharing` allows (QUALITY D4): keys a caller may not see
+are left out of the response, not sent empty.
+"""
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
+from rest_framework import serializers
+
+from api.serializers.common import OrganisationRefSerializer, StrictSerializer
+from assets.referrals.instruments import registry
+from assets.referrals.models import (
+    BusinessStatus,
+    ConsentMethod,
+    ConsentScope,
+    OutcomeStage,
+    PreferredContact,
+    Priority,
+    ReferralStatus,
+)
+from assets.referrals.selectors import referral_sharing, referral_visible_outcomes
+
+# --- Input ---------------------------------------------------------------------------------
+
+
+class PersonInSerializer(StrictSerializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    postcode = serializers.CharField(max_length=10)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    preferred_contact = serializers.ChoiceField(choices=PreferredContact.choices)
+    contact_times = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    communication_needs = serializers.ListField(
+        child=serializers.SlugField(max_length=40), max_length=10, required=False, default=list
+    )
+    do_not_contact = serializers.BooleanField(required=False, default=False)
+
+
+class ConsentInSerializer(StrictSerializer):
+    given = serializers.BooleanField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ConsentScope.choices), max_length=3)
+    method = serializers.ChoiceField(choices=ConsentMethod.choices)
+    recorded_by = serializers.CharField(max_length=200)
+    recorded_at = serializers.DateTimeField()
+
+
+class TargetInSerializer(StrictSerializer):
+    service = serializers.UUIDField(required=False, allow_null=True, help_text="A directory service's id.")
+    timebank = serializers.BooleanField(required=False, default=False, help_text="True to refer to the timebank.")
+
+
+REFERRAL_EXAMPLE = {
+    "person": {
+        "given_name": "Joan",
+        "family_name": "Rivers",
+        "preferred_name": "Jo",
+        "date_of_birth": "1948-05-02",
+        "postcode": "RG1 7QE",
+        "phone": "0118 496 0000",
+        "email": None,
+        "preferred_contact": "phone",
+        "contact_times": "weekday afternoons",
+        "communication_needs": ["large-print"],
+        "do_not_contact": False,
+    },
+    "consent": {
+        "given": True,
+        "scopes": ["share-with-service", "share-back-with-referrer"],
+        "method": "verbal",
+        "recorded_by": "Sam Patel, link worker",
+        "recorded_at": "2026-11-20T10:15:00Z",
+    },
+    "what_matters": "Getting out of the house and meeting people who like gardening.",
+    "needs": ["befriending-and-loneliness", "green-and-outdoor"],
+    "target": {"service": "3fa85f64-5717-4562-b3fc-2c963f66afa6"},
+    "priority": "routine",
+    "notes": "Uses a walking frame; prefers afternoons.",
+}
+
+
+class ReferralCreateSerializer(StrictSerializer):
+    person = PersonInSerializer()
+    consent = ConsentInSerializer(required=False, allow_null=True)
+    what_matters = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    needs = serializers.ListField(child=serializers.SlugField(max_length=80), max_length=20, required=False, default=list)
+    target = TargetInSerializer()
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.ROUTINE)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(
+        choices=[ReferralStatus.REQUESTED, ReferralStatus.DRAFT],
+        required=False,
+        default=ReferralStatus.REQUESTED,
+        help_text="Leave out to request at once; send draft to keep it as a draft.",
+    )
+
+
+class TransitionSerializer(StrictSerializer):
+    to = serializers.ChoiceField(choices=ReferralStatus.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    business_status = serializers.ChoiceField(
+        choices=BusinessStatus.choices, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class OutcomeInSerializer(StrictSerializer):
+    instrument = serializers.CharField(max_length=40, help_text="ons4, or an instrument your deployment added.")
+    stage = serializers.ChoiceField(choices=OutcomeStage.choices)
+    answers = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=1000), allow_empty=False)
+
+    def validate_answers(self, value):
+        if len(value) > 50 or any(len(str(key)) > 60 for key in value):
+            raise serializers.ValidationError("Too many answers, or a question name is too long.")
+        return value
+
+
+# --- Output --------------------------------------------------------------------------------
+
+
+class PersonOutSerializer(serializers.Serializer):
+    given_name = serializers.CharField(required=False)
+    family_name = serializers.CharField(required=False)
+    preferred_name = serializers.CharField(required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    postcode = serializers.CharField(required=False)
+    postcode_district = serializers.SerializerMethodField(required=False)
+    phone = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    preferred_contact = serializers.ChoiceField(choices=PreferredContact.choices, required=False)
+    contact_times = serializers.CharField(required=False)
+    communication_needs = serializers.ListField(child=serializers.CharField(), required=False)
+    do_not_contact = serializers.BooleanField(required=False)
+
+    def get_postcode_district(self, referral) -> str:
+        return referral.postcode.split(" ", 1)[0]
+
+    def to_representation(self, referral):
+        data = super().to_representation(referral)
+        allowed = self.context["sharing"][referral.pk].person_fields
+        return {key: value for key, value in data.items() if key in allowed}
+
+
+class ConsentOutSerializer(serializers.Serializer):
+    given = serializers.BooleanField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ConsentScope.choices))
+    method = serializers.ChoiceField(choices=ConsentMethod.choices, required=False)
+    recorded_by = serializers.CharField(required=False)
+    recorded_at = serializers.DateTimeField(required=False)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, consent):
+        data = super().to_representation(consent)
+        if not self.context["sharing"][consent.referral_id].consent_details:
+            for key in ("method", "recorded_by", "recorded_at"):
+                data.pop(key, None)
+        return data
+
+
+class TargetServiceOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    organisation = OrganisationRefSerializer()
+
+
+class TargetOutSerializer(serializers.Serializer):
+    service = TargetServiceOutSerializer(source="target_service", allow_null=True)
+    timebank = serializers.SerializerMethodField()
+
+    def get_timebank(self, referral) -> bool:
+        return referral.target_timebank_id is not None
+
+
+class HistoryOutSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.ChoiceField(choices=ReferralStatus.choices)
+    business_status = serializers.CharField()
+    reason = serializers.CharField()
+    organisation = OrganisationRefSerializer(allow_null=True)
+    at = serializers.DateTimeField()
+
+
+class OutcomeOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    instrument = serializers.CharField()
+    stage = serializers.ChoiceField(choices=OutcomeStage.choices)
+    answers = serializers.DictField(child=serializers.IntegerField())
+    recorded_at = serializers.DateTimeField()
+
+
+class GpRecordEventOutSerializer(serializers.Serializer):
+    snomed_code = serializers.CharField()
+    display = serializers.CharField()
+    occurred_on = serializers.DateField()
+
+
+class ReferralSerializer(serializers.Serializer):
+    """One referral as its caller may see it. Context: `actor`."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=ReferralStatus.choices)
+    business_status = serializers.CharField()
+    status_reason = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    referring_organisation = OrganisationRefSerializer()
+    target = TargetOutSerializer(source="*")
+    person = PersonOutSerializer(source="*")
+    consent = serializers.SerializerMethodField()
+    what_matters = serializers.CharField(required=False)
+    needs = serializers.SerializerMethodField()
+    notes = serializers.CharField(required=False)
+    first_exchange_at = serializers.DateTimeField(allow_null=True)
+    requested_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()
+
+    def _sharing(self, referral):
+        cache = self.context.setdefault("sharing", {})
+        if referral.pk not in cache:
+            cache[referral.pk] = referral_sharing(self.context["actor"], referral)
+        return cache[referral.pk]
+
+    @extend_schema_field(ConsentOutSerializer(allow_null=True))
+    def get_consent(self, referral):
+        consent = getattr(referral, "consent", None)
+        return ConsentOutSerializer(consent, context=self.context).data if consent is not None else None
+
+    def get_needs(self, referral) -> list[str]:
+        return sorted(term.slug for term in referral.needs.all())
+
+    def to_representation(self, referral):
+        sharing = self._sharing(referral)
+        data = super().to_representation(referral)
+        if not sharing.what_matters:
+            data.pop("what_matters")
+        if not sharing.notes:
+            data.pop("notes")
+        return data
+
+
+class ReferralDetailSerializer(ReferralSerializer):
+    history = HistoryOutSerializer(many=True)
+    outcomes = serializers.SerializerMethodField()
+    gp_record_events = GpRecordEventOutSerializer(many=True, required=False)
+
+    @extend_schema_field(OutcomeOutSerializer(many=True))
+    def get_outcomes(self, referral):
+        return OutcomeOutSerializer(referral_visible_outcomes(self.context["actor"], referral), many=True).data
+
+    def to_representation(self, referral):
+        data = super().to_representation(referral)
+        if not self._sharing(referral).gp_record_events:
+            data.pop("gp_record_events")
+        return data
+
+
+class WebhookInSerializer(StrictSerializer):
+    url = serializers.URLField(max_length=500, help_text="An https address on the public internet.")
+
+
+class WebhookOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField()
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookCreatedSerializer(WebhookOutSerializer):
+    secret = serializers.CharField(help_text="Shown only now: verify each delivery's TimeCommons-Signature with it.")
+
+
+def instrument_names() -> list[str]:
+    return sorted(registry())
+
+
+CREATE_EXAMPLES = [OpenApiExample("A referral to a gardening group", value=REFERRAL_EXAMPLE, request_only=True)]
+TRANSITION_EXAMPLES = [
+    OpenApiExample(
+        "Accept", value={"to": "accepted", "reason": None, "business_status": "contact-attempted"}, request_only=True
+    )
+]
+OUTCOME_EXAMPLES = [
+    OpenApiExample(
+        "ONS4 at referral",
+        value={
+            "instrument": "ons4",
+            "stage": "baseline",
+            "answers": {"life_satisfaction": 4, "worthwhile": 5, "happiness": 3, "anxiety": 7},
+        },
+        request_only=True,
+    )
+]

@@ -1,0 +1,28 @@
+"""manage.py export_openreferral [--output FILE]: every service as ORUK 3.0 ndjson, one
+fully nested service per line, streamed in chunks so memory stays flat."""
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+
+from api.openreferral.serializers import service_full_data
+from api.openreferral.views import NDJSON_CHUNK, full_services_queryset
+
+
+class Command(BaseCommand):
+    help = "Write the directory as Open Referral UK 3.0 ndjson (one service per line)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+
+    def handle(self, *args, output=None, **options):
+        handle = open(output, "w", encoding="utf-8") if output else sys.stdout
+        count = 0
+        try:
+            for service in full_services_queryset().order_by("id").iterator(chunk_size=NDJSON_CHUNK):
+                handle.write(json.dumps(service_full_data(service), separators=(",", ":")) + "\n")
+                count += 1
+        finally:
+            if output:
+                handle.close()
+        self.stderr.write(f"Exported {count} services.")

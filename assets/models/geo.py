@@ -1,0 +1,11 @@
+"""Full unit postcodes (optional table filled by `manage.py import_postcodes`)."""
+from django.db import models
+
+
+class PostcodePoint(models.Model):
+    postcode = models.CharField(max_length=8, primary_key=True)  # normalised, "RG1 7QE"
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    def __str__(self) -> str:
+        return self.postcode

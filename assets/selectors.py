@@ -1,0 +1,346 @@
+"""Reads for the community asset directory: search, a service's page, queues.
+
+`asset_search` is the one search: pages, the REST API (/api/v1/services/) and
+the Open Referral feed's proximity filter all call it or `services_near`.
+It geocodes the query, narrows rows with a bounding box on the indexed
+Location.latitude/longitude in SQL, computes exact great-circle distances
+in Python for that small set, keeps each service's nearest location, ranks
+stale listings after fresh ones at a similar distance, and loads only the
+requested page's objects (a fixed number of queries whatever the page size).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from assets.geocoding import GeocodeResult, GeocodingError, distance_km, geocode, km_to_miles
+from assets.models import (
+    ACCESSIBILITY_FEATURES,
+    DAY_CODES,
+    ClaimStatus,
+    MembershipRole,
+    Organisation,
+    OrganisationClaim,
+    OrganisationMembership,
+    ProblemReport,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceAttribute,
+    ServiceStatus,
+    TaxonomyTerm,
+    is_stale,
+    stale_before,
+)
+from timebank.errors import InvalidInputError, NotFoundError
+
+DEFAULT_RADIUS_KM = 5.0
+MAX_RADIUS_KM = 50.0
+MIN_RADIUS_KM = 0.1
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_TEXT_LENGTH = 100
+# A listing nobody has reviewed for a year ranks as if it were this much further away:
+# after fresh ones at a similar distance, but still before ones much further off.
+STALE_PENALTY_KM = 1.0
+# Shown in search: running, or closed for now (with a note). Never defunct or inactive.
+SEARCHABLE_STATUSES = [ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED]
+ACCESSIBILITY_FIELDS = {name for name, _ in ACCESSIBILITY_FEATURES}
+
+
+@dataclass
+class AssetResult:
+    service: Service
+    location: object  # assets.models.Location
+    service_at_location_id: UUID
+    distance_km: float
+    distance_miles: float
+    is_stale: bool
+
+
+@dataclass
+class AssetSearchPage:
+    results: list[AssetResult]
+    count: int
+    page: int
+    per_page: int
+    origin: GeocodeResult
+    radius_km: float
+    num_pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.num_pages = max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def parse_day(day: str | None) -> str | None:
+    """'monday', 'Mon', 'MO' -> 'MO'. None or '' -> None."""
+    if not day:
+        return None
+    key = str(day).strip().lower()
+    for code, name in DAY_CODES:
+        if key == code.lower() or (len(key) >= 3 and name.lower().startswith(key)):
+            return code
+    raise InvalidInputError("Choose a day of the week, like Monday.", field="day")
+
+
+def _origin(near: str | None, lat: float | None, lng: float | None) -> GeocodeResult:
+    if lat is not None or lng is not None:
+        if lat is None or lng is None:
+            raise InvalidInputError("Give both latitude and longitude.", field="near")
+        return geocode(f"{float(lat)},{float(lng)}")
+    if not near or not str(near).strip():
+        raise GeocodingError("Enter a postcode, like RG1 7QE, or a town name.", field="near")
+    return geocode(near)
+
+
+def _check_radius(radius_km: float | None) -> float:
+    if radius_km is None:
+        return DEFAULT_RADIUS_KM
+    try:
+        radius = float(radius_km)
+    except (TypeError, ValueError):
+        radius = float("nan")
+    if not (MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM):
+        raise InvalidInputError(f"Choose a distance between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} km.", field="radius")
+    return radius
+
+
+def _area_letters(district: str) -> str:
+    match = re.match(r"[A-Z]+", district)
+    return match.group(0) if match else ""
+
+
+def service_area_filter(district: str, *, service_ref: str = "service_id") -> Q:
+    """The ALISS rule as a filter: a service with service areas matches only where
+    one covers `district`. `service_ref` names the outer row's service id
+    ("service_id" on ServiceAtLocation, "id" on Service)."""
+    has_areas = Exists(ServiceArea.objects.filter(service_id=OuterRef(service_ref)))
+    if not district:
+        return ~has_areas
+    covers = Exists(
+        ServiceArea.objects.filter(
+            service_id=OuterRef(service_ref), postcode_prefix__in=[district, _area_letters(district)]
+        )
+    )
+    return ~has_areas | covers
+
+
+def _filtered_rows(
+    *,
+    origin: GeocodeResult,
+    radius_km: float,
+    category: str | None,
+    q: str | None,
+    day: str | None,
+    free_only: bool,
+    accessibility: list[str],
+    extra: Q | None = None,
+) -> QuerySet:
+    # Degrees per km: latitude is constant; longitude shrinks with cos(latitude).
+    d_lat = radius_km / 110.574
+    d_lng = radius_km / (111.320 * max(math.cos(math.radians(origin.lat)), 0.01))
+    rows = ServiceAtLocation.objects.filter(
+        location__latitude__range=(origin.lat - d_lat, origin.lat + d_lat),
+        location__longitude__range=(origin.lng - d_lng, origin.lng + d_lng),
+        service__status__in=SEARCHABLE_STATUSES,
+    )
+    if category:
+        rows = rows.filter(
+            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term__slug=category))
+        )
+    if q:
+        rows = rows.filter(
+            Q(service__name__icontains=q) | Q(service__description__icontains=q) | Q(service__organisation__name__icontains=q)
+        )
+    if day:
+        rows = rows.filter(Exists(Schedule.objects.filter(service_id=OuterRef("service_id"), byday__contains=day)))
+    if free_only:
+        rows = rows.filter(service__is_free=True)
+    for need in accessibility:
+        rows = rows.filter(**{f"location__{need}": True})
+    if extra is not None:
+        rows = rows.filter(extra)
+    return rows.filter(service_area_filter(origin.district))
+
+
+def services_near(
+    *, origin: GeocodeResult, radius_km: float, extra: Q | None = None
+) -> list[tuple[UUID, UUID, float]]:
+    """(service_at_location id, service id, km) within radius_km of origin, nearest first,
+    every location kept. Used by the Open Referral feed's postcode + proximity filter."""
+    rows = _filtered_rows(
+        origin=origin, radius_km=radius_km, category=None, q=None, day=None, free_only=False,
+        accessibility=[], extra=extra,
+    ).values_list("id", "service_id", "location__latitude", "location__longitude")
+    found = []
+    for sal_id, service_id, lat, lng in rows:
+        km = distance_km(origin.point, (lat, lng))
+        if km <= radius_km:
+            found.append((sal_id, service_id, km))
+    found.sort(key=lambda row: row[2])
+    return found
+
+
+def asset_search(
+    *,
+    near: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_km: float | None = DEFAULT_RADIUS_KM,
+    category: str | None = None,
+    q: str | None = None,
+    day: str | None = None,
+    free_only: bool = False,
+    accessibility: list[str] | tuple[str, ...] = (),
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> AssetSearchPage:
+    """Services near a postcode, place or point, nearest first (see module docstring).
+
+    Raises GeocodingError / AmbiguousPlaceError (field "near") or InvalidInputError
+    naming the field for bad filters.
+    """
+    origin = _origin(near, lat, lng)
+    radius = _check_radius(radius_km)
+    q = (q or "").strip()
+    if len(q) > MAX_TEXT_LENGTH:
+        raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
+    if "\x00" in q:
+        raise InvalidInputError("Search words cannot contain that character.", field="q")
+    if category and not TaxonomyTerm.objects.filter(slug=category).exists():
+        raise InvalidInputError("Choose a category from the list.", field="category")
+    day_code = parse_day(day)
+    needs = list(dict.fromkeys(accessibility or ()))
+    if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
+        raise InvalidInputError(f"Unknown accessibility need: {unknown[0][:30]}.", field="accessibility")
+    try:
+        page = max(1, int(page))
+        per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
+    except (TypeError, ValueError):
+        raise InvalidInputError("Page must be a whole number.", field="page") from None
+
+    rows = _filtered_rows(
+        origin=origin, radius_km=radius, category=category or None, q=q or None, day=day_code,
+        free_only=free_only, accessibility=needs,
+    ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
+
+    cutoff = stale_before()
+    nearest: dict[UUID, tuple[float, float, bool, UUID]] = {}
+    for sal_id, service_id, lat_, lng_, reviewed in rows:
+        km = distance_km(origin.point, (lat_, lng_))
+        if km > radius:
+            continue
+        stale = reviewed is None or reviewed < cutoff
+        rank = km + (STALE_PENALTY_KM if stale else 0.0)
+        best = nearest.get(service_id)
+        if best is None or km < best[1]:
+            nearest[service_id] = (rank, km, stale, sal_id)
+    ordered = sorted(nearest.items(), key=lambda item: (item[1][0], item[1][1], str(item[0])))
+    count = len(ordered)
+    start = (page - 1) * per_page
+    page_rows = ordered[start : start + per_page]
+
+    loaded = (
+        ServiceAtLocation.objects.filter(id__in=[row[1][3] for row in page_rows])
+        .select_related("service__organisation", "service__capacity", "location")
+        .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
+        .in_bulk()
+    )
+    results = []
+    for _, (_, km, stale, sal_id) in page_rows:
+        sal = loaded[sal_id]
+        results.append(
+            AssetResult(
+                service=sal.service,
+                location=sal.location,
+                service_at_location_id=sal_id,
+                distance_km=round(km, 2),
+                distance_miles=round(km_to_miles(km), 2),
+                is_stale=stale,
+            )
+        )
+    return AssetSearchPage(results=results, count=count, page=page, per_page=per_page, origin=origin, radius_km=radius)
+
+
+def service_detail(*, service_id) -> Service:
+    """A service with everything its page shows, in a fixed number of queries."""
+    try:
+        return (
+            Service.objects.select_related("organisation", "capacity")
+            .prefetch_related(
+                "service_at_locations__location",
+                "schedules",
+                "contacts",
+                "service_areas",
+                Prefetch("attributes", queryset=ServiceAttribute.objects.select_related("taxonomy_term")),
+            )
+            .get(id=service_id)
+        )
+    except (Service.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("We could not find that service. It may have been removed.") from None
+
+
+def service_is_stale(service: Service) -> bool:
+    return is_stale(service.last_reviewed)
+
+
+def membership_for(user) -> OrganisationMembership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return OrganisationMembership.objects.select_related("organisation").filter(user=user).first()
+
+
+def user_can_edit_service(*, user, service: Service) -> bool:
+    """Coordinators, and organisers or staff of the organisation that runs it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_coordinator:
+        return True
+    return OrganisationMembership.objects.filter(
+        user=user, organisation_id=service.organisation_id,
+        role__in=[MembershipRole.ORGANISER, MembershipRole.STAFF],
+    ).exists()
+
+
+def organisation_services(*, organisation: Organisation) -> QuerySet:
+    return Service.objects.filter(organisation=organisation).order_by("name")
+
+
+def taxonomy_terms() -> QuerySet:
+    return TaxonomyTerm.objects.select_related("taxonomy").order_by("name")
+
+
+def open_problem_reports() -> QuerySet:
+    """The coordinators' queue: unresolved reports, oldest first."""
+    return ProblemReport.objects.filter(resolved_at__isnull=True).select_related(
+        "service__organisation", "reporter"
+    ).order_by("created_at")
+
+
+def pending_claims() -> QuerySet:
+    return OrganisationClaim.objects.filter(status=ClaimStatus.PENDING).select_related(
+        "organisation", "service", "user"
+    ).order_by("created_at")
+
+
+def timebank_service(*, timebank) -> Service | None:
+    """The directory listing of a timebank itself (referrals to the timebank point here)."""
+    return (
+        Service.objects.filter(organisation__timebank=timebank)
+        .select_related("organisation")
+        .order_by("created_at")
+        .first()
+    )

@@ -1,0 +1,242 @@
+"""Writes for the directory: listings, organisers' claims, problem reports, capacity,
+review reminders. Each write checks who may make it and runs in one transaction."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assets.models import (
+    Capacity,
+    ClaimStatus,
+    MembershipRole,
+    Organisation,
+    OrganisationClaim,
+    OrganisationMembership,
+    ProblemKind,
+    ProblemReport,
+    ReviewReminder,
+    Service,
+    ServiceStatus,
+)
+from assets.selectors import user_can_edit_service
+from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank.models import Role
+
+# Fields an organiser may change on their own listing from the edit page.
+EDITABLE_SERVICE_FIELDS = (
+    "name", "description", "url", "email", "phone", "status", "alert", "is_free", "cost_amount",
+    "cost_description", "minimum_age", "maximum_age", "eligibility_description",
+    "accepts_self_referral", "accepts_referrals", "drop_in", "by_appointment",
+)
+REVIEW_REMINDER_MONTHS = (10, 11, 12)
+
+
+def _require_coordinator(user) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.is_coordinator:
+        raise NotAllowedError("Only a coordinator can do that.")
+
+
+def service_update(*, service: Service, by, changes: dict) -> Service:
+    """An organiser (or coordinator) edits a listing; saving it counts as a review."""
+    if not user_can_edit_service(user=by, service=service):
+        raise NotAllowedError("Only the group's organisers or a coordinator can change this listing.")
+    unknown = set(changes) - set(EDITABLE_SERVICE_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"That field cannot be changed here: {sorted(unknown)[0]}.")
+    minimum, maximum = changes.get("minimum_age", service.minimum_age), changes.get("maximum_age", service.maximum_age)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise InvalidInputError("The youngest age must not be more than the oldest age.", field="maximum_age")
+    if changes.get("is_free", service.is_free) and changes.get("cost_amount") not in (None, 0):
+        raise InvalidInputError("A free service has no cost. Untick 'free' or clear the amount.", field="cost_amount")
+    # Lock the row so two organisers saving at once do not lose each other's review date.
+    with transaction.atomic():
+        locked = Service.objects.select_for_update().get(pk=service.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.last_reviewed = timezone.localdate()
+        locked.save()
+    return locked
+
+
+def service_mark_reviewed(*, service: Service, by) -> Service:
+    """"These details are still right": resets the 12-month clock."""
+    if not user_can_edit_service(user=by, service=service):
+        raise NotAllowedError("Only the group's organisers or a coordinator can confirm this listing.")
+    Service.objects.filter(pk=service.pk).update(last_reviewed=timezone.localdate(), modified_at=timezone.now())
+    service.refresh_from_db()
+    return service
+
+
+def capacity_update(*, service: Service, by, places_available: int | None, waitlist_open: bool) -> Capacity:
+    if not user_can_edit_service(user=by, service=service):
+        raise NotAllowedError("Only the group's organisers or a coordinator can change places left.")
+    if places_available is not None and places_available < 0:
+        raise InvalidInputError("Places left cannot be below zero.", field="places_available")
+    # One capacity row per service: update_or_create under the service's transaction.
+    with transaction.atomic():
+        capacity, _ = Capacity.objects.update_or_create(
+            service=service, defaults={"places_available": places_available, "waitlist_open": waitlist_open}
+        )
+    return capacity
+
+
+def organisation_claim_request(*, user, service: Service, message: str = "") -> OrganisationClaim:
+    """A group organiser says "I run this": a coordinator decides."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotAllowedError("Log in to claim a listing.")
+    if not user.has_role(Role.GROUP_ORGANISER) and not user.is_coordinator:
+        raise NotAllowedError("Only group organisers can claim a listing. Ask a coordinator to give you that role.")
+    if len(message) > 2000:
+        raise InvalidInputError("Keep the message under 2,000 characters.", field="message")
+    membership = OrganisationMembership.objects.filter(user=user).first()
+    if membership and membership.organisation_id == service.organisation_id:
+        raise ConflictError("You already manage this group's listings.")
+    if membership:
+        raise ConflictError(
+            f"You already belong to {membership.organisation.name}. Ask a coordinator to move you."
+        )
+    try:
+        # The partial unique constraint refuses a second pending claim; the savepoint
+        # keeps the caller's transaction usable after that refusal.
+        with transaction.atomic():
+            return OrganisationClaim.objects.create(
+                organisation_id=service.organisation_id, service=service, user=user, message=message.strip()
+            )
+    except IntegrityError:
+        raise ConflictError("You have already asked to manage this group. A coordinator will reply soon.") from None
+
+
+def organisation_claim_approve(*, claim: OrganisationClaim, by) -> OrganisationMembership:
+    _require_coordinator(by)
+    # Lock the claim so two coordinators deciding at once cannot both act on it.
+    with transaction.atomic():
+        locked = OrganisationClaim.objects.select_for_update().get(pk=claim.pk)
+        if locked.status != ClaimStatus.PENDING:
+            raise ConflictError("This claim has already been decided.")
+        if OrganisationMembership.objects.filter(user_id=locked.user_id).exists():
+            raise ConflictError("That person already belongs to an organisation.")
+        membership = OrganisationMembership.objects.create(
+            user_id=locked.user_id, organisation_id=locked.organisation_id, role=MembershipRole.ORGANISER
+        )
+        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.APPROVED, by, timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return membership
+
+
+def organisation_claim_reject(*, claim: OrganisationClaim, by, note: str = "") -> OrganisationClaim:
+    _require_coordinator(by)
+    with transaction.atomic():
+        locked = OrganisationClaim.objects.select_for_update().get(pk=claim.pk)
+        if locked.status != ClaimStatus.PENDING:
+            raise ConflictError("This claim has already been decided.")
+        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.REJECTED, by, timezone.now()
+        locked.decision_note = note[:500]
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return locked
+
+
+def problem_report_create(
+    *, service: Service, kind: str, details: str = "", reporter=None, reporter_email: str = ""
+) -> ProblemReport:
+    """Anyone, logged in or not, can say a listing is wrong."""
+    if kind not in ProblemKind.values:
+        raise InvalidInputError("Choose what is wrong.", field="kind")
+    if len(details) > 2000:
+        raise InvalidInputError("Keep the details under 2,000 characters.", field="details")
+    if kind == ProblemKind.OTHER and not details.strip():
+        raise InvalidInputError("Tell us what is wrong.", field="details")
+    return ProblemReport.objects.create(
+        service=service,
+        kind=kind,
+        details=details.strip(),
+        reporter=reporter if getattr(reporter, "is_authenticated", False) else None,
+        reporter_email=reporter_email.strip(),
+    )
+
+
+def problem_report_resolve(*, report: ProblemReport, by, note: str = "", close_service: bool = False) -> ProblemReport:
+    _require_coordinator(by)
+    # Lock so a report is resolved once, and the listing change goes with it.
+    with transaction.atomic():
+        locked = ProblemReport.objects.select_for_update().get(pk=report.pk)
+        if locked.resolved_at is not None:
+            raise ConflictError("This report has already been dealt with.")
+        locked.resolved_at, locked.resolved_by, locked.resolution_note = timezone.now(), by, note[:500]
+        locked.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+        if close_service:
+            Service.objects.filter(pk=locked.service_id).update(status=ServiceStatus.DEFUNCT, modified_at=timezone.now())
+    return locked
+
+
+def _months_ago(today: datetime.date, months: int) -> datetime.date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, 28)
+    return datetime.date(year, month + 1, day)
+
+
+def review_reminders_send(*, today: datetime.date | None = None) -> int:
+    """E-mail organisers of listings not reviewed for 10, 11 and 12 months; each
+    reminder once per review cycle. Returns how many e-mails went out."""
+    today = today or timezone.localdate()
+    sent = 0
+    services = (
+        Service.objects.filter(status__in=[ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED])
+        .filter(Q(last_reviewed__isnull=False))
+        .select_related("organisation")
+        .order_by("id")
+    )
+    for months in sorted(REVIEW_REMINDER_MONTHS, reverse=True):
+        due = services.filter(last_reviewed__lte=_months_ago(today, months))
+        if months != max(REVIEW_REMINDER_MONTHS):
+            due = due.filter(last_reviewed__gt=_months_ago(today, months + 1))
+        for service in due.iterator():
+            recipients = list(
+                OrganisationMembership.objects.filter(
+                    organisation_id=service.organisation_id,
+                    role__in=[MembershipRole.ORGANISER, MembershipRole.STAFF],
+                )
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            ) or ([service.organisation.email] if service.organisation.email else [])
+            if not recipients:
+                continue
+            # The unique row is the "sent" mark: insert first, so a rerun never sends twice.
+            with transaction.atomic():
+                _, created = ReviewReminder.objects.get_or_create(
+                    service=service, months=months, last_reviewed=service.last_reviewed
+                )
+                if not created:
+                    continue
+                transaction.on_commit(
+                    lambda s=service, m=months, r=recipients: _send_review_reminder(service=s, months=m, recipients=r)
+                )
+            sent += 1
+    return sent
+
+
+def _send_review_reminder(*, service: Service, months: int, recipients: list[str]) -> None:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    send_mail(
+        subject=f"Please check your listing: {service.name}",
+        message=(
+            f"Hello,\n\nYour listing \"{service.name}\" was last checked {months} months ago. "
+            "People and link workers rely on it being right.\n\n"
+            f"Please look at it and press \"These details are still right\", or change what is out of date:\n"
+            f"{base}/directory/services/{service.id}/edit/\n\n"
+            "After 12 months without a check it shows as \"may be out of date\" and appears lower in searches.\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+def organisation_create(*, name: str, organisation_type: str, **fields) -> Organisation:
+    """Used by admin tools, imports and demo data."""
+    if not name.strip():
+        raise InvalidInputError("Give the organisation a name.", field="name")
+    return Organisation.objects.create(name=name.strip(), organisation_type=organisation_type, **fields)

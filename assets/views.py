@@ -1,0 +1,222 @@
+"""Directory pages: search (list first, map second), a service's page, report a
+problem, claim a listing, edit it, and the coordinators' queues. Thin: parse,
+check, call one selector or service, render."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from assets import selectors, services
+from assets.forms import AssetSearchForm, CapacityForm, ClaimForm, DecisionForm, ProblemReportForm, ServiceEditForm
+from assets.geocoding import AmbiguousPlaceError
+from assets.models import Capacity, OrganisationClaim, ProblemReport
+from timebank.errors import DomainError, NotFoundError
+
+ATTRIBUTION = (
+    "Postcode districts: contains OS data © Crown copyright and database right; contains Royal Mail data "
+    "© Royal Mail copyright and database right; contains National Statistics data © Crown copyright and "
+    "database right (Open Government Licence v3.0). Places and Northern Ireland / Crown Dependencies "
+    "postcode data from GeoNames, CC BY 4.0."
+)
+
+
+def _service_or_404(service_id):
+    try:
+        return selectors.service_detail(service_id=service_id)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from None
+
+
+def directory(request):
+    form = AssetSearchForm(request.GET or None)
+    page = choices = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["near"]:
+        data = form.cleaned_data
+        try:
+            page = selectors.asset_search(
+                near=data["near"],
+                radius_km=form.radius_km,
+                category=data["category"] or None,
+                q=data["q"],
+                day=data["day"] or None,
+                free_only=data["free_only"],
+                accessibility=data["accessibility"],
+                page=data["page"] or 1,
+            )
+        except AmbiguousPlaceError as exc:
+            choices = exc.choices
+            form.add_error("near", exc.message)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "near", exc.message)
+    markers = []
+    if page:
+        markers = [
+            {
+                "lat": result.location.latitude,
+                "lng": result.location.longitude,
+                "name": result.service.name,
+                "url": reverse("assets:service", args=[result.service.id]),
+                "distance": f"{result.distance_miles:.1f} miles ({result.distance_km:.1f} km)",
+            }
+            for result in page.results
+        ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assets/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "choices": choices,
+            "query_string": query.urlencode(),
+            "map_data": {
+                "markers": markers,
+                "origin": [page.origin.lat, page.origin.lng] if page else None,
+                "tileUrl": settings.ASSETS_MAP_TILE_URL,
+                "tileAttribution": settings.ASSETS_MAP_TILE_ATTRIBUTION,
+            },
+            "attribution": ATTRIBUTION,
+        },
+    )
+
+
+def service_page(request, service_id):
+    service = _service_or_404(service_id)
+    user = request.user
+    return render(
+        request,
+        "assets/service_detail.html",
+        {
+            "service": service,
+            "capacity": getattr(service, "capacity", None) if hasattr(service, "capacity") else None,
+            "locations": [sal.location for sal in service.service_at_locations.all()],
+            "categories": [a.taxonomy_term for a in service.attributes.all() if a.link_type == "category"],
+            "who_for": [a.taxonomy_term for a in service.attributes.all() if a.link_type == "eligibility"],
+            "is_stale": selectors.service_is_stale(service),
+            "can_edit": selectors.user_can_edit_service(user=user, service=service),
+            "can_refer": user.is_authenticated and user.is_link_worker,
+            "can_claim": user.is_authenticated and user.is_group_organiser,
+            "attribution": ATTRIBUTION,
+        },
+    )
+
+
+def service_report(request, service_id):
+    service = _service_or_404(service_id)
+    form = ProblemReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.problem_report_create(service=service, reporter=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Thank you. A coordinator will check this listing.")
+            return redirect("assets:service", service_id=service.id)
+    return render(request, "assets/service_report.html", {"service": service, "form": form})
+
+
+@login_required
+def service_claim(request, service_id):
+    service = _service_or_404(service_id)
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_claim_request(user=request.user, service=service, message=form.cleaned_data["message"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you. A coordinator will check and let you know.")
+            return redirect("assets:service", service_id=service.id)
+    return render(request, "assets/service_claim.html", {"service": service, "form": form})
+
+
+@login_required
+def service_edit(request, service_id):
+    service = _service_or_404(service_id)
+    if not selectors.user_can_edit_service(user=request.user, service=service):
+        raise PermissionDenied
+    capacity = Capacity.objects.filter(service=service).first()
+    form = ServiceEditForm(request.POST or None, instance=service, prefix="service")
+    capacity_form = CapacityForm(
+        request.POST or None,
+        prefix="capacity",
+        initial={"places_available": capacity.places_available, "waitlist_open": capacity.waitlist_open} if capacity else None,
+    )
+    if request.method == "POST" and "still_right" in request.POST:
+        services.service_mark_reviewed(service=service, by=request.user)
+        messages.success(request, "Thank you. The listing is marked as checked today.")
+        return redirect("assets:service", service_id=service.id)
+    if request.method == "POST" and form.is_valid() and capacity_form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.service_update(service=service, by=request.user, changes=changes)
+            services.capacity_update(service=service, by=request.user, **capacity_form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect("assets:service", service_id=service.id)
+    return render(
+        request, "assets/service_edit.html", {"service": service, "form": form, "capacity_form": capacity_form}
+    )
+
+
+def _require_coordinator(request):
+    if not request.user.is_coordinator:
+        raise PermissionDenied
+
+
+@login_required
+def coordinator_reports(request):
+    _require_coordinator(request)
+    return render(request, "assets/coordinator_reports.html", {"reports": selectors.open_problem_reports()[:200]})
+
+
+@login_required
+@require_POST
+def coordinator_report_resolve(request, report_id):
+    _require_coordinator(request)
+    report = get_object_or_404(ProblemReport, pk=report_id)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.problem_report_resolve(
+            report=report, by=request.user, note=note, close_service=request.POST.get("close_service") == "1"
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Marked as dealt with.")
+    return redirect("assets:coordinator-reports")
+
+
+@login_required
+def coordinator_claims(request):
+    _require_coordinator(request)
+    return render(request, "assets/coordinator_claims.html", {"claims": selectors.pending_claims()[:200]})
+
+
+@login_required
+@require_POST
+def coordinator_claim_decide(request, claim_id):
+    _require_coordinator(request)
+    claim = get_object_or_404(OrganisationClaim, pk=claim_id)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if request.POST.get("decision") == "approve":
+            services.organisation_claim_approve(claim=claim, by=request.user)
+            messages.success(request, f"{claim.user} can now manage {claim.organisation}'s listings.")
+        else:
+            services.organisation_claim_reject(claim=claim, by=request.user, note=note)
+            messages.success(request, "Claim turned down.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("assets:coordinator-claims")

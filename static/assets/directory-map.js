@@ -1,0 +1,33 @@
+/* The results map: the same results as the list, drawn with Leaflet.
+   Markers are vector circles, so they show even when map tiles cannot load. */
+(function () {
+  "use strict";
+  var dataElement = document.getElementById("directory-map-data");
+  var container = document.getElementById("directory-map");
+  if (!dataElement || !container || typeof L === "undefined") { return; }
+  var data = JSON.parse(dataElement.textContent);
+  if (!data.markers.length) { container.hidden = true; return; }
+  var map = L.map(container, { scrollWheelZoom: false });
+  if (data.tileUrl) {
+    L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.tileAttribution }).addTo(map);
+  }
+  var points = [];
+  data.markers.forEach(function (marker, index) {
+    var point = [marker.lat, marker.lng];
+    points.push(point);
+    var link = document.createElement("a");
+    link.href = marker.url;
+    link.textContent = (index + 1) + ". " + marker.name;
+    var popup = document.createElement("div");
+    popup.appendChild(link);
+    popup.appendChild(document.createElement("br"));
+    popup.appendChild(document.createTextNode(marker.distance));
+    L.circleMarker(point, { radius: 9, color: "#0b0c0c", weight: 2, fillColor: "#1d5e3b", fillOpacity: 0.9 })
+      .bindPopup(popup).bindTooltip(marker.name).addTo(map);
+  });
+  if (data.origin) {
+    L.circleMarker(data.origin, { radius: 6, color: "#b00020", weight: 3, fillOpacity: 0 }).bindTooltip("You searched here").addTo(map);
+    points.push(data.origin);
+  }
+  map.fitBounds(points, { padding: [24, 24], maxZoom: 15 });
+})();

@@ -1,0 +1,325 @@
+"""Pages for brokering: the workbench, introductions, safeguarding, reports,
+and the member's own matches. Thin: parse, check the role, call, render."""
+import csv
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from timebank.brokering import safeguarding, workbench
+from timebank.brokering.charts import describe, render_svg
+from timebank.brokering.forms import (
+    CategorySafeguardingForm,
+    CheckForm,
+    IncidentForm,
+    IntroduceForm,
+    PeriodForm,
+    RestrictionForm,
+)
+from timebank.brokering.matching import suggest_assets, suggest_helpers
+from timebank.brokering.reports import REPORTS, report_build
+from timebank.errors import DomainError
+from timebank.models import Category, CategoryRestriction, Exchange, Listing, Member, Timebank
+
+
+def coordinator_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_coordinator:
+            raise PermissionDenied("Only coordinators can see this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _timebank_from(request) -> Timebank:
+    timebank_id = request.GET.get("timebank") or request.POST.get("timebank")
+    if timebank_id and str(timebank_id).isdigit():
+        return get_object_or_404(Timebank, pk=int(timebank_id))
+    return Timebank.get_default()
+
+
+def _apply_domain_error(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+# --- workbench ---------------------------------------------------------------------------------
+
+
+@coordinator_required
+def workbench_home(request):
+    timebank = _timebank_from(request)
+    return render(
+        request,
+        "timebank/brokering/workbench.html",
+        {
+            "timebank": timebank,
+            "timebanks": Timebank.objects.order_by("name"),
+            "waiting": workbench.open_requests(timebank=timebank),
+            "waiting_count": workbench.open_request_count(timebank=timebank),
+            "quiet": workbench.quiet_members(timebank=timebank),
+            "quiet_days": workbench.QUIET_DAYS,
+            "no_first": workbench.members_without_first_exchange(timebank=timebank),
+            "expiring": workbench.expiring_listings(timebank=timebank),
+        },
+    )
+
+
+@coordinator_required
+def request_suggestions(request, public_id):
+    try:
+        listing = workbench.request_for_coordinator(public_id=public_id)
+    except Listing.DoesNotExist:
+        raise Http404("No such request.") from None
+    return _render_suggestions(request, listing, IntroduceForm())
+
+
+def _render_suggestions(request, listing, form, status=200):
+    return render(
+        request,
+        "timebank/brokering/request_suggestions.html",
+        {
+            "listing": listing,
+            "suggestions": suggest_helpers(request=listing),
+            "assets": suggest_assets(request=listing),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@coordinator_required
+@require_POST
+def introduce(request, public_id):
+    try:
+        listing = workbench.request_for_coordinator(public_id=public_id)
+    except Listing.DoesNotExist:
+        raise Http404("No such request.") from None
+    form = IntroduceForm(request.POST)
+    if form.is_valid():
+        try:
+            exchange = workbench.introduction_make(
+                request=listing,
+                helper_public_id=form.cleaned_data["helper"],
+                by_user=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            messages.success(request, "Introduction made: an exchange has been proposed.")
+            return redirect("brokering_introduction", public_id=exchange.public_id)
+    return _render_suggestions(request, listing, form)
+
+
+@coordinator_required
+def introduction(request, public_id):
+    exchange = get_object_or_404(
+        Exchange.objects.select_related("provider", "listing", "listing__category", "timebank"), public_id=public_id
+    )
+    people = [exchange.provider, *exchange.receivers.all()]
+    return render(
+        request,
+        "timebank/brokering/introduction.html",
+        {
+            "exchange": exchange,
+            "people": [(person, workbench.needs_letter_or_call(person)) for person in people],
+            "provider": exchange.provider,
+            "receivers": people[1:],
+        },
+    )
+
+
+# --- the member's matches ----------------------------------------------------------------------
+
+
+@login_required
+def my_matches(request):
+    member = getattr(request.user, "member", None)
+    if member is None:
+        raise Http404("This page is for timebank members.")
+    return render(
+        request,
+        "timebank/brokering/my_matches.html",
+        {
+            "member": member,
+            "nearby_requests": workbench.requests_near_helper(member=member),
+            "my_requests": workbench.help_for_my_requests(member=member),
+        },
+    )
+
+
+# --- safeguarding ------------------------------------------------------------------------------
+
+
+@coordinator_required
+def safeguarding_home(request):
+    timebank = _timebank_from(request)
+    today = timezone.localdate()
+    page = Paginator(safeguarding.members_with_safeguarding(timebank=timebank), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "timebank/brokering/safeguarding.html",
+        {
+            "timebank": timebank,
+            "page": page,
+            "today": today,
+            "expiring": safeguarding.checks_expiring(
+                timebank=timebank, today=today, within_days=safeguarding.reminder_days()
+            )[:50],
+            "reminder_days": safeguarding.reminder_days(),
+        },
+    )
+
+
+@coordinator_required
+def safeguarding_member(request, public_id):
+    member = get_object_or_404(Member, public_id=public_id)
+    forms = {"check_form": CheckForm(), "incident_form": IncidentForm(), "restriction_form": RestrictionForm()}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            status = _safeguarding_post(request, member, action, forms)
+        except DomainError as error:
+            form = forms.get(f"{action}_form")
+            if form is None:
+                raise Http404("Unknown action.") from None
+            _apply_domain_error(form, error)
+        if status == 302:
+            return redirect("brokering_safeguarding_member", public_id=member.public_id)
+    return render(
+        request,
+        "timebank/brokering/safeguarding_member.html",
+        {"member": member, "today": timezone.localdate(), **safeguarding.member_safeguarding(member=member), **forms},
+        status=status,
+    )
+
+
+def _safeguarding_post(request, member, action, forms) -> int:
+    if action == "check":
+        form = forms["check_form"] = CheckForm(request.POST)
+        if form.is_valid():
+            safeguarding.check_record(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Check recorded.")
+            return 302
+    elif action == "incident":
+        form = forms["incident_form"] = IncidentForm(request.POST)
+        if form.is_valid():
+            safeguarding.incident_record(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Incident recorded.")
+            return 302
+    elif action == "restriction":
+        form = forms["restriction_form"] = RestrictionForm(request.POST)
+        if form.is_valid():
+            safeguarding.restriction_add(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Restriction added.")
+            return 302
+    elif action == "unrestrict":
+        restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
+        safeguarding.restriction_remove(restriction=restriction)
+        messages.success(request, "Restriction removed.")
+        return 302
+    else:
+        raise Http404("Unknown action.")
+    return 200
+
+
+@coordinator_required
+def incident_log(request):
+    timebank = _timebank_from(request)
+    page = Paginator(safeguarding.incidents_for(timebank=timebank), 50).get_page(request.GET.get("page"))
+    return render(request, "timebank/brokering/incidents.html", {"timebank": timebank, "page": page})
+
+
+@coordinator_required
+def safeguarding_categories(request):
+    if request.method == "POST":
+        category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
+        form = CategorySafeguardingForm(request.POST)
+        if form.is_valid():
+            safeguarding.category_safeguarding_set(category=category, **form.cleaned_data)
+            messages.success(request, f"{category.name}: saved.")
+        return redirect("brokering_safeguarding_categories")
+    return render(
+        request,
+        "timebank/brokering/safeguarding_categories.html",
+        {"categories": Category.objects.filter(is_active=True).order_by("position", "name")},
+    )
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _period_form(request) -> PeriodForm:
+    if {"start", "end"} & set(request.GET):
+        data = request.GET.copy()
+        data.setdefault("timebank", str(Timebank.get_default().pk))
+        return PeriodForm(data)
+    initial = PeriodForm.default_initial()
+    return PeriodForm({"timebank": initial["timebank"].pk, "start": initial["start"], "end": initial["end"]})
+
+
+@coordinator_required
+def report_index(request):
+    form = _period_form(request)
+    form.is_valid()
+    return render(
+        request,
+        "timebank/brokering/report_index.html",
+        {"form": form, "reports": [(slug, title) for slug, (title, _) in REPORTS.items()], "query": request.GET.urlencode()},
+    )
+
+
+def _report_or_form(request, slug):
+    if slug not in REPORTS:
+        raise Http404("No such report.")
+    form = _period_form(request)
+    if not form.is_valid():
+        return form, None
+    return form, report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+
+
+@coordinator_required
+def report_detail(request, slug):
+    form, report = _report_or_form(request, slug)
+    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    if report is not None and report.chart is not None:
+        context.update(chart_svg=render_svg(report.chart), chart_description=describe(report.chart))
+    return render(request, "timebank/brokering/report_detail.html", context, status=200)
+
+
+@coordinator_required
+def report_csv(request, slug):
+    form, report = _report_or_form(request, slug)
+    if report is None:
+        return redirect(reverse("brokering_report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    period = form.period
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(report.columns)
+    writer.writerows(report.rows)
+    return response
+
+
+@coordinator_required
+def funder_summary(request):
+    form = _period_form(request)
+    sections = []
+    if form.is_valid():
+        for slug in REPORTS:
+            report = report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+            chart = (render_svg(report.chart), describe(report.chart)) if report.chart else (None, None)
+            sections.append((report, *chart))
+    return render(
+        request, "timebank/brokering/funder_summary.html", {"form": form, "sections": sections}
+    )

@@ -1,0 +1,92 @@
+"""Forms for the steps of an exchange and for coordinators recording and
+resolving exchanges. Time is typed as people say it ("1.5 hours", "90",
+"1:30") and parsed into whole minutes by timebank.hours (through HoursField)."""
+from django import forms
+
+from timebank.forms.accounts import HoursField, MemberChoiceField
+from timebank.models import Category, Member
+from timebank.selectors.listings import active_categories
+
+
+class ProposeExchangeForm(forms.Form):
+    description = forms.CharField(
+        label="A message about what you have in mind",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    agreed_for = forms.DateTimeField(
+        label="When (if you have agreed a time)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+
+
+class NoteForm(forms.Form):
+    """Accept, decline, cancel and confirm: an optional note for the other person."""
+
+    note = forms.CharField(label="A note (the other person will see it)", max_length=500, required=False)
+
+
+class RecordTimeForm(forms.Form):
+    minutes = HoursField(label="How long did it take?")
+
+
+class DisputeForm(forms.Form):
+    note = forms.CharField(
+        label="What is not right?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: it took one hour, not two. A coordinator will read this.",
+    )
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Decision",
+        widget=forms.RadioSelect,
+        choices=[
+            ("confirm", "Confirm the time as recorded"),
+            ("change", "Change the time, then confirm"),
+            ("cancel", "Cancel the exchange: no hours move"),
+        ],
+    )
+    minutes = HoursField(label="New time (only if changing it)", required=False)
+    note = forms.CharField(
+        label="Note explaining the decision", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == "change" and not cleaned.get("minutes") and "minutes" not in self.errors:
+            self.add_error("minutes", "Enter the new time, for example 1.5 hours.")
+        return cleaned
+
+
+class RecordForMembersForm(forms.Form):
+    provider = MemberChoiceField(queryset=Member.objects.none(), label="Who gave the time?")
+    receivers = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(),
+        to_field_name="public_id",
+        label="Who received it?",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick everyone who received the help; for a group session tick them all.",
+    )
+    minutes = HoursField(label="How long did it take?")
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), label="Category", required=False, empty_label="No category"
+    )
+    description = forms.CharField(label="What was the help?", max_length=250)
+    occurred_on = forms.DateField(
+        label="When did it happen?",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave blank for today.",
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = members
+        self.fields["receivers"].queryset = members
+        self.fields["category"].queryset = active_categories()

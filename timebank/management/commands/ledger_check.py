@@ -1,0 +1,184 @@
+"""`manage.py ledger_check [--timebank SLUG]`: prove the hour ledger adds up.
+
+Recomputes every account's balance from its entries and checks (QUALITY L1):
+- each cached balance equals the sum of its entries, and the last entry's
+  running balance (what a statement shows) equals it too;
+- each transfer has two or more entries that sum to zero, all in the
+  transfer's own timebank;
+- each timebank's balances sum to zero;
+- no account is beyond its limits.
+
+Everything is done with a handful of aggregate queries (GROUP BY in the
+database), so it stays fast on millions of entries; Python only walks the
+accounts and the problems found. Exits non-zero and names each account
+(name and public id) or transfer that is wrong.
+"""
+import time
+from dataclasses import dataclass, field
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+
+from timebank.models import Account, Entry, Timebank, Transfer
+
+# Enough to act on; the count of problems is always reported in full.
+MAX_LISTED_PER_CHECK = 50
+
+
+@dataclass
+class LedgerReport:
+    timebanks: int = 0
+    accounts: int = 0
+    transfers: int = 0
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, message: str) -> None:
+        self.problem_count += 1
+        self.problems.append(message)
+
+
+def _account_label(row: dict) -> str:
+    return f"account '{row['name']}' ({row['public_id']})"
+
+
+def _transfer_label(public_id, pk) -> str:
+    return f"transfer {public_id} (id {pk})"
+
+
+def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
+    """Run every check, scoped to one timebank if given."""
+    report = LedgerReport()
+    timebanks = Timebank.objects.all() if timebank is None else Timebank.objects.filter(pk=timebank.pk)
+    timebank_names = dict(timebanks.values_list("pk", "name"))
+    report.timebanks = len(timebank_names)
+
+    def scoped(lookup: str) -> Q:
+        # The whole ledger needs no join to find its timebank.
+        return Q() if timebank is None else Q(**{lookup: timebank.pk})
+
+    accounts = Account.objects.filter(scoped("timebank"))
+    entries = Entry.objects.filter(scoped("account__timebank"))
+    transfers = Transfer.objects.filter(scoped("timebank"))
+
+    # One GROUP BY over the entries: each account's recomputed balance.
+    sums = {
+        row["account_id"]: (row["total"], row["n"])
+        for row in entries.order_by().values("account_id").annotate(total=Sum("minutes"), n=Count("id"))
+    }
+    # The newest entry's running balance, one index lookup per account
+    # (entry_account_statement), as a statement page would read it.
+    last_balance_after = Subquery(
+        Entry.objects.filter(account=OuterRef("pk")).order_by("-id").values("balance_after")[:1]
+    )
+    account_rows = accounts.order_by("pk").values(
+        "pk", "name", "public_id", "timebank_id", "balance", "min_balance", "max_balance"
+    ).annotate(last_balance_after=last_balance_after)
+
+    timebank_cached: dict[int, int] = {pk: 0 for pk in timebank_names}
+    timebank_recomputed: dict[int, int] = {pk: 0 for pk in timebank_names}
+    for row in account_rows:
+        report.accounts += 1
+        total, n = sums.get(row["pk"], (0, 0))
+        report.entries += n
+        timebank_cached[row["timebank_id"]] += row["balance"]
+        timebank_recomputed[row["timebank_id"]] += total
+        if row["balance"] != total:
+            report.add(
+                f"{_account_label(row)}: cached balance is {row['balance']} minutes "
+                f"but its entries add up to {total} minutes."
+            )
+        if n and row["last_balance_after"] != total:
+            report.add(
+                f"{_account_label(row)}: the statement's last running balance is "
+                f"{row['last_balance_after']} minutes but its entries add up to {total} minutes."
+            )
+        for label, value in (("cached balance", row["balance"]), ("entries' total", total)):
+            if row["min_balance"] is not None and value < row["min_balance"]:
+                report.add(
+                    f"{_account_label(row)}: {label} {value} minutes is below its limit of {row['min_balance']}."
+                )
+            if row["max_balance"] is not None and value > row["max_balance"]:
+                report.add(
+                    f"{_account_label(row)}: {label} {value} minutes is above its limit of {row['max_balance']}."
+                )
+
+    for pk, name in timebank_names.items():
+        if timebank_cached[pk] != 0 or timebank_recomputed[pk] != 0:
+            report.add(
+                f"timebank '{name}': balances add up to {timebank_cached[pk]} minutes "
+                f"({timebank_recomputed[pk]} from entries) instead of 0."
+            )
+
+    report.transfers = transfers.count()
+    # One GROUP BY over the entries again, keeping only transfers that are wrong.
+    unbalanced = (
+        Entry.objects.filter(scoped("transfer__timebank"))
+        .order_by()
+        .values("transfer_id", "transfer__public_id")
+        .annotate(total=Sum("minutes"), n=Count("id"))
+        .filter(~Q(total=0) | Q(n__lt=2))
+    )
+    _report_rows(
+        report,
+        unbalanced,
+        lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: "
+        f"{row['n']} entries adding up to {row['total']} minutes (needs 2 or more adding up to 0).",
+    )
+    empty = transfers.filter(~Exists(Entry.objects.filter(transfer=OuterRef("pk")))).values("pk", "public_id")
+    _report_rows(report, empty, lambda row: f"{_transfer_label(row['public_id'], row['pk'])}: has no entries.")
+    crossing = (
+        Entry.objects.filter(scoped("account__timebank") | scoped("transfer__timebank"))
+        .exclude(account__timebank_id=F("transfer__timebank_id"))
+        .values("transfer_id", "transfer__public_id", "account__name", "account__public_id")
+    )
+    _report_rows(
+        report,
+        crossing,
+        lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: has an entry on "
+        f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank.",
+    )
+    return report
+
+
+def _report_rows(report: LedgerReport, queryset, describe) -> None:
+    for index, row in enumerate(queryset.iterator()):
+        if index < MAX_LISTED_PER_CHECK:
+            report.add(describe(row))
+        else:
+            report.problem_count += 1
+
+
+class Command(BaseCommand):
+    help = "Recompute every balance from the ledger's entries and check that everything adds up."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--timebank", metavar="SLUG", help="Check only this timebank.")
+
+    def handle(self, *args, timebank=None, **options):
+        scope = None
+        if timebank:
+            scope = Timebank.objects.filter(slug=timebank).first()
+            if scope is None:
+                raise CommandError(f"There is no timebank called '{timebank}'.")
+        started = time.perf_counter()
+        report = check_ledger(timebank=scope)
+        elapsed = time.perf_counter() - started
+        summary = (
+            f"{report.timebanks} timebank(s), {report.accounts:,} accounts, {report.transfers:,} transfers, "
+            f"{report.entries:,} entries checked in {elapsed:.2f} s"
+        )
+        if report.ok:
+            self.stdout.write(f"Ledger OK: {summary}.")
+            return
+        for problem in report.problems:
+            self.stderr.write(f"PROBLEM {problem}")
+        unlisted = report.problem_count - len(report.problems)
+        if unlisted:
+            self.stderr.write(f"... and {unlisted} more.")
+        raise CommandError(f"The ledger has {report.problem_count} problem(s): {summary}.")

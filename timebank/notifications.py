@@ -1,0 +1,58 @@
+"""E-mail to members, sent only after the surrounding transaction commits.
+
+Every area calls `notify()` instead of sending mail itself, so that QUALITY L12
+holds everywhere: a write that rolls back (a refused transfer, an illegal
+transition) sends nothing. Messages are plain text rendered from a template
+under templates/emails/.
+
+A member with no e-mail address, or who asked for no e-mail ("no-email" in
+their communication needs), is sent nothing; `notify()` returns False so the
+caller can tell a coordinator to phone or write instead.
+"""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from timebank.models import CommunicationNeed, Member
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "TimeCommons: "
+
+
+def member_email(member: Member) -> str:
+    """The address to write to, or "" when the member cannot or would rather not get e-mail."""
+    if CommunicationNeed.NO_EMAIL in (member.communication_needs or []):
+        return ""
+    if member.email:
+        return member.email
+    user = member.user if member.user_id else None
+    return (user.email if user else "") or ""
+
+
+def notify(*, to_member: Member, subject: str, template: str, context: dict) -> bool:
+    """Queue a plain-text e-mail to `to_member`, sent when the current transaction commits.
+
+    Returns True when an e-mail is queued, False when the member has no usable address.
+    """
+    address = member_email(to_member)
+    if not address:
+        return False
+    # Rendered now, while the rows it mentions are certainly readable; sent later.
+    body = render_to_string(template, {"member": to_member, "site_url": settings.SITE_URL, **context})
+    full_subject = SUBJECT_PREFIX + " ".join(subject.split())
+    member_id = to_member.pk
+
+    def send() -> None:
+        try:
+            send_mail(full_subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
+        except Exception:
+            # The data is already committed: a mail server fault must not turn
+            # the person's successful action into an error page. Ids only in logs.
+            logger.exception("E-mail to member %s could not be sent", member_id)
+
+    transaction.on_commit(send)
+    return True

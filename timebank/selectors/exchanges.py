@@ -1,0 +1,62 @@
+"""Reads of exchanges: a member's exchanges, one exchange with its history,
+and the coordinators' queue of disputes. Receivers and history are prefetched,
+so a list's query count does not grow with its rows."""
+import uuid
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from timebank.errors import NotFoundError
+from timebank.models import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus, Member, MemberStatus, Timebank
+
+OPEN_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED, ExchangeStatus.DONE, ExchangeStatus.DISPUTED)
+
+
+def _with_people(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("provider", "provider__user", "listing", "timebank", "proposed_by").prefetch_related(
+        Prefetch("receivers", queryset=Member.objects.select_related("user").order_by("pk"))
+    )
+
+
+def exchanges_for_member(*, member: Member, statuses: list[str] | None = None) -> QuerySet[Exchange]:
+    """Exchanges in which `member` gives or receives time, newest first."""
+    # A subquery rather than a join on receivers: no duplicates, no DISTINCT.
+    received = ExchangeReceiver.objects.filter(member=member).values("exchange_id")
+    queryset = Exchange.objects.filter(Q(provider=member) | Q(pk__in=received))
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    return _with_people(queryset).order_by("-created_at", "-pk")
+
+
+def exchange_detail(*, public_id: uuid.UUID, user) -> Exchange:
+    """One exchange with its people and history, if `user` takes part in it or
+    is a coordinator; anyone else is told it does not exist."""
+    exchange = (
+        _with_people(Exchange.objects.filter(public_id=public_id))
+        .prefetch_related(Prefetch("history", queryset=ExchangeHistory.objects.select_related("actor", "actor__member")))
+        .first()
+    )
+    if exchange is None or user is None or not user.is_authenticated:
+        raise NotFoundError("There is no such exchange.")
+    if user.is_coordinator:
+        return exchange
+    party_users = {exchange.provider.user_id, *(m.user_id for m in exchange.receivers.all())}
+    if user.pk not in party_users:
+        raise NotFoundError("There is no such exchange.")
+    return exchange
+
+
+def disputed_exchanges(*, timebank: Timebank | None = None) -> QuerySet[Exchange]:
+    """Disputes waiting for a coordinator, the oldest first."""
+    queryset = Exchange.objects.filter(status=ExchangeStatus.DISPUTED)
+    if timebank is not None:
+        queryset = queryset.filter(timebank=timebank)
+    return _with_people(queryset).prefetch_related(
+        Prefetch("history", queryset=ExchangeHistory.objects.select_related("actor", "actor__member"))
+    ).order_by("updated_at", "pk")
+
+
+def members_who_can_exchange(*, timebank: Timebank) -> QuerySet[Member]:
+    """Approved and active members, for a coordinator's "who gave / who received" lists."""
+    return Member.objects.filter(
+        timebank=timebank, status__in=(MemberStatus.APPROVED, MemberStatus.ACTIVE)
+    ).order_by("display_name", "pk")

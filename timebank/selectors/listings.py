@@ -1,0 +1,80 @@
+"""Reads of listings: browsing, a member's own listings, one listing's page,
+and open requests for brokering. Each returns a queryset with the rows a page
+shows already joined, so a page's query count does not grow with its rows."""
+import datetime
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from timebank.errors import NotFoundError
+from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank
+
+# Members whose listings others may see and answer.
+VISIBLE_MEMBER_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE)
+TEXT_MAX = 100
+
+
+def _live(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+    """Open, not past their end date, listed by a member who can take part."""
+    today = today or timezone.localdate()
+    return queryset.filter(
+        status=ListingStatus.OPEN, expires_on__gte=today, member__status__in=VISIBLE_MEMBER_STATUSES
+    )
+
+
+def listing_browse(
+    *,
+    timebank: Timebank,
+    kind: str | None = None,
+    category: Category | None = None,
+    text: str = "",
+    today: datetime.date | None = None,
+) -> QuerySet[Listing]:
+    """Offers and requests people can answer, newest first, filtered by kind,
+    category and words in the title or description."""
+    queryset = _live(Listing.objects.filter(timebank=timebank), today=today)
+    if kind in ListingKind.values:
+        queryset = queryset.filter(kind=kind)
+    if category is not None:
+        queryset = queryset.filter(category=category)
+    for word in (text or "")[:TEXT_MAX].split()[:8]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return queryset.select_related("member", "category").order_by("-created_at", "-pk")
+
+
+def listings_of_member(*, member: Member) -> QuerySet[Listing]:
+    """All of a member's listings, open ones first, newest first."""
+    return (
+        Listing.objects.filter(member=member)
+        .select_related("category", "member")
+        .order_by("status", "-created_at", "-pk")
+    )
+
+
+def listing_for_viewer(*, public_id: uuid.UUID, user) -> Listing:
+    """One listing as `user` may see it: anyone logged in sees live listings;
+    the owner and coordinators also see closed and expired ones."""
+    listing = (
+        Listing.objects.filter(public_id=public_id).select_related("member", "member__user", "category", "timebank").first()
+    )
+    if listing is None:
+        raise NotFoundError("There is no such offer or request.")
+    is_owner = user is not None and listing.member.user_id == user.pk
+    if is_owner or getattr(user, "is_coordinator", False):
+        return listing
+    if not _live(Listing.objects.filter(pk=listing.pk)).exists():
+        raise NotFoundError("This offer or request is no longer listed.")
+    return listing
+
+
+def open_requests_oldest_first(*, timebank: Timebank, unmatched_only: bool = False) -> QuerySet[Listing]:
+    """Requests still waiting for help, the longest-waiting first (brokering)."""
+    queryset = _live(Listing.objects.filter(timebank=timebank, kind=ListingKind.REQUEST))
+    if unmatched_only:
+        queryset = queryset.filter(matched_at__isnull=True)
+    return queryset.select_related("member", "category").order_by("created_at", "pk")
+
+
+def active_categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("position", "name")

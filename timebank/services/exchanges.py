@@ -1,0 +1,658 @@
+"""Writes for exchanges: the lifecycle as a transition table, one service per
+transition, and one ExchangeHistory row (who, when, from, to, note) per change.
+
+    proposed --accept--> accepted --record--> done --confirm--> confirmed --post--> posted
+    proposed --decline--> declined
+    proposed/accepted --cancel--> cancelled
+    done --dispute--> disputed --resolve (confirm | change minutes)--> confirmed --post--> posted
+                               --resolve (cancel)--> cancelled
+
+Who may act:
+- accept / decline: the other party to whoever proposed (a receiver's proposal
+  is answered by the provider and the other way round; a proposal made by a
+  coordinator, e.g. an introduction, is answered by the provider, who gives the time);
+- cancel: the provider or a receiver, before the time is recorded;
+- record: the provider; confirm and dispute: a receiver;
+- resolve: coordinators only. Coordinators may take every other step for anyone
+  (members who are not online have no login and rely on them).
+
+Hours: the provider earns exactly the minutes they gave. The receivers share
+that cost: `split_minutes(minutes, n)` in receiver primary-key order, so the
+first receivers pay one minute more when it does not divide evenly, and a
+receiver whose share is zero (fewer minutes than receivers) pays nothing.
+Confirming posts ONE ledger transfer (kind "exchange", idempotency key
+"exchange-<public_id>") in the same transaction as the status change: a
+refusal by an account limit rolls both back and the exchange stays as it was.
+
+Every transition locks the exchange row first, so a double click or two
+people acting at once take turns and the second sees the new status (and is
+refused) instead of posting twice. E-mails go through timebank.notifications,
+which sends only after commit.
+"""
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from timebank import ledger
+from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank.hours import MAX_EXCHANGE_MINUTES, format_minutes
+from timebank.models import (
+    Category,
+    Exchange,
+    ExchangeHistory,
+    ExchangeReceiver,
+    ExchangeStatus,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Member,
+    MemberStatus,
+    Timebank,
+    TransferKind,
+)
+from timebank.notifications import notify
+
+logger = logging.getLogger(__name__)
+
+S = ExchangeStatus
+
+# (from status, action) -> to status. The single source of truth for what may happen next.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.PROPOSED, "accept"): S.ACCEPTED,
+    (S.PROPOSED, "decline"): S.DECLINED,
+    (S.PROPOSED, "cancel"): S.CANCELLED,
+    (S.ACCEPTED, "cancel"): S.CANCELLED,
+    (S.ACCEPTED, "record"): S.DONE,
+    (S.DONE, "confirm"): S.CONFIRMED,
+    (S.DONE, "dispute"): S.DISPUTED,
+    (S.DISPUTED, "resolve-confirm"): S.CONFIRMED,
+    (S.DISPUTED, "resolve-change"): S.CONFIRMED,
+    (S.DISPUTED, "resolve-cancel"): S.CANCELLED,
+    (S.CONFIRMED, "post"): S.POSTED,
+}
+ACTIONS = sorted({action for _, action in TRANSITIONS})
+RESOLVE_OUTCOMES = ("confirm", "change", "cancel")
+
+# What a person is told when the exchange is not in a state that allows their step.
+_STATE_MESSAGES = {
+    S.PROPOSED: "This exchange has not been accepted yet.",
+    S.ACCEPTED: "This exchange has already been accepted.",
+    S.DONE: "The time for this exchange has already been recorded.",
+    S.CONFIRMED: "This exchange has already been confirmed.",
+    S.POSTED: "This exchange has already been confirmed.",
+    S.DECLINED: "This exchange was declined.",
+    S.CANCELLED: "This exchange was cancelled.",
+    S.DISPUTED: "This exchange is disputed: a coordinator will sort it out.",
+}
+_SPECIFIC_MESSAGES = {
+    (S.ACCEPTED, "confirm"): "The time for this exchange has not been recorded yet.",
+    (S.ACCEPTED, "dispute"): "The time for this exchange has not been recorded yet.",
+    (S.PROPOSED, "record"): "This exchange must be accepted before the time is recorded.",
+    (S.DONE, "cancel"): "The time has already been recorded, so this exchange cannot be cancelled. "
+    "If something is wrong, raise a dispute.",
+    (S.DONE, "decline"): "The time for this exchange has already been recorded.",
+}
+
+
+def refusal_message(status: str, action: str) -> str:
+    """Plain words for an illegal (status, action) pair."""
+    if action.startswith("resolve") and status != S.DISPUTED:
+        return "Only a disputed exchange can be resolved."
+    return _SPECIFIC_MESSAGES.get((status, action), _STATE_MESSAGES.get(status, "This cannot be done now."))
+
+
+# --- Who is who ----------------------------------------------------------------
+
+
+def _is_coordinator(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_coordinator)
+
+
+def _receiver_members(exchange: Exchange) -> list[Member]:
+    # Uses a prefetch when the caller made one (selectors do), else one query.
+    return sorted(exchange.receivers.all(), key=lambda m: m.pk)
+
+
+def _role_of(exchange: Exchange, user) -> str | None:
+    """'provider', 'receiver' or None for `user` in this exchange."""
+    if user is None or not user.is_authenticated:
+        return None
+    if exchange.provider.user_id == user.pk:
+        return "provider"
+    if any(member.user_id == user.pk for member in _receiver_members(exchange)):
+        return "receiver"
+    return None
+
+
+def _answering_role(exchange: Exchange) -> str:
+    """Who answers a proposal: the party who did not propose it."""
+    proposer = exchange.proposed_by
+    if proposer is not None and _role_of(exchange, proposer) == "provider":
+        return "receiver"
+    return "provider"
+
+
+def _may(exchange: Exchange, user, action: str) -> bool:
+    if _is_coordinator(user):
+        return True
+    role = _role_of(exchange, user)
+    if role is None or action.startswith("resolve") or action == "post":
+        return False
+    if action in ("accept", "decline"):
+        return role == _answering_role(exchange)
+    if action == "cancel":
+        return True
+    if action == "record":
+        return role == "provider"
+    if action in ("confirm", "dispute"):
+        return role == "receiver"
+    return False
+
+
+def exchange_is_party(*, exchange: Exchange, user) -> bool:
+    """True when `user` is the provider or a receiver of this exchange."""
+    return _role_of(exchange, user) is not None
+
+
+def exchange_available_actions(*, exchange: Exchange, user) -> list[str]:
+    """The steps `user` may take on this exchange now (for pages and the API)."""
+    return [
+        action
+        for (status, action) in TRANSITIONS
+        if status == exchange.status and action != "post" and _may(exchange, user, action)
+    ]
+
+
+def exchange_refusal_reason(*, exchange: Exchange, user, action: str) -> str | None:
+    """Why `user` may not take `action` now, in plain words; None when they may."""
+    try:
+        _require(exchange, user, action)
+    except NotAllowedError as error:
+        return error.message
+    if (exchange.status, action) not in TRANSITIONS:
+        return refusal_message(exchange.status, action)
+    return None
+
+
+def _require(exchange: Exchange, user, action: str) -> None:
+    if not _may(exchange, user, action):
+        messages = {
+            "accept": "Only the other person in this exchange can accept it.",
+            "decline": "Only the other person in this exchange can decline it.",
+            "record": "Only the person who gave the time can record it.",
+            "confirm": "Only the person who received the help can confirm it.",
+            "dispute": "Only the person who received the help can dispute it.",
+        }
+        if action.startswith("resolve"):
+            raise NotAllowedError("Only a coordinator can resolve a dispute.")
+        raise NotAllowedError(messages.get(action, "Only the people in this exchange can do that."))
+
+
+# --- The transition engine -----------------------------------------------------
+
+
+def _lock(exchange: Exchange) -> Exchange:
+    # Why lock: every transition reads the status and writes the next one; the
+    # row lock makes concurrent steps (a double click, the auto-confirm command)
+    # queue, so the second one sees the new status and is refused.
+    # no_key: history rows and the transfer may still reference the row meanwhile.
+    return (
+        Exchange.objects.select_for_update(no_key=True)
+        .select_related("provider", "provider__user", "timebank", "proposed_by")
+        .get(pk=exchange.pk)
+    )
+
+
+def _step(locked: Exchange, action: str, *, actor, note: str = "") -> None:
+    """Move `locked` along TRANSITIONS and write the history row (no save of the exchange)."""
+    to_status = TRANSITIONS.get((locked.status, action))
+    if to_status is None:
+        raise ConflictError(refusal_message(locked.status, action))
+    ExchangeHistory.objects.create(
+        exchange=locked, from_status=locked.status, to_status=to_status, actor=actor, note=(note or "")[:500]
+    )
+    locked.status = to_status
+
+
+def _sync(target: Exchange, source: Exchange) -> Exchange:
+    """Copy the locked row's state onto the caller's instance so it sees the change."""
+    if target is not source:
+        for field in ("status", "minutes", "done_at", "confirmed_at", "posted_at", "description", "updated_at"):
+            setattr(target, field, getattr(source, field))
+    return target
+
+
+def _clean_note(note: str, *, required: bool = False, what: str = "a note") -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise InvalidInputError(f"Please write {what}.", field="note")
+    if len(note) > 500:
+        raise InvalidInputError("Keep the note to 500 characters or fewer.", field="note")
+    return note
+
+
+def _clean_minutes(minutes) -> int:
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_EXCHANGE_MINUTES:
+        raise InvalidInputError(
+            "Enter a time between 1 minute and 24 hours. Record longer help as separate exchanges.", field="minutes"
+        )
+    return minutes
+
+
+def _exchange_path(exchange: Exchange) -> str:
+    return reverse("exchange_detail", kwargs={"public_id": exchange.public_id})
+
+
+def _tell(members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context) -> None:
+    for member in members:
+        notify(
+            to_member=member,
+            subject=subject,
+            template=template,
+            context={"exchange": exchange, "exchange_path": _exchange_path(exchange), **context},
+        )
+
+
+# --- Proposing -----------------------------------------------------------------
+
+
+def _check_parties(*, timebank: Timebank, provider: Member, receivers: Sequence[Member]) -> list[Member]:
+    unique: dict[int, Member] = {}
+    for member in receivers:
+        unique.setdefault(member.pk, member)
+    if not unique:
+        raise InvalidInputError("Choose at least one person to receive the help.", field="receivers")
+    if provider.pk in unique:
+        raise InvalidInputError("Someone cannot exchange time with themselves.", field="receivers")
+    for member, field in [(provider, "provider"), *((m, "receivers") for m in unique.values())]:
+        if member.timebank_id != timebank.pk:
+            raise InvalidInputError(f"{member.display_name} is not a member of this timebank.", field=field)
+        if not member.can_exchange:
+            raise InvalidInputError(
+                f"{member.display_name} cannot take part in exchanges just now "
+                f"(membership {member.get_status_display().lower()}).",
+                field=field,
+            )
+    return sorted(unique.values(), key=lambda m: m.pk)
+
+
+def _create_exchange(
+    *, timebank, provider, receivers, by_user, listing, agreed_for, description, recorded_by_coordinator=False
+) -> Exchange:
+    description = " ".join((description or "").split())
+    if len(description) > 300:
+        raise InvalidInputError("Keep the description to 300 characters or fewer.", field="description")
+    if agreed_for is not None and not isinstance(agreed_for, datetime.datetime):
+        raise InvalidInputError("Enter the date and time you agreed.", field="agreed_for")
+    exchange = Exchange.objects.create(
+        timebank=timebank,
+        listing=listing,
+        provider=provider,
+        description=description,
+        agreed_for=agreed_for,
+        proposed_by=by_user,
+        recorded_by_coordinator=recorded_by_coordinator,
+    )
+    ExchangeReceiver.objects.bulk_create([ExchangeReceiver(exchange=exchange, member=m) for m in receivers])
+    ExchangeHistory.objects.create(exchange=exchange, from_status="", to_status=S.PROPOSED, actor=by_user)
+    return exchange
+
+
+def exchange_propose(
+    *,
+    timebank: Timebank,
+    provider: Member,
+    receivers: list[Member],
+    by_user,
+    listing: Listing | None = None,
+    agreed_for: datetime.datetime | None = None,
+    description: str = "",
+) -> Exchange:
+    """Propose that `provider` gives time to `receivers`. The proposer is the
+    provider, a receiver, or a coordinator (an introduction)."""
+    receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
+    party_users = {provider.user_id, *(m.user_id for m in receivers)} - {None}
+    if not _is_coordinator(by_user) and (by_user is None or by_user.pk not in party_users):
+        raise NotAllowedError("You can only propose exchanges that you take part in.")
+    # Why atomic: the exchange, its receivers, its first history row and the
+    # listing's matched time appear together or not at all.
+    with transaction.atomic():
+        if listing is not None:
+            listing = Listing.objects.select_for_update().select_related("member").get(pk=listing.pk)
+            if listing.timebank_id != timebank.pk:
+                raise InvalidInputError("That listing belongs to another timebank.", field="listing")
+            if listing.member_id != provider.pk and listing.member_id not in {m.pk for m in receivers}:
+                raise InvalidInputError("The person who listed this must take part in the exchange.", field="listing")
+            if listing.kind == ListingKind.REQUEST and listing.matched_at is None:
+                # The request's waiting time ends at its first match.
+                listing.matched_at = timezone.now()
+                listing.save(update_fields=["matched_at", "updated_at"])
+        exchange = _create_exchange(
+            timebank=timebank,
+            provider=provider,
+            receivers=receivers,
+            by_user=by_user,
+            listing=listing,
+            agreed_for=agreed_for,
+            description=description,
+        )
+        answering = _answering_role(exchange)
+        to_tell = [provider] if answering == "provider" else receivers
+        if by_user is not None and _role_of(exchange, by_user) is None:
+            to_tell = [provider, *receivers]  # a coordinator's introduction: everyone hears
+        proposer_name = _display_name_of(by_user, exchange)
+        _tell(
+            to_tell,
+            subject=f"{proposer_name} has suggested an exchange",
+            template="emails/exchange_proposed.txt",
+            exchange=exchange,
+            proposer_name=proposer_name,
+            receivers=receivers,
+        )
+    return exchange
+
+
+def _display_name_of(user, exchange: Exchange) -> str:
+    if user is None:
+        return "TimeCommons"
+    if exchange.provider.user_id == user.pk:
+        return exchange.provider.display_name
+    for member in _receiver_members(exchange):
+        if member.user_id == user.pk:
+            return member.display_name
+    return user.get_full_name() or "A coordinator"
+
+
+def exchange_propose_from_listing(
+    *, listing: Listing, member: Member, by_user, agreed_for: datetime.datetime | None = None, description: str = ""
+) -> Exchange:
+    """Answer a listing: for an offer the lister gives time to `member`; for a
+    request `member` gives time to the lister."""
+    if listing.status != ListingStatus.OPEN or listing.expires_on < timezone.localdate():
+        raise ConflictError(f"This {listing.get_kind_display().lower()} is closed.")
+    if listing.member_id == member.pk:
+        raise InvalidInputError(f"This is your own {listing.get_kind_display().lower()}.")
+    if listing.kind == ListingKind.OFFER:
+        provider, receivers = listing.member, [member]
+    else:
+        provider, receivers = member, [listing.member]
+    return exchange_propose(
+        timebank=listing.timebank,
+        provider=provider,
+        receivers=receivers,
+        by_user=by_user,
+        listing=listing,
+        agreed_for=agreed_for,
+        description=description or listing.title,
+    )
+
+
+# --- Answering, cancelling, recording ------------------------------------------
+
+
+def _simple_transition(exchange: Exchange, action: str, *, by_user, note: str) -> tuple[Exchange, Exchange]:
+    locked = _lock(exchange)
+    _require(locked, by_user, action)
+    _step(locked, action, actor=by_user, note=note)
+    locked.save(update_fields=["status", "updated_at"])
+    return locked, _sync(exchange, locked)
+
+
+def exchange_accept(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+    """The other party agrees to the proposal."""
+    note = _clean_note(note)
+    # Why atomic: the row lock, the status and the history row belong together.
+    with transaction.atomic():
+        locked, exchange = _simple_transition(exchange, "accept", by_user=by_user, note=note)
+        parties = [locked.provider, *_receiver_members(locked)]
+        _tell(
+            [m for m in parties if m.user_id is None or by_user is None or m.user_id != by_user.pk],
+            subject="Your exchange has been accepted",
+            template="emails/exchange_accepted.txt",
+            exchange=locked,
+            note=note,
+        )
+    return exchange
+
+
+def exchange_decline(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+    """The other party says no to the proposal."""
+    note = _clean_note(note)
+    # Why atomic: as in exchange_accept.
+    with transaction.atomic():
+        locked, exchange = _simple_transition(exchange, "decline", by_user=by_user, note=note)
+    return exchange
+
+
+def exchange_cancel(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+    """Either party calls the exchange off before the time is recorded."""
+    note = _clean_note(note)
+    # Why atomic: as in exchange_accept.
+    with transaction.atomic():
+        locked, exchange = _simple_transition(exchange, "cancel", by_user=by_user, note=note)
+    return exchange
+
+
+def exchange_record(*, exchange: Exchange, by_user, minutes: int) -> Exchange:
+    """The provider records how long the help took; receivers are asked to confirm."""
+    minutes = _clean_minutes(minutes)
+    # Why atomic: the minutes, the status and the history row belong together.
+    with transaction.atomic():
+        locked = _lock(exchange)
+        _require(locked, by_user, "record")
+        _step(locked, "record", actor=by_user, note=f"{format_minutes(minutes)} recorded")
+        locked.minutes = minutes
+        locked.done_at = timezone.now()
+        locked.save(update_fields=["status", "minutes", "done_at", "updated_at"])
+        _tell(
+            _receiver_members(locked),
+            subject=f"Please confirm {format_minutes(minutes)} from {locked.provider.display_name}",
+            template="emails/exchange_done.txt",
+            exchange=locked,
+            hours=format_minutes(minutes),
+            auto_confirm_days=locked.timebank.auto_confirm_days,
+        )
+    return _sync(exchange, locked)
+
+
+# --- Confirming and posting ----------------------------------------------------
+
+
+def _post(locked: Exchange, *, actor) -> None:
+    """Post the exchange's one ledger transfer and mark it posted (caller holds the lock)."""
+    receivers = _receiver_members(locked)
+    shares = ledger.split_minutes(locked.minutes, len(receivers))
+    legs = [ledger.Leg(ledger.account_for_member(member=locked.provider), locked.minutes)]
+    legs += [
+        ledger.Leg(ledger.account_for_member(member=member), -share)
+        for member, share in zip(receivers, shares)
+        if share  # fewer minutes than receivers: those with a zero share pay nothing
+    ]
+    names = ", ".join(m.display_name for m in receivers)
+    memo = f"{locked.provider.display_name} helped {names}"
+    if locked.description:
+        memo += f": {locked.description}"
+    try:
+        ledger.transfer_post(
+            timebank=locked.timebank,
+            kind=TransferKind.EXCHANGE,
+            legs=legs,
+            memo=memo,
+            recorded_by=actor,
+            exchange=locked,
+            idempotency_key=f"exchange-{locked.public_id}",
+        )
+    except ledger.LimitExceededError as exc:
+        raise ConflictError(
+            f"The hours could not be recorded: {exc.message} Nothing has changed; a coordinator can help.",
+            code="limit_exceeded",
+        ) from exc
+    now = timezone.now()
+    _step(locked, "post", actor=actor)
+    locked.posted_at = now
+    locked.save(update_fields=["status", "minutes", "done_at", "confirmed_at", "posted_at", "updated_at"])
+    member_ids = [locked.provider_id, *(m.pk for m in receivers)]
+    members = Member.objects.filter(pk__in=member_ids)
+    members.filter(first_exchange_at__isnull=True).update(first_exchange_at=now)
+    members.update(last_exchange_at=now)
+    # Taking part in an exchange is what makes an approved member active.
+    members.filter(status=MemberStatus.APPROVED).update(status=MemberStatus.ACTIVE)
+
+
+def _confirm_and_post(locked: Exchange, action: str, *, actor, note: str) -> None:
+    _step(locked, action, actor=actor, note=note)
+    locked.confirmed_at = timezone.now()
+    _post(locked, actor=actor)
+    _tell(
+        [locked.provider, *_receiver_members(locked)],
+        subject=f"{format_minutes(locked.minutes)} recorded for your exchange",
+        template="emails/exchange_confirmed.txt",
+        exchange=locked,
+        hours=format_minutes(locked.minutes),
+    )
+
+
+def exchange_confirm(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+    """A receiver (or a coordinator) confirms the recorded time; the hours are posted."""
+    note = _clean_note(note)
+    # Why atomic: confirmed and posted are one step for people: the status, the
+    # history rows and the ledger transfer commit together, or (on a refusal by
+    # an account limit) none of them do and the exchange stays done.
+    with transaction.atomic():
+        locked = _lock(exchange)
+        _require(locked, by_user, "confirm")
+        _confirm_and_post(locked, "confirm", actor=by_user, note=note)
+    return _sync(exchange, locked)
+
+
+def exchange_dispute(*, exchange: Exchange, by_user, note: str) -> Exchange:
+    """A receiver says the recorded time is wrong; a coordinator will resolve it."""
+    note = _clean_note(note, required=True, what="what is wrong, so a coordinator can help")
+    # Why atomic: as in exchange_accept.
+    with transaction.atomic():
+        locked, exchange = _simple_transition(exchange, "dispute", by_user=by_user, note=note)
+        _tell(
+            [locked.provider],
+            subject="Your exchange has been queried",
+            template="emails/exchange_disputed.txt",
+            exchange=locked,
+            note=note,
+        )
+    return exchange
+
+
+def exchange_resolve(
+    *, exchange: Exchange, by_user, outcome: str, minutes: int | None = None, note: str
+) -> Exchange:
+    """A coordinator settles a dispute: confirm the time, change it, or cancel."""
+    if not _is_coordinator(by_user):
+        raise NotAllowedError("Only a coordinator can resolve a dispute.")
+    if outcome not in RESOLVE_OUTCOMES:
+        raise InvalidInputError("Choose confirm, change the time, or cancel.", field="outcome")
+    note = _clean_note(note, required=True, what="a note explaining the decision")
+    if outcome == "change":
+        minutes = _clean_minutes(minutes)
+    # Why atomic: as in exchange_confirm.
+    with transaction.atomic():
+        locked = _lock(exchange)
+        action = f"resolve-{outcome}"
+        if outcome == "cancel":
+            _step(locked, action, actor=by_user, note=note)
+            locked.save(update_fields=["status", "updated_at"])
+        else:
+            if outcome == "change" and locked.status == S.DISPUTED:
+                note = f"Time changed from {format_minutes(locked.minutes)} to {format_minutes(minutes)}. {note}"
+                locked.minutes = minutes
+            _confirm_and_post(locked, action, actor=by_user, note=note)
+    return _sync(exchange, locked)
+
+
+def exchange_auto_confirm_due(*, now: datetime.datetime | None = None) -> int:
+    """Confirm and post exchanges left done for longer than their timebank's
+    auto_confirm_days. Returns how many were posted; one refused by an account
+    limit stays done (and is logged by id) while the rest carry on."""
+    now = now or timezone.now()
+    posted = 0
+    for timebank in Timebank.objects.all():
+        days = timebank.auto_confirm_days
+        cutoff = now - datetime.timedelta(days=days)
+        due_ids = list(
+            Exchange.objects.filter(timebank=timebank, status=S.DONE, done_at__lte=cutoff)
+            .order_by("done_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        for pk in due_ids:
+            try:
+                # Why one transaction per exchange: one refusal must not undo the others.
+                with transaction.atomic():
+                    locked = _lock(Exchange(pk=pk))
+                    if locked.status != S.DONE:
+                        continue  # confirmed or disputed by a person meanwhile
+                    _confirm_and_post(
+                        locked, "confirm", actor=None, note=f"Confirmed automatically after {days} days"
+                    )
+                posted += 1
+            except ConflictError:
+                logger.warning("Exchange %s could not be confirmed automatically", pk)
+    return posted
+
+
+# --- Coordinators recording for members who are not online ------------------------
+
+
+def exchange_record_for_members(
+    *,
+    provider: Member,
+    receivers: list[Member],
+    minutes: int,
+    by_user,
+    category: Category | None = None,
+    description: str,
+    occurred_on: datetime.date | None = None,
+) -> Exchange:
+    """A coordinator records a whole exchange at once (e.g. from a phone call or
+    paper slip): proposed, accepted, done, confirmed and posted, one history row each."""
+    if not _is_coordinator(by_user):
+        raise NotAllowedError("Only a coordinator can record an exchange for other members.")
+    minutes = _clean_minutes(minutes)
+    timebank = provider.timebank
+    receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
+    description = " ".join((description or "").split())
+    if not description:
+        raise InvalidInputError("Say briefly what the help was.", field="description")
+    today = timezone.localdate()
+    occurred_on = occurred_on or today
+    if occurred_on > today:
+        raise InvalidInputError("The date cannot be in the future.", field="occurred_on")
+    if category is not None:
+        # The exchange has no category of its own: the category leads the description.
+        description = f"{category.name}: {description}"
+    if len(description) > 300:
+        raise InvalidInputError("Keep the description shorter (300 characters in all).", field="description")
+    when = timezone.make_aware(datetime.datetime.combine(occurred_on, datetime.time(12, 0)))
+    note = f"Recorded by a coordinator for help given on {occurred_on.day} {occurred_on:%B %Y}"
+    # Why atomic: the whole walk to posted commits together; a refusal by an
+    # account limit leaves no exchange behind at all.
+    with transaction.atomic():
+        exchange = _create_exchange(
+            timebank=timebank,
+            provider=provider,
+            receivers=receivers,
+            by_user=by_user,
+            listing=None,
+            agreed_for=when,
+            description=description,
+            recorded_by_coordinator=True,
+        )
+        locked = _lock(exchange)
+        _step(locked, "accept", actor=by_user, note=note)
+        _step(locked, "record", actor=by_user, note=f"{format_minutes(minutes)} recorded")
+        locked.minutes = minutes
+        locked.done_at = timezone.now()
+        _confirm_and_post(locked, "confirm", actor=by_user, note=note)
+    return locked
+

@@ -1,0 +1,287 @@
+"""Writes for listings (offers and requests) and the category taxonomy.
+
+Rules kept here:
+- only the listing's owner (the user of listing.member) or a coordinator may
+  create, change, close or reopen a listing;
+- a listing lives until `expires_on` (inclusive): it must be set in the future
+  and at most a year ahead; by default it is today + LISTING_LIFETIME_DAYS;
+- owners are reminded once, LISTING_REMINDER_DAYS before expiry, and a listing
+  past its expiry is closed so it no longer shows when people browse;
+- only coordinators edit categories; a category is deactivated, never deleted,
+  because listings refer to it.
+"""
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, Where
+from timebank.notifications import notify
+
+logger = logging.getLogger(__name__)
+
+MAX_LIFETIME_DAYS = 365
+EDITABLE_FIELDS = ("title", "description", "where", "category", "expires_on")
+TITLE_MAX = Listing._meta.get_field("title").max_length
+DESCRIPTION_MAX = Listing._meta.get_field("description").max_length
+
+
+def _is_coordinator(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_coordinator)
+
+
+def _require_owner_or_coordinator(*, member: Member, by_user) -> None:
+    if _is_coordinator(by_user):
+        return
+    if by_user is None or member.user_id is None or member.user_id != by_user.pk:
+        raise NotAllowedError("Only the member who listed this, or a coordinator, can change it.")
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInputError("Give your listing a short title, for example “Help with the garden”.", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInputError(f"Keep the title to {TITLE_MAX} characters or fewer.", field="title")
+    return title
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInputError(f"Keep the description to {DESCRIPTION_MAX} characters or fewer.", field="description")
+    return description
+
+
+def _clean_where(where: str) -> str:
+    if where not in Where.values:
+        raise InvalidInputError("Choose where the help happens.", field="where")
+    return where
+
+
+def _clean_category(category: Category | None, *, current: Category | None = None) -> Category:
+    if not isinstance(category, Category):
+        raise InvalidInputError("Choose a category.", field="category")
+    # A listing may keep a category that has since been deactivated, but no new use of one.
+    if not category.is_active and (current is None or current.pk != category.pk):
+        raise InvalidInputError("That category is no longer in use. Choose another.", field="category")
+    return category
+
+
+def _clean_expires_on(expires_on: datetime.date, *, today: datetime.date) -> datetime.date:
+    if not isinstance(expires_on, datetime.date) or isinstance(expires_on, datetime.datetime):
+        raise InvalidInputError("Enter the date the listing should end.", field="expires_on")
+    if expires_on <= today:
+        raise InvalidInputError("The end date must be in the future.", field="expires_on")
+    if expires_on > today + datetime.timedelta(days=MAX_LIFETIME_DAYS):
+        raise InvalidInputError("A listing can last at most a year. Choose an earlier end date.", field="expires_on")
+    return expires_on
+
+
+def listing_create(
+    *,
+    member: Member,
+    kind: str,
+    category: Category,
+    title: str,
+    description: str = "",
+    where: str,
+    expires_on: datetime.date | None = None,
+    by_user,
+) -> Listing:
+    """List an offer ("I can…") or a request ("I'd like help with…") for `member`."""
+    _require_owner_or_coordinator(member=member, by_user=by_user)
+    if not member.can_exchange:
+        raise NotAllowedError(
+            "Only approved members can list offers and requests. A coordinator will be in touch about your application."
+        )
+    if kind not in ListingKind.values:
+        raise InvalidInputError("Choose whether this is an offer or a request.", field="kind")
+    today = timezone.localdate()
+    if expires_on is None:
+        expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
+    return Listing.objects.create(
+        timebank_id=member.timebank_id,
+        member=member,
+        kind=kind,
+        category=_clean_category(category),
+        title=_clean_title(title),
+        description=_clean_description(description),
+        where=_clean_where(where),
+        expires_on=_clean_expires_on(expires_on, today=today),
+    )
+
+
+def listing_update(*, listing: Listing, by_user, **fields) -> Listing:
+    """Change a listing's title, description, where, category or end date."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    _require_owner_or_coordinator(member=listing.member, by_user=by_user)
+    cleaners = {
+        "title": _clean_title,
+        "description": _clean_description,
+        "where": _clean_where,
+        "category": lambda value: _clean_category(value, current=listing.category),
+        "expires_on": lambda value: _clean_expires_on(value, today=timezone.localdate()),
+    }
+    cleaned = {name: cleaners[name](value) for name, value in fields.items()}
+    if "expires_on" in cleaned and cleaned["expires_on"] != listing.expires_on:
+        # A new end date earns a new reminder before it.
+        cleaned["reminded_at"] = None
+    for name, value in cleaned.items():
+        setattr(listing, name, value)
+    if cleaned:
+        listing.save(update_fields=[*cleaned, "updated_at"])
+    return listing
+
+
+def listing_close(*, listing: Listing, by_user) -> Listing:
+    """Take a listing down: it no longer shows when people browse."""
+    _require_owner_or_coordinator(member=listing.member, by_user=by_user)
+    # Why atomic + lock: two clicks (or the expiry command) closing at once must
+    # see each other's change, not both write.
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == ListingStatus.CLOSED:
+            raise ConflictError("This listing is already closed.")
+        locked.status = ListingStatus.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["status", "closed_at", "updated_at"])
+    listing.status, listing.closed_at = locked.status, locked.closed_at
+    return listing
+
+
+def listing_reopen(*, listing: Listing, by_user) -> Listing:
+    """Put a closed listing back up; one that had run out gets a fresh end date."""
+    _require_owner_or_coordinator(member=listing.member, by_user=by_user)
+    if not listing.member.can_exchange:
+        raise NotAllowedError("This member cannot take part in exchanges just now, so the listing stays closed.")
+    # Why atomic + lock: as in listing_close.
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == ListingStatus.OPEN:
+            raise ConflictError("This listing is already open.")
+        today = timezone.localdate()
+        locked.status = ListingStatus.OPEN
+        locked.closed_at = None
+        if locked.expires_on <= today:
+            locked.expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
+            locked.reminded_at = None
+        locked.save(update_fields=["status", "closed_at", "expires_on", "reminded_at", "updated_at"])
+    for name in ("status", "closed_at", "expires_on", "reminded_at"):
+        setattr(listing, name, getattr(locked, name))
+    return listing
+
+
+def listing_remind_and_expire(*, today: datetime.date | None = None) -> tuple[int, int]:
+    """Remind owners of listings ending within LISTING_REMINDER_DAYS (once each),
+    then close listings whose end date has passed. Returns (reminded, expired)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    remind_until = today + datetime.timedelta(days=settings.LISTING_REMINDER_DAYS)
+    due = (
+        Listing.objects.filter(
+            status=ListingStatus.OPEN, reminded_at__isnull=True, expires_on__gte=today, expires_on__lte=remind_until
+        )
+        .select_related("member", "member__user")
+        .order_by("pk")
+    )
+    reminded = 0
+    for listing in due.iterator(chunk_size=500):
+        # Why atomic: the reminder mail is queued on commit of the row that
+        # records it, so a crash never sends a reminder that is not recorded.
+        with transaction.atomic():
+            # The conditional update claims the reminder: a second run of the
+            # command at the same time updates 0 rows and sends nothing.
+            claimed = Listing.objects.filter(pk=listing.pk, reminded_at__isnull=True).update(reminded_at=now)
+            if not claimed:
+                continue
+            notify(
+                to_member=listing.member,
+                subject=f"Your {listing.get_kind_display().lower()} “{listing.title}” ends soon",
+                template="emails/listing_reminder.txt",
+                context={
+                    "listing": listing,
+                    "edit_path": reverse("listing_edit", kwargs={"public_id": listing.public_id}),
+                },
+            )
+            reminded += 1
+    expired = Listing.objects.filter(status=ListingStatus.OPEN, expires_on__lt=today).update(
+        status=ListingStatus.CLOSED, closed_at=now, updated_at=now
+    )
+    if reminded or expired:
+        logger.info("Listings: %s reminded, %s closed after expiry", reminded, expired)
+    return reminded, expired
+
+
+# --- Categories (coordinators only) -------------------------------------------------
+
+
+def _require_coordinator(by_user) -> None:
+    if not _is_coordinator(by_user):
+        raise NotAllowedError("Only coordinators can change categories.")
+
+
+def _clean_category_fields(*, name: str, description: str, exclude_pk: int | None) -> tuple[str, str, str]:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInputError("Enter a name for the category.", field="name")
+    if len(name) > 80:
+        raise InvalidInputError("Keep the name to 80 characters or fewer.", field="name")
+    slug = slugify(name)[:80]
+    if not slug:
+        raise InvalidInputError("Use some letters or numbers in the name.", field="name")
+    clash = Category.objects.filter(slug=slug) | Category.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise InvalidInputError("There is already a category with that name.", field="name")
+    description = (description or "").strip()
+    if len(description) > 300:
+        raise InvalidInputError("Keep the description to 300 characters or fewer.", field="description")
+    return name, slug, description
+
+
+def category_create(
+    *, name: str, description: str = "", needs_dbs_check: bool = False, needs_references: bool = False, by_user
+) -> Category:
+    """Add a category to the taxonomy, at the end of the list."""
+    _require_coordinator(by_user)
+    name, slug, description = _clean_category_fields(name=name, description=description, exclude_pk=None)
+    last = Category.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    return Category.objects.create(
+        name=name,
+        slug=slug,
+        description=description,
+        needs_dbs_check=bool(needs_dbs_check),
+        needs_references=bool(needs_references),
+        position=last + 1,
+    )
+
+
+def category_update(
+    *, category: Category, name: str, description: str = "", needs_dbs_check: bool, needs_references: bool, by_user
+) -> Category:
+    """Rename or re-describe a category, or change the checks its helpers need."""
+    _require_coordinator(by_user)
+    name, slug, description = _clean_category_fields(name=name, description=description, exclude_pk=category.pk)
+    category.name, category.slug, category.description = name, slug, description
+    category.needs_dbs_check, category.needs_references = bool(needs_dbs_check), bool(needs_references)
+    category.save()
+    return category
+
+
+def category_set_active(*, category: Category, active: bool, by_user) -> Category:
+    """Deactivate a category (no new listings in it) or bring it back."""
+    _require_coordinator(by_user)
+    if category.is_active == active:
+        raise ConflictError("This category is already " + ("in use." if active else "switched off."))
+    category.is_active = active
+    category.save(update_fields=["is_active"])
+    return category

@@ -1,0 +1,442 @@
+"""Member writes: joining, the coordinator's decisions about a membership,
+profile changes, and the coordinator's and members' own ledger actions.
+
+Owns the member status table (MEMBER_TRANSITIONS): applied → approved →
+active → paused/left, applied → declined. Any other move is a ConflictError
+with a plain message; a move by someone who is not a coordinator is a
+NotAllowedError. Every ledger change goes through timebank.ledger; this module
+only checks who may ask for it and whose accounts it touches.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from timebank import ledger
+from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank.models import (
+    Account,
+    Availability,
+    CommunicationNeed,
+    Member,
+    MemberStatus,
+    Role,
+    Timebank,
+    Transfer,
+    User,
+)
+from timebank.models.members import DigestFrequency, MemberKind
+from timebank.postcodes import normalise_postcode, postcode_district
+from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
+
+MIN_TRAVEL_RADIUS_KM = 1
+MAX_TRAVEL_RADIUS_KM = 100
+
+
+@dataclass(frozen=True)
+class MemberTransition:
+    sources: tuple[str, ...]
+    target: str
+    refusal: str  # said when the member is in any other status
+
+
+MEMBER_TRANSITIONS: dict[str, MemberTransition] = {
+    "approve": MemberTransition(
+        (MemberStatus.APPLIED,), MemberStatus.APPROVED, "Only an application that is waiting can be approved."
+    ),
+    "decline": MemberTransition(
+        (MemberStatus.APPLIED,), MemberStatus.DECLINED, "Only an application that is waiting can be declined."
+    ),
+    "activate": MemberTransition(
+        (MemberStatus.APPROVED,), MemberStatus.ACTIVE, "Only an approved member can become active."
+    ),
+    "pause": MemberTransition(
+        (MemberStatus.APPROVED, MemberStatus.ACTIVE),
+        MemberStatus.PAUSED,
+        "Only an approved or active member can be paused.",
+    ),
+    "resume": MemberTransition((MemberStatus.PAUSED,), MemberStatus.ACTIVE, "Only a paused member can be resumed."),
+    "leave": MemberTransition(
+        (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED),
+        MemberStatus.LEFT,
+        "Only an approved, active or paused member can be marked as left.",
+    ),
+}
+
+
+# --- Roles -------------------------------------------------------------------------------
+
+
+def require_coordinator(user) -> None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_coordinator:
+        raise NotAllowedError("Only a coordinator can do this.")
+
+
+def user_make_coordinator(*, user: User) -> User:
+    """Give a user the coordinator role and access to the admin site."""
+    user.groups.add(Group.objects.get(name=Role.COORDINATOR))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+# --- Validation shared by joining, profiles and offline members --------------------------
+
+
+@dataclass(frozen=True)
+class _Place:
+    postcode: str
+    district: str
+    latitude: float | None
+    longitude: float | None
+
+
+def _place_from_postcode(text: str) -> _Place:
+    """Check the postcode's format, then find its point with the one geocoder."""
+    from assets.geocoding import GeocodingError, geocode
+
+    postcode = normalise_postcode(text)
+    try:
+        found = geocode(postcode)
+    except GeocodingError:
+        raise InvalidInputError(
+            f"We could not find the postcode {postcode}. Check it, or enter just the first part, like RG1.",
+            field="postcode",
+        ) from None
+    return _Place(postcode, postcode_district(postcode), found.lat, found.lng)
+
+
+def _clean_text(value: str | None, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInputError(f"Enter {label}.", field=field)
+    if len(text) > max_length:
+        raise InvalidInputError(f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer.", field=field)
+    if "\x00" in text:
+        raise InvalidInputError(f"{label[0].upper()}{label[1:]} contains a character we cannot store.", field=field)
+    return text
+
+
+def _availability(slots: Iterable[str]) -> int:
+    valid = {value for value, _ in Availability.choices()}
+    slots = list(slots or [])
+    unknown = [slot for slot in slots if slot not in valid]
+    if unknown:
+        raise InvalidInputError("Choose times from the list.", field="availability")
+    return Availability.from_slots(slots)
+
+
+def _communication_needs(needs: Iterable[str]) -> list[str]:
+    needs = list(dict.fromkeys(needs or []))
+    if any(need not in CommunicationNeed.values for need in needs):
+        raise InvalidInputError("Choose communication needs from the list.", field="communication_needs")
+    return needs
+
+
+def _travel_radius(value) -> int:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not MIN_TRAVEL_RADIUS_KM <= value <= MAX_TRAVEL_RADIUS_KM
+    ):
+        raise InvalidInputError(
+            f"Enter a distance from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM} kilometres.",
+            field="travel_radius_km",
+        )
+    return value
+
+
+def _kind(value: str) -> str:
+    if value not in MemberKind.values:
+        raise InvalidInputError("Choose a person or an organisation.", field="kind")
+    return value
+
+
+# --- Joining -------------------------------------------------------------------------------
+
+
+def member_apply(
+    *,
+    timebank: Timebank,
+    display_name: str,
+    email: str,
+    postcode: str,
+    phone: str = "",
+    about: str = "",
+    availability_slots: Iterable[str] = (),
+    communication_needs: Iterable[str] = (),
+    password: str | None = None,
+    kind: str = MemberKind.PERSON,
+) -> Member:
+    """An application to join: a User (role member) and a Member with status applied.
+
+    The person can log in at once and sees that they are waiting for approval.
+    Without a password (an application made for someone, e.g. from a referral)
+    the account cannot log in until they set one through "forgotten password".
+    """
+    display_name = _clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
+    email = _clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
+    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
+    about = _clean_text(about, field="about", label="the text about you", max_length=2000)
+    kind = _kind(kind)
+    availability = _availability(availability_slots)
+    needs = _communication_needs(communication_needs)
+    place = _place_from_postcode(postcode)
+    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+        raise InvalidInputError(
+            "There is already an account with this e-mail address. Log in, or reset your password if you have forgotten it.",
+            field="email",
+        )
+    user = User(username=email, email=email, first_name=display_name[:150])
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise InvalidInputError(" ".join(error.messages), field="password") from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        # Why atomic: the login and the member profile exist together or not at all.
+        with transaction.atomic():
+            user.save()
+            user.groups.add(Group.objects.get(name=Role.MEMBER))
+            return Member.objects.create(
+                timebank=timebank,
+                user=user,
+                kind=kind,
+                display_name=display_name,
+                email=email,
+                phone=phone,
+                postcode=place.postcode,
+                postcode_district=place.district,
+                latitude=place.latitude,
+                longitude=place.longitude,
+                availability=availability,
+                communication_needs=needs,
+                about=about,
+                status=MemberStatus.APPLIED,
+            )
+    except IntegrityError:
+        # Two applications with the same address at once: the unique username caught it.
+        raise InvalidInputError(
+            "There is already an account with this e-mail address.", field="email"
+        ) from None
+
+
+def member_create_offline(
+    *,
+    timebank: Timebank,
+    by_user: User,
+    display_name: str,
+    postcode: str,
+    phone: str = "",
+    email: str = "",
+    about: str = "",
+    availability_slots: Iterable[str] = (),
+    communication_needs: Iterable[str] = (),
+    kind: str = MemberKind.PERSON,
+) -> Member:
+    """A coordinator adds someone who is not online: no login, approved at once,
+    with their account open, so the coordinator can record exchanges for them."""
+    require_coordinator(by_user)
+    display_name = _clean_text(display_name, field="display_name", label="their name", max_length=80, required=True)
+    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
+    email = _clean_text(email, field="email", label="the e-mail address", max_length=254).lower()
+    about = _clean_text(about, field="about", label="the text about them", max_length=2000)
+    kind = _kind(kind)
+    availability = _availability(availability_slots)
+    needs = _communication_needs(communication_needs)
+    place = _place_from_postcode(postcode)
+    # Why atomic: the member and their ledger account are created together.
+    with transaction.atomic():
+        member = Member.objects.create(
+            timebank=timebank,
+            user=None,
+            kind=kind,
+            display_name=display_name,
+            email=email,
+            phone=phone,
+            postcode=place.postcode,
+            postcode_district=place.district,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            availability=availability,
+            communication_needs=needs,
+            about=about,
+            status=MemberStatus.APPROVED,
+            approved_at=timezone.now(),
+            status_note=f"Added by {by_user.get_full_name() or by_user.username} (not online)",
+        )
+        ledger.account_for_member(member=member)
+    return member
+
+
+# --- Status changes ------------------------------------------------------------------------
+
+
+def _member_transition(*, member: Member, action: str, by_user: User | None, note: str = "") -> Member:
+    transition = MEMBER_TRANSITIONS[action]
+    note = _clean_text(note, field="note", label="the note", max_length=300)
+    # Why atomic + lock: two coordinators deciding the same application at once
+    # must not both succeed (one approves, the other declines).
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.status not in transition.sources:
+            raise ConflictError(f"{transition.refusal} {locked.display_name} is {locked.get_status_display().lower()}.")
+        locked.status = transition.target
+        locked.status_note = note
+        fields = ["status", "status_note"]
+        if transition.target == MemberStatus.APPROVED:
+            locked.approved_at = timezone.now()
+            fields.append("approved_at")
+        locked.save(update_fields=fields)
+        if transition.target == MemberStatus.APPROVED:
+            ledger.account_for_member(member=locked)
+    member.status, member.status_note, member.approved_at = locked.status, locked.status_note, locked.approved_at
+    return member
+
+
+def member_approve(*, member: Member, by_user: User, note: str = "") -> Member:
+    """Accept an application: the member can now give and receive hours."""
+    require_coordinator(by_user)
+    return _member_transition(member=member, action="approve", by_user=by_user, note=note)
+
+
+def member_decline(*, member: Member, by_user: User, note: str = "") -> Member:
+    require_coordinator(by_user)
+    return _member_transition(member=member, action="decline", by_user=by_user, note=note)
+
+
+def member_activate(*, member: Member, by_user: User | None = None) -> Member:
+    """Approved → active, when a member first takes part. `by_user=None` means the
+    system did it (an exchange was posted); a person must be a coordinator."""
+    if by_user is not None:
+        require_coordinator(by_user)
+    return _member_transition(member=member, action="activate", by_user=by_user)
+
+
+def member_pause(*, member: Member, by_user: User, note: str = "") -> Member:
+    """A break (illness, holiday, a safeguarding concern): no new exchanges."""
+    require_coordinator(by_user)
+    return _member_transition(member=member, action="pause", by_user=by_user, note=note)
+
+
+def member_resume(*, member: Member, by_user: User, note: str = "") -> Member:
+    require_coordinator(by_user)
+    return _member_transition(member=member, action="resume", by_user=by_user, note=note)
+
+
+def member_leave(*, member: Member, by_user: User, note: str = "") -> Member:
+    """The member has left. Their account and history stay: the ledger keeps summing to zero."""
+    require_coordinator(by_user)
+    return _member_transition(member=member, action="leave", by_user=by_user, note=note)
+
+
+def member_allowed_actions(member: Member) -> list[str]:
+    """The status changes a coordinator may make now, for the member's page."""
+    return [action for action, t in MEMBER_TRANSITIONS.items() if member.status in t.sources and action != "activate"]
+
+
+# --- Profile ---------------------------------------------------------------------------------
+
+
+def _require_self_or_coordinator(*, member: Member, by_user: User) -> None:
+    is_self = by_user is not None and member.user_id is not None and member.user_id == by_user.pk
+    if not is_self:
+        require_coordinator(by_user)
+
+
+def member_update_profile(
+    *,
+    member: Member,
+    by_user: User,
+    display_name: str,
+    postcode: str,
+    travel_radius_km: int,
+    availability_slots: Iterable[str] = (),
+    communication_needs: Iterable[str] = (),
+    digest: str = DigestFrequency.WEEKLY,
+    phone: str = "",
+    about: str = "",
+) -> Member:
+    """The member (or a coordinator for them) changes their profile."""
+    _require_self_or_coordinator(member=member, by_user=by_user)
+    display_name = _clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
+    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
+    about = _clean_text(about, field="about", label="the text about you", max_length=2000)
+    radius = _travel_radius(travel_radius_km)
+    availability = _availability(availability_slots)
+    needs = _communication_needs(communication_needs)
+    if digest not in DigestFrequency.values:
+        raise InvalidInputError("Choose how often you would like the e-mail digest.", field="digest")
+    place = _place_from_postcode(postcode)
+    member.display_name = display_name
+    member.phone = phone
+    member.about = about
+    member.travel_radius_km = radius
+    member.availability = availability
+    member.communication_needs = needs
+    member.digest = digest
+    member.postcode, member.postcode_district = place.postcode, place.district
+    member.latitude, member.longitude = place.latitude, place.longitude
+    fields = [
+        "display_name", "phone", "about", "travel_radius_km", "availability", "communication_needs", "digest",
+        "postcode", "postcode_district", "latitude", "longitude",
+    ]
+    # Why atomic: the profile and the account's name (shown on statements) change together.
+    with transaction.atomic():
+        member.save(update_fields=fields)
+        Account.objects.filter(member=member).exclude(name=display_name).update(name=display_name)
+    return member
+
+
+# --- Hours: gifts, the community pot, reversals ------------------------------------------------
+
+
+def _require_account_open(member: Member, *, who: str) -> None:
+    if member.status not in ACCOUNT_OPEN_STATUSES:
+        raise ConflictError(f"{who} cannot be given or give hours: their membership is {member.get_status_display().lower()}.")
+
+
+def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user: User, note: str = "") -> Transfer:
+    """A gift of hours from one member to another, by the giver or a coordinator for them."""
+    _require_self_or_coordinator(member=giver, by_user=by_user)
+    if receiver.timebank_id != giver.timebank_id:
+        raise InvalidInputError("Choose a member of your timebank.", field="receiver")
+    if receiver.pk == giver.pk:
+        raise InvalidInputError("You cannot give hours to yourself.", field="receiver")
+    _require_account_open(giver, who=giver.display_name)
+    _require_account_open(receiver, who=receiver.display_name)
+    note = _clean_text(note, field="note", label="the note", max_length=200)
+    memo = f"Gift from {giver.display_name} to {receiver.display_name}" + (f": {note}" if note else "")
+    return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, memo=memo, recorded_by=by_user)
+
+
+def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: str = "") -> Transfer:
+    """A member gives hours to the community pot, by themselves or a coordinator for them."""
+    _require_self_or_coordinator(member=member, by_user=by_user)
+    _require_account_open(member, who=member.display_name)
+    note = _clean_text(note, field="note", label="the note", max_length=200)
+    memo = f"Donation from {member.display_name}" + (f": {note}" if note else "")
+    return ledger.pot_donate(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
+
+
+def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: str) -> Transfer:
+    """A coordinator gives hours from the community pot to a member, with a reason."""
+    require_coordinator(by_user)
+    _require_account_open(member, who=member.display_name)
+    reason = _clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
+    return ledger.pot_grant(member=member, minutes=minutes, memo=f"Grant to {member.display_name}: {reason}", recorded_by=by_user)
+
+
+def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:
+    """A coordinator undoes a transfer with an equal and opposite one (once only)."""
+    require_coordinator(by_user)
+    reason = _clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
+    return ledger.transfer_reverse(transfer=transfer, reason=reason, recorded_by=by_user)

@@ -1,0 +1,177 @@
+"""Hour pages: my hours (figures and statement), give hours, donate to the
+community pot, and the coordinator's pot, gifts for members who are not
+online, and reversals. Every move of hours goes through a service in
+timebank.services.members, which goes through timebank.ledger.
+
+A member only ever sees their own statement: no page here takes a member id
+from a member; the coordinator pages answer "not found" to anyone else.
+"""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from timebank.errors import DomainError
+from timebank.forms.accounts import DonateForm, GiveHoursForm, PotDonationForm, PotGrantForm, ReverseTransferForm
+from timebank.hours import format_minutes
+from timebank.selectors.accounts import (
+    account_statement,
+    member_account,
+    member_hours_summary,
+    pot_account,
+    transfer_for_coordinator,
+)
+from timebank.selectors.members import member_for_coordinator, member_gift_choices
+from timebank.services import members as member_services
+from timebank.views.members import coordinator_page, member_page, put_error_on_form, statement_cursors
+
+
+@member_page()
+def my_hours(request, member):
+    account = member_account(member=member)
+    statement = account_statement(account=account, **statement_cursors(request)) if account else None
+    return render(
+        request,
+        "timebank/accounts/my_hours.html",
+        {"member": member, "summary": member_hours_summary(member=member), "statement": statement},
+    )
+
+
+@member_page()
+def give_hours(request, member):
+    form = GiveHoursForm(request.POST or None, receivers=member_gift_choices(timebank=member.timebank, exclude=member))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member_services.member_give_hours(
+                giver=member, receiver=data["receiver"], minutes=data["hours"], by_user=request.user, note=data["note"]
+            )
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"You gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.")
+            return redirect("my_hours")
+    return render(request, "timebank/accounts/give.html", {"form": form, "member": member})
+
+
+@member_page()
+def donate_hours(request, member):
+    form = DonateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_services.member_donate_to_pot(
+                member=member, minutes=form.cleaned_data["hours"], by_user=request.user, note=form.cleaned_data["note"]
+            )
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"Thank you: you gave {format_minutes(form.cleaned_data['hours'])} to the community pot.")
+            return redirect("my_hours")
+    return render(
+        request,
+        "timebank/accounts/donate.html",
+        {"form": form, "member": member, "pot_balance_text": format_minutes(pot_account(timebank=member.timebank).balance)},
+    )
+
+
+# --- Coordinator -----------------------------------------------------------------------------
+
+
+@coordinator_page
+def coordinator_member_give(request, timebank, public_id):
+    """A coordinator records a gift for a member (usually one who is not online)."""
+    giver = member_for_coordinator(timebank=timebank, public_id=public_id)
+    form = GiveHoursForm(request.POST or None, receivers=member_gift_choices(timebank=timebank, exclude=giver))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member_services.member_give_hours(
+                giver=giver, receiver=data["receiver"], minutes=data["hours"], by_user=request.user, note=data["note"]
+            )
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"{giver.display_name} gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.",
+            )
+            return redirect("coordinator_member", public_id=giver.public_id)
+    return render(request, "timebank/accounts/coordinator_give.html", {"form": form, "giver": giver})
+
+
+@coordinator_page
+def coordinator_pot(request, timebank):
+    """The community pot: its balance and statement, grants from it and donations to it."""
+    members = member_gift_choices(timebank=timebank)
+    preselected = request.GET.get("member", "")[:40]
+    grant_form = PotGrantForm(prefix="grant", members=members, initial={"member": preselected})
+    donation_form = PotDonationForm(prefix="donation", members=members, initial={"member": preselected})
+    if request.method == "POST":
+        which = request.POST.get("form")
+        form = (
+            PotGrantForm(request.POST, prefix="grant", members=members)
+            if which == "grant"
+            else PotDonationForm(request.POST, prefix="donation", members=members)
+        )
+        if which == "grant":
+            grant_form = form
+        else:
+            donation_form = form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if which == "grant":
+                    member_services.pot_grant_to_member(
+                        member=data["member"], minutes=data["hours"], by_user=request.user, reason=data["reason"]
+                    )
+                    done = f"{data['member'].display_name} was given {format_minutes(data['hours'])} from the pot."
+                else:
+                    member_services.member_donate_to_pot(
+                        member=data["member"], minutes=data["hours"], by_user=request.user, note=data["note"]
+                    )
+                    done = f"{data['member'].display_name} gave {format_minutes(data['hours'])} to the pot."
+            except DomainError as error:
+                put_error_on_form(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("coordinator_pot")
+    pot = pot_account(timebank=timebank)
+    return render(
+        request,
+        "timebank/accounts/pot.html",
+        {
+            "pot_balance_text": format_minutes(pot.balance),
+            "statement": account_statement(account=pot, **statement_cursors(request)),
+            "grant_form": grant_form,
+            "donation_form": donation_form,
+        },
+    )
+
+
+@coordinator_page
+def coordinator_transfer_reverse(request, timebank, public_id):
+    transfer = transfer_for_coordinator(timebank=timebank, public_id=public_id)
+    form = ReverseTransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_services.transfer_reverse_with_reason(
+                transfer=transfer, by_user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, "The transfer is reversed. The hours are back where they were.")
+            return redirect("coordinator_transfer_reverse", public_id=transfer.public_id)
+    reversal = transfer.reversed_by if hasattr(transfer, "reversed_by") else None
+    lines = [
+        {
+            "name": entry.account.name,
+            "member": entry.account.member,
+            "in_text": format_minutes(entry.minutes) if entry.minutes > 0 else "",
+            "out_text": format_minutes(-entry.minutes) if entry.minutes < 0 else "",
+        }
+        for entry in transfer.entries.all()
+    ]
+    return render(
+        request,
+        "timebank/accounts/reverse.html",
+        {"transfer": transfer, "form": form, "reversal": reversal, "lines": lines},
+    )

@@ -1,0 +1,182 @@
+"""Pages for exchanges: my exchanges, one exchange's page with its steps
+(accept, decline, record time, confirm, dispute, cancel) and history, and the
+coordinators' pages to record an exchange for members and resolve disputes.
+
+A member only ever sees exchanges they take part in: any other is "not
+found". Each step is a small form posting to /exchanges/<id>/<step>/; a
+refusal comes back on the exchange's page next to the step's field.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from timebank.errors import DomainError, NotFoundError
+from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
+from timebank.hours import format_minutes
+from timebank.models import Exchange, ExchangeStatus
+from timebank.selectors.exchanges import OPEN_STATUSES, disputed_exchanges, exchanges_for_member
+from timebank.selectors.exchanges import exchange_detail as select_exchange
+from timebank.selectors.exchanges import members_who_can_exchange
+from timebank.services import exchanges as exchange_services
+from timebank.views.members import coordinator_page, member_page, page_number, put_error_on_form
+
+PAGE_SIZE = 20
+
+# Step -> (form class, service, button label, message after it worked).
+STEPS = {
+    "accept": (NoteForm, exchange_services.exchange_accept, "Accept", "You accepted the exchange."),
+    "decline": (NoteForm, exchange_services.exchange_decline, "Decline", "You declined the exchange."),
+    "record": (RecordTimeForm, exchange_services.exchange_record, "Record the time", "Time recorded. We have asked for it to be confirmed."),
+    "confirm": (NoteForm, exchange_services.exchange_confirm, "Confirm the time", "Confirmed. The hours have been recorded."),
+    "dispute": (DisputeForm, exchange_services.exchange_dispute, "Something is not right", "Thank you. A coordinator will look at it."),
+    "cancel": (NoteForm, exchange_services.exchange_cancel, "Cancel the exchange", "The exchange is cancelled."),
+}
+
+
+def _label(exchange: Exchange) -> Exchange:
+    """Words the templates show: time as people say it and who receives."""
+    exchange.hours_text = format_minutes(exchange.minutes) if exchange.minutes else ""
+    exchange.receiver_names = ", ".join(m.display_name for m in exchange.receivers.all())
+    return exchange
+
+
+def _actor_name(entry) -> str:
+    if entry.actor is None:
+        return "TimeCommons (automatic)"
+    member = getattr(entry.actor, "member", None)
+    if member is not None:
+        return member.display_name
+    return entry.actor.get_full_name() or "A coordinator"
+
+
+def _history(exchange: Exchange) -> list:
+    rows = list(exchange.history.all())
+    for row in rows:
+        row.who = _actor_name(row)
+    return rows
+
+
+def _load(request, public_id) -> Exchange:
+    try:
+        return _label(select_exchange(public_id=public_id, user=request.user))
+    except NotFoundError:
+        raise Http404("Not found") from None
+
+
+@member_page()
+def exchange_list(request, member):
+    show = "all" if request.GET.get("show") == "all" else "open"
+    exchanges = exchanges_for_member(member=member, statuses=None if show == "all" else list(OPEN_STATUSES))
+    page = Paginator(exchanges, PAGE_SIZE).get_page(page_number(request))
+    for exchange in page:
+        _label(exchange)
+        exchange.is_provider = exchange.provider_id == member.pk
+    return render(request, "timebank/exchanges/list.html", {"page": page, "show": show, "show_query": "show=all" if show == "all" else "", "member": member})
+
+
+def _render_detail(request, exchange: Exchange, *, bound: tuple[str, object] | None = None):
+    actions = exchange_services.exchange_available_actions(exchange=exchange, user=request.user)
+    forms = []
+    for action in actions:
+        if action.startswith("resolve"):
+            continue
+        form_class, _, button, _ = STEPS[action]
+        form = bound[1] if bound and bound[0] == action else form_class(auto_id=f"id_{action}_%s")
+        forms.append({"action": action, "form": form, "button": button})
+    is_disputed_for_coordinator = "resolve-confirm" in actions
+    return render(
+        request,
+        "timebank/exchanges/detail.html",
+        {
+            "exchange": exchange,
+            "history": _history(exchange),
+            "step_forms": forms,
+            "resolve_link": is_disputed_for_coordinator,
+        },
+    )
+
+
+@login_required
+def exchange_detail(request, public_id):
+    return _render_detail(request, _load(request, public_id))
+
+
+@require_POST
+@login_required
+def exchange_action(request, public_id, action):
+    exchange = _load(request, public_id)
+    if action not in STEPS:
+        raise Http404("Not found")
+    reason = exchange_services.exchange_refusal_reason(exchange=exchange, user=request.user, action=action)
+    if reason:
+        # Already done by someone else, a second click, or not this person's step.
+        messages.error(request, reason)
+        return redirect("exchange_detail", public_id=exchange.public_id)
+    form_class, service, _, done_message = STEPS[action]
+    form = form_class(request.POST, auto_id=f"id_{action}_%s")
+    if form.is_valid():
+        try:
+            service(exchange=exchange, by_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, done_message)
+            return redirect("exchange_detail", public_id=exchange.public_id)
+    return _render_detail(request, exchange, bound=(action, form))
+
+
+# --- Coordinators ----------------------------------------------------------------------
+
+
+@coordinator_page
+def record_exchange(request, timebank):
+    form = RecordForMembersForm(request.POST or None, members=members_who_can_exchange(timebank=timebank))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["receivers"] = list(data["receivers"])
+        try:
+            exchange = exchange_services.exchange_record_for_members(by_user=request.user, **data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"Recorded: {exchange.provider.display_name} gave {format_minutes(exchange.minutes)}. "
+                "The hours are on their statements.",
+            )
+            return redirect("exchange_detail", public_id=exchange.public_id)
+    return render(request, "timebank/exchanges/record_for_members.html", {"form": form})
+
+
+@coordinator_page
+def dispute_list(request, timebank):
+    page = Paginator(disputed_exchanges(timebank=timebank), PAGE_SIZE).get_page(page_number(request))
+    for exchange in page:
+        _label(exchange)
+        exchange.dispute_note = next((h.note for h in reversed(exchange.history.all()) if h.to_status == ExchangeStatus.DISPUTED), "")
+    return render(request, "timebank/exchanges/disputes.html", {"page": page})
+
+
+@coordinator_page
+def dispute_resolve(request, timebank, public_id):
+    exchange = _load(request, public_id)
+    if exchange.status != ExchangeStatus.DISPUTED:
+        messages.error(request, "This exchange is not disputed any more.")
+        return redirect("exchange_detail", public_id=exchange.public_id)
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exchange_services.exchange_resolve(exchange=exchange, by_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, "The dispute is resolved and both people can see the decision.")
+            return redirect("dispute_list")
+    return render(
+        request,
+        "timebank/exchanges/resolve.html",
+        {"exchange": exchange, "history": _history(exchange), "form": form},
+    )

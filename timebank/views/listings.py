@@ -1,0 +1,237 @@
+"""Pages for offers and requests: browsing them, one listing's page (where a
+member proposes an exchange), a member's own listings, and the coordinators'
+category pages.
+
+Thin views: parse the form, call one selector or service, render. A refusal
+from a service comes back on the form next to its field (never a 500); a
+listing someone may not see is "not found".
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from timebank.errors import DomainError, NotFoundError
+from timebank.forms.exchanges import ProposeExchangeForm
+from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm
+from timebank.models import Category, Listing, ListingStatus
+from timebank.selectors.listings import listing_browse as select_listings
+from timebank.selectors.listings import listing_for_viewer, listings_of_member
+from timebank.selectors.members import member_for_user, timebank_for_user
+from timebank.services import exchanges as exchange_services
+from timebank.services import listings as listing_services
+from timebank.views.members import coordinator_page, member_page, page_number, put_error_on_form
+
+PAGE_SIZE = 20
+
+
+@login_required
+def listing_browse(request):
+    form = ListingBrowseForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    listings = select_listings(
+        timebank=timebank_for_user(request.user),
+        kind=filters.get("kind") or None,
+        category=filters.get("category"),
+        text=filters.get("q", ""),
+    )
+    page = Paginator(listings, PAGE_SIZE).get_page(page_number(request))
+    # Keep the filters in the page links, without the page number itself.
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "timebank/listings/browse.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _can_propose(member, listing: Listing) -> bool:
+    return (
+        member is not None
+        and member.can_exchange
+        and member.pk != listing.member_id
+        and listing.status == ListingStatus.OPEN
+    )
+
+
+@login_required
+def listing_detail(request, public_id):
+    try:
+        listing = listing_for_viewer(public_id=public_id, user=request.user)
+    except NotFoundError:
+        raise Http404("Not found") from None
+    member = member_for_user(request.user)
+    form = None
+    if _can_propose(member, listing):
+        form = ProposeExchangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                exchange = exchange_services.exchange_propose_from_listing(
+                    listing=listing, member=member, by_user=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                put_error_on_form(form, error)
+            else:
+                messages.success(
+                    request, f"Your suggestion has been sent to {listing.member.display_name}. We will e-mail you when they reply."
+                )
+                return redirect("exchange_detail", public_id=exchange.public_id)
+    elif request.method == "POST":
+        messages.error(request, "You cannot suggest an exchange for this listing.")
+        return redirect("listing_detail", public_id=listing.public_id)
+    return render(
+        request,
+        "timebank/listings/detail.html",
+        {
+            "listing": listing,
+            "form": form,
+            "is_owner": member is not None and member.pk == listing.member_id,
+        },
+    )
+
+
+@member_page()
+def my_listings(request, member):
+    return render(request, "timebank/listings/mine.html", {"listings": listings_of_member(member=member)})
+
+
+@member_page()
+def listing_create(request, member):
+    form = ListingForm(request.POST or None, initial={"where": "public"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = listing_services.listing_create(member=member, by_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"“{listing.title}” is listed until {listing.expires_on:%d %B %Y}.")
+            return redirect("my_listings")
+    return render(request, "timebank/listings/form.html", {"form": form, "listing": None})
+
+
+def _editable_listing(request, public_id) -> Listing:
+    """The owner's listing, or any listing for a coordinator; anyone else gets 404."""
+    listing = get_object_or_404(Listing.objects.select_related("member", "category"), public_id=public_id)
+    if listing.member.user_id != request.user.pk and not request.user.is_coordinator:
+        raise Http404("Not found")
+    return listing
+
+
+def _after_change(request, listing: Listing):
+    if listing.member.user_id == request.user.pk:
+        return redirect("my_listings")
+    return redirect("listing_detail", public_id=listing.public_id)
+
+
+@login_required
+def listing_edit(request, public_id):
+    listing = _editable_listing(request, public_id)
+    initial = {
+        "category": listing.category,
+        "title": listing.title,
+        "description": listing.description,
+        "where": listing.where,
+        "expires_on": listing.expires_on,
+    }
+    form = ListingForm(request.POST or None, initial=initial, with_kind=False, current_category=listing.category)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        if fields.get("expires_on") in (None, listing.expires_on):
+            # Blank or unchanged: keep the current end date (it may be past for a closed listing).
+            fields.pop("expires_on", None)
+        try:
+            listing_services.listing_update(listing=listing, by_user=request.user, **fields)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"“{listing.title}” has been updated.")
+            return _after_change(request, listing)
+    return render(request, "timebank/listings/form.html", {"form": form, "listing": listing})
+
+
+@require_POST
+@login_required
+def listing_close(request, public_id):
+    listing = _editable_listing(request, public_id)
+    try:
+        listing_services.listing_close(listing=listing, by_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"“{listing.title}” is closed. It no longer shows when people browse.")
+    return _after_change(request, listing)
+
+
+@require_POST
+@login_required
+def listing_reopen(request, public_id):
+    listing = _editable_listing(request, public_id)
+    try:
+        listing_services.listing_reopen(listing=listing, by_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"“{listing.title}” is open again until {listing.expires_on:%d %B %Y}.")
+    return _after_change(request, listing)
+
+
+# --- Coordinators: the category taxonomy ---------------------------------------------
+
+
+@coordinator_page
+def category_list(request, timebank):
+    return render(request, "timebank/listings/categories.html", {"categories": Category.objects.order_by("position", "name")})
+
+
+@coordinator_page
+def category_create(request, timebank):
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = listing_services.category_create(by_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"Category “{category.name}” added.")
+            return redirect("category_list")
+    return render(request, "timebank/listings/category_form.html", {"form": form, "category": None})
+
+
+@coordinator_page
+def category_edit(request, timebank, pk):
+    category = get_object_or_404(Category, pk=pk)
+    initial = {
+        "name": category.name,
+        "description": category.description,
+        "needs_references": category.needs_references,
+        "needs_dbs_check": category.needs_dbs_check,
+    }
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing_services.category_update(category=category, by_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, f"Category “{category.name}” saved.")
+            return redirect("category_list")
+    return render(request, "timebank/listings/category_form.html", {"form": form, "category": category})
+
+
+@require_POST
+@coordinator_page
+def category_set_active(request, timebank, pk):
+    category = get_object_or_404(Category, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        listing_services.category_set_active(category=category, active=active, by_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"“{category.name}” is {'back in use' if active else 'switched off: no new listings can use it'}."
+        )
+    return redirect("category_list")
