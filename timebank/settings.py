@@ -311,7 +311,10 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/o/token/",
     "OAUTH2_SCOPES": API_SCOPES,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "assets.referrals.models.ReferralStatus",
+        "NewReferralStatusEnum": [("requested", "Requested"), ("draft", "Draft")],
+    },
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
@@ -335,3 +338,13 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 # --- Listings, exchanges and e-mail notifications (issue 2, listings and exchanges) ---
 # The address people use to reach the site: links in e-mails start with it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Brokering: matching, safeguarding, reminders (issue 5, timebank/brokering/) ---
+# Help in someone's home is only suggested to members with a current DBS check.
+BROKERING_HOME_VISITS_NEED_DBS = env_bool("BROKERING_HOME_VISITS_NEED_DBS", default=True)
+# Coordinators are reminded this many days before a safeguarding check expires.
+SAFEGUARDING_REMINDER_DAYS = env_int("SAFEGUARDING_REMINDER_DAYS", 30)
+# Receivers are reminded to confirm an exchange this many days after it is marked done.
+CONFIRM_REMINDER_AFTER_DAYS = env_int("CONFIRM_REMINDER_AFTER_DAYS", 2)
+# The timebank's own systems may read match suggestions (GET /api/v1/listings/{id}/suggestions/).
+API_SCOPES["brokering:read"] = "Read match suggestions for your timebank's requests"

@@ -12,7 +12,7 @@ from api.serializers import referrals as s
 from api.throttles import ClientScopedThrottle, ReferralDailyThrottle
 from api.views.base import ApiView
 from assets.referrals import services
-from assets.referrals.models import Referral, WebhookSubscription
+from assets.referrals.models import WebhookSubscription
 from assets.referrals.selectors import referral_with_details, referrals_visible_to
 
 READ_WRITE = {"read": "referrals:read", "write": "referrals:write"}
@@ -193,5 +193,3 @@ class WebhookDetailView(ReferralApiView):
         services.webhook_subscription_delete(actor=self.actor, subscription_id=webhook_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-__all__ = ["Referral"]

@@ -184,9 +184,13 @@ def _read_url(base: str, *, modified_after, session) -> tuple[Iterator[dict], in
 
 
 def is_v1_record(record: dict) -> bool:
-    return any(key in record for key in ("regular_schedules", "eligibilitys", "service_taxonomys")) or any(
-        isinstance(sal, dict) and isinstance(sal.get("location"), dict) and "physical_addresses" in sal["location"]
-        for sal in record.get("service_at_locations") or []
+    sals = record.get("service_at_locations")
+    return any(key in record for key in ("regular_schedules", "eligibilitys", "service_taxonomys")) or (
+        isinstance(sals, list)
+        and any(
+            isinstance(sal, dict) and isinstance(sal.get("location"), dict) and "physical_addresses" in sal["location"]
+            for sal in sals
+        )
     )
 
 
@@ -194,52 +198,53 @@ def normalise_v1_service(record: dict) -> dict:
     """An ORUK v1 service in the 3.0 shape this importer writes."""
     out = {key: record.get(key) for key in ("id", "name", "description", "url", "email", "status", "fees", "assured_date")}
     out["organization"] = record.get("organization")
-    eligibilities = record.get("eligibilitys") or []
-    ages = [(e.get("minimum_age"), e.get("maximum_age")) for e in eligibilities if isinstance(e, dict)]
+    eligibilities = _list(record, "eligibilitys")
+    ages = [
+        (_age(e.get("minimum_age"), name="minimum_age"), _age(e.get("maximum_age"), name="maximum_age"))
+        for e in eligibilities
+    ]
     mins = [a for a, _ in ages if a is not None]
     maxs = [b for _, b in ages if b is not None]
     out["minimum_age"] = min(mins) if mins else None
     out["maximum_age"] = max(maxs) if maxs else None
     out["eligibility_description"] = ", ".join(
-        str(e.get("eligibility")) for e in eligibilities if isinstance(e, dict) and e.get("eligibility")
+        _text(e.get("eligibility"), name="eligibility", max_length=100) for e in eligibilities if e.get("eligibility")
     )
     schedules = []
-    for s in record.get("regular_schedules") or []:
-        if not isinstance(s, dict):
-            continue
+    for s in _list(record, "regular_schedules"):
         byday = s.get("byday") or ""
-        weekday = str(s.get("weekday") or "").strip().lower()
+        weekday = _text(s.get("weekday"), name="weekday", max_length=20).lower()
         if not byday and weekday:
             byday = _V1_DAYS.get(weekday, weekday[:2].upper())
         schedules.append({**s, "byday": byday, "freq": (s.get("freq") or "WEEKLY")})
     out["schedules"] = schedules
     sals = []
-    for sal in record.get("service_at_locations") or []:
-        location = dict((sal or {}).get("location") or {})
-        location["addresses"] = location.pop("physical_addresses", None) or []
+    for sal in _list(record, "service_at_locations"):
+        if not isinstance(sal.get("location"), dict):
+            raise RecordError("a service_at_location has no location")
+        location = dict(sal["location"])
+        location["addresses"] = _list(location, "physical_addresses")
         location["accessibility"] = [
             {"id": a.get("id"), "description": a.get("accessibility")}
-            for a in location.pop("accessibility_for_disabilities", None) or []
-            if isinstance(a, dict)
+            for a in _list(location, "accessibility_for_disabilities")
         ]
         location.setdefault("location_type", "physical")
-        sals.append({"id": (sal or {}).get("id"), "location": location})
+        sals.append({"id": sal.get("id"), "location": location})
     out["service_at_locations"] = sals
     out["attributes"] = [
         {"id": t.get("id"), "taxonomy_term": t.get("taxonomy"), "link_type": "category"}
-        for t in record.get("service_taxonomys") or []
-        if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)
+        for t in _list(record, "service_taxonomys")
+        if isinstance(t.get("taxonomy"), dict)
     ]
     out["contacts"] = [
         {
             "id": c.get("id"), "name": c.get("name"), "title": c.get("title"), "email": c.get("email"),
-            "phones": c.get("phones") or [],
+            "phones": _list(c, "phones"),
         }
-        for c in record.get("contacts") or []
-        if isinstance(c, dict)
+        for c in _list(record, "contacts")
     ]
-    out["cost_options"] = record.get("cost_options") or []
-    out["service_areas"] = record.get("service_areas") or []
+    out["cost_options"] = _list(record, "cost_options")
+    out["service_areas"] = _list(record, "service_areas")
     return out
 
 
@@ -561,8 +566,8 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
 
     contacts = []
     for c in _list(record, "contacts"):
-        phones = c.get("phones") or []
-        phone = phones[0].get("number") if phones and isinstance(phones[0], dict) else ""
+        phones = _list(c, "phones")
+        phone = phones[0].get("number") if phones else ""
         contacts.append(
             Contact(
                 id=_uuid(c.get("id"), kind="contact", required=False) or uuid.uuid4(),

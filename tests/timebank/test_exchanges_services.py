@@ -3,6 +3,7 @@ each step, posting to the ledger, automatic confirmation, coordinators
 recording for members, and e-mails only on commit (QUALITY L11, L12)."""
 import datetime
 import threading
+import uuid
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from tests.factories import ListingFactory, MemberFactory, category
 from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
-from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Transfer
+from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Timebank, Transfer
 from timebank.services import exchanges as svc
 from timebank.services.exchanges import TRANSITIONS
 
@@ -72,6 +73,13 @@ def run_action(action, exchange, user):
 
 PUBLIC_ACTIONS = [a for a in svc.ACTIONS if a != "post"]
 CASES = [(status, action) for status in S.values for action in PUBLIC_ACTIONS]
+
+
+def fresh_members(count):
+    """For transaction=True tests: the database is emptied after each one, so
+    they build their own timebank and members (no seeded groups or timebank)."""
+    timebank = Timebank.objects.create(name="Commit tests", slug=f"commit-{uuid.uuid4().hex[:8]}")
+    return [MemberFactory(timebank=timebank, user__roles=[]) for _ in range(count)]
 
 
 def balance(member):
@@ -314,7 +322,7 @@ def test_confirming_twice_posts_once(alice, bob):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_confirmations_at_the_same_moment_post_once():
-    alice, bob = MemberFactory(), MemberFactory()
+    alice, bob = fresh_members(2)
     exchange = exchange_in(S.DONE, bob, [alice])
     results, barrier = [], threading.Barrier(2)
 
@@ -480,7 +488,7 @@ def test_a_rolled_back_step_sends_nothing(alice, bob, django_capture_on_commit_c
 
 @pytest.mark.django_db(transaction=True)
 def test_a_transfer_refused_by_a_limit_sends_nothing_with_real_commits():
-    alice, bob = MemberFactory(), MemberFactory()
+    alice, bob = fresh_members(2)
     Account.objects.filter(member=alice).update(min_balance=-30)
     exchange = exchange_in(S.DONE, bob, [alice])
     mail.outbox.clear()

@@ -98,8 +98,9 @@ def naive_post(*, timebank, payer, payee, minutes, between) -> None:
                 Entry(transfer=transfer, account=payee, minutes=minutes, balance_after=new_payee),
             ]
         )
-        Account.objects.filter(pk=payer.pk).update(balance=new_payer)
-        Account.objects.filter(pk=payee.pk).update(balance=new_payee)
+        # In primary-key order, so PostgreSQL fails it for lost updates, not deadlocks.
+        for pk, balance in sorted({payer.pk: new_payer, payee.pk: new_payee}.items()):
+            Account.objects.filter(pk=pk).update(balance=balance)
 
 
 def random_transfers_from_many_threads(post) -> Counter:

@@ -62,7 +62,7 @@ RECIPROCITY_FULL_MINUTES = 600
 
 
 def home_visits_need_dbs() -> bool:
-    return getattr(settings, "BROKERING_HOME_VISITS_NEED_DBS", True)
+    return settings.BROKERING_HOME_VISITS_NEED_DBS
 
 
 @dataclass

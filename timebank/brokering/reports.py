@@ -17,6 +17,7 @@ Shared definitions:
 """
 import datetime
 import statistics
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from assets.referrals.instruments import ONS4
+from assets.referrals.models import BusinessStatus, Outcome, OutcomeStage, Referral, ReferralStatus
 from timebank.hours import format_hours_decimal
 from timebank.models import AccountKind, Entry, Listing, ListingKind, Member, Timebank, Transfer, TransferKind
 
@@ -299,10 +302,143 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
     )
 
 
+# --- referrals (social prescribing) -------------------------------------------------------------
+
+REFERRAL_SCOPE = (
+    "Referrals from every referring organisation on this install to any service or timebank, counted when "
+    "they were sent (requested) in the period. Drafts never sent and referrals entered in error are not counted. "
+    "Only counts are shown: no person can be identified from these tables."
+)
+
+
+def _referrals(period: Period):
+    return Referral.objects.filter(
+        requested_at__gte=period.start_at, requested_at__lt=period.end_before
+    ).exclude(status=ReferralStatus.ENTERED_IN_ERROR)
+
+
+def _count_report(*, slug, title, summary, heading, rows, definition) -> Report:
+    table = [[label, str(n)] for label, n in rows]
+    return Report(
+        slug=slug,
+        title=title,
+        summary=summary,
+        columns=[heading, "Referrals"],
+        rows=table,
+        definitions=[("Referrals", REFERRAL_SCOPE), (heading, definition)],
+        chart=Chart(kind="barh", title=title, labels=[r[0] for r in table], values=[float(r[1]) for r in table],
+                    value_label="Referrals"),
+        numeric_columns={1},
+    )
+
+
+def _sorted_counts(pairs) -> list[tuple[str, int]]:
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+def referrals_by_source_report(*, timebank: Timebank, period: Period) -> Report:
+    rows = _referrals(period).values("referring_organisation__name").annotate(n=Count("pk")).order_by()
+    return _count_report(
+        slug="referrals-source", title="Referrals by source", summary="Who referred people.",
+        heading="Referred by", rows=_sorted_counts((r["referring_organisation__name"], r["n"]) for r in rows),
+        definition="The organisation that made the referral (a GP practice, PCN or link-worker service).",
+    )
+
+
+def referrals_by_status_report(*, timebank: Timebank, period: Period) -> Report:
+    labels = dict(ReferralStatus.choices)
+    rows = _referrals(period).values("status").annotate(n=Count("pk")).order_by()
+    return _count_report(
+        slug="referrals-status", title="Referrals by status", summary="Where the referrals are now.",
+        heading="Status", rows=_sorted_counts((labels.get(r["status"], r["status"]), r["n"]) for r in rows),
+        definition="The referral's status today (FHIR Task statuses), not at the end of the period.",
+    )
+
+
+def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
+    rows = (
+        _referrals(period).values("target_service__name", "target_timebank__name").annotate(n=Count("pk")).order_by()
+    )
+    pairs = [
+        (r["target_service__name"] or (f"Timebank: {r['target_timebank__name']}" if r["target_timebank__name"]
+                                       else "No target"), r["n"])
+        for r in rows
+    ]
+    return _count_report(
+        slug="referrals-target", title="Referrals by target", summary="Which services and timebanks people were "
+        "referred to.", heading="Referred to", rows=_sorted_counts(pairs),
+        definition="The service or timebank the referral was sent to.",
+    )
+
+
+def referrals_by_outcome_report(*, timebank: Timebank, period: Period) -> Report:
+    labels = dict(BusinessStatus.choices)
+    rows = _referrals(period).values("business_status").annotate(n=Count("pk")).order_by()
+    return _count_report(
+        slug="referrals-outcome", title="Referrals by outcome", summary="What happened after the referral.",
+        heading="Outcome", rows=_sorted_counts(
+            (labels.get(r["business_status"], "No outcome recorded yet"), r["n"]) for r in rows
+        ),
+        definition="The latest detail recorded by the receiving organisation (contacted, first session "
+        "attended, did not attend, …).",
+    )
+
+
+def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
+    answers: dict = defaultdict(dict)
+    for referral_id, stage, given in (
+        Outcome.objects.filter(instrument=ONS4.slug, referral__in=_referrals(period).values("pk"))
+        .order_by("recorded_at", "pk")
+        .values_list("referral_id", "stage", "answers")
+    ):
+        # The first baseline and the latest follow-up of each referral.
+        if stage == OutcomeStage.BASELINE:
+            answers[referral_id].setdefault(OutcomeStage.BASELINE, given)
+        else:
+            answers[referral_id][OutcomeStage.FOLLOW_UP] = given
+    pairs = [(a[OutcomeStage.BASELINE], a[OutcomeStage.FOLLOW_UP]) for a in answers.values() if len(a) == 2]
+    table, changes = [], []
+    for question in ONS4.questions:
+        before = [b[question.key] for b, _ in pairs]
+        after = [f[question.key] for _, f in pairs]
+        if pairs:
+            mean_before, mean_after = sum(before) / len(pairs), sum(after) / len(pairs)
+            change = mean_after - mean_before
+            table.append([question.text, str(len(pairs)), f"{mean_before:.1f}", f"{mean_after:.1f}", f"{change:+.1f}"])
+            changes.append(round(change, 1))
+        else:
+            table.append([question.text, "0", "no data", "no data", "no data"])
+            changes.append(0.0)
+    return Report(
+        slug="ons4",
+        title="Wellbeing change (ONS4)",
+        summary="Change in the ONS personal wellbeing scores between referral and follow-up.",
+        columns=["Question", "People", "At referral (mean)", "At follow-up (mean)", "Change"],
+        rows=table,
+        definitions=[
+            ("Referrals", REFERRAL_SCOPE),
+            ("People", "Referrals in the period with an ONS4 score both at referral and at follow-up (the first "
+                       "at referral, the latest follow-up)."),
+            ("Scores", "Each question is answered 0 to 10. For anxiety a fall is an improvement; for the other "
+                       "three a rise is."),
+            ("Change", "Mean at follow-up minus mean at referral, for the same people."),
+        ],
+        chart=Chart(kind="barh", title="Change in mean score, referral to follow-up",
+                    labels=["Life satisfaction", "Worthwhile", "Happiness", "Anxiety"], values=changes,
+                    value_label="Points"),
+        numeric_columns={1, 2, 3, 4},
+    )
+
+
 REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
     "overview": ("Overview", overview_report),
     "categories": ("Hours by category", categories_report),
     "monthly": ("Month by month", monthly_report),
+    "referrals-source": ("Referrals by source", referrals_by_source_report),
+    "referrals-status": ("Referrals by status", referrals_by_status_report),
+    "referrals-target": ("Referrals by target", referrals_by_target_report),
+    "referrals-outcome": ("Referrals by outcome", referrals_by_outcome_report),
+    "ons4": ("Wellbeing change (ONS4)", ons4_change_report),
 }
 
 

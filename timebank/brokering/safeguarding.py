@@ -33,7 +33,7 @@ REFERENCE_KINDS = [SafeguardingCheckKind.REFERENCE]
 
 
 def reminder_days() -> int:
-    return getattr(settings, "SAFEGUARDING_REMINDER_DAYS", 30)
+    return settings.SAFEGUARDING_REMINDER_DAYS
 
 
 # --- selectors -------------------------------------------------------------------------------

@@ -38,7 +38,9 @@ def listing_browse(
         queryset = queryset.filter(kind=kind)
     if category is not None:
         queryset = queryset.filter(category=category)
-    for word in (text or "")[:TEXT_MAX].split()[:8]:
+    # NUL and other control characters mean nothing here (and PostgreSQL refuses NUL).
+    words = "".join(ch if ch.isprintable() else " " for ch in (text or "")[:TEXT_MAX]).split()
+    for word in words[:8]:
         queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
     return queryset.select_related("member", "category").order_by("-created_at", "-pk")
 

@@ -201,7 +201,7 @@ def _lock(exchange: Exchange) -> Exchange:
     # queue, so the second one sees the new status and is refused.
     # no_key: history rows and the transfer may still reference the row meanwhile.
     return (
-        Exchange.objects.select_for_update(no_key=True)
+        Exchange.objects.select_for_update(no_key=True, of=("self",))
         .select_related("provider", "provider__user", "timebank", "proposed_by")
         .get(pk=exchange.pk)
     )
@@ -322,7 +322,7 @@ def exchange_propose(
     # listing's matched time appear together or not at all.
     with transaction.atomic():
         if listing is not None:
-            listing = Listing.objects.select_for_update().select_related("member").get(pk=listing.pk)
+            listing = Listing.objects.select_for_update(of=("self",)).select_related("member").get(pk=listing.pk)
             if listing.timebank_id != timebank.pk:
                 raise InvalidInputError("That listing belongs to another timebank.", field="listing")
             if listing.member_id != provider.pk and listing.member_id not in {m.pk for m in receivers}:

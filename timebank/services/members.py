@@ -399,9 +399,21 @@ def member_update_profile(
 # --- Hours: gifts, the community pot, reversals ------------------------------------------------
 
 
-def _require_account_open(member: Member, *, who: str) -> None:
+def _require_can_receive(member: Member) -> None:
+    # A paused member may still be given hours (a gift while unwell is the point).
     if member.status not in ACCOUNT_OPEN_STATUSES:
-        raise ConflictError(f"{who} cannot be given or give hours: their membership is {member.get_status_display().lower()}.")
+        raise ConflictError(
+            f"{member.display_name} cannot be given hours: their membership is {member.get_status_display().lower()}.",
+            field="receiver",
+        )
+
+
+def _require_can_give(member: Member) -> None:
+    if not member.can_exchange:
+        raise ConflictError(
+            f"{member.display_name} cannot give hours just now: their membership is "
+            f"{member.get_status_display().lower()}."
+        )
 
 
 def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user: User, note: str = "") -> Transfer:
@@ -411,8 +423,8 @@ def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user:
         raise InvalidInputError("Choose a member of your timebank.", field="receiver")
     if receiver.pk == giver.pk:
         raise InvalidInputError("You cannot give hours to yourself.", field="receiver")
-    _require_account_open(giver, who=giver.display_name)
-    _require_account_open(receiver, who=receiver.display_name)
+    _require_can_give(giver)
+    _require_can_receive(receiver)
     note = _clean_text(note, field="note", label="the note", max_length=200)
     memo = f"Gift from {giver.display_name} to {receiver.display_name}" + (f": {note}" if note else "")
     return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, memo=memo, recorded_by=by_user)
@@ -421,7 +433,7 @@ def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user:
 def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: str = "") -> Transfer:
     """A member gives hours to the community pot, by themselves or a coordinator for them."""
     _require_self_or_coordinator(member=member, by_user=by_user)
-    _require_account_open(member, who=member.display_name)
+    _require_can_give(member)
     note = _clean_text(note, field="note", label="the note", max_length=200)
     memo = f"Donation from {member.display_name}" + (f": {note}" if note else "")
     return ledger.pot_donate(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
@@ -430,7 +442,7 @@ def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: s
 def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: str) -> Transfer:
     """A coordinator gives hours from the community pot to a member, with a reason."""
     require_coordinator(by_user)
-    _require_account_open(member, who=member.display_name)
+    _require_can_receive(member)
     reason = _clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
     return ledger.pot_grant(member=member, minutes=minutes, memo=f"Grant to {member.display_name}: {reason}", recorded_by=by_user)
 

@@ -1,0 +1,365 @@
+"""Benchmark the hour ledger at 1,000,000 entries (QUALITY P7, issue 2).
+
+Builds a ledger in a database of its own (SQLite at /tmp by default, or a
+fresh PostgreSQL database created next to --database-url and dropped after),
+then prints:
+- time to read a member's balance and first statement page, on a small ledger
+  and again on the big one (it must not grow with ledger size: P7);
+- transfers/s posting exchange-kind transfers through timebank.ledger
+  (single process);
+- if the exchange services exist, exchanges/s through the whole lifecycle
+  (propose, accept, record, confirm) and confirmations (postings)/s;
+- `ledger_check` time on the whole ledger, which must pass.
+
+The bulk of the ledger is written with bulk inserts that keep every
+invariant: balanced two-entry transfers within the accounts' limits, running
+balances in entry order, cached balances set to the entries' sums.
+
+    .venv/bin/python bench/ledger.py                      # 1,000,000 entries, SQLite
+    .venv/bin/python bench/ledger.py --entries 20000      # quick run
+    .venv/bin/python bench/ledger.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STATEMENT_PAGE_SIZE = 20
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="ledger entries to build (default 1,000,000)")
+    parser.add_argument("--members", type=int, default=2_000, help="member accounts (default 2,000)")
+    parser.add_argument("--transfers", type=int, default=3_000, help="transfers to post through the ledger")
+    parser.add_argument("--exchanges", type=int, default=300, help="exchanges to take through their lifecycle")
+    parser.add_argument("--database-url", help="a PostgreSQL server to use: a bench database is created there")
+    parser.add_argument("--sqlite-path", default="/tmp/bench-ledger.sqlite3")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def create_postgres_database(url: str) -> tuple[str, str]:
+    """Create a database of our own on the server in `url`; return (its URL, its name)."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = f"bench_ledger_{os.getpid()}"
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parsed._replace(path=f"/{name}")), name
+
+
+def drop_postgres_database(url: str, name: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(args) -> tuple[str, str | None]:
+    os.environ["TIMECOMMONS_TESTING"] = "1"  # no production SECRET_KEY needed; cheap password hashing
+    os.environ["DEBUG"] = "false"
+    os.environ["AXES_ENABLED"] = "false"
+    pg_name = None
+    if args.database_url:
+        bench_url, pg_name = create_postgres_database(args.database_url)
+        os.environ["DATABASE_URL"] = bench_url
+        where = f"PostgreSQL database {pg_name}"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        for suffix in ("", "-wal", "-shm"):
+            Path(args.sqlite_path + suffix).unlink(missing_ok=True)
+        os.environ["SQLITE_PATH"] = args.sqlite_path
+        where = f"SQLite file {args.sqlite_path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "timebank.settings_test"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Notifications would print or pile up e-mails; the bench measures the ledger.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    return where, pg_name
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = None
+    for _ in range(repeat):
+        result = fn()
+    return (time.perf_counter() - started) / repeat, result
+
+
+def main() -> None:
+    args = parse_args()
+    where, pg_name = setup_django(args)
+    try:
+        run(args, where)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if pg_name and not args.keep:
+            drop_postgres_database(args.database_url, pg_name)
+
+
+def run(args, where: str) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    rng = random.Random(args.seed)
+    print(f"Ledger benchmark: {args.entries:,} entries, {args.members:,} members, {where}")
+    t, _ = timed(lambda: call_command("migrate", verbosity=0))
+    print(f"  migrate: {t:.1f} s")
+
+    from timebank.models import Account, Timebank
+
+    timebank = Timebank.get_default()
+    accounts = open_member_accounts(timebank, args.members)
+    print(f"  opened {len(accounts):,} member accounts")
+
+    # A small ledger first, to compare the statement read against the big one.
+    post_transfers(timebank, accounts, 200, rng)
+    sample = rng.sample(accounts, 50)
+    small_entries = entry_count()
+    small = measure_statement(sample)
+    print(f"  statement read at {small_entries:,} entries: median {small['median_ms']:.2f} ms, "
+          f"p95 {small['p95_ms']:.2f} ms ({small['queries']} queries)")
+
+    t, built = timed(lambda: bulk_build(timebank, accounts, args.entries - small_entries, rng))
+    total = entry_count()
+    print(f"  bulk-built {built:,} entries in {t:.1f} s ({built / t:,.0f} entries/s); ledger now {total:,} entries")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    big = measure_statement(sample)
+    print(f"  statement read at {total:,} entries: median {big['median_ms']:.2f} ms, "
+          f"p95 {big['p95_ms']:.2f} ms ({big['queries']} queries)")
+    print(f"  statement plan: {statement_plan(sample[0])}")
+
+    t, (posted, refused) = timed(lambda: post_transfers(timebank, accounts, args.transfers, rng))
+    print(f"  transfer_post: {posted + refused:,} exchange transfers in {t:.2f} s = "
+          f"{(posted + refused) / t:,.0f} transfers/s ({refused} refused by limits)")
+
+    exchange_rates = post_exchanges(timebank, args.exchanges, rng)
+    if exchange_rates:
+        print(f"  exchanges (propose, accept, record, confirm): {exchange_rates['lifecycle_per_s']:,.0f} exchanges/s; "
+              f"exchange_confirm (posts the transfer): {exchange_rates['confirm_per_s']:,.0f}/s")
+    else:
+        print("  exchanges: timebank.services.exchanges.exchange_confirm not available, skipped")
+
+    from timebank.management.commands.ledger_check import check_ledger
+
+    t, report = timed(lambda: check_ledger())
+    print(f"  ledger_check: {report.entries:,} entries, {report.transfers:,} transfers, {report.accounts:,} "
+          f"accounts in {t:.2f} s: {'OK' if report.ok else 'PROBLEMS'}")
+    if not report.ok:
+        for problem in report.problems[:10]:
+            print(f"    {problem}")
+        raise SystemExit(1)
+    assert Account.objects.filter(timebank=timebank).count() >= args.members
+
+
+def open_member_accounts(timebank, count: int) -> list:
+    from timebank.models import Account, AccountKind, Member, MemberStatus
+
+    members = Member.objects.bulk_create(
+        [
+            Member(timebank=timebank, display_name=f"Bench member {i}", status=MemberStatus.ACTIVE, postcode="RG1")
+            for i in range(count)
+        ],
+        batch_size=1000,
+    )
+    return Account.objects.bulk_create(
+        [
+            Account(
+                timebank=timebank,
+                kind=AccountKind.MEMBER,
+                member=member,
+                name=member.display_name,
+                min_balance=timebank.default_min_balance,
+                max_balance=timebank.default_max_balance,
+            )
+            for member in members
+        ],
+        batch_size=1000,
+    )
+
+
+def entry_count() -> int:
+    from timebank.models import Entry
+
+    return Entry.objects.count()
+
+
+def post_transfers(timebank, accounts, count: int, rng) -> tuple[int, int]:
+    from timebank import ledger
+    from timebank.models import TransferKind
+
+    posted = refused = 0
+    for _ in range(count):
+        payer, payee = rng.sample(accounts, 2)
+        minutes = rng.randint(15, 180)
+        try:
+            ledger.transfer_post(
+                timebank=timebank,
+                kind=TransferKind.EXCHANGE,
+                legs=[ledger.Leg(payer, -minutes), ledger.Leg(payee, minutes)],
+                memo="Bench exchange",
+            )
+            posted += 1
+        except ledger.LimitExceededError:
+            refused += 1
+    return posted, refused
+
+
+def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 10_000) -> int:
+    """Append balanced two-entry transfers in bulk, keeping every invariant."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from timebank.models import Account, Entry, Transfer, TransferKind
+
+    fresh = {a.pk: a for a in Account.objects.filter(pk__in=[a.pk for a in accounts])}
+    balances = {pk: account.balance for pk, account in fresh.items()}
+    limits = {pk: (account.min_balance, account.max_balance) for pk, account in fresh.items()}
+    ids = list(balances)
+
+    def fits(pk: int, minutes: int) -> bool:
+        low, high = limits[pk]
+        new = balances[pk] + minutes
+        return (low is None or new >= low) and (high is None or new <= high)
+
+    written = 0
+    while written < entries:
+        legs_batch = []
+        while len(legs_batch) < min(batch_transfers, (entries - written) // 2):
+            payer, payee = rng.sample(ids, 2)
+            minutes = rng.randint(15, 180)
+            if not (fits(payer, -minutes) and fits(payee, minutes)):
+                payer, payee = payee, payer
+                if not (fits(payer, -minutes) and fits(payee, minutes)):
+                    continue
+            balances[payer] -= minutes
+            balances[payee] += minutes
+            legs_batch.append(((payer, -minutes, balances[payer]), (payee, minutes, balances[payee])))
+        if not legs_batch:
+            break
+        now = timezone.now()
+        # Why atomic: a batch of transfers and their entries commit together
+        # (on PostgreSQL the sum-to-zero trigger checks them at this COMMIT).
+        with transaction.atomic():
+            transfers = Transfer.objects.bulk_create(
+                [
+                    Transfer(timebank=timebank, kind=TransferKind.EXCHANGE, memo="Bench history", public_id=uuid.uuid4())
+                    for _ in legs_batch
+                ],
+                batch_size=2_000,
+            )
+            # In generation order, so entry ids follow each account's running balance.
+            Entry.objects.bulk_create(
+                [
+                    Entry(transfer_id=transfer.pk, account_id=pk, minutes=minutes, balance_after=after, created_at=now)
+                    for transfer, legs in zip(transfers, legs_batch)
+                    for pk, minutes, after in legs
+                ],
+                batch_size=5_000,
+            )
+            changed = []
+            for pk, balance in balances.items():
+                if fresh[pk].balance != balance:
+                    fresh[pk].balance = balance
+                    changed.append(fresh[pk])
+            Account.objects.bulk_update(changed, ["balance"], batch_size=1_000)
+        written += 2 * len(legs_batch)
+    return written
+
+
+def statement_queries(account_pk: int):
+    from timebank.models import Account, Entry
+
+    return (
+        Account.objects.only("balance", "name").get(pk=account_pk),
+        Entry.objects.filter(account_id=account_pk)
+        .select_related("transfer")
+        .order_by("-id")[:STATEMENT_PAGE_SIZE],
+    )
+
+
+def measure_statement(sample) -> dict:
+    """A member's balance and first statement page, as the 'my hours' page reads them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    with CaptureQueriesContext(connection) as captured:
+        for account in sample:
+            started = time.perf_counter()
+            balance_row, page = statement_queries(account.pk)
+            rows = list(page)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert len(rows) <= STATEMENT_PAGE_SIZE and balance_row.balance == (rows[0].balance_after if rows else 0)
+    timings.sort()
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+        "queries": len(captured.captured_queries) // len(sample),
+    }
+
+
+def statement_plan(account) -> str:
+    _, page = statement_queries(account.pk)
+    plan = page.explain()
+    return " | ".join(line.strip() for line in plan.splitlines()[:3])
+
+
+def post_exchanges(timebank, count: int, rng) -> dict | None:
+    try:
+        from timebank.services import exchanges
+    except ImportError:
+        return None
+    if not hasattr(exchanges, "exchange_confirm"):
+        return None
+    from timebank import ledger
+    from timebank.models import Member, MemberStatus, User
+
+    people = []
+    for i in range(20):
+        user = User.objects.create_user(username=f"bench-person-{i}", password=None)
+        member = Member.objects.create(
+            timebank=timebank, user=user, display_name=f"Bench person {i}", status=MemberStatus.ACTIVE
+        )
+        # No limits: the figure is the posting rate, not how often a random walk hits a limit.
+        ledger.account_set_limits(account=ledger.account_for_member(member=member), min_balance=None, max_balance=None)
+        people.append(member)
+    lifecycle = confirm = 0.0
+    for _ in range(count):
+        provider, receiver = rng.sample(people, 2)
+        minutes = rng.choice([30, 60, 90, 120])
+        started = time.perf_counter()
+        exchange = exchanges.exchange_propose(
+            timebank=timebank, provider=provider, receivers=[receiver], by_user=provider.user
+        )
+        exchange = exchanges.exchange_accept(exchange=exchange, by_user=receiver.user)
+        exchange = exchanges.exchange_record(exchange=exchange, by_user=provider.user, minutes=minutes)
+        before_confirm = time.perf_counter()
+        exchanges.exchange_confirm(exchange=exchange, by_user=receiver.user)
+        ended = time.perf_counter()
+        lifecycle += ended - started
+        confirm += ended - before_confirm
+    return {"lifecycle_per_s": count / lifecycle, "confirm_per_s": count / confirm}
+
+
+if __name__ == "__main__":
+    main()

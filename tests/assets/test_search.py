@@ -1,0 +1,123 @@
+"""asset_search: distance ordering, filters, the ALISS service-area rule, staleness."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assets.geocoding import GeocodingError
+from assets.models import Location, ServiceStatus
+from assets.selectors import asset_search
+from tests.assets.factories import service_at
+from timebank.errors import InvalidInputError
+
+pytestmark = pytest.mark.django_db
+
+# RG1 centroid is (51.45161, -0.96977); 0.009 degrees of latitude is about 1 km.
+RG1 = (51.45161, -0.96977)
+
+
+def north(km: float) -> tuple[float, float]:
+    return (RG1[0] + km / 111.2, RG1[1])
+
+
+def test_results_are_nearest_first_within_the_radius_with_miles_and_km():
+    far = service_at(*north(4), name="Far")
+    near = service_at(*north(0.5), name="Near")
+    middle = service_at(*north(2), name="Middle")
+    service_at(*north(9), name="Outside")
+    page = asset_search(near="RG1", radius_km=5)
+    assert [r.service for r in page.results] == [near, middle, far]
+    assert page.count == 3
+    assert page.results[1].distance_km == pytest.approx(2.0, abs=0.05)
+    assert page.results[1].distance_miles == pytest.approx(1.24, abs=0.05)
+
+
+def test_a_service_at_two_locations_appears_once_at_its_nearest():
+    service = service_at(*north(3), name="Two halls")
+    location = Location.objects.create(name="Nearer hall", latitude=north(1)[0], longitude=north(1)[1])
+    service.service_at_locations.create(location=location)
+    page = asset_search(near="RG1", radius_km=5)
+    assert page.count == 1 and page.results[0].location == location
+
+
+def test_filters_combine_category_text_day_free_and_accessibility():
+    match = service_at(*north(1), name="Tuesday walk", categories=["physical-activity"], days=["TU"])
+    match.location = None
+    service_at(*north(1), name="Tuesday lunch", categories=["food"], days=["TU"])
+    service_at(*north(1), name="Monday walk", categories=["physical-activity"], days=["MO"])
+    service_at(*north(1), name="Paid walk", categories=["physical-activity"], days=["TU"], is_free=False, cost_amount=3)
+    hits = asset_search(near="RG1", category="physical-activity", day="tuesday", free_only=True)
+    assert [r.service.name for r in hits.results] == ["Tuesday walk"]
+    assert [r.service.name for r in asset_search(near="RG1", q="LUNCH").results] == ["Tuesday lunch"]
+    Location.objects.filter(service_at_locations__service=match).update(step_free_access=True, hearing_loop=True)
+    assert [r.service for r in asset_search(near="RG1", accessibility=["step_free_access", "hearing_loop"]).results] == [match]
+    assert asset_search(near="RG1", accessibility=["step_free_access", "parking"]).count == 0
+
+
+def test_the_service_area_rule_hides_services_outside_their_areas():
+    covers_rg1 = service_at(*north(1), name="RG1 only", areas=["RG1"])
+    covers_rg = service_at(*north(1), name="All RG", areas=["RG"])
+    service_at(*north(1), name="RG4 only", areas=["RG4"])
+    everywhere = service_at(*north(1), name="No areas")
+    found = {r.service for r in asset_search(near="RG1 7QE").results}
+    assert found == {covers_rg1, covers_rg, everywhere}
+
+
+def test_stale_services_rank_after_fresh_ones_at_a_similar_distance_and_say_so():
+    old = timezone.localdate() - datetime.timedelta(days=400)
+    stale = service_at(*north(1.0), name="Stale", last_reviewed=old)
+    fresh = service_at(*north(1.4), name="Fresh")
+    much_further = service_at(*north(4), name="Much further")
+    page = asset_search(near="RG1")
+    assert [r.service for r in page.results] == [fresh, stale, much_further]
+    assert [r.is_stale for r in page.results] == [False, True, False]
+
+
+def test_closed_services_are_not_found_but_temporarily_closed_ones_are():
+    service_at(*north(1), name="Gone", status=ServiceStatus.DEFUNCT)
+    service_at(*north(1), name="Paused", status=ServiceStatus.TEMPORARILY_CLOSED)
+    assert [r.service.name for r in asset_search(near="RG1").results] == ["Paused"]
+
+
+def test_pages_hold_per_page_results_and_the_count_is_the_total():
+    for km in range(1, 8):
+        service_at(*north(km * 0.5), name=f"S{km}")
+    second = asset_search(near="RG1", per_page=3, page=2)
+    assert second.count == 7 and second.num_pages == 3 and [r.service.name for r in second.results] == ["S4", "S5", "S6"]
+
+
+def test_a_point_can_be_given_as_lat_and_lng():
+    service = service_at(*north(1))
+    assert asset_search(lat=RG1[0], lng=RG1[1]).results[0].service == service
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"near": ""}, "near"),
+        ({"near": "XX9 9ZZ"}, "near"),
+        ({"near": "RG1", "radius_km": 500}, "radius"),
+        ({"near": "RG1", "category": "no-such-thing"}, "category"),
+        ({"near": "RG1", "day": "someday"}, "day"),
+        ({"near": "RG1", "accessibility": ["jetpack"]}, "accessibility"),
+        ({"near": "RG1", "q": "x" * 101}, "q"),
+    ],
+)
+def test_bad_search_input_names_the_field(kwargs, field):
+    with pytest.raises(InvalidInputError) as error:
+        asset_search(**kwargs)
+    assert error.value.field == field
+
+
+def test_the_query_count_does_not_grow_with_results(django_assert_max_num_queries):
+    for km in range(20):
+        service_at(*north(km * 0.2), categories=["food"])
+    asset_search(near="RG1", radius_km=10)  # warm the geocoder cache and term lookup
+    with django_assert_max_num_queries(4):
+        page = asset_search(near="RG1", radius_km=10, per_page=20)
+        assert all(r.service.taxonomy_terms.all() for r in page.results)
+
+
+def test_an_unknown_place_is_a_geocoding_error():
+    with pytest.raises(GeocodingError):
+        asset_search(near="Nowhereville")
