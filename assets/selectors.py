@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from assets.geocoding import GeocodeResult, GeocodingError, distance_km, geocode, km_to_miles
+from assets.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
 from assets.models import (
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
@@ -187,7 +187,7 @@ def services_near(
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
     for sal_id, service_id, lat, lng in rows:
-        km = distance_km(origin.point, (lat, lng))
+        km = great_circle_km(origin.lat, origin.lng, lat, lng)
         if km <= radius_km:
             found.append((sal_id, service_id, km))
     found.sort(key=lambda row: row[2])
@@ -240,7 +240,7 @@ def asset_search(
     cutoff = stale_before()
     nearest: dict[UUID, tuple[float, float, bool, UUID]] = {}
     for sal_id, service_id, lat_, lng_, reviewed in rows:
-        km = distance_km(origin.point, (lat_, lng_))
+        km = great_circle_km(origin.lat, origin.lng, lat_, lng_)
         if km > radius:
             continue
         stale = reviewed is None or reviewed < cutoff

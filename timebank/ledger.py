@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from timebank.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
@@ -271,13 +271,20 @@ def _post_locked(*, timebank, kind, legs, memo, recorded_by, exchange, reverses,
     )
     Entry.objects.bulk_create(
         [
-            Entry(transfer=transfer, account_id=leg.account.pk, minutes=leg.minutes, balance_after=new_balances[leg.account.pk])
+            Entry(
+                transfer=transfer,
+                account_id=leg.account.pk,
+                minutes=leg.minutes,
+                balance_after=new_balances[leg.account.pk],
+            )
             for leg in legs
         ]
     )
+    # One UPDATE for all legs; F() so the database adds to the stored value,
+    # never a stale copy.
+    change = Case(*(When(pk=leg.account.pk, then=Value(leg.minutes)) for leg in legs), default=Value(0))
+    Account.objects.filter(pk__in=ids).update(balance=F("balance") + change)
     for leg in legs:
-        # F() so the database adds to the stored value, never a stale copy.
-        Account.objects.filter(pk=leg.account.pk).update(balance=F("balance") + leg.minutes)
         leg.account.balance = new_balances[leg.account.pk]
     return transfer
 
@@ -288,7 +295,9 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by=None) -> Tr
     if not reason:
         raise InvalidTransferError("Say why this transfer is being reversed.")
     if transfer.kind == TransferKind.REVERSAL:
-        raise ReversalOfReversalError("This is already a reversal and cannot be reversed. Record a new transfer instead.")
+        raise ReversalOfReversalError(
+            "This is already a reversal and cannot be reversed. Record a new transfer instead."
+        )
     if Transfer.objects.filter(reverses=transfer).exists():
         raise AlreadyReversedError("This transfer has already been reversed.")
     legs = [Leg(account=entry.account, minutes=-entry.minutes) for entry in transfer.entries.select_related("account")]

@@ -114,3 +114,14 @@ def test_any_text_either_resolves_or_gives_a_plain_message(text):
         assert error.message
     else:
         assert -90 <= result.lat <= 90 and result.kind in {"postcode", "district", "place", "latlng"}
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    st.floats(min_value=49, max_value=61), st.floats(min_value=-8, max_value=2),
+    st.floats(min_value=49, max_value=61), st.floats(min_value=-8, max_value=2),
+)
+def test_the_fast_great_circle_used_by_search_equals_geopys(lat1, lng1, lat2, lng2):
+    from assets.geocoding import great_circle_km
+
+    assert great_circle_km(lat1, lng1, lat2, lng2) == pytest.approx(distance_km((lat1, lng1), (lat2, lng2)), abs=1e-9)

@@ -255,3 +255,15 @@ def test_members_and_other_timebanks_cannot_reverse(client, alice, bob, timebank
     client.force_login(elsewhere_coordinator.user)
     assert client.post(url, {"reason": "Not mine"}).status_code == 404
     assert Transfer.objects.count() == 1 and balance(bob) == -30
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_a_coordinators_member_page_runs_the_same_queries_for_1_or_30_entries(
+    client, coordinator, alice, bob, timebank, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        exchange(alice, bob, 10, timebank)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("coordinator_member", args=[alice.public_id]))
+    assert response.status_code == 200 and len(response.context["statement"].lines) == min(rows, 20)

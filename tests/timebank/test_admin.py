@@ -212,7 +212,9 @@ def test_a_coordinator_adds_a_member_who_is_not_online(coordinator_client, timeb
 
 
 def test_a_bad_postcode_in_the_admin_comes_back_with_a_message(coordinator_client, timebank):
-    response = coordinator_client.post(admin_url(Member, "add"), member_form(timebank=str(timebank.pk), postcode="12345"))
+    response = coordinator_client.post(
+        admin_url(Member, "add"), member_form(timebank=str(timebank.pk), postcode="12345")
+    )
 
     assert response.status_code == 200
     assert "does not look like a UK postcode" in response.content.decode()

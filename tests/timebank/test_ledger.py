@@ -301,7 +301,10 @@ BAD_LEGS = {
     "another timebank's account": (lambda a, b, c, x: [Leg(a, -60), Leg(x, 60)], "same timebank"),
     "bool minutes": (lambda a, b, c, x: [Leg(a, -1), Leg(b, True)], "whole minutes"),
     "float minutes": (lambda a, b, c, x: [Leg(a, -1.5), Leg(b, 1.5)], "whole minutes"),
-    "an unsaved account": (lambda a, b, c, x: [Leg(a, -60), Leg(Account(timebank_id=a.timebank_id), 60)], "same timebank"),
+    "an unsaved account": (
+        lambda a, b, c, x: [Leg(a, -60), Leg(Account(timebank_id=a.timebank_id), 60)],
+        "same timebank",
+    ),
 }
 
 
@@ -321,7 +324,11 @@ def test_a_malformed_transfer_is_refused_with_nothing_written(case, alice, bob, 
 
 @pytest.mark.parametrize(
     "kind, reverses, message",
-    [("barter", False, "Unknown kind"), ("reversal", False, "must name the transfer"), ("gift", True, "only a reversal")],
+    [
+        ("barter", False, "Unknown kind"),
+        ("reversal", False, "must name the transfer"),
+        ("gift", True, "only a reversal"),
+    ],
 )
 def test_a_transfer_header_must_make_sense(kind, reverses, message, alice, bob, timebank):
     target = exchange(provider=alice, receiver=bob, minutes=10) if reverses else None

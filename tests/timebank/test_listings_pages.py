@@ -54,7 +54,9 @@ def test_members_browse_and_filter_offers_and_requests(as_alice, bob):
     assert "Mowing lawns" in page and "Lift to the dentist" not in page
 
 
-@pytest.mark.parametrize("params", [{"category": "999999"}, {"category": "abc"}, {"kind": "swap"}, {"page": "-1"}, {"q": "\x00"}])
+@pytest.mark.parametrize(
+    "params", [{"category": "999999"}, {"category": "abc"}, {"kind": "swap"}, {"page": "-1"}, {"q": "\x00"}]
+)
 def test_junk_filters_show_the_page_not_an_error(as_alice, bob, params):
     ListingFactory(member=bob, title="Mowing lawns")
     response = as_alice.get(reverse("listing_browse"), params)

@@ -106,7 +106,8 @@ def test_the_owner_changes_a_listing_and_a_new_end_date_earns_a_new_reminder(ali
     later = today() + datetime.timedelta(days=200)
     svc.listing_update(listing=listing, by_user=alice.user, title="Mowing only", expires_on=later, where="public")
     listing.refresh_from_db()
-    assert (listing.title, listing.expires_on, listing.where, listing.reminded_at) == ("Mowing only", later, "public", None)
+    changed = (listing.title, listing.expires_on, listing.where, listing.reminded_at)
+    assert changed == ("Mowing only", later, "public", None)
 
 
 def test_an_outsider_cannot_change_close_or_reopen_a_listing(alice, bob):
@@ -154,7 +155,8 @@ def test_owners_are_reminded_once_before_the_end_and_then_the_listing_is_hidden(
     alice, timebank, django_capture_on_commit_callbacks
 ):
     start = today()
-    listing = ListingFactory(member=alice, expires_on=start + datetime.timedelta(days=settings.LISTING_REMINDER_DAYS + 1))
+    ends = start + datetime.timedelta(days=settings.LISTING_REMINDER_DAYS + 1)
+    listing = ListingFactory(member=alice, expires_on=ends)
     with django_capture_on_commit_callbacks(execute=True):
         assert svc.listing_remind_and_expire(today=start) == (0, 0)
         soon = start + datetime.timedelta(days=1)
@@ -188,7 +190,11 @@ def test_a_member_without_e_mail_is_not_reminded_by_e_mail_but_the_reminder_is_r
 def test_browse_shows_open_listings_of_members_who_can_take_part_filtered(alice, bob, carol, timebank):
     garden = ListingFactory(member=alice, kind="offer", title="Garden help", category=category("gardening"))
     lift = ListingFactory(
-        member=bob, kind="request", title="Lift to the surgery", description="Tuesday mornings", category=category("lifts-and-transport")
+        member=bob,
+        kind="request",
+        title="Lift to the surgery",
+        description="Tuesday mornings",
+        category=category("lifts-and-transport"),
     )
     ListingFactory(member=bob, status="closed", title="Closed one")
     ListingFactory(member=bob, expires_on=today() - datetime.timedelta(days=1), title="Ran out")

@@ -296,3 +296,10 @@ def test_a_member_of_another_timebank_is_not_found(client, coordinator):
     assert client.post(reverse("coordinator_member_status", args=[stranger.public_id]), {"action": "pause"}).status_code == 404
     stranger.refresh_from_db()
     assert stranger.status == MemberStatus.ACTIVE
+
+
+def test_a_bad_search_status_is_explained_and_lists_everyone(client, coordinator, alice):
+    client.force_login(coordinator)
+    response = client.get(reverse("coordinator_members"), {"status": "bogus"})
+    assert response.status_code == 200 and "There is a problem" in response.content.decode()
+    assert response.context["page"].paginator.count == 1

@@ -1,6 +1,8 @@
 """Member services: joining, the status table, profiles, offline members."""
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import MemberFactory, UserFactory
 from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
@@ -238,3 +240,20 @@ def test_an_organisation_can_be_a_member(timebank, coordinator):
         timebank=timebank, by_user=coordinator, display_name="Elm Court Care Home", postcode="RG1 5AA", kind="organisation"
     )
     assert Member.objects.get(pk=member.pk).kind == "organisation"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.text(max_size=90),
+    postcode=st.text(max_size=12),
+    radius=st.integers(min_value=-5, max_value=200),
+    slots=st.lists(st.sampled_from(["mon-morning", "sun-evening", "x", ""]), max_size=3),
+)
+def test_any_profile_input_is_saved_or_refused_with_a_plain_message(alice, name, postcode, radius, slots):
+    try:
+        profile(alice, alice.user, display_name=name, postcode=postcode, travel_radius_km=radius, availability_slots=slots)
+    except InvalidInputError as error:
+        assert error.field and error.message
+    else:
+        alice.refresh_from_db()
+        assert 1 <= alice.travel_radius_km <= 100 and alice.display_name == name.strip()

@@ -105,3 +105,21 @@ def test_a_bad_reset_link_is_explained(client, db):
 def test_a_logged_in_member_is_sent_from_join_to_their_hours(client, alice):
     client.force_login(alice.user)
     assert client.get(reverse("join"))["Location"] == reverse("my_hours")
+
+
+@pytest.mark.parametrize("email", ["", "not an address", "a" * 300 + "@example.org"])
+def test_a_bad_address_on_the_reset_form_comes_back_with_a_message(client, db, email):
+    response = client.post(reverse("password_reset"), {"email": email})
+    assert response.status_code == 200 and "There is a problem" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_two_different_new_passwords_are_refused_and_the_old_one_still_works(client, db):
+    user = UserFactory(username="bob", email="bob@example.org")
+    client.post(reverse("password_reset"), {"email": "bob@example.org"})
+    link = re.search(r"https?://[^/]+(/password-reset/[^\s]+/)", mail.outbox[0].body).group(1)
+    set_url = client.get(link, follow=True).redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": "a brand new passphrase", "new_password2": "another one"})
+    assert response.status_code == 200 and "There is a problem" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("correct horse battery staple")

@@ -4,14 +4,18 @@ Two steps, so a request among 100,000 members stays under 50 ms (QUALITY P6):
 
 1. SQL prefilter on indexed columns: open, unexpired offers in the request's
    category and timebank, from members who can exchange, inside a lat/lng
-   bounding box of the requester's travel radius (skipped for phone and online
-   help), not restricted from the category, and with current checks when the
-   category needs them. One query for a whole page of requests.
-2. Python scoring of the few candidates left: exact great-circle distance
-   within both people's travel radius, availability overlap (a bitwise AND of
-   the Availability masks), the home-visit rule, reliability and recent
-   activity, reciprocity, and the cap on open exchanges per helper (one
-   grouped query for every candidate).
+   bounding box of the requester's travel radius, not restricted from the
+   category, and with current checks when the category needs them. The same
+   query brings each helper's exchange counts (correlated subqueries on the
+   exchange_provider_status index) and balance, as plain values, not models.
+   Phone and online help has no box, so each category's pool is capped at
+   DISTANCE_FREE_POOL helpers (those free most often, then the most recently
+   active) with a window function.
+2. Python scoring of the candidates left: exact great-circle distance within
+   both people's travel radius, availability overlap (a bitwise AND of the
+   Availability masks), the home-visit rule, reliability and recent activity,
+   reciprocity and the cap on open exchanges; then one query loads the
+   winners. At most three queries for a whole page of requests.
 
 Exclusions (never suggested): the requester; members restricted from the
 category; members without a current DBS check (or reference) when the
@@ -19,6 +23,9 @@ category needs one; members without a current DBS check for help in the
 requester's home (BROKERING_HOME_VISITS_NEED_DBS); helpers at the
 timebank's cap of open exchanges; members further than either person's
 travel radius for in-person help.
+
+Availability ranks rather than excludes: a helper with no free time in common
+may still arrange one, so they stay on the list, lower down.
 
 Score out of 100: category 30, distance 25, availability 20, reliability and
 recent activity 15, DBS checked 5, reciprocity 5. Ties go to the nearer, then
@@ -30,15 +37,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
 from django.utils import timezone
 from geopy.distance import great_circle
 
 from assets.selectors import asset_search
-from timebank.brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_check_exists
+from timebank.brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS
 from timebank.errors import DomainError
-from timebank.models import Availability, CategoryRestriction, Exchange, ExchangeStatus, Listing, ListingKind, ListingStatus, Member
-from timebank.models import MemberStatus, Where
+from timebank.models import (
+    Account,
+    Availability,
+    Category,
+    CategoryRestriction,
+    Exchange,
+    ExchangeStatus,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Member,
+    MemberStatus,
+    SafeguardingCheck,
+    Where,
+)
 
 CAN_EXCHANGE = [MemberStatus.APPROVED, MemberStatus.ACTIVE]
 # Exchanges a helper is still busy with: these count toward the cap.
@@ -47,6 +67,9 @@ COMPLETED_EXCHANGE_STATUSES = [ExchangeStatus.DONE, ExchangeStatus.CONFIRMED, Ex
 DISTANCE_FREE = {Where.ONLINE, Where.PHONE}
 KM_PER_MILE = 1.609344
 RECENT_DAYS = 90
+# Phone and online help cannot be narrowed by distance: each category's pool of
+# candidates is capped before scoring so a large timebank stays fast (P6).
+DISTANCE_FREE_POOL = 300
 # One degree of latitude is ~111.2 km everywhere; longitude shrinks with cos(latitude).
 KM_PER_DEGREE = 111.2
 
@@ -126,82 +149,129 @@ def needs_distance(listing: Listing) -> bool:
     return listing.where not in DISTANCE_FREE
 
 
-def _offer_clause(request: Listing) -> Q:
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _in(name: str, values, params: dict) -> str:
+    """An IN list of named parameters: name_0, name_1, ..."""
+    keys = []
+    for i, value in enumerate(values):
+        params[f"{name}_{i}"] = str(value)
+        keys.append(f"%({name}_{i})s")
+    return f"({', '.join(keys)})"
+
+
+# The candidate query is written in SQL once, here: building it through the ORM
+# (three EXISTS, four correlated counts, a window) took longer than running it,
+# which mattered against the 50 ms budget. It uses only SQL that SQLite and
+# PostgreSQL share, and named parameters for every value.
+def _candidate_sql(*, where: str, pooled: bool, params: dict) -> str:
+    listing, member, category = _table(Listing), _table(Member), _table(Category)
+    account, check, restriction, exchange = (
+        _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction), _table(Exchange)
+    )
+    current = "c.checked_on <= %(today)s AND (c.expires_on IS NULL OR c.expires_on >= %(today)s)"
+    has_dbs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+               f"AND c.kind IN {_in('dbs', DBS_KINDS, params)})")
+    has_refs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+                f"AND c.kind IN {_in('ref', REFERENCE_KINDS, params)})")
+
+    def count(statuses, name):
+        return (f"(SELECT COUNT(*) FROM {exchange} e WHERE e.provider_id = l.member_id "
+                f"AND e.status IN {_in(name, statuses, params)})")
+
+    recent = (f"EXISTS (SELECT 1 FROM {exchange} e WHERE e.provider_id = l.member_id AND e.status IN "
+              f"{_in('recent', COMPLETED_EXCHANGE_STATUSES, params)} AND e.done_at >= %(recent_since)s)")
+    pool = ""
+    if pooled:
+        # How many day-parts the helper is free: the pool keeps those free most often.
+        slots = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21))
+        pool = (f", ROW_NUMBER() OVER (PARTITION BY l.timebank_id, l.category_id ORDER BY ({slots}) DESC, "
+                f"m.last_exchange_at DESC NULLS LAST, l.id) AS pool_rank")
+    inner = f"""
+        SELECT l.id AS pk, l.member_id, l.category_id, l.timebank_id,
+               m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
+               {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance,
+               {count(OPEN_EXCHANGE_STATUSES, 'open')} AS open_count,
+               {count(COMPLETED_EXCHANGE_STATUSES, 'completed')} AS completed_count,
+               {count([ExchangeStatus.CANCELLED], 'cancelled')} AS cancelled_count,
+               {recent} AS recent{pool}
+        FROM {listing} l
+        JOIN {member} m ON m.id = l.member_id
+        JOIN {category} cat ON cat.id = l.category_id
+        LEFT JOIN {account} a ON a.member_id = l.member_id
+        WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s
+          AND m.status IN {_in('can', CAN_EXCHANGE, params)}
+          AND ({where})
+          AND (cat.needs_dbs_check = %(false)s OR {has_dbs})
+          AND (cat.needs_references = %(false)s OR {has_refs})
+          AND NOT EXISTS (SELECT 1 FROM {restriction} r WHERE r.member_id = l.member_id
+                          AND r.category_id = l.category_id)
+    """
+    if pooled:
+        return f"SELECT * FROM ({inner}) pooled WHERE pool_rank <= %(pool_size)s ORDER BY pk"
+    return inner + " ORDER BY l.id"
+
+
+def _fetch(sql: str, params: dict, *, distance_free: bool) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row), distance_free=distance_free) for row in cursor.fetchall()]
+
+
+def _candidate_rows(requests: list[Listing], today: datetime.date, now: datetime.datetime) -> list[dict]:
+    """At most two queries for any number of requests: one for in-person help
+    (bounding boxes), one for phone and online help (no box, so each category's
+    pool is capped at DISTANCE_FREE_POOL helpers, those free most often first,
+    then the most recently active)."""
+    base = {
+        "today": connection.ops.adapt_datefield_value(today),
+        "recent_since": connection.ops.adapt_datetimefield_value(now - datetime.timedelta(days=RECENT_DAYS)),
+        "offer": ListingKind.OFFER.value,
+        "open": ListingStatus.OPEN.value,
+        "false": False,
+        "pool_size": DISTANCE_FREE_POOL,
+    }
+    rows: list[dict] = []
+    for distance_free in (False, True):
+        chosen = [r for r in requests if needs_distance(r) != distance_free]
+        if not chosen:
+            continue
+        params = dict(base)
+        clauses = []
+        for i, request in enumerate(chosen):
+            params[f"cat{i}"], params[f"tb{i}"] = request.category_id, request.timebank_id
+            clause = f"(l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s"
+            requester = request.member
+            if not distance_free and requester.latitude is not None and requester.longitude is not None:
+                box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
+                params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
+                clause += (f" AND m.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
+                           f" AND m.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
+            clauses.append(clause + ")")
+        sql = _candidate_sql(where=" OR ".join(clauses), pooled=distance_free, params=params)
+        rows += _fetch(sql, params, distance_free=distance_free)
+    return rows
+
+
+def _score(request: Listing, row: dict, category: Category, cap: int, now: datetime.datetime):
+    """(score, distance_km, reasons) for one candidate offer row, or None when excluded."""
     requester = request.member
-    clause = Q(category_id=request.category_id, timebank_id=request.timebank_id) & ~Q(member_id=request.member_id)
-    if needs_distance(request) and requester.latitude is not None and requester.longitude is not None:
-        lat_lo, lat_hi, lng_lo, lng_hi = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
-        clause &= Q(
-            member__latitude__gte=lat_lo,
-            member__latitude__lte=lat_hi,
-            member__longitude__gte=lng_lo,
-            member__longitude__lte=lng_hi,
-        )
-    return clause
-
-
-def _candidate_offers(requests: list[Listing], today: datetime.date) -> list[Listing]:
-    clauses = Q()
-    for request in requests:
-        clauses |= _offer_clause(request)
-    return list(
-        Listing.objects.filter(
-            clauses,
-            kind=ListingKind.OFFER,
-            status=ListingStatus.OPEN,
-            expires_on__gte=today,
-            member__status__in=CAN_EXCHANGE,
-        )
-        .annotate(
-            has_dbs=current_check_exists(kinds=DBS_KINDS, today=today),
-            has_references=current_check_exists(kinds=REFERENCE_KINDS, today=today),
-            restricted=Exists(
-                CategoryRestriction.objects.filter(member=OuterRef("member"), category=OuterRef("category"))
-            ),
-        )
-        # Safeguarding fit for the category is decided in SQL so excluded members never leave the database.
-        .filter(Q(category__needs_dbs_check=False) | Q(has_dbs=True))
-        .filter(Q(category__needs_references=False) | Q(has_references=True))
-        .filter(restricted=False)
-        .select_related("member", "member__account", "category")
-        .order_by("pk")
-    )
-
-
-def _helper_stats(member_ids: set[int]) -> dict[int, dict]:
-    if not member_ids:
-        return {}
-    rows = (
-        Exchange.objects.filter(provider_id__in=member_ids)
-        .values("provider_id")
-        .annotate(
-            open=Count("pk", filter=Q(status__in=OPEN_EXCHANGE_STATUSES)),
-            completed=Count("pk", filter=Q(status__in=COMPLETED_EXCHANGE_STATUSES)),
-            cancelled=Count("pk", filter=Q(status=ExchangeStatus.CANCELLED)),
-            last_done=Max("done_at"),
-        )
-        .order_by()
-    )
-    return {row["provider_id"]: row for row in rows}
-
-
-def _score(request: Listing, offer: Listing, stats: dict | None, now: datetime.datetime) -> Suggestion | None:
-    requester, helper = request.member, offer.member
     reasons: list[Reason] = []
     score = WEIGHT_CATEGORY
 
-    offers_text = Reason(f"offers {offer.category.name.lower()}")
+    offers_text = Reason(f"offers {category.name.lower()}")
     distance_km = None
     if needs_distance(request):
         if requester.latitude is None or requester.longitude is None:
             reasons += [offers_text, Reason("distance not known")]
-        elif helper.latitude is None or helper.longitude is None:
+        elif row["lat"] is None or row["lng"] is None:
             return None
         else:
-            distance_km = great_circle(
-                (requester.latitude, requester.longitude), (helper.latitude, helper.longitude)
-            ).km
-            reach = min(requester.travel_radius_km, helper.travel_radius_km)
+            distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
+            reach = min(requester.travel_radius_km, row["radius"])
             if distance_km > reach:
                 return None
             score += WEIGHT_DISTANCE * (1 - distance_km / reach) if reach else WEIGHT_DISTANCE
@@ -211,10 +281,12 @@ def _score(request: Listing, offer: Listing, stats: dict | None, now: datetime.d
         score += WEIGHT_DISTANCE
         reasons += [offers_text, Reason("can help by phone" if request.where == Where.PHONE else "can help online")]
 
-    if request.where == Where.HOME and home_visits_need_dbs() and not offer.has_dbs:
+    if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
+        return None
+    if row["open_count"] >= cap:
         return None
 
-    wanted, free = requester.availability, helper.availability
+    wanted, free = requester.availability, row["free"]
     overlap = wanted & free
     if wanted and free:
         if overlap:
@@ -226,21 +298,17 @@ def _score(request: Listing, offer: Listing, stats: dict | None, now: datetime.d
         # Unknown availability is neither good nor bad news.
         score += WEIGHT_AVAILABILITY / 2
 
-    if offer.has_dbs:
+    if row["has_dbs"]:
         score += WEIGHT_DBS
         reasons.append(Reason("DBS checked", safeguarding=True))
-    if offer.category.needs_references and offer.has_references:
+    if category.needs_references and row["has_references"]:
         reasons.append(Reason("references checked", safeguarding=True))
 
-    stats = stats or {"open": 0, "completed": 0, "cancelled": 0, "last_done": None}
-    cap = request.timebank.max_open_exchanges_per_member
-    if stats["open"] >= cap:
-        return None
-    completed, cancelled = stats["completed"], stats["cancelled"]
+    completed, cancelled = row["completed_count"], row["cancelled_count"]
     if completed + cancelled:
         score += WEIGHT_RELIABILITY * completed / (completed + cancelled)
-        times = "once" if completed == 1 else f"{completed} times"
         if completed:
+            times = "once" if completed == 1 else f"{completed} times"
             reasons.append(
                 Reason(f"has helped {times}" + (", never cancelled" if not cancelled else f", cancelled {cancelled}"))
             )
@@ -249,57 +317,69 @@ def _score(request: Listing, offer: Listing, stats: dict | None, now: datetime.d
     else:
         score += WEIGHT_RELIABILITY / 2
         reasons.append(Reason("new helper"))
-    if stats["last_done"] and stats["last_done"] >= now - datetime.timedelta(days=RECENT_DAYS):
+    if row["recent"]:
         score += WEIGHT_RECENT
         reasons.append(Reason("active in the last 3 months"))
 
-    account = getattr(helper, "account", None)
-    balance = account.balance if account is not None else 0
-    if balance < 0:
-        score += WEIGHT_RECIPROCITY * min(1, -balance / RECIPROCITY_FULL_MINUTES)
+    if row["balance"] < 0:
+        score += WEIGHT_RECIPROCITY * min(1, -row["balance"] / RECIPROCITY_FULL_MINUTES)
         reasons.append(Reason("has received more help than given: a chance to give back"))
 
-    if stats["open"]:
-        reasons.append(Reason(f"{stats['open']} of {cap} open exchanges"))
-
-    return Suggestion(member=helper, offer=offer, score=round(score), distance_km=distance_km, reason_list=reasons)
+    if row["open_count"]:
+        reasons.append(Reason(f"{row['open_count']} of {cap} open exchanges"))
+    return round(score), distance_km, reasons
 
 
 def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[int, list[Suggestion]]:
-    """Ranked suggestions for each request (by request pk), with a constant
-    number of queries however many requests or candidates there are.
+    """Ranked suggestions for each request (by request pk), in at most three
+    queries however many requests or candidates there are.
 
-    Each request needs `member` and `timebank` loaded (select_related)."""
+    Each request needs `member`, `category` and `timebank` loaded (select_related)."""
     requests = [r for r in requests if r.kind == ListingKind.REQUEST]
     if not requests:
         return {}
     today = timezone.localdate()
     now = timezone.now()
-    offers = _candidate_offers(requests, today)
-    stats = _helper_stats({offer.member_id for offer in offers})
-    by_category: dict[int, list[Listing]] = defaultdict(list)
-    for offer in offers:
-        by_category[offer.category_id].append(offer)
+    rows = _candidate_rows(requests, today, now)
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_key[(row["timebank_id"], row["category_id"], row["distance_free"])].append(row)
 
-    results: dict[int, list[Suggestion]] = {}
+    ranked_rows: dict[int, list[tuple]] = {}
     for request in requests:
-        best: dict[int, Suggestion] = {}
-        for offer in by_category.get(request.category_id, []):
-            if offer.member_id == request.member_id or offer.timebank_id != request.timebank_id:
+        best: dict[int, tuple] = {}
+        key = (request.timebank_id, request.category_id, not needs_distance(request))
+        cap = request.timebank.max_open_exchanges_per_member
+        for row in by_key.get(key, []):
+            if row["member_id"] == request.member_id:
                 continue
-            suggestion = _score(request, offer, stats.get(offer.member_id), now)
-            if suggestion is None:
+            scored = _score(request, row, request.category, cap, now)
+            if scored is None:
                 continue
             # One line per person, even if they made several offers in the category.
-            kept = best.get(offer.member_id)
-            if kept is None or suggestion.score > kept.score:
-                best[offer.member_id] = suggestion
-        ranked = sorted(
-            best.values(),
-            key=lambda s: (-s.score, s.distance_km if s.distance_km is not None else 0.0, s.member.pk),
-        )
-        results[request.pk] = ranked[:limit]
-    return results
+            kept = best.get(row["member_id"])
+            if kept is None or scored[0] > kept[0]:
+                best[row["member_id"]] = (*scored, row)
+        ranked_rows[request.pk] = sorted(
+            best.values(), key=lambda s: (-s[0], s[1] if s[1] is not None else 0.0, s[3]["member_id"])
+        )[:limit]
+
+    # Full objects only for what is shown: one query for every request's winners.
+    wanted = {entry[3]["pk"] for entries in ranked_rows.values() for entry in entries}
+    offers = Listing.objects.select_related("member").in_bulk(wanted) if wanted else {}
+    return {
+        request_pk: [
+            Suggestion(
+                member=offers[row["pk"]].member,
+                offer=offers[row["pk"]],
+                score=score,
+                distance_km=distance_km,
+                reason_list=reasons,
+            )
+            for score, distance_km, reasons, row in entries
+        ]
+        for request_pk, entries in ranked_rows.items()
+    }
 
 
 def suggest_helpers(*, request: Listing, limit: int = 10) -> list[Suggestion]:

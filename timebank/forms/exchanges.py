@@ -5,7 +5,20 @@ from django import forms
 
 from timebank.forms.accounts import HoursField, MemberChoiceField
 from timebank.models import Category, Member
+from timebank.forms.listings import CheckboxList, ChoiceList
 from timebank.selectors.listings import active_categories
+
+
+class OptionalHoursField(HoursField):
+    """An HoursField that may be left blank (cleans to None)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        if value in self.empty_values or not str(value).strip():
+            return None
+        return super().clean(value)
 
 
 class ProposeExchangeForm(forms.Form):
@@ -45,14 +58,14 @@ class DisputeForm(forms.Form):
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(
         label="Decision",
-        widget=forms.RadioSelect,
+        widget=ChoiceList,
         choices=[
             ("confirm", "Confirm the time as recorded"),
             ("change", "Change the time, then confirm"),
             ("cancel", "Cancel the exchange: no hours move"),
         ],
     )
-    minutes = HoursField(label="New time (only if changing it)", required=False)
+    minutes = OptionalHoursField(label="New time (only if changing it)")
     note = forms.CharField(
         label="Note explaining the decision", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -70,7 +83,7 @@ class RecordForMembersForm(forms.Form):
         queryset=Member.objects.none(),
         to_field_name="public_id",
         label="Who received it?",
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         help_text="Tick everyone who received the help; for a group session tick them all.",
     )
     minutes = HoursField(label="How long did it take?")

@@ -6,11 +6,29 @@ from timebank.models import Category, ListingKind, Where
 from timebank.selectors.listings import TEXT_MAX, active_categories
 
 
+class ChoiceList(forms.RadioSelect):
+    """Radio buttons whose group id is kept, so the error summary's link and the
+    message id ("<id>-error") in includes/form_fields.html point at the group."""
+
+    def id_for_label(self, id_, index=None):
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Checkboxes with their group id kept, as ChoiceList."""
+
+    def id_for_label(self, id_, index=None):
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
 class ListingForm(forms.Form):
     kind = forms.ChoiceField(
         label="Is this an offer or a request?",
-        choices=[(ListingKind.OFFER, "An offer: I can help with this"), (ListingKind.REQUEST, "A request: I'd like help with this")],
-        widget=forms.RadioSelect,
+        choices=[
+            (ListingKind.OFFER, "An offer: I can help with this"),
+            (ListingKind.REQUEST, "A request: I'd like help with this"),
+        ],
+        widget=ChoiceList,
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), label="Category", empty_label="Choose a category"
@@ -23,7 +41,7 @@ class ListingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What, when you are free, anything people should know.",
     )
-    where = forms.ChoiceField(label="Where would it happen?", choices=Where.choices, widget=forms.RadioSelect)
+    where = forms.ChoiceField(label="Where would it happen?", choices=Where.choices, widget=ChoiceList)
     expires_on = forms.DateField(
         label="Show it until",
         required=False,
@@ -46,7 +64,11 @@ class ListingBrowseForm(forms.Form):
     kind = forms.ChoiceField(
         label="Show",
         required=False,
-        choices=[("", "Offers and requests"), (ListingKind.OFFER, "Offers of help"), (ListingKind.REQUEST, "Requests for help")],
+        choices=[
+            ("", "Offers and requests"),
+            (ListingKind.OFFER, "Offers of help"),
+            (ListingKind.REQUEST, "Requests for help"),
+        ],
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), label="Category", required=False, empty_label="All categories"

@@ -8,6 +8,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from timebank.errors import NotFoundError
 from timebank.models import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus, Member, MemberStatus, Timebank
 
+# History rows with who acted (and their member name), for the exchange's page.
+_HISTORY = ExchangeHistory.objects.select_related("actor", "actor__member")
+
 OPEN_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED, ExchangeStatus.DONE, ExchangeStatus.DISPUTED)
 
 
@@ -32,7 +35,7 @@ def exchange_detail(*, public_id: uuid.UUID, user) -> Exchange:
     is a coordinator; anyone else is told it does not exist."""
     exchange = (
         _with_people(Exchange.objects.filter(public_id=public_id))
-        .prefetch_related(Prefetch("history", queryset=ExchangeHistory.objects.select_related("actor", "actor__member")))
+        .prefetch_related(Prefetch("history", queryset=_HISTORY))
         .first()
     )
     if exchange is None or user is None or not user.is_authenticated:
@@ -50,9 +53,7 @@ def disputed_exchanges(*, timebank: Timebank | None = None) -> QuerySet[Exchange
     queryset = Exchange.objects.filter(status=ExchangeStatus.DISPUTED)
     if timebank is not None:
         queryset = queryset.filter(timebank=timebank)
-    return _with_people(queryset).prefetch_related(
-        Prefetch("history", queryset=ExchangeHistory.objects.select_related("actor", "actor__member"))
-    ).order_by("updated_at", "pk")
+    return _with_people(queryset).prefetch_related(Prefetch("history", queryset=_HISTORY)).order_by("updated_at", "pk")
 
 
 def members_who_can_exchange(*, timebank: Timebank) -> QuerySet[Member]:

@@ -58,7 +58,9 @@ def listing_for_viewer(*, public_id: uuid.UUID, user) -> Listing:
     """One listing as `user` may see it: anyone logged in sees live listings;
     the owner and coordinators also see closed and expired ones."""
     listing = (
-        Listing.objects.filter(public_id=public_id).select_related("member", "member__user", "category", "timebank").first()
+        Listing.objects.filter(public_id=public_id)
+        .select_related("member", "member__user", "category", "timebank")
+        .first()
     )
     if listing is None:
         raise NotFoundError("There is no such offer or request.")

@@ -29,9 +29,24 @@ PAGE_SIZE = 20
 STEPS = {
     "accept": (NoteForm, exchange_services.exchange_accept, "Accept", "You accepted the exchange."),
     "decline": (NoteForm, exchange_services.exchange_decline, "Decline", "You declined the exchange."),
-    "record": (RecordTimeForm, exchange_services.exchange_record, "Record the time", "Time recorded. We have asked for it to be confirmed."),
-    "confirm": (NoteForm, exchange_services.exchange_confirm, "Confirm the time", "Confirmed. The hours have been recorded."),
-    "dispute": (DisputeForm, exchange_services.exchange_dispute, "Something is not right", "Thank you. A coordinator will look at it."),
+    "record": (
+        RecordTimeForm,
+        exchange_services.exchange_record,
+        "Record the time",
+        "Time recorded. We have asked for it to be confirmed.",
+    ),
+    "confirm": (
+        NoteForm,
+        exchange_services.exchange_confirm,
+        "Confirm the time",
+        "Confirmed. The hours have been recorded.",
+    ),
+    "dispute": (
+        DisputeForm,
+        exchange_services.exchange_dispute,
+        "Something is not right",
+        "Thank you. A coordinator will look at it.",
+    ),
     "cancel": (NoteForm, exchange_services.exchange_cancel, "Cancel the exchange", "The exchange is cancelled."),
 }
 
@@ -74,7 +89,8 @@ def exchange_list(request, member):
     for exchange in page:
         _label(exchange)
         exchange.is_provider = exchange.provider_id == member.pk
-    return render(request, "timebank/exchanges/list.html", {"page": page, "show": show, "show_query": "show=all" if show == "all" else "", "member": member})
+    context = {"page": page, "show": show, "show_query": "show=all" if show == "all" else "", "member": member}
+    return render(request, "timebank/exchanges/list.html", context)
 
 
 def _render_detail(request, exchange: Exchange, *, bound: tuple[str, object] | None = None):
@@ -156,7 +172,8 @@ def dispute_list(request, timebank):
     page = Paginator(disputed_exchanges(timebank=timebank), PAGE_SIZE).get_page(page_number(request))
     for exchange in page:
         _label(exchange)
-        exchange.dispute_note = next((h.note for h in reversed(exchange.history.all()) if h.to_status == ExchangeStatus.DISPUTED), "")
+        disputes = [h.note for h in exchange.history.all() if h.to_status == ExchangeStatus.DISPUTED]
+        exchange.dispute_note = disputes[-1] if disputes else ""
     return render(request, "timebank/exchanges/disputes.html", {"page": page})
 
 

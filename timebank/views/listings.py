@@ -76,7 +76,9 @@ def listing_detail(request, public_id):
                 put_error_on_form(form, error)
             else:
                 messages.success(
-                    request, f"Your suggestion has been sent to {listing.member.display_name}. We will e-mail you when they reply."
+                    request,
+                    f"Your suggestion has been sent to {listing.member.display_name}. "
+                    "We will e-mail you when they reply.",
                 )
                 return redirect("exchange_detail", public_id=exchange.public_id)
     elif request.method == "POST":
@@ -183,7 +185,8 @@ def listing_reopen(request, public_id):
 
 @coordinator_page
 def category_list(request, timebank):
-    return render(request, "timebank/listings/categories.html", {"categories": Category.objects.order_by("position", "name")})
+    categories = Category.objects.order_by("position", "name")
+    return render(request, "timebank/listings/categories.html", {"categories": categories})
 
 
 @coordinator_page

@@ -1,0 +1,129 @@
+"""The API's foundation: who may call, tokens, scopes, one error shape,
+pagination, throttles, health, and making API clients."""
+import base64
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from rest_framework.test import APIClient
+
+from api.models import ApiClient
+from api.throttles import ClientScopedThrottle
+from assets.models import Organisation
+from tests.api.conftest import Party, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_api_operation_needs_credentials_and_says_so_in_json(garden_service):
+    anonymous = APIClient()
+    for url in ("/api/v1/referrals/", "/api/v1/services/?near=RG1", "/api/v1/me/", "/api/v1/webhooks/"):
+        response = anonymous.get(url)
+        assert response.status_code == 401, url
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-real-token")
+    assert bad.get("/api/v1/referrals/").status_code == 401
+
+
+def test_a_token_in_the_query_string_is_refused(surgery):
+    response = APIClient().get(f"/api/v1/referrals/?access_token={surgery.token}")
+    assert response.status_code == 401
+    assert "Authorization header" in response.json()["error"]["message"]
+
+
+def test_client_credentials_tokens_live_at_most_ten_minutes(surgery):
+    token = AccessToken.objects.get(application=surgery.client_row.application)
+    assert token.expires - timezone.now() <= datetime.timedelta(seconds=600)
+    AccessToken.objects.filter(pk=token.pk).update(expires=timezone.now() - datetime.timedelta(seconds=1))
+    assert surgery.api.get("/api/v1/referrals/").status_code == 401
+
+
+def test_a_client_gets_only_its_own_scopes_and_is_refused_outside_them(db, garden_service):
+    reader = Party("Directory Reader", "voluntary", scopes=["directory:read"])
+    assert reader.api.get("/api/v1/services/?near=RG1").status_code == 200
+    assert reader.api.get("/api/v1/referrals/").status_code == 403
+    basic = base64.b64encode(f"{reader.client_id}:{reader.secret}".encode()).decode()
+    response = Client().post(
+        "/o/token/", {"grant_type": "client_credentials", "scope": "referrals:write"}, HTTP_AUTHORIZATION=f"Basic {basic}"
+    )
+    assert response.status_code in (400, 401)
+    read_only = Party("Read Only Practice", "gp-practice", scopes=["referrals:read"])
+    refused = read_only.api.post("/api/v1/referrals/", {}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_allowed"
+
+
+def test_create_api_client_attaches_to_an_organisation_and_prints_the_secret_once():
+    out = io.StringIO()
+    call_command(
+        "create_api_client", "--organisation", "Whitley PCN", "--scopes", "referrals:read", "referrals:write", stdout=out
+    )
+    lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
+    organisation = Organisation.objects.get(name="Whitley PCN")
+    client = ApiClient.objects.get(organisation=organisation)
+    assert client.application.client_id == lines["client_id"]
+    assert client.application.client_secret != lines["client_secret"]  # only a hash is stored
+    assert token_for(lines["client_id"], lines["client_secret"])
+    call_command("create_api_client", "--organisation", "whitley pcn", "--scopes", "directory:read", stdout=io.StringIO())
+    assert Organisation.objects.filter(name__iexact="Whitley PCN").count() == 1
+    assert ApiClient.objects.filter(organisation=organisation).count() == 2
+
+
+def test_pages_are_capped_at_one_hundred(surgery):
+    body = surgery.api.get("/api/v1/categories/?page_size=1000").json()
+    assert len(body["results"]) <= 100
+    assert set(body) == {"count", "next", "previous", "results"}
+
+
+def test_bad_json_and_overlong_strings_give_the_one_error_shape(surgery, referral_body):
+    response = surgery.api.generic("POST", "/api/v1/referrals/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    body = referral_body()
+    body["what_matters"] = "x" * 2001
+    response = surgery.api.post("/api/v1/referrals/", body, format="json")
+    assert response.status_code == 400
+    assert "what_matters" in response.json()["error"]["fields"]
+
+
+def test_throttles_answer_429_with_retry_after(surgery, monkeypatch):
+    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "3/min"})
+    statuses = [surgery.api.get("/api/v1/referrals/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = surgery.api.get("/api/v1/referrals/")
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["error"]["code"] == "throttled"
+
+
+def test_the_daily_referral_cap_per_client(surgery, greenfingers, referral_body, monkeypatch):
+    monkeypatch.setattr(
+        ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-daily": "2/day"}
+    )
+    statuses = [surgery.api.post("/api/v1/referrals/", referral_body(), format="json").status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    # Another client has its own allowance.
+    assert greenfingers.api.post("/api/v1/referrals/", referral_body(), format="json").status_code == 201
+
+
+def test_health_needs_no_database_and_ready_checks_it(django_assert_num_queries):
+    client = Client()
+    with django_assert_num_queries(0):
+        response = client.get("/health/")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    ready = client.get("/health/ready/")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_docs_are_served_without_a_cdn():
+    client = Client()
+    for url in ("/api/docs/", "/api/redoc/"):
+        html = client.get(url).content.decode()
+        assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html, url
+        assert "/static/drf_spectacular_sidecar/" in html
