@@ -112,6 +112,9 @@ def main() -> None:
         connections.close_all()
         if pg_name and not args.keep:
             drop_postgres_database(args.database_url, pg_name)
+        elif not args.database_url and not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                Path(args.sqlite_path + suffix).unlink(missing_ok=True)
 
 
 def run(args, where: str) -> None:

@@ -35,11 +35,13 @@ def parse_args():
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL (DATABASE_URL's server)")
     parser.add_argument("--samples", type=int, default=300, help="requests to time")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="time against the database a --keep run left")
     return parser.parse_args()
 
 
 def configure(args) -> str:
-    os.environ["DEBUG"] = "true"
+    os.environ["DEBUG"] = "false"
+    os.environ["TIMECOMMONS_TESTING"] = "1"  # a secret key without production checks; nothing else changes
     os.environ["AXES_ENABLED"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
     if args.postgres:
@@ -47,16 +49,18 @@ def configure(args) -> str:
 
         base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
         server = base.rsplit("/", 1)[0]
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS bench_matching")
-            conn.execute("CREATE DATABASE bench_matching")
+        if not args.reuse:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS bench_matching")
+                conn.execute("CREATE DATABASE bench_matching")
         os.environ["DATABASE_URL"] = f"{server}/bench_matching"
         os.environ["DB_STATEMENT_TIMEOUT_MS"] = "600000"
         return server
     os.environ.pop("DATABASE_URL", None)
     path = Path("/tmp/bench-matching.sqlite3")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not args.reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.environ["SQLITE_PATH"] = str(path)
     return str(path)
 
@@ -304,15 +308,21 @@ def main():
     from django.db import connection
 
     try:
-        call_command("migrate", verbosity=0)
         rng = random.Random(5)
-        timebank, people_s = build_people(n_members, n_listings, rng)
-        print(f"database: {connection.vendor}; built {n_members:,} members, {n_listings:,} listings in {people_s:.0f} s")
-        entries, ledger_s = build_ledger(timebank, n_entries, rng)
-        print(f"built {entries:,} ledger entries in {ledger_s:.0f} s")
-        # Fresh statistics, as a live database would have, so the planner uses the indexes.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        if not args.reuse:
+            call_command("migrate", verbosity=0)
+            timebank, people_s = build_people(n_members, n_listings, rng)
+            print(f"database: {connection.vendor}; built {n_members:,} members, {n_listings:,} listings "
+                  f"in {people_s:.0f} s")
+            entries, ledger_s = build_ledger(timebank, n_entries, rng)
+            print(f"built {entries:,} ledger entries in {ledger_s:.0f} s")
+            # Fresh statistics, as a live database would have, so the planner uses the indexes.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        from timebank.models import Entry, Listing, Member
+
+        print(f"database: {connection.vendor}; {Member.objects.count():,} members, "
+              f"{Listing.objects.count():,} listings, {Entry.objects.count():,} ledger entries")
         times, found, workbench_ms = time_suggestions(args.samples, rng)
         print(
             f"suggest_helpers over {len(times)} random open requests: median {statistics.median(times):.1f} ms, "

@@ -65,3 +65,14 @@ def _sqlite_ledger_triggers_allow_flush(request):
     with connection.cursor() as cursor:
         for statement in triggers.SQLITE_REVERSE:
             cursor.execute(statement)
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush the database afterwards, which would also wipe
+    what migrations seed (roles, the default timebank, taxonomies) for the
+    tests after them. Restore that data with serialized_rollback."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

@@ -70,7 +70,8 @@ class Person:
 
 
 PEOPLE = [
-    Person("margaret", "Margaret Hughes", "RG30 1BB", "Retired primary teacher. Happy to read through letters with you.",
+    Person("margaret", "Margaret Hughes", "RG30 1BB",
+           "Retired primary teacher. Happy to read through letters with you.",
            ["mon-morning", "wed-morning", "thu-afternoon"],
            offers=[("forms-and-letters", "Help reading and answering letters", "home"),
                    ("arts-and-crafts", "Knitting for beginners", "public")],
@@ -208,7 +209,8 @@ PEOPLE = [
            ["wed-afternoon"], status=MemberStatus.PAUSED),
     Person("hannah", "Hannah Lee", "RG1 5AA", "Moved to Bristol.", ["sat-morning"], status=MemberStatus.LEFT),
     # Applications waiting for the coordinator.
-    Person("aisha", "Aisha Bello", "RG1 7TD", "Heard about you at the library. I can sew and would like English practice.",
+    Person("aisha", "Aisha Bello", "RG1 7TD",
+           "Heard about you at the library. I can sew and would like English practice.",
            ["tue-morning", "thu-morning"], status=MemberStatus.APPLIED),
     Person("gary", "Gary Moss", "RG30 4NU", "Retired mechanic.", ["mon-afternoon"], status=MemberStatus.APPLIED),
     Person("wei", "Wei Chen", "RG2 7AB", "PhD student, can help with computers and Mandarin.",
@@ -433,7 +435,9 @@ def _write_history(history: _History, active: list[str], rng: random.Random) -> 
 
 def _write_pot(history: _History) -> None:
     members, by = history.members, history.coordinator
-    member_services.pot_grant_to_member(member=members["joan"], minutes=300, by_user=by, reason="Housebound: hours to get started")
+    member_services.pot_grant_to_member(
+        member=members["joan"], minutes=300, by_user=by, reason="Housebound: hours to get started"
+    )
     member_services.pot_grant_to_member(member=members["edna"], minutes=240, by_user=by, reason="Welcome hours")
     member_services.pot_grant_to_member(member=members["olivia"], minutes=120, by_user=by, reason="Welcome hours")
     member_services.member_donate_to_pot(member=members["tariq"], minutes=120, by_user=members["tariq"].user)

@@ -34,7 +34,9 @@ urlpatterns = [
         members.coordinator_member_status,
         name="coordinator_member_status",
     ),
-    path("coordinator/members/<uuid:public_id>/give/", accounts.coordinator_member_give, name="coordinator_member_give"),
+    path(
+        "coordinator/members/<uuid:public_id>/give/", accounts.coordinator_member_give, name="coordinator_member_give"
+    ),
     path("coordinator/pot/", accounts.coordinator_pot, name="coordinator_pot"),
     path(
         "coordinator/transfers/<uuid:public_id>/reverse/",

@@ -152,6 +152,10 @@ class Referral(models.Model):
         return self.preferred_name or self.given_name
 
     @property
+    def postcode_district(self) -> str:
+        return self.postcode.split(" ", 1)[0]
+
+    @property
     def target_name(self) -> str:
         if self.target_service_id:
             return self.target_service.name

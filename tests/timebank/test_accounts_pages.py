@@ -1,4 +1,5 @@
 """Hour pages: my hours, give hours, donate, the community pot and reversals."""
+
 import pytest
 from django.urls import reverse
 
@@ -50,7 +51,9 @@ def test_my_hours_statement_pages_through_older_entries(client, alice, bob, time
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_my_hours_runs_the_same_queries_for_1_or_30_entries(client, alice, bob, timebank, rows, django_assert_max_num_queries):
+def test_my_hours_runs_the_same_queries_for_1_or_30_entries(
+    client, alice, bob, timebank, rows, django_assert_max_num_queries
+):
     for _ in range(rows):
         exchange(alice, bob, 10, timebank)
     client.force_login(alice.user)
@@ -162,7 +165,9 @@ def test_a_coordinator_grants_from_the_pot_and_records_a_donation(client, coordi
         {"form": "grant", "grant-member": alice.public_id, "grant-hours": "2 hours", "grant-reason": "Welcome hours"},
     )
     assert response["Location"] == reverse("coordinator_pot")
-    client.post(reverse("coordinator_pot"), {"form": "donation", "donation-member": alice.public_id, "donation-hours": "30"})
+    client.post(
+        reverse("coordinator_pot"), {"form": "donation", "donation-member": alice.public_id, "donation-hours": "30"}
+    )
     assert balance(alice) == 90 and pot_account(timebank=timebank).balance == -90
     grant = Transfer.objects.get(kind=TransferKind.GRANT)
     assert grant.memo == "Grant to Alice: Welcome hours" and grant.recorded_by == coordinator
@@ -200,7 +205,9 @@ def test_a_coordinator_gives_hours_for_a_member_who_is_not_online(client, coordi
     edna = MemberFactory(display_name="Edna", user=None)
     ledger.pot_grant(member=edna, minutes=60)
     client.force_login(coordinator)
-    response = client.post(reverse("coordinator_member_give", args=[edna.public_id]), {"receiver": bob.public_id, "hours": "1 hour"})
+    response = client.post(
+        reverse("coordinator_member_give", args=[edna.public_id]), {"receiver": bob.public_id, "hours": "1 hour"}
+    )
     assert response["Location"] == reverse("coordinator_member", args=[edna.public_id])
     assert (balance(edna), balance(bob)) == (0, 60)
 
@@ -251,7 +258,9 @@ def test_members_and_other_timebanks_cannot_reverse(client, alice, bob, timebank
     url = reverse("coordinator_transfer_reverse", args=[transfer.public_id])
     assert client.post(url, {"reason": "I did not like it"}).status_code == 404
     other = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
-    elsewhere_coordinator = MemberFactory(timebank=other, user__username="other-coord", user__roles=["member", "coordinator"])
+    elsewhere_coordinator = MemberFactory(
+        timebank=other, user__username="other-coord", user__roles=["member", "coordinator"]
+    )
     client.force_login(elsewhere_coordinator.user)
     assert client.post(url, {"reason": "Not mine"}).status_code == 404
     assert Transfer.objects.count() == 1 and balance(bob) == -30

@@ -1,4 +1,5 @@
 """Hour figures and statements: worked examples and pages that do not grow with the ledger."""
+
 import datetime
 
 import pytest
@@ -34,7 +35,10 @@ def test_alice_gardens_two_hours_for_bob_then_bob_teaches_carol_one_hour(alice, 
     assert (b.balance, b.given, b.received, b.people) == (-90, 60, 150, 2)
     assert (c.balance, c.given, c.received, c.people) == (-60, 0, 60, 1)
     assert (a.balance_text, b.balance_text, b.given_text, b.received_text) == (
-        "2½ hours", "minus 1½ hours", "1 hour", "2½ hours"
+        "2½ hours",
+        "minus 1½ hours",
+        "1 hour",
+        "2½ hours",
     )
 
 
@@ -98,7 +102,9 @@ def test_the_statement_pages_newest_first_with_a_running_balance(alice, bob, tim
 
 
 @pytest.mark.parametrize("rows", [1, 60])
-def test_a_statement_page_costs_the_same_queries_for_1_or_60_rows(rows, alice, bob, timebank, django_assert_max_num_queries):
+def test_a_statement_page_costs_the_same_queries_for_1_or_60_rows(
+    rows, alice, bob, timebank, django_assert_max_num_queries
+):
     without_limit(bob)
     for _ in range(rows):
         exchange(alice, [bob], 30, timebank)

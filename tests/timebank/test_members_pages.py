@@ -1,4 +1,5 @@
 """Member pages: joining, my profile, and the coordinator's applications and members."""
+
 import uuid
 
 import pytest
@@ -102,7 +103,10 @@ def test_a_member_edits_their_profile(client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert (alice.display_name, alice.postcode, alice.postcode_district, alice.travel_radius_km) == (
-        "Alice Smith", "RG4 5AA", "RG4", 4
+        "Alice Smith",
+        "RG4 5AA",
+        "RG4",
+        4,
     )
     assert alice.communication_needs == ["easy-read"]
 
@@ -201,7 +205,9 @@ def test_a_coordinator_declines_pauses_resumes_and_marks_members_as_left(client,
 
 def test_an_illegal_status_change_is_explained_and_changes_nothing(client, coordinator, alice):
     client.force_login(coordinator)
-    response = client.post(reverse("coordinator_member_status", args=[alice.public_id]), {"action": "approve"}, follow=True)
+    response = client.post(
+        reverse("coordinator_member_status", args=[alice.public_id]), {"action": "approve"}, follow=True
+    )
     assert "Only an application that is waiting can be approved" in response.content.decode()
     alice.refresh_from_db()
     assert alice.status == MemberStatus.ACTIVE
@@ -293,7 +299,10 @@ def test_a_member_of_another_timebank_is_not_found(client, coordinator):
     client.force_login(coordinator)
     assert client.get(reverse("coordinator_member", args=[stranger.public_id])).status_code == 404
     assert client.get(reverse("coordinator_member", args=[uuid.uuid4()])).status_code == 404
-    assert client.post(reverse("coordinator_member_status", args=[stranger.public_id]), {"action": "pause"}).status_code == 404
+    assert (
+        client.post(reverse("coordinator_member_status", args=[stranger.public_id]), {"action": "pause"}).status_code
+        == 404
+    )
     stranger.refresh_from_db()
     assert stranger.status == MemberStatus.ACTIVE
 

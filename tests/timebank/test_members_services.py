@@ -1,4 +1,5 @@
 """Member services: joining, the status table, profiles, offline members."""
+
 import pytest
 from django.contrib.auth.models import Group
 from hypothesis import HealthCheck, given, settings
@@ -237,7 +238,11 @@ def test_a_member_cannot_add_offline_members(timebank, alice):
 
 def test_an_organisation_can_be_a_member(timebank, coordinator):
     member = services.member_create_offline(
-        timebank=timebank, by_user=coordinator, display_name="Elm Court Care Home", postcode="RG1 5AA", kind="organisation"
+        timebank=timebank,
+        by_user=coordinator,
+        display_name="Elm Court Care Home",
+        postcode="RG1 5AA",
+        kind="organisation",
     )
     assert Member.objects.get(pk=member.pk).kind == "organisation"
 
@@ -251,7 +256,9 @@ def test_an_organisation_can_be_a_member(timebank, coordinator):
 )
 def test_any_profile_input_is_saved_or_refused_with_a_plain_message(alice, name, postcode, radius, slots):
     try:
-        profile(alice, alice.user, display_name=name, postcode=postcode, travel_radius_km=radius, availability_slots=slots)
+        profile(
+            alice, alice.user, display_name=name, postcode=postcode, travel_radius_km=radius, availability_slots=slots
+        )
     except InvalidInputError as error:
         assert error.field and error.message
     else:

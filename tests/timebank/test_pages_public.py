@@ -1,4 +1,5 @@
 """Pages anyone can open: home, join, log in and out, password reset."""
+
 import re
 
 import pytest
@@ -43,7 +44,9 @@ def test_every_input_on_the_public_forms_has_a_label(client, db):
 
 def test_a_member_logs_in_with_their_email_address_or_username(client, db):
     member = MemberFactory(user__username="alice", user__email="alice@example.org")
-    response = client.post(reverse("login"), {"username": "ALICE@example.org", "password": "correct horse battery staple"})
+    response = client.post(
+        reverse("login"), {"username": "ALICE@example.org", "password": "correct horse battery staple"}
+    )
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == member.user.pk
     client.logout()

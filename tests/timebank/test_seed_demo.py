@@ -1,4 +1,5 @@
 """The demo timebank: believable, complete, idempotent, and a ledger that adds up."""
+
 import io
 
 from django.contrib.auth import authenticate
@@ -6,7 +7,18 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from timebank import demo
-from timebank.models import Account, Entry, Exchange, ExchangeStatus, Listing, Member, MemberStatus, Timebank, Transfer, User
+from timebank.models import (
+    Account,
+    Entry,
+    Exchange,
+    ExchangeStatus,
+    Listing,
+    Member,
+    MemberStatus,
+    Timebank,
+    Transfer,
+    User,
+)
 
 
 def counts() -> dict:
@@ -34,7 +46,11 @@ def test_the_demo_is_a_complete_reading_timebank_whose_ledger_adds_up(db):
     assert members.filter(user__isnull=True).count() >= 2
     assert members.filter(kind="organisation").exists()
     assert set(members.values_list("status", flat=True)) >= {
-        MemberStatus.APPLIED, MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.LEFT
+        MemberStatus.APPLIED,
+        MemberStatus.APPROVED,
+        MemberStatus.ACTIVE,
+        MemberStatus.PAUSED,
+        MemberStatus.LEFT,
     }
     assert members.filter(latitude__isnull=False).count() == members.count()
     assert User.objects.get(username="coordinator").is_coordinator

@@ -23,11 +23,11 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label="From", widget=DateInput, help_text="The first day of the period.")
     end = forms.DateField(label="To", widget=DateInput, help_text="The last day of the period (included).")
 
-    @classmethod
-    def default_initial(cls) -> dict:
+    @staticmethod
+    def default_period() -> tuple[datetime.date, datetime.date]:
+        """From the first of the month eleven months ago to today: twelve calendar months."""
         today = timezone.localdate()
-        start = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
-        return {"timebank": Timebank.get_default(), "start": start, "end": today}
+        return (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1), today
 
     def clean(self):
         data = super().clean()

@@ -183,35 +183,47 @@ def _candidate_sql(*, where: str, pooled: bool, params: dict) -> str:
 
     recent = (f"EXISTS (SELECT 1 FROM {exchange} e WHERE e.provider_id = l.member_id AND e.status IN "
               f"{_in('recent', COMPLETED_EXCHANGE_STATUSES, params)} AND e.done_at >= %(recent_since)s)")
-    pool = ""
-    if pooled:
-        # How many day-parts the helper is free: the pool keeps those free most often.
-        slots = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21))
-        pool = (f", ROW_NUMBER() OVER (PARTITION BY l.timebank_id, l.category_id ORDER BY ({slots}) DESC, "
-                f"m.last_exchange_at DESC NULLS LAST, l.id) AS pool_rank")
-    inner = f"""
+    joins = f"""
+        FROM {listing} l
+        JOIN {member} m ON m.id = l.member_id
+        JOIN {category} cat ON cat.id = l.category_id
+        LEFT JOIN {account} a ON a.member_id = l.member_id
+    """
+    open_offers = f"""
+        WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s
+          AND m.status IN {_in('can', CAN_EXCHANGE, params)}
+          AND ({where})
+    """
+    safeguarding_fit = f"""
+          AND (cat.needs_dbs_check = %(false)s OR {has_dbs})
+          AND (cat.needs_references = %(false)s OR {has_refs})
+          AND NOT EXISTS (SELECT 1 FROM {restriction} r WHERE r.member_id = l.member_id
+                          AND r.category_id = l.category_id)
+    """
+    columns = f"""
         SELECT l.id AS pk, l.member_id, l.category_id, l.timebank_id,
                m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
                {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance,
                {count(OPEN_EXCHANGE_STATUSES, 'open')} AS open_count,
                {count(COMPLETED_EXCHANGE_STATUSES, 'completed')} AS completed_count,
                {count([ExchangeStatus.CANCELLED], 'cancelled')} AS cancelled_count,
-               {recent} AS recent{pool}
-        FROM {listing} l
-        JOIN {member} m ON m.id = l.member_id
-        JOIN {category} cat ON cat.id = l.category_id
-        LEFT JOIN {account} a ON a.member_id = l.member_id
-        WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s
-          AND m.status IN {_in('can', CAN_EXCHANGE, params)}
-          AND ({where})
-          AND (cat.needs_dbs_check = %(false)s OR {has_dbs})
-          AND (cat.needs_references = %(false)s OR {has_refs})
-          AND NOT EXISTS (SELECT 1 FROM {restriction} r WHERE r.member_id = l.member_id
-                          AND r.category_id = l.category_id)
+               {recent} AS recent
     """
-    if pooled:
-        return f"SELECT * FROM ({inner}) pooled WHERE pool_rank <= %(pool_size)s ORDER BY pk"
-    return inner + " ORDER BY l.id"
+    if not pooled:
+        return f"{columns} {joins} {open_offers} {safeguarding_fit} ORDER BY l.id"
+    # The pool is chosen on cheap columns only (how many day-parts the helper is
+    # free, then how recently they exchanged); checks and counts are then worked
+    # out for the pool alone.
+    slots = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21))
+    ranked = (
+        f"SELECT l.id AS pk, ROW_NUMBER() OVER (PARTITION BY l.timebank_id, l.category_id "
+        f"ORDER BY ({slots}) DESC, m.last_exchange_at DESC NULLS LAST, l.id) AS pool_rank "
+        f"FROM {listing} l JOIN {member} m ON m.id = l.member_id {open_offers}"
+    )
+    return (
+        f"{columns} {joins} WHERE l.id IN (SELECT pk FROM ({ranked}) ranked WHERE pool_rank <= %(pool_size)s) "
+        f"{safeguarding_fit} ORDER BY l.id"
+    )
 
 
 def _fetch(sql: str, params: dict, *, distance_free: bool) -> list[dict]:
@@ -224,8 +236,8 @@ def _fetch(sql: str, params: dict, *, distance_free: bool) -> list[dict]:
 def _candidate_rows(requests: list[Listing], today: datetime.date, now: datetime.datetime) -> list[dict]:
     """At most two queries for any number of requests: one for in-person help
     (bounding boxes), one for phone and online help (no box, so each category's
-    pool is capped at DISTANCE_FREE_POOL helpers, those free most often first,
-    then the most recently active)."""
+    pool is capped at DISTANCE_FREE_POOL offers, from those free most often,
+    then the most recently active, before the safeguarding fit is applied)."""
     base = {
         "today": connection.ops.adapt_datefield_value(today),
         "recent_since": connection.ops.adapt_datetimefield_value(now - datetime.timedelta(days=RECENT_DAYS)),
@@ -256,78 +268,79 @@ def _candidate_rows(requests: list[Listing], today: datetime.date, now: datetime
     return rows
 
 
-def _score(request: Listing, row: dict, category: Category, cap: int, now: datetime.datetime):
-    """(score, distance_km, reasons) for one candidate offer row, or None when excluded."""
+def _score(request: Listing, row: dict, cap: int) -> tuple[int, float | None] | None:
+    """(score, distance_km) for one candidate offer row, or None when excluded.
+    `_explain` gives the same judgement in words; it runs only for the winners."""
     requester = request.member
-    reasons: list[Reason] = []
     score = WEIGHT_CATEGORY
-
-    offers_text = Reason(f"offers {category.name.lower()}")
     distance_km = None
     if needs_distance(request):
-        if requester.latitude is None or requester.longitude is None:
-            reasons += [offers_text, Reason("distance not known")]
-        elif row["lat"] is None or row["lng"] is None:
-            return None
-        else:
+        if requester.latitude is not None and requester.longitude is not None:
+            if row["lat"] is None or row["lng"] is None:
+                return None
             distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
             reach = min(requester.travel_radius_km, row["radius"])
             if distance_km > reach:
                 return None
             score += WEIGHT_DISTANCE * (1 - distance_km / reach) if reach else WEIGHT_DISTANCE
-            reasons += [Reason(describe_distance(distance_km)), offers_text]
     else:
         # Phone and online help: distance does not matter, so everyone gets the same points.
         score += WEIGHT_DISTANCE
-        reasons += [offers_text, Reason("can help by phone" if request.where == Where.PHONE else "can help online")]
-
     if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
         return None
     if row["open_count"] >= cap:
         return None
-
     wanted, free = requester.availability, row["free"]
-    overlap = wanted & free
     if wanted and free:
-        if overlap:
-            score += WEIGHT_AVAILABILITY * overlap.bit_count() / wanted.bit_count()
-            reasons.append(Reason(describe_free_times(overlap)))
-        else:
-            reasons.append(Reason("no free times in common"))
+        score += WEIGHT_AVAILABILITY * (wanted & free).bit_count() / wanted.bit_count()
     else:
         # Unknown availability is neither good nor bad news.
         score += WEIGHT_AVAILABILITY / 2
-
     if row["has_dbs"]:
         score += WEIGHT_DBS
+    completed, cancelled = row["completed_count"], row["cancelled_count"]
+    score += WEIGHT_RELIABILITY * (completed / (completed + cancelled) if completed + cancelled else 0.5)
+    if row["recent"]:
+        score += WEIGHT_RECENT
+    if row["balance"] < 0:
+        score += WEIGHT_RECIPROCITY * min(1, -row["balance"] / RECIPROCITY_FULL_MINUTES)
+    return round(score), distance_km
+
+
+def _explain(request: Listing, row: dict, distance_km: float | None, cap: int) -> list[Reason]:
+    requester, category = request.member, request.category
+    offers_text = Reason(f"offers {category.name.lower()}")
+    if not needs_distance(request):
+        reasons = [offers_text, Reason("can help by phone" if request.where == Where.PHONE else "can help online")]
+    elif distance_km is None:
+        reasons = [offers_text, Reason("distance not known")]
+    else:
+        reasons = [Reason(describe_distance(distance_km)), offers_text]
+    wanted, free = requester.availability, row["free"]
+    if wanted and free:
+        overlap = wanted & free
+        reasons.append(Reason(describe_free_times(overlap) if overlap else "no free times in common"))
+    if row["has_dbs"]:
         reasons.append(Reason("DBS checked", safeguarding=True))
     if category.needs_references and row["has_references"]:
         reasons.append(Reason("references checked", safeguarding=True))
-
     completed, cancelled = row["completed_count"], row["cancelled_count"]
-    if completed + cancelled:
-        score += WEIGHT_RELIABILITY * completed / (completed + cancelled)
-        if completed:
-            times = "once" if completed == 1 else f"{completed} times"
-            reasons.append(
-                Reason(f"has helped {times}" + (", never cancelled" if not cancelled else f", cancelled {cancelled}"))
-            )
-        else:
-            reasons.append(Reason(f"cancelled {cancelled} and has not helped yet"))
+    if completed:
+        times = "once" if completed == 1 else f"{completed} times"
+        reasons.append(
+            Reason(f"has helped {times}" + (", never cancelled" if not cancelled else f", cancelled {cancelled}"))
+        )
+    elif cancelled:
+        reasons.append(Reason(f"cancelled {cancelled} and has not helped yet"))
     else:
-        score += WEIGHT_RELIABILITY / 2
         reasons.append(Reason("new helper"))
     if row["recent"]:
-        score += WEIGHT_RECENT
         reasons.append(Reason("active in the last 3 months"))
-
     if row["balance"] < 0:
-        score += WEIGHT_RECIPROCITY * min(1, -row["balance"] / RECIPROCITY_FULL_MINUTES)
         reasons.append(Reason("has received more help than given: a chance to give back"))
-
     if row["open_count"]:
         reasons.append(Reason(f"{row['open_count']} of {cap} open exchanges"))
-    return round(score), distance_km, reasons
+    return reasons
 
 
 def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[int, list[Suggestion]]:
@@ -353,7 +366,7 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
         for row in by_key.get(key, []):
             if row["member_id"] == request.member_id:
                 continue
-            scored = _score(request, row, request.category, cap, now)
+            scored = _score(request, row, cap)
             if scored is None:
                 continue
             # One line per person, even if they made several offers in the category.
@@ -361,11 +374,13 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
             if kept is None or scored[0] > kept[0]:
                 best[row["member_id"]] = (*scored, row)
         ranked_rows[request.pk] = sorted(
-            best.values(), key=lambda s: (-s[0], s[1] if s[1] is not None else 0.0, s[3]["member_id"])
+            best.values(), key=lambda s: (-s[0], s[1] if s[1] is not None else 0.0, s[2]["member_id"])
         )[:limit]
 
+    request_by_pk = {request.pk: request for request in requests}
+    cap_by_pk = {request.pk: request.timebank.max_open_exchanges_per_member for request in requests}
     # Full objects only for what is shown: one query for every request's winners.
-    wanted = {entry[3]["pk"] for entries in ranked_rows.values() for entry in entries}
+    wanted = {row["pk"] for entries in ranked_rows.values() for _, _, row in entries}
     offers = Listing.objects.select_related("member").in_bulk(wanted) if wanted else {}
     return {
         request_pk: [
@@ -374,9 +389,9 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
                 offer=offers[row["pk"]],
                 score=score,
                 distance_km=distance_km,
-                reason_list=reasons,
+                reason_list=_explain(request_by_pk[request_pk], row, distance_km, cap_by_pk[request_pk]),
             )
-            for score, distance_km, reasons, row in entries
+            for score, distance_km, row in entries
         ]
         for request_pk, entries in ranked_rows.items()
     }

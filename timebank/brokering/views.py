@@ -1,11 +1,9 @@
 """Pages for brokering: the workbench, introductions, safeguarding, reports,
 and the member's own matches. Thin: parse, check the role, call, render."""
 import csv
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,24 +25,7 @@ from timebank.brokering.matching import suggest_assets, suggest_helpers
 from timebank.brokering.reports import REPORTS, report_build
 from timebank.errors import DomainError
 from timebank.models import Category, CategoryRestriction, Exchange, Listing, Member, Timebank
-
-
-def coordinator_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_coordinator:
-            raise PermissionDenied("Only coordinators can see this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _timebank_from(request) -> Timebank:
-    timebank_id = request.GET.get("timebank") or request.POST.get("timebank")
-    if timebank_id and str(timebank_id).isdigit():
-        return get_object_or_404(Timebank, pk=int(timebank_id))
-    return Timebank.get_default()
+from timebank.views.members import coordinator_page
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -54,15 +35,13 @@ def _apply_domain_error(form, error: DomainError) -> None:
 # --- workbench ---------------------------------------------------------------------------------
 
 
-@coordinator_required
-def workbench_home(request):
-    timebank = _timebank_from(request)
+@coordinator_page
+def workbench_home(request, timebank):
     return render(
         request,
         "timebank/brokering/workbench.html",
         {
             "timebank": timebank,
-            "timebanks": Timebank.objects.order_by("name"),
             "waiting": workbench.open_requests(timebank=timebank),
             "waiting_count": workbench.open_request_count(timebank=timebank),
             "quiet": workbench.quiet_members(timebank=timebank),
@@ -73,10 +52,10 @@ def workbench_home(request):
     )
 
 
-@coordinator_required
-def request_suggestions(request, public_id):
+@coordinator_page
+def request_suggestions(request, timebank, public_id):
     try:
-        listing = workbench.request_for_coordinator(public_id=public_id)
+        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
     except Listing.DoesNotExist:
         raise Http404("No such request.") from None
     return _render_suggestions(request, listing, IntroduceForm())
@@ -96,11 +75,11 @@ def _render_suggestions(request, listing, form, status=200):
     )
 
 
-@coordinator_required
+@coordinator_page
 @require_POST
-def introduce(request, public_id):
+def introduce(request, timebank, public_id):
     try:
-        listing = workbench.request_for_coordinator(public_id=public_id)
+        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
     except Listing.DoesNotExist:
         raise Http404("No such request.") from None
     form = IntroduceForm(request.POST)
@@ -120,10 +99,12 @@ def introduce(request, public_id):
     return _render_suggestions(request, listing, form)
 
 
-@coordinator_required
-def introduction(request, public_id):
+@coordinator_page
+def introduction(request, timebank, public_id):
     exchange = get_object_or_404(
-        Exchange.objects.select_related("provider", "listing", "listing__category", "timebank"), public_id=public_id
+        Exchange.objects.select_related("provider", "listing", "listing__category", "timebank"),
+        public_id=public_id,
+        timebank=timebank,
     )
     people = [exchange.provider, *exchange.receivers.all()]
     return render(
@@ -160,9 +141,8 @@ def my_matches(request):
 # --- safeguarding ------------------------------------------------------------------------------
 
 
-@coordinator_required
-def safeguarding_home(request):
-    timebank = _timebank_from(request)
+@coordinator_page
+def safeguarding_home(request, timebank):
     today = timezone.localdate()
     page = Paginator(safeguarding.members_with_safeguarding(timebank=timebank), 50).get_page(request.GET.get("page"))
     return render(
@@ -180,9 +160,9 @@ def safeguarding_home(request):
     )
 
 
-@coordinator_required
-def safeguarding_member(request, public_id):
-    member = get_object_or_404(Member, public_id=public_id)
+@coordinator_page
+def safeguarding_member(request, timebank, public_id):
+    member = get_object_or_404(Member, public_id=public_id, timebank=timebank)
     forms = {"check_form": CheckForm(), "incident_form": IncidentForm(), "restriction_form": RestrictionForm()}
     status = 200
     if request.method == "POST":
@@ -233,15 +213,14 @@ def _safeguarding_post(request, member, action, forms) -> int:
     return 200
 
 
-@coordinator_required
-def incident_log(request):
-    timebank = _timebank_from(request)
+@coordinator_page
+def incident_log(request, timebank):
     page = Paginator(safeguarding.incidents_for(timebank=timebank), 50).get_page(request.GET.get("page"))
     return render(request, "timebank/brokering/incidents.html", {"timebank": timebank, "page": page})
 
 
-@coordinator_required
-def safeguarding_categories(request):
+@coordinator_page
+def safeguarding_categories(request, timebank):
     if request.method == "POST":
         category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
         form = CategorySafeguardingForm(request.POST)
@@ -259,18 +238,20 @@ def safeguarding_categories(request):
 # --- reports ---------------------------------------------------------------------------------
 
 
-def _period_form(request) -> PeriodForm:
+def _period_form(request, timebank: Timebank) -> PeriodForm:
+    """The period and timebank from the query string; the last twelve months
+    of the coordinator's own timebank when none is given."""
     if {"start", "end"} & set(request.GET):
         data = request.GET.copy()
-        data.setdefault("timebank", str(Timebank.get_default().pk))
+        data.setdefault("timebank", str(timebank.pk))
         return PeriodForm(data)
-    initial = PeriodForm.default_initial()
-    return PeriodForm({"timebank": initial["timebank"].pk, "start": initial["start"], "end": initial["end"]})
+    start, end = PeriodForm.default_period()
+    return PeriodForm({"timebank": timebank.pk, "start": start, "end": end})
 
 
-@coordinator_required
-def report_index(request):
-    form = _period_form(request)
+@coordinator_page
+def report_index(request, timebank):
+    form = _period_form(request, timebank)
     form.is_valid()
     return render(
         request,
@@ -279,27 +260,27 @@ def report_index(request):
     )
 
 
-def _report_or_form(request, slug):
+def _report_or_form(request, timebank, slug):
     if slug not in REPORTS:
         raise Http404("No such report.")
-    form = _period_form(request)
+    form = _period_form(request, timebank)
     if not form.is_valid():
         return form, None
     return form, report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
 
 
-@coordinator_required
-def report_detail(request, slug):
-    form, report = _report_or_form(request, slug)
+@coordinator_page
+def report_detail(request, timebank, slug):
+    form, report = _report_or_form(request, timebank, slug)
     context = {"form": form, "report": report, "query": request.GET.urlencode()}
     if report is not None and report.chart is not None:
         context.update(chart_svg=render_svg(report.chart), chart_description=describe(report.chart))
     return render(request, "timebank/brokering/report_detail.html", context, status=200)
 
 
-@coordinator_required
-def report_csv(request, slug):
-    form, report = _report_or_form(request, slug)
+@coordinator_page
+def report_csv(request, timebank, slug):
+    form, report = _report_or_form(request, timebank, slug)
     if report is None:
         return redirect(reverse("brokering_report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -311,9 +292,9 @@ def report_csv(request, slug):
     return response
 
 
-@coordinator_required
-def funder_summary(request):
-    form = _period_form(request)
+@coordinator_page
+def funder_summary(request, timebank):
+    form = _period_form(request, timebank)
     sections = []
     if form.is_valid():
         for slug in REPORTS:

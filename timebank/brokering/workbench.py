@@ -112,9 +112,9 @@ def expiring_listings(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySe
     )
 
 
-def request_for_coordinator(*, public_id) -> Listing:
+def request_for_coordinator(*, timebank: Timebank, public_id) -> Listing:
     return Listing.objects.select_related("member", "category", "timebank").get(
-        public_id=public_id, kind=ListingKind.REQUEST
+        public_id=public_id, kind=ListingKind.REQUEST, timebank=timebank
     )
 
 

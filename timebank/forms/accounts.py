@@ -29,7 +29,9 @@ class MemberChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=queryset, to_field_name="public_id", **kwargs)
 
     def label_from_instance(self, member: Member) -> str:
-        return f"{member.display_name} ({member.postcode_district})" if member.postcode_district else member.display_name
+        if member.postcode_district:
+            return f"{member.display_name} ({member.postcode_district})"
+        return member.display_name
 
 
 class GiveHoursForm(forms.Form):
@@ -50,7 +52,9 @@ class DonateForm(forms.Form):
 class PotGrantForm(forms.Form):
     member = MemberChoiceField(queryset=Member.objects.none(), label="Give hours from the pot to")
     hours = HoursField(label="How much time?")
-    reason = forms.CharField(label="Reason", max_length=200, help_text="For example: welcome hours, or help while unwell.")
+    reason = forms.CharField(
+        label="Reason", max_length=200, help_text="For example: welcome hours, or help while unwell."
+    )
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -147,7 +147,11 @@ def _statement_rows(account: Account):
 
 
 def account_statement(
-    *, account: Account, older_than: int | None = None, newer_than: int | None = None, per_page: int = STATEMENT_PAGE_SIZE
+    *,
+    account: Account,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    per_page: int = STATEMENT_PAGE_SIZE,
 ) -> StatementPage:
     """One page of an account's entries, newest first, with the balance after each.
 

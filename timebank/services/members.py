@@ -189,7 +189,8 @@ def member_apply(
     place = _place_from_postcode(postcode)
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise InvalidInputError(
-            "There is already an account with this e-mail address. Log in, or reset your password if you have forgotten it.",
+            "There is already an account with this e-mail address. "
+            "Log in, or reset your password if you have forgotten it.",
             field="email",
         )
     user = User(username=email, email=email, first_name=display_name[:150])
@@ -280,7 +281,7 @@ def member_create_offline(
 # --- Status changes ------------------------------------------------------------------------
 
 
-def _member_transition(*, member: Member, action: str, by_user: User | None, note: str = "") -> Member:
+def _member_transition(*, member: Member, action: str, note: str = "") -> Member:
     transition = MEMBER_TRANSITIONS[action]
     note = _clean_text(note, field="note", label="the note", max_length=300)
     # Why atomic + lock: two coordinators deciding the same application at once
@@ -305,12 +306,12 @@ def _member_transition(*, member: Member, action: str, by_user: User | None, not
 def member_approve(*, member: Member, by_user: User, note: str = "") -> Member:
     """Accept an application: the member can now give and receive hours."""
     require_coordinator(by_user)
-    return _member_transition(member=member, action="approve", by_user=by_user, note=note)
+    return _member_transition(member=member, action="approve", note=note)
 
 
 def member_decline(*, member: Member, by_user: User, note: str = "") -> Member:
     require_coordinator(by_user)
-    return _member_transition(member=member, action="decline", by_user=by_user, note=note)
+    return _member_transition(member=member, action="decline", note=note)
 
 
 def member_activate(*, member: Member, by_user: User | None = None) -> Member:
@@ -318,24 +319,24 @@ def member_activate(*, member: Member, by_user: User | None = None) -> Member:
     system did it (an exchange was posted); a person must be a coordinator."""
     if by_user is not None:
         require_coordinator(by_user)
-    return _member_transition(member=member, action="activate", by_user=by_user)
+    return _member_transition(member=member, action="activate")
 
 
 def member_pause(*, member: Member, by_user: User, note: str = "") -> Member:
     """A break (illness, holiday, a safeguarding concern): no new exchanges."""
     require_coordinator(by_user)
-    return _member_transition(member=member, action="pause", by_user=by_user, note=note)
+    return _member_transition(member=member, action="pause", note=note)
 
 
 def member_resume(*, member: Member, by_user: User, note: str = "") -> Member:
     require_coordinator(by_user)
-    return _member_transition(member=member, action="resume", by_user=by_user, note=note)
+    return _member_transition(member=member, action="resume", note=note)
 
 
 def member_leave(*, member: Member, by_user: User, note: str = "") -> Member:
     """The member has left. Their account and history stay: the ledger keeps summing to zero."""
     require_coordinator(by_user)
-    return _member_transition(member=member, action="leave", by_user=by_user, note=note)
+    return _member_transition(member=member, action="leave", note=note)
 
 
 def member_allowed_actions(member: Member) -> list[str]:
@@ -444,7 +445,8 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
     require_coordinator(by_user)
     _require_can_receive(member)
     reason = _clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
-    return ledger.pot_grant(member=member, minutes=minutes, memo=f"Grant to {member.display_name}: {reason}", recorded_by=by_user)
+    memo = f"Grant to {member.display_name}: {reason}"
+    return ledger.pot_grant(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
 
 
 def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:

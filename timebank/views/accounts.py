@@ -63,12 +63,17 @@ def donate_hours(request, member):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, f"Thank you: you gave {format_minutes(form.cleaned_data['hours'])} to the community pot.")
+            given = format_minutes(form.cleaned_data["hours"])
+            messages.success(request, f"Thank you: you gave {given} to the community pot.")
             return redirect("my_hours")
     return render(
         request,
         "timebank/accounts/donate.html",
-        {"form": form, "member": member, "pot_balance_text": format_minutes(pot_account(timebank=member.timebank).balance)},
+        {
+            "form": form,
+            "member": member,
+            "pot_balance_text": format_minutes(pot_account(timebank=member.timebank).balance),
+        },
     )
 
 

@@ -19,7 +19,6 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.errors import DomainError, NotFoundError
-from timebank.hours import format_minutes
 from timebank.forms.members import (
     JoinForm,
     LoginForm,
@@ -29,6 +28,7 @@ from timebank.forms.members import (
     ProfileForm,
     ResetPasswordForm,
 )
+from timebank.hours import format_minutes
 from timebank.models import Availability, CommunicationNeed, MemberStatus, Timebank
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary, pot_account
 from timebank.selectors.members import (
@@ -105,7 +105,8 @@ def statement_cursors(request) -> dict:
 
 
 def join(request):
-    if request.user.is_authenticated and member_for_user(request.user) is not None:
+    if request.user.is_authenticated:
+        # Already has a login: joining again would make a second account.
         return redirect("my_hours")
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -243,7 +244,7 @@ def render_member_for_coordinator(request, member, *, status_form=None, status=2
         "status_form": status_form or MemberStatusForm(),
         "actions": member_services.member_allowed_actions(member),
         "availability": Availability.describe(member.availability),
-        "needs": [CommunicationNeed(need).label for need in member.communication_needs if need in CommunicationNeed.values],
+        "needs": [CommunicationNeed(n).label for n in member.communication_needs if n in CommunicationNeed.values],
     }
     if context["account"] is not None:
         context["statement"] = account_statement(account=context["account"], **statement_cursors(request))

@@ -33,6 +33,8 @@ class LedgerReport:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
+    # True when some check found more problems than it lists.
+    more: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,9 +69,15 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
     transfers = Transfer.objects.filter(scoped("timebank"))
 
     # One GROUP BY over the entries: each account's recomputed balance.
+    # Grouped by `account_id + 0`, not the column: otherwise SQLite walks the
+    # account index and fetches every row at random (3x slower at 1M entries)
+    # instead of one sequential scan; PostgreSQL hashes either way.
     sums = {
-        row["account_id"]: (row["total"], row["n"])
-        for row in entries.order_by().values("account_id").annotate(total=Sum("minutes"), n=Count("id"))
+        row["account_key"]: (row["total"], row["n"])
+        for row in entries.order_by()
+        .annotate(account_key=F("account_id") + 0)
+        .values("account_key")
+        .annotate(total=Sum("minutes"), n=Count("id"))
     }
     # The newest entry's running balance, one index lookup per account
     # (entry_account_statement), as a statement page would read it.
@@ -117,41 +125,55 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
 
     report.transfers = transfers.count()
     # One GROUP BY over the entries again, keeping only transfers that are wrong.
-    unbalanced = (
+    # Grouped by transfer id alone (no join): the public ids are looked up
+    # only for the transfers that are wrong.
+    unbalanced = list(
         Entry.objects.filter(scoped("transfer__timebank"))
         .order_by()
-        .values("transfer_id", "transfer__public_id")
+        .values("transfer_id")
         .annotate(total=Sum("minutes"), n=Count("id"))
-        .filter(~Q(total=0) | Q(n__lt=2))
+        .filter(~Q(total=0) | Q(n__lt=2))[: MAX_LISTED_PER_CHECK + 1]
+    )
+    public_ids = dict(
+        Transfer.objects.filter(pk__in=[row["transfer_id"] for row in unbalanced]).values_list("pk", "public_id")
     )
     _report_rows(
         report,
         unbalanced,
-        lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: "
+        lambda row: f"{_transfer_label(public_ids[row['transfer_id']], row['transfer_id'])}: "
         f"{row['n']} entries adding up to {row['total']} minutes (needs 2 or more adding up to 0).",
     )
-    empty = transfers.filter(~Exists(Entry.objects.filter(transfer=OuterRef("pk")))).values("pk", "public_id")
+    empty = (
+        transfers.filter(~Exists(Entry.objects.filter(transfer=OuterRef("pk"))))
+        .order_by()
+        .values("pk", "public_id")[: MAX_LISTED_PER_CHECK + 1]
+    )
     _report_rows(report, empty, lambda row: f"{_transfer_label(row['public_id'], row['pk'])}: has no entries.")
-    crossing = (
-        Entry.objects.filter(scoped("account__timebank") | scoped("transfer__timebank"))
-        .exclude(account__timebank_id=F("transfer__timebank_id"))
-        .values("transfer_id", "transfer__public_id", "account__name", "account__public_id")
-    )
-    _report_rows(
-        report,
-        crossing,
-        lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: has an entry on "
-        f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank.",
-    )
+    # With a single timebank every account and transfer share it, so an
+    # entry cannot cross timebanks and the three-table join is skipped.
+    if Timebank.objects.count() > 1:
+        crossing = (
+            Entry.objects.filter(scoped("account__timebank") | scoped("transfer__timebank"))
+            .exclude(account__timebank_id=F("transfer__timebank_id"))
+            .values("transfer_id", "transfer__public_id", "account__name", "account__public_id")
+        )[: MAX_LISTED_PER_CHECK + 1]
+        _report_rows(
+            report,
+            crossing,
+            lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: has an entry on "
+            f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank.",
+        )
     return report
 
 
-def _report_rows(report: LedgerReport, queryset, describe) -> None:
-    for index, row in enumerate(queryset.iterator()):
+def _report_rows(report: LedgerReport, rows, describe) -> None:
+    """List up to MAX_LISTED_PER_CHECK problems; one more row only says "and more"."""
+    for index, row in enumerate(rows):
         if index < MAX_LISTED_PER_CHECK:
             report.add(describe(row))
         else:
             report.problem_count += 1
+            report.more = True
 
 
 class Command(BaseCommand):
@@ -178,7 +200,7 @@ class Command(BaseCommand):
             return
         for problem in report.problems:
             self.stderr.write(f"PROBLEM {problem}")
-        unlisted = report.problem_count - len(report.problems)
-        if unlisted:
-            self.stderr.write(f"... and {unlisted} more.")
-        raise CommandError(f"The ledger has {report.problem_count} problem(s): {summary}.")
+        if report.more:
+            self.stderr.write(f"... and more: each check lists its first {MAX_LISTED_PER_CHECK}.")
+        count = f"{report.problem_count}{' or more' if report.more else ''}"
+        raise CommandError(f"The ledger has {count} problem(s): {summary}.")

@@ -1,0 +1,131 @@
+"""The link worker's and group organiser's referral pages."""
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from assets.models import Capacity, OrganisationMembership
+from assets.referrals.models import Referral, ReferralAccessLog, ReferralStatus
+from tests.factories import UserFactory
+from timebank.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(organisation, username, role) -> Client:
+    user = UserFactory(username=username, roles=[role])
+    OrganisationMembership.objects.create(
+        user=user, organisation=organisation, role="link-worker" if role == Role.LINK_WORKER else "organiser"
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def sam(surgery):
+    return staff(surgery.organisation, "sam", Role.LINK_WORKER)
+
+
+@pytest.fixture
+def olu(greenfingers):
+    return staff(greenfingers.organisation, "olu", Role.GROUP_ORGANISER)
+
+
+FORM = {
+    "given_name": "Joan",
+    "family_name": "Rivers",
+    "postcode": "RG1 7QE",
+    "phone": "0118 496 0000",
+    "preferred_contact": "phone",
+    "priority": "routine",
+    "needs": ["befriending-and-loneliness"],
+    "consent_given": "on",
+    "consent_scopes": ["share-with-service"],
+    "consent_method": "verbal",
+    "consent_recorded_by": "Sam Patel",
+}
+
+
+def test_a_link_worker_finds_a_service_and_makes_a_referral(sam, garden_service):
+    search = sam.get("/referrals/new/?near=RG1&category=green-and-outdoor")
+    assert search.status_code == 200
+    assert f"?service={garden_service.pk}" in search.content.decode()
+    response = sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    referral = Referral.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
+    assert referral.status == ReferralStatus.REQUESTED and referral.target_service == garden_service
+    page = sam.get(response["Location"])
+    assert "Joan Rivers" in page.content.decode()
+    assert "no-store" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
+    listing = sam.get("/referrals/")
+    assert "Joan Rivers" in listing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes,field_message",
+    [
+        ({"consent_given": "", "consent_scopes": []}, "Record the person"),
+        ({"phone": ""}, "Give a phone number"),
+        ({"postcode": "nowhere"}, "Enter a UK postcode"),
+        ({"given_name": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_comes_back_with_the_message_next_to_the_field(sam, garden_service, changes, field_message):
+    response = sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, **changes})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html and field_message in html
+    assert not Referral.objects.exists()
+
+
+def test_an_organiser_accepts_rejects_with_a_reason_and_marks_the_first_session(sam, olu, garden_service):
+    Capacity.objects.create(service=garden_service, places_available=6)
+    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, "given_name": "Dennis"})
+    joan, dennis = Referral.objects.get(given_name="Joan"), Referral.objects.get(given_name="Dennis")
+
+    incoming = olu.get("/referrals/in/").content.decode()
+    assert "Joan Rivers" in incoming and "Dennis Rivers" in incoming and ">6<" in incoming
+
+    assert olu.post(f"/referrals/{joan.pk}/", {"to": "accepted"}).status_code == 302
+    refused = olu.post(f"/referrals/{dennis.pk}/", {"to": "rejected", "reason": ""})
+    assert refused.status_code == 200 and "Give a reason" in refused.content.decode()
+    assert olu.post(f"/referrals/{dennis.pk}/", {"to": "rejected", "reason": "Group is full"}).status_code == 302
+    olu.post(f"/referrals/{joan.pk}/", {"to": "in-progress", "business_status": "first-session-attended"})
+    olu.post(f"/referrals/{joan.pk}/", {"to": "completed"})
+    joan.refresh_from_db(), dennis.refresh_from_db()
+    assert (joan.status, dennis.status, dennis.status_reason) == ("completed", "rejected", "Group is full")
+    assert list(joan.history.values_list("business_status", flat=True)) == ["", "", "first-session-attended", ""]
+
+
+def test_outsiders_and_plain_members_see_no_referral(sam, garden_service, other_practice, alice):
+    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    referral = Referral.objects.get()
+    outsider = staff(other_practice.organisation, "nosy", Role.LINK_WORKER)
+    assert outsider.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert "Joan" not in outsider.get("/referrals/").content.decode()
+    member = Client()
+    member.force_login(alice.user)
+    assert member.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert member.get("/referrals/").status_code == 404
+    assert ReferralAccessLog.objects.filter(referral_id=referral.pk, outcome="refused").count() == 2
+
+
+def _queries(client, url) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    return len(captured), html
+
+
+def test_the_referral_lists_run_the_same_queries_for_one_and_many(sam, olu, garden_service):
+    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    mine_one, _ = _queries(sam, "/referrals/")
+    in_one, _ = _queries(olu, "/referrals/in/")
+    for n in range(15):
+        sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, "given_name": f"Person{n}"})
+    mine_many, html = _queries(sam, "/referrals/")
+    assert "Person14" in html
+    in_many, html = _queries(olu, "/referrals/in/")
+    assert "Person14" in html
+    assert (mine_one, in_one) == (mine_many, in_many)
