@@ -39,6 +39,10 @@ PYTHON = sys.executable
 
 WRK_SCRIPT = r"""
 local counter = 0
+init = function(args)
+  -- Each wrk thread needs its own random keys (the generator starts the same in every thread).
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16))
+end
 local body = os.getenv("BENCH_BODY")
 local method = os.getenv("BENCH_METHOD") or "GET"
 request = function()

@@ -50,7 +50,10 @@ class ServiceOutSerializer(serializers.Serializer):
 
     @extend_schema_field(LocationOutSerializer(many=True))
     def get_locations(self, service):
-        locations = [sal.location for sal in service.service_at_locations.all()]
+        """In a search, the location that matched (the nearest); otherwise all of them."""
+        locations = getattr(service, "matched_locations", None)
+        if locations is None:
+            locations = [sal.location for sal in service.service_at_locations.all()]
         return LocationOutSerializer(locations, many=True).data
 
 

@@ -1,14 +1,13 @@
 """Directory endpoints: search services near a place, one service, categories.
 The search itself is assets.selectors.asset_search (one search for pages,
 the API and the feed)."""
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.serializers import directory as d
 from api.views.base import ApiView
-from assets.models import Service, ServiceAtLocation, TaxonomyTerm
+from assets.models import Service
 from assets.selectors import asset_search, service_detail, taxonomy_terms
 
 DIRECTORY_SCOPES = {"read": "directory:read", "write": "directory:read"}
@@ -20,14 +19,6 @@ class DirectoryView(ApiView):
     # Directory answers hold no personal data.
     private = False
     queryset = Service.objects.none()
-
-
-def _with_locations(services):
-    """Locations and categories for these services in two queries."""
-    return Service.objects.filter(pk__in=[s.pk for s in services]).select_related("organisation").prefetch_related(
-        Prefetch("service_at_locations", queryset=ServiceAtLocation.objects.select_related("location")),
-        Prefetch("taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")),
-    ).in_bulk()
 
 
 class ServiceSearchView(DirectoryView):
@@ -53,11 +44,12 @@ class ServiceSearchView(DirectoryView):
             page=p["page"],
             per_page=p["page_size"],
         )
-        loaded = _with_locations([r.service for r in found.results])
         results = []
         for result in found.results:
-            service = loaded[result.service.pk]
+            # asset_search loaded each service with its organisation, terms and nearest location.
+            service = result.service
             service.distance_km, service.distance_miles = result.distance_km, result.distance_miles
+            service.matched_locations = [result.location]
             results.append(service)
         url = request.build_absolute_uri()
         last_page = max(1, -(-found.count // found.per_page))
@@ -88,7 +80,6 @@ class ServiceDetailView(DirectoryView):
     @extend_schema(summary="One service", responses=d.ServiceOutSerializer)
     def get(self, request, service_id):
         service = service_detail(service_id=service_id)
-        service = _with_locations([service])[service.pk]
         return Response(d.ServiceOutSerializer(service).data)
 
 

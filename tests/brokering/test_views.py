@@ -272,3 +272,61 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(alice):
             raise RuntimeError("boom")
     assert mail.outbox == []
     assert SafeguardingCheck.objects.get().reminded_at is None
+
+
+def test_a_coordinator_of_another_timebank_sees_none_of_this_ones_records(client, alice):
+    from tests.factories import MemberFactory, UserFactory
+    from timebank.models import Role, Timebank
+
+    elsewhere = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
+    other = UserFactory(username="otto", roles=[Role.COORDINATOR])
+    MemberFactory(user=other, timebank=elsewhere, display_name="Otto")
+    request = request_for(alice)
+    client.force_login(other)
+    assert client.get(f"/coordinator/safeguarding/members/{alice.public_id}/").status_code == 404
+    assert client.get(f"/coordinator/workbench/requests/{request.public_id}/").status_code == 404
+    text = client.get("/coordinator/workbench/").content.decode()
+    assert request.title not in text
+
+
+def test_member_and_safeguarding_pages_take_the_same_number_of_queries_for_more_rows(
+    client, coordinator, rita, django_assert_max_num_queries
+):
+    helper = member_at("Dev", km=1)
+    dbs_check(helper)
+    offer(helper)
+    request_for(rita)
+
+    def counts():
+        client.force_login(helper.user)
+        with django_assert_max_num_queries(60) as mine:
+            assert client.get("/my/matches/").status_code == 200
+        client.force_login(coordinator)
+        with django_assert_max_num_queries(60) as safe:
+            assert client.get("/coordinator/safeguarding/").status_code == 200
+        return len(mine.captured_queries), len(safe.captured_queries)
+
+    before = counts()
+    for i in range(8):
+        other = member_at(f"Other {i}", km=0.5)
+        dbs_check(other)
+        CategoryRestriction.objects.create(member=other, category=category("music"))
+        request_for(other, title=f"Lawn {i}")
+    assert counts() == before
+
+
+def test_a_closed_request_cannot_be_introduced_and_an_unknown_action_is_not_found(client, coordinator, rita):
+    helper = member_at("Dev", km=1)
+    dbs_check(helper)
+    offer(helper)
+    request = request_for(rita, status="closed")
+    client.force_login(coordinator)
+    response = client.post(
+        f"/coordinator/workbench/requests/{request.public_id}/introduce/", {"helper": str(helper.public_id)}
+    )
+    assert response.status_code == 200
+    assert "This request is closed." in response.content.decode()
+    assert not Exchange.objects.exists()
+    bogus = client.post(f"/coordinator/safeguarding/members/{rita.public_id}/", {"action": "bogus"})
+    assert bogus.status_code == 404
+    assert client.get(f"/coordinator/workbench/requests/{request.public_id}/introduce/").status_code == 405

@@ -67,7 +67,7 @@ def test_a_form_mistake_is_shown_next_to_the_field_and_in_the_summary(page):
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_contain_text("does not look like a UK postcode")
-    expect(page.locator("#id_postcode-error")).to_contain_text("does not look like a UK postcode")
+    expect(page.locator("#id_postcode_error")).to_contain_text("does not look like a UK postcode")
     assert not Member.objects.filter(display_name="Ed").exists()
 
 

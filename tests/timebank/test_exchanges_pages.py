@@ -30,7 +30,7 @@ def status_of(exchange):
 def field_error(response, field_id, text):
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'id="{field_id}-error"' in html, html
+    assert f'id="{field_id}_error"' in html, html
     assert text in html
 
 

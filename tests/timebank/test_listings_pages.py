@@ -29,7 +29,7 @@ def field_error(response, field_id, text):
     """The message sits next to the field (and in the summary at the top)."""
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'id="{field_id}-error"' in html, html
+    assert f'id="{field_id}_error"' in html, html
     assert text in html
     assert "There is a problem" in html
 

@@ -1,4 +1,5 @@
 """Member pages: joining, my profile, and the coordinator's applications and members."""
+import re
 
 import uuid
 
@@ -24,7 +25,7 @@ JOIN = {
 def error_next_to(html: str, field: str, prefix: str = "") -> bool:
     """The field's own block on the page is marked as wrong and carries a message."""
     name = f"{prefix}-{field}" if prefix else field
-    blocks = [block for block in html.split('<div class="field') if f'name="{name}"' in block]
+    blocks = [block for block in re.split(r'<(?:div|fieldset) class="field', html) if f'name="{name}"' in block]
     return bool(blocks) and blocks[0].startswith(" field-error") and 'class="error-message"' in blocks[0]
 
 

@@ -3,7 +3,6 @@ and the member's own matches. Thin: parse, check the role, call, render."""
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,11 +24,7 @@ from timebank.brokering.matching import suggest_assets, suggest_helpers
 from timebank.brokering.reports import REPORTS, report_build
 from timebank.errors import DomainError
 from timebank.models import Category, CategoryRestriction, Exchange, Listing, Member, Timebank
-from timebank.views.members import coordinator_page
-
-
-def _apply_domain_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+from timebank.views.members import coordinator_page, member_page, put_error_on_form
 
 
 # --- workbench ---------------------------------------------------------------------------------
@@ -61,7 +56,7 @@ def request_suggestions(request, timebank, public_id):
     return _render_suggestions(request, listing, IntroduceForm())
 
 
-def _render_suggestions(request, listing, form, status=200):
+def _render_suggestions(request, listing, form):
     return render(
         request,
         "timebank/brokering/request_suggestions.html",
@@ -71,7 +66,6 @@ def _render_suggestions(request, listing, form, status=200):
             "assets": suggest_assets(request=listing),
             "form": form,
         },
-        status=status,
     )
 
 
@@ -92,7 +86,7 @@ def introduce(request, timebank, public_id):
                 description=form.cleaned_data["description"],
             )
         except DomainError as error:
-            _apply_domain_error(form, error)
+            put_error_on_form(form, error)
         else:
             messages.success(request, "Introduction made: an exchange has been proposed.")
             return redirect("brokering_introduction", public_id=exchange.public_id)
@@ -122,11 +116,8 @@ def introduction(request, timebank, public_id):
 # --- the member's matches ----------------------------------------------------------------------
 
 
-@login_required
-def my_matches(request):
-    member = getattr(request.user, "member", None)
-    if member is None:
-        raise Http404("This page is for timebank members.")
+@member_page()
+def my_matches(request, member):
     return render(
         request,
         "timebank/brokering/my_matches.html",
@@ -164,53 +155,49 @@ def safeguarding_home(request, timebank):
 def safeguarding_member(request, timebank, public_id):
     member = get_object_or_404(Member, public_id=public_id, timebank=timebank)
     forms = {"check_form": CheckForm(), "incident_form": IncidentForm(), "restriction_form": RestrictionForm()}
-    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            status = _safeguarding_post(request, member, action, forms)
+            if _safeguarding_post(request, member, action, forms):
+                return redirect("brokering_safeguarding_member", public_id=member.public_id)
         except DomainError as error:
-            form = forms.get(f"{action}_form")
-            if form is None:
-                raise Http404("Unknown action.") from None
-            _apply_domain_error(form, error)
-        if status == 302:
-            return redirect("brokering_safeguarding_member", public_id=member.public_id)
+            put_error_on_form(forms[f"{action}_form"], error)
     return render(
         request,
         "timebank/brokering/safeguarding_member.html",
         {"member": member, "today": timezone.localdate(), **safeguarding.member_safeguarding(member=member), **forms},
-        status=status,
     )
 
 
-def _safeguarding_post(request, member, action, forms) -> int:
+def _safeguarding_post(request, member, action, forms) -> bool:
+    """Carry out one of the page's forms; True when it was saved (the form
+    with its messages is left in `forms` otherwise)."""
     if action == "check":
         form = forms["check_form"] = CheckForm(request.POST)
         if form.is_valid():
             safeguarding.check_record(member=member, by_user=request.user, **form.cleaned_data)
             messages.success(request, "Check recorded.")
-            return 302
+            return True
     elif action == "incident":
         form = forms["incident_form"] = IncidentForm(request.POST)
         if form.is_valid():
             safeguarding.incident_record(member=member, by_user=request.user, **form.cleaned_data)
             messages.success(request, "Incident recorded.")
-            return 302
+            return True
     elif action == "restriction":
         form = forms["restriction_form"] = RestrictionForm(request.POST)
         if form.is_valid():
             safeguarding.restriction_add(member=member, by_user=request.user, **form.cleaned_data)
             messages.success(request, "Restriction added.")
-            return 302
+            return True
     elif action == "unrestrict":
         restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
         safeguarding.restriction_remove(restriction=restriction)
         messages.success(request, "Restriction removed.")
-        return 302
+        return True
     else:
         raise Http404("Unknown action.")
-    return 200
+    return False
 
 
 @coordinator_page
@@ -275,7 +262,7 @@ def report_detail(request, timebank, slug):
     context = {"form": form, "report": report, "query": request.GET.urlencode()}
     if report is not None and report.chart is not None:
         context.update(chart_svg=render_svg(report.chart), chart_description=describe(report.chart))
-    return render(request, "timebank/brokering/report_detail.html", context, status=200)
+    return render(request, "timebank/brokering/report_detail.html", context)
 
 
 @coordinator_page
@@ -301,6 +288,4 @@ def funder_summary(request, timebank):
             report = report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
             chart = (render_svg(report.chart), describe(report.chart)) if report.chart else (None, None)
             sections.append((report, *chart))
-    return render(
-        request, "timebank/brokering/funder_summary.html", {"form": form, "sections": sections}
-    )
+    return render(request, "timebank/brokering/funder_summary.html", {"form": form, "sections": sections})
