@@ -84,3 +84,21 @@ def test_twenty_concurrent_identical_posts_make_exactly_one_referral(surgery, re
     assert len(statuses) == 20
     assert set(statuses) <= {201, 409}
     assert 201 in statuses
+
+
+@pytest.mark.django_db
+def test_keys_are_kept_a_day_and_purged_after_the_retention_period(surgery, referral_body, settings):
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    surgery.api.post("/api/v1/referrals/", referral_body(), format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    IdempotencyKey.objects.create(owner="client:0", key="old", request_hash="x")
+    IdempotencyKey.objects.filter(key="old").update(
+        created_at=timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_KEY_HOURS + 1)
+    )
+    assert settings.API_IDEMPOTENCY_KEY_HOURS >= 24
+    call_command("purge_idempotency_keys", stdout=io.StringIO())
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [KEY]

@@ -168,3 +168,19 @@ def test_a_redirect_counts_as_a_failure(hook, make_referral, django_capture_on_c
             make_referral()
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.PENDING and delivery.last_status_code == 302
+
+
+def test_send_webhooks_retries_what_is_due(hook, make_referral, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(500)):
+        with django_capture_on_commit_callbacks(execute=True):
+            make_referral()
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)):
+        out = io.StringIO()
+        call_command("send_webhooks", stdout=out)
+    assert "1 webhook deliveries tried" in out.getvalue()
+    assert WebhookDelivery.objects.get().state == DeliveryState.DELIVERED
