@@ -2,8 +2,9 @@
 
 Every error the API returns is `{"error": {"code", "message", "fields"}}`:
 DRF's own exceptions keep their status (and headers such as Retry-After),
-domain errors (timebank.errors) use their `http_status`, anything unexpected
-is a 500 with no traceback or data in the body. Messages are plain English
+domain errors (timebank.errors) use their `http_status`, a database that is
+busy or past its statement timeout is a 503 with Retry-After, anything
+unexpected is a 500 with no traceback or data in the body. Messages are plain English
 and never echo what was sent (QUALITY D8).
 """
 import logging
@@ -11,6 +12,7 @@ import traceback
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -80,6 +82,16 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, OperationalError):
+        # The database is busy or a query ran past statement_timeout: a retry may work.
+        logger.warning("Database unavailable in %s: %s", type(context.get("view")).__name__, type(exc).__name__)
+        response = Response(
+            error_body("unavailable", "The service is busy. Please try again in a moment."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "5"
+        return response
 
     response = drf_exception_handler(exc, context)
     if response is None:

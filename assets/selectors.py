@@ -2,10 +2,11 @@
 
 `asset_search` is the one search: pages, the REST API (/api/v1/services/) and
 the Open Referral feed's proximity filter all call it or `services_near`.
-It geocodes the query, narrows rows with a bounding box on the indexed
-Location.latitude/longitude in SQL, computes exact great-circle distances
-in Python for that small set, keeps each service's nearest location, ranks
-stale listings after fresh ones at a similar distance, and loads only the
+It geocodes the query, narrows rows in SQL to the few indexed grid cells
+(Location.grid_cell) the bounding box covers and then to the exact box,
+fetching only ids, coordinates and review dates; computes exact great-circle
+distances in Python for that small set, keeps each service's nearest location,
+ranks stale listings after fresh ones at a similar distance, and loads only the
 requested page's objects (a fixed number of queries whatever the page size).
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from assets.models import (
     ServiceAttribute,
     ServiceStatus,
     TaxonomyTerm,
+    grid_cells_covering,
     is_stale,
     stale_before,
 )
@@ -142,7 +144,7 @@ def _filtered_rows(
     *,
     origin: GeocodeResult,
     radius_km: float,
-    category: str | None,
+    category_id: UUID | None,
     q: str | None,
     day: str | None,
     free_only: bool,
@@ -152,14 +154,20 @@ def _filtered_rows(
     # Degrees per km: latitude is constant; longitude shrinks with cos(latitude).
     d_lat = radius_km / 110.574
     d_lng = radius_km / (111.320 * max(math.cos(math.radians(origin.lat)), 0.01))
+    lat_range = (origin.lat - d_lat, origin.lat + d_lat)
+    lng_range = (origin.lng - d_lng, origin.lng + d_lng)
+    # The grid cells pick a few index ranges in both dimensions (a latitude/longitude
+    # index alone narrows latitude only, reading a band across the whole country);
+    # the exact box then trims the cells' edges inside the same index.
     rows = ServiceAtLocation.objects.filter(
-        location__latitude__range=(origin.lat - d_lat, origin.lat + d_lat),
-        location__longitude__range=(origin.lng - d_lng, origin.lng + d_lng),
+        location__grid_cell__in=grid_cells_covering(*lat_range, *lng_range),
+        location__latitude__range=lat_range,
+        location__longitude__range=lng_range,
         service__status__in=SEARCHABLE_STATUSES,
     )
-    if category:
+    if category_id:
         rows = rows.filter(
-            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term__slug=category))
+            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term_id=category_id))
         )
     if q:
         rows = rows.filter(
@@ -182,7 +190,7 @@ def services_near(
     """(service_at_location id, service id, km) within radius_km of origin, nearest first,
     every location kept. Used by the Open Referral feed's postcode + proximity filter."""
     rows = _filtered_rows(
-        origin=origin, radius_km=radius_km, category=None, q=None, day=None, free_only=False,
+        origin=origin, radius_km=radius_km, category_id=None, q=None, day=None, free_only=False,
         accessibility=[], extra=extra,
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
@@ -220,8 +228,11 @@ def asset_search(
         raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
     if "\x00" in q:
         raise InvalidInputError("Search words cannot contain that character.", field="q")
-    if category and not TaxonomyTerm.objects.filter(slug=category).exists():
-        raise InvalidInputError("Choose a category from the list.", field="category")
+    category_id = None
+    if category:
+        category_id = TaxonomyTerm.objects.filter(slug=category).values_list("id", flat=True).first()
+        if category_id is None:
+            raise InvalidInputError("Choose a category from the list.", field="category")
     day_code = parse_day(day)
     needs = list(dict.fromkeys(accessibility or ()))
     if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
@@ -233,7 +244,7 @@ def asset_search(
         raise InvalidInputError("Page must be a whole number.", field="page") from None
 
     rows = _filtered_rows(
-        origin=origin, radius_km=radius, category=category or None, q=q or None, day=day_code,
+        origin=origin, radius_km=radius, category_id=category_id, q=q or None, day=day_code,
         free_only=free_only, accessibility=needs,
     ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 

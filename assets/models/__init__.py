@@ -8,6 +8,7 @@ from assets.models.taxonomy import (  # noqa: F401
 from assets.models.directory import (  # noqa: F401
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
+    GRID_CELLS_PER_DEGREE,
     STALE_AFTER_DAYS,
     Capacity,
     Contact,
@@ -26,6 +27,8 @@ from assets.models.directory import (  # noqa: F401
     ServiceAttribute,
     ServiceStatus,
     is_stale,
+    grid_cell_for,
+    grid_cells_covering,
     stale_before,
 )
 from assets.models.moderation import (  # noqa: F401

@@ -4,12 +4,14 @@ Organisation is every body the app knows: one that runs services, one that
 refers people (GP practice, PCN, link-worker service), or both. Staff users
 belong to exactly one organisation through OrganisationMembership.
 
-Search reads Location.latitude/longitude through a composite index (a
-bounding box in SQL, then exact distance in Python), so coordinates live on
-Location as plain floats; accessibility and access methods are booleans so
-filters stay indexable on SQLite and PostgreSQL alike.
+Search narrows Locations through an indexed grid cell (a generated column
+derived from latitude/longitude, so every write path, bulk ones included,
+keeps it right), then the exact bounding box, then exact distance in Python.
+Coordinates live on Location as plain floats; accessibility and access methods
+are booleans so filters stay indexable on SQLite and PostgreSQL alike.
 """
 import datetime
+import math
 import uuid
 
 from django.conf import settings
@@ -221,6 +223,44 @@ ACCESSIBILITY_FEATURES = [
 ]
 
 
+# The search grid: cells of 1/20 degree (0.05°: about 5.6 km north-south and 3.5 km
+# east-west in Britain), numbered row * GRID_ROW + column so that one integer column
+# with one index finds the few cells a search box covers.
+GRID_CELLS_PER_DEGREE = 20
+GRID_ROW = 10_000
+
+
+class FloorToInteger(models.Func):
+    """floor(x) as an integer, identical on PostgreSQL and SQLite (SQLite builds
+    without math functions have no FLOOR, and CAST there truncates toward zero)."""
+
+    arity = 1
+    output_field = models.IntegerField()
+    template = "CAST(FLOOR(%(expressions)s) AS INTEGER)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # Truncate, then step down by one where truncation rounded a negative value up.
+        return f"(CAST(({sql}) AS INTEGER) - (({sql}) < CAST(({sql}) AS INTEGER)))", (*params, *params, *params)
+
+
+def grid_cell_for(latitude: float, longitude: float) -> int:
+    """The grid cell of a point: the same number the database stores in Location.grid_cell."""
+    return math.floor(latitude * GRID_CELLS_PER_DEGREE) * GRID_ROW + math.floor(longitude * GRID_CELLS_PER_DEGREE)
+
+
+def grid_cells_covering(lat_min: float, lat_max: float, lng_min: float, lng_max: float) -> list[int]:
+    """Every grid cell that a latitude/longitude box touches."""
+    columns = range(
+        math.floor(lng_min * GRID_CELLS_PER_DEGREE), math.floor(lng_max * GRID_CELLS_PER_DEGREE) + 1
+    )
+    return [
+        row * GRID_ROW + column
+        for row in range(math.floor(lat_min * GRID_CELLS_PER_DEGREE), math.floor(lat_max * GRID_CELLS_PER_DEGREE) + 1)
+        for column in columns
+    ]
+
+
 class Location(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
@@ -236,6 +276,13 @@ class Location(models.Model):
     postcode = models.CharField(max_length=8, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # Derived by the database from latitude/longitude (see grid_cell_for); null without both.
+    grid_cell = models.GeneratedField(
+        expression=FloorToInteger(models.F("latitude") * GRID_CELLS_PER_DEGREE) * GRID_ROW
+        + FloorToInteger(models.F("longitude") * GRID_CELLS_PER_DEGREE),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
     step_free_access = models.BooleanField(default=False)
     accessible_toilet = models.BooleanField(default=False)
     hearing_loop = models.BooleanField(default=False)
@@ -248,7 +295,11 @@ class Location(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lng_idx")]
+        # Search reads cell IN (...) with the latitude range on the same index; longitude
+        # and id ride along so the box is checked and the join made without the table row.
+        indexes = [
+            models.Index(fields=["grid_cell", "latitude", "longitude", "id"], name="location_grid_cell_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),

@@ -127,3 +127,18 @@ def test_docs_are_served_without_a_cdn():
         html = client.get(url).content.decode()
         assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html, url
         assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_a_busy_database_is_a_503_with_retry_after_not_a_500(surgery, monkeypatch):
+    from django.db import OperationalError
+
+    from api.views import referrals
+
+    def busy(*args, **kwargs):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(referrals.ReferralListCreateView, "get", busy)
+    response = surgery.api.get("/api/v1/referrals/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "statement" not in response.content.decode()

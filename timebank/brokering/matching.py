@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 from geopy.distance import great_circle
 
@@ -66,10 +67,14 @@ OPEN_EXCHANGE_STATUSES = [ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED]
 COMPLETED_EXCHANGE_STATUSES = [ExchangeStatus.DONE, ExchangeStatus.CONFIRMED, ExchangeStatus.POSTED]
 DISTANCE_FREE = {Where.ONLINE, Where.PHONE}
 KM_PER_MILE = 1.609344
+ALL_SLOTS = (1 << 21) - 1  # every day-part of the week (Availability: 7 days x 3 parts)
 RECENT_DAYS = 90
-# Phone and online help cannot be narrowed by distance: each category's pool of
+# Phone and online help cannot be narrowed by distance: each request's pool of
 # candidates is capped before scoring so a large timebank stays fast (P6).
 DISTANCE_FREE_POOL = 300
+# Up to this travel radius, a request's search starts from the members in the
+# box; beyond it, from the category's offers (cheaper when the box is large).
+BOX_FIRST_MAX_KM = 4
 # One degree of latitude is ~111.2 km everywhere; longitude shrinks with cos(latitude).
 KM_PER_DEGREE = 111.2
 
@@ -163,133 +168,149 @@ def _in(name: str, values, params: dict) -> str:
 
 
 # The candidate query is written in SQL once, here: building it through the ORM
-# (three EXISTS, four correlated counts, a window) took longer than running it,
-# which mattered against the 50 ms budget. It uses only SQL that SQLite and
+# (EXISTS checks, a part per request) took longer than running it, which
+# mattered against the 50 ms budget. It uses only SQL that SQLite and
 # PostgreSQL share, and named parameters for every value.
-def _candidate_sql(*, where: str, pooled: bool, params: dict) -> str:
-    listing, member, category = _table(Listing), _table(Member), _table(Category)
-    account, check, restriction, exchange = (
-        _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction), _table(Exchange)
+#
+# One statement for any number of requests: a UNION ALL with one small part
+# per request, each planned on its own indexes, so a page of requests costs
+# what its requests cost and never scans every listing:
+# - in-person help within a small radius starts from the members inside the
+#   bounding box (member_lat_lng index), then their offers (listing_member);
+# - in-person help within a large radius starts from the category's offers
+#   (listing_browse) and keeps those whose member is in the box;
+# - phone and online help has no box: each request keeps a pool of the
+#   DISTANCE_FREE_POOL offers whose members share the most free day-parts with
+#   the requester, then the most recently active.
+# The safeguarding fit and the figures scoring needs are worked out for the
+# chosen offers only.
+def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> str:
+    listing, member = _table(Listing), _table(Member)
+    params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = request.category_id, request.timebank_id, request.member_id
+    where = f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
+    requester = request.member
+    if needs_distance(request):
+        if requester.latitude is not None and requester.longitude is not None:
+            box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
+            params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
+
+            def inside(alias: str) -> str:
+                return (f"{alias}.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s "
+                        f"AND {alias}.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
+
+            if requester.travel_radius_km <= BOX_FIRST_MAX_KM:
+                where += f" AND l.member_id IN (SELECT b.id FROM {member} b WHERE {inside('b')})"
+            else:
+                where += f" AND {inside('m')}"
+        return f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l JOIN {member} m ON m.id = l.member_id {where}"
+    mask = requester.availability or ALL_SLOTS
+    shared = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21) if mask >> bit & 1)
+    params[f"pool{i}"] = DISTANCE_FREE_POOL
+    return (
+        f"SELECT {i} AS request_no, listing_id FROM (SELECT l.id AS listing_id FROM {listing} l "
+        f"JOIN {member} m ON m.id = l.member_id {where} "
+        f"ORDER BY ({shared}) DESC, m.last_exchange_at DESC NULLS LAST, l.id LIMIT %(pool{i})s) pool{i}"
     )
+
+
+def _candidate_sql(requests: list[Listing], params: dict) -> str:
+    listing, member, category = _table(Listing), _table(Member), _table(Category)
+    account, check, restriction = _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction)
     current = "c.checked_on <= %(today)s AND (c.expires_on IS NULL OR c.expires_on >= %(today)s)"
     has_dbs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
                f"AND c.kind IN {_in('dbs', DBS_KINDS, params)})")
     has_refs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
                 f"AND c.kind IN {_in('ref', REFERENCE_KINDS, params)})")
-
-    def count(statuses, name):
-        return (f"(SELECT COUNT(*) FROM {exchange} e WHERE e.provider_id = l.member_id "
-                f"AND e.status IN {_in(name, statuses, params)})")
-
-    recent = (f"EXISTS (SELECT 1 FROM {exchange} e WHERE e.provider_id = l.member_id AND e.status IN "
-              f"{_in('recent', COMPLETED_EXCHANGE_STATUSES, params)} AND e.done_at >= %(recent_since)s)")
-    joins = f"""
-        FROM {listing} l
+    open_offers = (f"WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s "
+                   f"AND m.status IN {_in('can', CAN_EXCHANGE, params)}")
+    parts = " UNION ALL ".join(_request_part(i, request, params, open_offers) for i, request in enumerate(requests))
+    return f"""
+        WITH picked (request_no, listing_id) AS ({parts})
+        SELECT p.request_no, l.id AS pk, l.member_id,
+               m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
+               {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance
+        FROM picked p
+        JOIN {listing} l ON l.id = p.listing_id
         JOIN {member} m ON m.id = l.member_id
         JOIN {category} cat ON cat.id = l.category_id
         LEFT JOIN {account} a ON a.member_id = l.member_id
-    """
-    open_offers = f"""
-        WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s
-          AND m.status IN {_in('can', CAN_EXCHANGE, params)}
-          AND ({where})
-    """
-    safeguarding_fit = f"""
-          AND (cat.needs_dbs_check = %(false)s OR {has_dbs})
+        WHERE (cat.needs_dbs_check = %(false)s OR {has_dbs})
           AND (cat.needs_references = %(false)s OR {has_refs})
           AND NOT EXISTS (SELECT 1 FROM {restriction} r WHERE r.member_id = l.member_id
                           AND r.category_id = l.category_id)
+        ORDER BY p.request_no, l.id
     """
-    columns = f"""
-        SELECT l.id AS pk, l.member_id, l.category_id, l.timebank_id,
-               m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
-               {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance,
-               {count(OPEN_EXCHANGE_STATUSES, 'open')} AS open_count,
-               {count(COMPLETED_EXCHANGE_STATUSES, 'completed')} AS completed_count,
-               {count([ExchangeStatus.CANCELLED], 'cancelled')} AS cancelled_count,
-               {recent} AS recent
-    """
-    if not pooled:
-        return f"{columns} {joins} {open_offers} {safeguarding_fit} ORDER BY l.id"
-    # The pool is chosen on cheap columns only (how many day-parts the helper is
-    # free, then how recently they exchanged); checks and counts are then worked
-    # out for the pool alone.
-    slots = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21))
-    ranked = (
-        f"SELECT l.id AS pk, ROW_NUMBER() OVER (PARTITION BY l.timebank_id, l.category_id "
-        f"ORDER BY ({slots}) DESC, m.last_exchange_at DESC NULLS LAST, l.id) AS pool_rank "
-        f"FROM {listing} l JOIN {member} m ON m.id = l.member_id {open_offers}"
-    )
-    return (
-        f"{columns} {joins} WHERE l.id IN (SELECT pk FROM ({ranked}) ranked WHERE pool_rank <= %(pool_size)s) "
-        f"{safeguarding_fit} ORDER BY l.id"
-    )
 
 
-def _fetch(sql: str, params: dict, *, distance_free: bool) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row), distance_free=distance_free) for row in cursor.fetchall()]
-
-
-def _candidate_rows(requests: list[Listing], today: datetime.date, now: datetime.datetime) -> list[dict]:
-    """At most two queries for any number of requests: one for in-person help
-    (bounding boxes), one for phone and online help (no box, so each category's
-    pool is capped at DISTANCE_FREE_POOL offers, from those free most often,
-    then the most recently active, before the safeguarding fit is applied)."""
-    base = {
+def _candidate_rows(requests: list[Listing], today: datetime.date) -> dict[int, list[dict]]:
+    """Candidate offer rows for each request (by position in `requests`), in one query."""
+    params = {
         "today": connection.ops.adapt_datefield_value(today),
-        "recent_since": connection.ops.adapt_datetimefield_value(now - datetime.timedelta(days=RECENT_DAYS)),
         "offer": ListingKind.OFFER.value,
         "open": ListingStatus.OPEN.value,
         "false": False,
-        "pool_size": DISTANCE_FREE_POOL,
     }
-    rows: list[dict] = []
-    for distance_free in (False, True):
-        chosen = [r for r in requests if needs_distance(r) != distance_free]
-        if not chosen:
-            continue
-        params = dict(base)
-        clauses = []
-        for i, request in enumerate(chosen):
-            params[f"cat{i}"], params[f"tb{i}"] = request.category_id, request.timebank_id
-            clause = f"(l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s"
-            requester = request.member
-            if not distance_free and requester.latitude is not None and requester.longitude is not None:
-                box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
-                params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
-                clause += (f" AND m.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
-                           f" AND m.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
-            clauses.append(clause + ")")
-        sql = _candidate_sql(where=" OR ".join(clauses), pooled=distance_free, params=params)
-        rows += _fetch(sql, params, distance_free=distance_free)
+    sql = _candidate_sql(requests, params)
+    rows: dict[int, list[dict]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values))
+            rows[row["request_no"]].append(row)
     return rows
 
 
-def _score(request: Listing, row: dict, cap: int) -> tuple[int, float | None] | None:
-    """(score, distance_km) for one candidate offer row, or None when excluded.
-    `_explain` gives the same judgement in words; it runs only for the winners."""
-    requester = request.member
-    score = WEIGHT_CATEGORY
-    distance_km = None
-    if needs_distance(request):
-        if requester.latitude is not None and requester.longitude is not None:
-            if row["lat"] is None or row["lng"] is None:
-                return None
-            distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
-            reach = min(requester.travel_radius_km, row["radius"])
-            if distance_km > reach:
-                return None
-            score += WEIGHT_DISTANCE * (1 - distance_km / reach) if reach else WEIGHT_DISTANCE
-    else:
-        # Phone and online help: distance does not matter, so everyone gets the same points.
-        score += WEIGHT_DISTANCE
+def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, dict]:
+    """Open, completed and cancelled exchanges per helper, and whether they
+    helped recently: one grouped query for the helpers still in the running."""
+    if not member_ids:
+        return {}
+    since = now - datetime.timedelta(days=RECENT_DAYS)
+    rows = (
+        Exchange.objects.filter(provider_id__in=member_ids)
+        .values("provider_id")
+        .annotate(
+            open_count=Count("pk", filter=Q(status__in=OPEN_EXCHANGE_STATUSES)),
+            completed_count=Count("pk", filter=Q(status__in=COMPLETED_EXCHANGE_STATUSES)),
+            cancelled_count=Count("pk", filter=Q(status=ExchangeStatus.CANCELLED)),
+            recent=Count("pk", filter=Q(status__in=COMPLETED_EXCHANGE_STATUSES, done_at__gte=since)),
+        )
+        .order_by()
+    )
+    return {row["provider_id"]: row for row in rows}
+
+
+NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "recent": 0}
+
+
+def _place(request: Listing, row: dict) -> float | None | bool:
+    """The distance in km (None when it does not matter or is not known), or
+    False when the helper is out of reach or may not visit the requester's home."""
     if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
+        return False
+    requester = request.member
+    if not needs_distance(request) or requester.latitude is None or requester.longitude is None:
         return None
+    if row["lat"] is None or row["lng"] is None:
+        return False
+    distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
+    return distance_km if distance_km <= min(requester.travel_radius_km, row["radius"]) else False
+
+
+def _score(request: Listing, row: dict, distance_km: float | None, cap: int) -> int | None:
+    """The score out of 100, or None for a helper at the cap of open exchanges.
+    `_explain` gives the same judgement in words; it runs only for the winners."""
     if row["open_count"] >= cap:
         return None
+    requester = request.member
+    score = WEIGHT_CATEGORY
+    if distance_km is None:
+        # Phone and online help (or an unknown place): distance gives everyone the same points.
+        score += WEIGHT_DISTANCE if not needs_distance(request) else 0
+    else:
+        reach = min(requester.travel_radius_km, row["radius"])
+        score += WEIGHT_DISTANCE * (1 - distance_km / reach) if reach else WEIGHT_DISTANCE
     wanted, free = requester.availability, row["free"]
     if wanted and free:
         score += WEIGHT_AVAILABILITY * (wanted & free).bit_count() / wanted.bit_count()
@@ -304,7 +325,7 @@ def _score(request: Listing, row: dict, cap: int) -> tuple[int, float | None] | 
         score += WEIGHT_RECENT
     if row["balance"] < 0:
         score += WEIGHT_RECIPROCITY * min(1, -row["balance"] / RECIPROCITY_FULL_MINUTES)
-    return round(score), distance_km
+    return round(score)
 
 
 def _explain(request: Listing, row: dict, distance_km: float | None, cap: int) -> list[Reason]:
@@ -344,56 +365,56 @@ def _explain(request: Listing, row: dict, distance_km: float | None, cap: int) -
 
 
 def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[int, list[Suggestion]]:
-    """Ranked suggestions for each request (by request pk), in at most three
-    queries however many requests or candidates there are.
+    """Ranked suggestions for each request (by request pk), in three queries
+    however many requests or candidates there are: candidates, their
+    exchange counts, and the winners' rows.
 
     Each request needs `member`, `category` and `timebank` loaded (select_related)."""
     requests = [r for r in requests if r.kind == ListingKind.REQUEST]
     if not requests:
         return {}
-    today = timezone.localdate()
     now = timezone.now()
-    rows = _candidate_rows(requests, today, now)
-    by_key: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_key[(row["timebank_id"], row["category_id"], row["distance_free"])].append(row)
+    candidates = _candidate_rows(requests, timezone.localdate())
+
+    # Distance, radius and the home-visit rule first: counts only for who is left.
+    placed: dict[int, list[tuple[float | None, dict]]] = {}
+    for i, request in enumerate(requests):
+        placed[i] = [(distance, row) for row in candidates.get(i, [])
+                     if (distance := _place(request, row)) is not False]
+    stats = _helper_stats({row["member_id"] for kept in placed.values() for _, row in kept}, now)
 
     ranked_rows: dict[int, list[tuple]] = {}
-    for request in requests:
+    for i, request in enumerate(requests):
         best: dict[int, tuple] = {}
-        key = (request.timebank_id, request.category_id, not needs_distance(request))
         cap = request.timebank.max_open_exchanges_per_member
-        for row in by_key.get(key, []):
-            if row["member_id"] == request.member_id:
-                continue
-            scored = _score(request, row, cap)
-            if scored is None:
+        for distance_km, row in placed[i]:
+            row.update(stats.get(row["member_id"], NO_EXCHANGES))
+            score = _score(request, row, distance_km, cap)
+            if score is None:
                 continue
             # One line per person, even if they made several offers in the category.
             kept = best.get(row["member_id"])
-            if kept is None or scored[0] > kept[0]:
-                best[row["member_id"]] = (*scored, row)
-        ranked_rows[request.pk] = sorted(
+            if kept is None or score > kept[0]:
+                best[row["member_id"]] = (score, distance_km, row)
+        ranked_rows[i] = sorted(
             best.values(), key=lambda s: (-s[0], s[1] if s[1] is not None else 0.0, s[2]["member_id"])
         )[:limit]
 
-    request_by_pk = {request.pk: request for request in requests}
-    cap_by_pk = {request.pk: request.timebank.max_open_exchanges_per_member for request in requests}
     # Full objects only for what is shown: one query for every request's winners.
     wanted = {row["pk"] for entries in ranked_rows.values() for _, _, row in entries}
     offers = Listing.objects.select_related("member").in_bulk(wanted) if wanted else {}
     return {
-        request_pk: [
+        request.pk: [
             Suggestion(
                 member=offers[row["pk"]].member,
                 offer=offers[row["pk"]],
                 score=score,
                 distance_km=distance_km,
-                reason_list=_explain(request_by_pk[request_pk], row, distance_km, cap_by_pk[request_pk]),
+                reason_list=_explain(request, row, distance_km, request.timebank.max_open_exchanges_per_member),
             )
-            for score, distance_km, row in entries
+            for score, distance_km, row in ranked_rows[i]
         ]
-        for request_pk, entries in ranked_rows.items()
+        for i, request in enumerate(requests)
     }
 
 
