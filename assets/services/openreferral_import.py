@@ -2,11 +2,15 @@
 
 A source is a file (a JSON page, a list of services, one service, or ndjson) or a
 feed's base URL (paged through /services, each service fetched in full).
-Every record is first turned into the 3.0 shape (`normalise_v1_service` for v1),
-then written by `service_import_record` in its own savepoint: a bad record is
-reported with its id and reason and leaves nothing behind; good ones around it
-are kept. Ids are kept when they are UUIDs; other ids (v1 feeds often use
-numbers) become stable uuid5 values, so re-importing updates instead of duplicating.
+Every record is first turned into the 3.0 shape (`normalise_v1_service` for v1)
+and checked completely into unsaved rows (`_prepare`, no writes): a bad record is
+reported with its id and reason and skipped before anything of it is written.
+Checked records are then written in chunks of CHUNK_SIZE, one transaction and a
+fixed number of queries per table per chunk (`_write`: bulk upserts by id). Should
+the database still refuse a chunk, that chunk is written again one record at a
+time, each in its own savepoint, so only the refused record is skipped. Ids are
+kept when they are UUIDs; other ids (v1 feeds often use numbers) become stable
+uuid5 values, so re-importing updates instead of duplicating.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.text import slugify
 
@@ -48,7 +53,9 @@ from timebank.errors import InvalidInputError
 HTTP_TIMEOUT = (3, 10)  # connect, read (QUALITY A10)
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 10_000
-COMMIT_EVERY = 200
+# Records written per transaction: big enough that per-query and commit costs fade,
+# small enough that SQLite's statement parameter limit splits each table into few queries.
+CHUNK_SIZE = 250
 IMPORTED_TAXONOMY_SLUG = "imported"
 _PREFIX = re.compile(r"^[A-Z]{1,2}(?:[0-9][A-Z0-9]?)?$")
 # Words in an accessibility description that set each searchable need.
@@ -249,7 +256,7 @@ def normalise_v1_service(record: dict) -> dict:
     return out
 
 
-# --- Writing one record ---------------------------------------------------------------
+# --- Checking one record (no writes) ---------------------------------------------------
 
 
 def _uuid(value, *, kind: str, required: bool = True) -> uuid.UUID | None:
@@ -351,82 +358,6 @@ def _postcode_prefix(area: dict) -> str:
     return ""
 
 
-class _TermCache:
-    """Taxonomy terms seen during one import: found once, created once."""
-
-    def __init__(self):
-        self.by_key: dict[str, TaxonomyTerm] = {}
-        self._taxonomy: Taxonomy | None = None
-
-    def snapshot(self) -> tuple:
-        return dict(self.by_key), self._taxonomy
-
-    def restore(self, snapshot: tuple) -> None:
-        """Forget rows created inside a savepoint that was rolled back."""
-        self.by_key, self._taxonomy = dict(snapshot[0]), snapshot[1]
-
-    def taxonomy(self) -> Taxonomy:
-        if self._taxonomy is None:
-            self._taxonomy, _ = Taxonomy.objects.get_or_create(
-                slug=IMPORTED_TAXONOMY_SLUG, defaults={"name": "Imported terms"}
-            )
-        return self._taxonomy
-
-    def term(self, data: dict) -> TaxonomyTerm:
-        term_id = _uuid(data.get("id"), kind="taxonomy_term", required=False)
-        name = _text(data.get("name") or data.get("term"), name="taxonomy term name", max_length=200, required=True)
-        key = str(term_id) if term_id else name.lower()
-        if key in self.by_key:
-            return self.by_key[key]
-        slug = slugify(data.get("code") or "")[:80] or slugify(name)[:80]
-        term = None
-        if term_id:
-            term = TaxonomyTerm.objects.filter(id=term_id).first()
-        if term is None and slug:
-            term = TaxonomyTerm.objects.filter(slug=slug).first()
-        if term is None:
-            if not slug or TaxonomyTerm.objects.filter(slug=slug).exists():
-                slug = f"{slug[:60]}-{(term_id or uuid.uuid4()).hex[:8]}"
-            term = TaxonomyTerm.objects.create(
-                id=term_id or stable_uuid("oruk-taxonomy_term", name.lower()),
-                taxonomy=self.taxonomy(), slug=slug, name=name,
-                description=_text(data.get("description"), name="term description", max_length=2000),
-            )
-        self.by_key[key] = term
-        return term
-
-
-def _upsert(model, pk, fields: dict) -> bool:
-    """Update the row with this id, or create it. True when created (one query to update)."""
-    if model.objects.filter(pk=pk).update(**fields):
-        return False
-    model.objects.create(pk=pk, **fields)
-    return True
-
-
-def _organisation(record: dict) -> uuid.UUID:
-    data = record.get("organization")
-    if data is None and record.get("organization_id"):
-        org_id = _uuid(record["organization_id"], kind="organization")
-        if not Organisation.objects.filter(id=org_id).exists():
-            raise RecordError(f"organization {record['organization_id']} is not in this feed or the directory")
-        return org_id
-    if not isinstance(data, dict):
-        raise RecordError("organization is missing")
-    org_id = _uuid(data.get("id"), kind="organization")
-    _upsert(
-        Organisation,
-        org_id,
-        {
-            "name": _text(data.get("name"), name="organization name", max_length=200, required=True),
-            "description": _text(data.get("description"), name="organization description", max_length=10000),
-            "email": _email(data.get("email")),
-            "website": _url(data.get("website") or data.get("url"), name="organization website"),
-        },
-    )
-    return org_id
-
-
 def _cost(record: dict) -> dict:
     options = _list(record, "cost_options")
     fees = _text(record.get("fees"), name="fees", max_length=300)
@@ -450,17 +381,79 @@ def _cost(record: dict) -> dict:
     return {"is_free": is_free, "cost_amount": None, "cost_description": "" if is_free else fees}
 
 
-def service_import_record(record: dict, *, terms: _TermCache | None = None) -> bool:
-    """Write one service (3.0 shape) and everything under it. True when created.
+@dataclass
+class _TermSpec:
+    """A taxonomy term as a record names it, checked but not yet found or created."""
 
-    Raises RecordError for a record that cannot be imported; the caller's savepoint
-    rolls back whatever this record had written.
-    """
-    terms = terms or _TermCache()
+    key: str
+    term_id: uuid.UUID | None
+    name: str
+    slug: str
+    description: object
+
+
+@dataclass
+class _Prepared:
+    """One record turned into unsaved rows, every field checked: writing it cannot fail
+    on the record's own content (only on something the database alone knows)."""
+
+    record_id: str
+    service: Service
+    organisation: Organisation | None  # None when the record names an existing one by id
+    locations: list[Location]
+    service_at_locations: list[ServiceAtLocation]
+    schedules: list[Schedule]
+    contacts: list[Contact]
+    areas: list[ServiceArea]
+    attributes: list[tuple[_TermSpec, str]]
+    term_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # spec key -> term id, once resolved
+
+
+def _term_spec(data: dict) -> _TermSpec:
+    term_id = _uuid(data.get("id"), kind="taxonomy_term", required=False)
+    name = _text(data.get("name") or data.get("term"), name="taxonomy term name", max_length=200, required=True)
+    slug = slugify(data.get("code") or "")[:80] or slugify(name)[:80]
+    return _TermSpec(
+        key=str(term_id) if term_id else name.lower(), term_id=term_id, name=name, slug=slug,
+        description=data.get("description"),
+    )
+
+
+def _organisation_row(record: dict) -> tuple[uuid.UUID, Organisation | None]:
+    data = record.get("organization")
+    if data is None and record.get("organization_id"):
+        return _uuid(record["organization_id"], kind="organization"), None
+    if not isinstance(data, dict):
+        raise RecordError("organization is missing")
+    org_id = _uuid(data.get("id"), kind="organization")
+    return org_id, Organisation(
+        id=org_id,
+        name=_text(data.get("name"), name="organization name", max_length=200, required=True),
+        description=_text(data.get("description"), name="organization description", max_length=10000),
+        email=_email(data.get("email")),
+        website=_url(data.get("website") or data.get("url"), name="organization website"),
+    )
+
+
+def _unique_ids(rows: list, kind: str) -> None:
+    seen = set()
+    for row in rows:
+        if row.id in seen:
+            raise RecordError(f"{kind} id {row.id} appears twice")
+        seen.add(row.id)
+
+
+def _record_id(record) -> str:
+    return str(record.get("id") if isinstance(record, dict) else "?")[:80] or "?"
+
+
+def _prepare(record) -> _Prepared:
+    """Check a record (3.0 or v1) completely and build its rows. Raises RecordError."""
     if not isinstance(record, dict):
         raise RecordError("the record is not an object")
     if record.get("__error__"):
         raise RecordError(record["__error__"])
+    record_id = _record_id(record)
     if is_v1_record(record):
         record = normalise_v1_service(record)
     service_id = _uuid(record.get("id"), kind="service")
@@ -471,34 +464,27 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
     maximum = _age(record.get("maximum_age"), name="maximum_age")
     if minimum is not None and maximum is not None and minimum > maximum:
         raise RecordError("minimum_age is more than maximum_age")
-    organisation_id = _organisation(record)
-    created = _upsert(
-        Service,
-        service_id,
-        {
-            "organisation_id": organisation_id,
-            "name": _text(record.get("name"), name="name", max_length=200, required=True),
-            "description": _text(record.get("description"), name="description", max_length=20000),
-            "url": _url(record.get("url"), name="url"),
-            "email": _email(record.get("email")),
-            "status": status,
-            "alert": _text(record.get("alert"), name="alert", max_length=500),
-            "minimum_age": minimum,
-            "maximum_age": maximum,
-            "eligibility_description": _text(
-                record.get("eligibility_description"), name="eligibility_description", max_length=500
-            ),
-            "last_reviewed": _date(record.get("assured_date"), name="assured_date"),
-            **_cost(record),
-        },
+    organisation_id, organisation = _organisation_row(record)
+    service = Service(
+        id=service_id,
+        organisation_id=organisation_id,
+        name=_text(record.get("name"), name="name", max_length=200, required=True),
+        description=_text(record.get("description"), name="description", max_length=20000),
+        url=_url(record.get("url"), name="url"),
+        email=_email(record.get("email")),
+        status=status,
+        alert=_text(record.get("alert"), name="alert", max_length=500),
+        minimum_age=minimum,
+        maximum_age=maximum,
+        eligibility_description=_text(
+            record.get("eligibility_description"), name="eligibility_description", max_length=500
+        ),
+        last_reviewed=_date(record.get("assured_date"), name="assured_date"),
+        **_cost(record),
     )
-    if not created:
-        # Children are replaced wholesale: the feed is the truth for what it publishes.
-        for model in (Schedule, Contact, ServiceArea, ServiceAttribute, ServiceAtLocation):
-            model.objects.filter(service_id=service_id).delete()
 
-    sal_ids: dict[int, uuid.UUID] = {}
-    for index, sal in enumerate(_list(record, "service_at_locations")):
+    locations, sals = [], []
+    for sal in _list(record, "service_at_locations"):
         location = sal.get("location")
         if not isinstance(location, dict):
             raise RecordError("a service_at_location has no location")
@@ -513,34 +499,34 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
         if location_type not in LocationType.values:
             raise RecordError(f"location_type '{location_type[:20]}' is not physical, postal or virtual")
         lowered = accessibility_text.lower()
-        _upsert(
-            Location,
-            location_id,
-            {
-                "organisation_id": organisation_id,
-                "location_type": location_type,
-                "name": _text(location.get("name"), name="location name", max_length=200),
-                "description": _text(location.get("description"), name="location description", max_length=5000),
-                "address_1": _text(address.get("address_1"), name="address_1", max_length=200),
-                "address_2": _text(address.get("address_2"), name="address_2", max_length=200),
-                "city": _text(address.get("city"), name="city", max_length=100),
-                "region": _text(address.get("region") or address.get("state_province"), name="region", max_length=100),
-                "postcode": _text(address.get("postal_code"), name="postal_code", max_length=8).upper(),
-                "latitude": _coordinate(location.get("latitude"), name="latitude", limit=90),
-                "longitude": _coordinate(location.get("longitude"), name="longitude", limit=180),
-                "accessibility_description": accessibility_text.strip()[:5000],
+        locations.append(
+            Location(
+                id=location_id,
+                organisation_id=organisation_id,
+                location_type=location_type,
+                name=_text(location.get("name"), name="location name", max_length=200),
+                description=_text(location.get("description"), name="location description", max_length=5000),
+                address_1=_text(address.get("address_1"), name="address_1", max_length=200),
+                address_2=_text(address.get("address_2"), name="address_2", max_length=200),
+                city=_text(address.get("city"), name="city", max_length=100),
+                region=_text(address.get("region") or address.get("state_province"), name="region", max_length=100),
+                postcode=_text(address.get("postal_code"), name="postal_code", max_length=8).upper(),
+                latitude=_coordinate(location.get("latitude"), name="latitude", limit=90),
+                longitude=_coordinate(location.get("longitude"), name="longitude", limit=180),
+                accessibility_description=accessibility_text.strip()[:5000],
                 **{
                     name: any(word in lowered for word in _ACCESSIBILITY_WORDS[name])
                     for name, _ in ACCESSIBILITY_FEATURES
                 },
-            },
+            )
         )
         sal_id = _uuid(sal.get("id"), kind="service_at_location", required=False) or stable_uuid(
             "sal", f"{service_id}:{location_id}"
         )
-        ServiceAtLocation.objects.filter(id=sal_id).delete()
-        ServiceAtLocation.objects.create(id=sal_id, service_id=service_id, location_id=location_id)
-        sal_ids[index] = sal_id
+        sals.append(ServiceAtLocation(id=sal_id, service_id=service_id, location_id=location_id))
+    if len({location.id for location in locations}) < len(locations):
+        raise RecordError("the same location appears twice")
+    _unique_ids(sals, "service_at_location")
 
     schedules = []
     for s in _list(record, "schedules"):
@@ -562,8 +548,7 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
                 description=_text(s.get("description"), name="schedule description", max_length=500),
             )
         )
-    Schedule.objects.filter(id__in=[s.id for s in schedules]).delete()
-    Schedule.objects.bulk_create(schedules)
+    _unique_ids(schedules, "schedule")
 
     contacts = []
     for c in _list(record, "contacts"):
@@ -579,8 +564,7 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
                 phone=_text(phone, name="contact phone", max_length=40),
             )
         )
-    Contact.objects.filter(id__in=[c.id for c in contacts]).delete()
-    Contact.objects.bulk_create(contacts)
+    _unique_ids(contacts, "contact")
 
     areas = {}
     for area in _list(record, "service_areas"):
@@ -592,21 +576,196 @@ def service_import_record(record: dict, *, terms: _TermCache | None = None) -> b
                 postcode_prefix=prefix,
                 name=_text(area.get("name") or area.get("service_area"), name="service area name", max_length=200)[:200],
             )
-    ServiceArea.objects.filter(id__in=[a.id for a in areas.values()]).delete()
-    ServiceArea.objects.bulk_create(areas.values())
+    _unique_ids(list(areas.values()), "service_area")
 
-    attributes = {}
+    attributes = []
     for attribute in _list(record, "attributes"):
         term_data = attribute.get("taxonomy_term")
         if not isinstance(term_data, dict):
             continue
         link_type = LinkType.ELIGIBILITY if attribute.get("link_type") == "eligibility" else LinkType.CATEGORY
-        term = terms.term(term_data)
-        attributes[(term.id, link_type)] = ServiceAttribute(
-            service_id=service_id, taxonomy_term=term, link_type=link_type
+        attributes.append((_term_spec(term_data), link_type))
+
+    return _Prepared(
+        record_id=record_id, service=service, organisation=organisation, locations=locations,
+        service_at_locations=sals, schedules=schedules, contacts=contacts, areas=list(areas.values()),
+        attributes=attributes,
+    )
+
+
+# --- Taxonomy terms -----------------------------------------------------------------------
+
+
+class _TermCache:
+    """Taxonomy terms seen during one import: looked up once per chunk, created once.
+
+    `resolve` only reads; the terms it decides to create wait in `pending` until
+    `create_pending` writes them inside the chunk's transaction. `snapshot` and
+    `restore` forget terms whose transaction was rolled back."""
+
+    def __init__(self):
+        self.by_key: dict[str, uuid.UUID] = {}
+        self.pending: list[TaxonomyTerm] = []
+        self._taxonomy: Taxonomy | None = None
+        self._known_ids: set[uuid.UUID] = set()
+        self._known_slugs: dict[str, uuid.UUID] = {}
+
+    def snapshot(self) -> tuple:
+        return dict(self.by_key), self._taxonomy, set(self._known_ids), dict(self._known_slugs)
+
+    def restore(self, snapshot: tuple) -> None:
+        self.by_key, self._taxonomy = dict(snapshot[0]), snapshot[1]
+        self._known_ids, self._known_slugs = set(snapshot[2]), dict(snapshot[3])
+        self.pending = []
+
+    def look_up(self, specs: list[_TermSpec]) -> None:
+        """Learn which of these terms exist already, by id or slug: one query."""
+        specs = [spec for spec in specs if spec.key not in self.by_key]
+        ids = {spec.term_id for spec in specs if spec.term_id} - self._known_ids
+        slugs = {spec.slug for spec in specs if spec.slug} - set(self._known_slugs)
+        if not ids and not slugs:
+            return
+        for term_id, slug in TaxonomyTerm.objects.filter(Q(id__in=ids) | Q(slug__in=slugs)).values_list("id", "slug"):
+            self._known_ids.add(term_id)
+            self._known_slugs[slug] = term_id
+
+    def resolve(self, prepared: _Prepared) -> None:
+        """Fill prepared.term_ids; a term that does not exist yet is checked and queued.
+        Raises RecordError (and queues nothing) when a new term is not acceptable."""
+        found: dict[str, uuid.UUID] = {}
+        new: list[TaxonomyTerm] = []
+        for spec, _ in prepared.attributes:
+            if spec.key in self.by_key or spec.key in found:
+                continue
+            if spec.term_id and spec.term_id in self._known_ids:
+                found[spec.key] = spec.term_id
+            elif spec.slug and spec.slug in self._known_slugs:
+                found[spec.key] = self._known_slugs[spec.slug]
+            elif spec.slug and (match := next((t for t in new if t.slug == spec.slug), None)):
+                found[spec.key] = match.id
+            else:
+                slug = spec.slug or f"-{(spec.term_id or uuid.uuid4()).hex[:8]}"
+                term = TaxonomyTerm(
+                    id=spec.term_id or stable_uuid("oruk-taxonomy_term", spec.name.lower()),
+                    slug=slug, name=spec.name,
+                    description=_text(spec.description, name="term description", max_length=2000),
+                )
+                new.append(term)
+                found[spec.key] = term.id
+        for term in new:
+            self._known_ids.add(term.id)
+            self._known_slugs[term.slug] = term.id
+        self.by_key.update(found)
+        self.pending.extend(new)
+        prepared.term_ids = {spec.key: self.by_key[spec.key] for spec, _ in prepared.attributes}
+
+    def create_pending(self) -> None:
+        if not self.pending:
+            return
+        if self._taxonomy is None:
+            self._taxonomy, _ = Taxonomy.objects.get_or_create(
+                slug=IMPORTED_TAXONOMY_SLUG, defaults={"name": "Imported terms"}
+            )
+        for term in self.pending:
+            term.taxonomy = self._taxonomy
+        TaxonomyTerm.objects.bulk_create(self.pending)
+        self.pending = []
+
+
+# --- Writing checked records --------------------------------------------------------------
+
+_ORGANISATION_FIELDS = ["name", "description", "email", "website", "modified_at"]
+_SERVICE_FIELDS = [
+    "organisation", "name", "description", "url", "email", "status", "alert", "is_free", "cost_amount",
+    "cost_description", "minimum_age", "maximum_age", "eligibility_description", "last_reviewed", "modified_at",
+]
+_LOCATION_FIELDS = [
+    "organisation", "location_type", "name", "description", "address_1", "address_2", "city", "region",
+    "postcode", "latitude", "longitude", "accessibility_description", "modified_at",
+    *(name for name, _ in ACCESSIBILITY_FEATURES),
+]
+
+
+def _last_by_id(rows) -> list:
+    """One row per id, the last one given winning (as if written one after another)."""
+    return list({row.id: row for row in rows}.values())
+
+
+def _write(prepared: list[_Prepared], *, terms: _TermCache) -> set[uuid.UUID]:
+    """Write checked records (distinct service ids) with a fixed number of queries per
+    table, whatever their number. Returns the ids of services that existed before.
+    Call inside a transaction: a failure part way must roll all of it back."""
+    service_ids = [p.service.id for p in prepared]
+    existing = set(Service.objects.filter(id__in=service_ids).values_list("id", flat=True))
+    schedules = _last_by_id(row for p in prepared for row in p.schedules)
+    contacts = _last_by_id(row for p in prepared for row in p.contacts)
+    areas = _last_by_id(row for p in prepared for row in p.areas)
+    sals = _last_by_id(row for p in prepared for row in p.service_at_locations)
+    # Children are replaced wholesale: the feed is the truth for what it publishes.
+    # Rows are also cleared by id, since a feed may move a child to another service.
+    for model, rows in (
+        (Schedule, schedules), (Contact, contacts), (ServiceArea, areas), (ServiceAttribute, []),
+        (ServiceAtLocation, sals),
+    ):
+        if existing or rows:
+            model.objects.filter(Q(service_id__in=existing) | Q(id__in=[row.id for row in rows])).delete()
+    terms.create_pending()
+    organisations = _last_by_id(p.organisation for p in prepared if p.organisation is not None)
+    if organisations:
+        Organisation.objects.bulk_create(
+            organisations, update_conflicts=True, unique_fields=["id"], update_fields=_ORGANISATION_FIELDS
         )
-    ServiceAttribute.objects.bulk_create(attributes.values())
-    return created
+    Service.objects.bulk_create(
+        [p.service for p in prepared], update_conflicts=True, unique_fields=["id"], update_fields=_SERVICE_FIELDS
+    )
+    locations = _last_by_id(row for p in prepared for row in p.locations)
+    if locations:
+        Location.objects.bulk_create(
+            locations, update_conflicts=True, unique_fields=["id"], update_fields=_LOCATION_FIELDS
+        )
+    attributes = []
+    for p in prepared:
+        by_term = {}
+        for spec, link_type in p.attributes:
+            term_id = p.term_ids[spec.key]
+            by_term[(term_id, link_type)] = ServiceAttribute(
+                service_id=p.service.id, taxonomy_term_id=term_id, link_type=link_type
+            )
+        attributes.extend(by_term.values())
+    ServiceAtLocation.objects.bulk_create(sals)
+    Schedule.objects.bulk_create(schedules)
+    Contact.objects.bulk_create(contacts)
+    ServiceArea.objects.bulk_create(areas)
+    ServiceAttribute.objects.bulk_create(attributes)
+    return existing
+
+
+def _check_references(prepared: list[_Prepared]) -> dict[str, str]:
+    """Records naming an organisation by id that neither the chunk nor the directory
+    has: {record id: reason}. One query for the chunk."""
+    given = {p.organisation.id for p in prepared if p.organisation is not None}
+    wanted = {p.service.organisation_id for p in prepared if p.organisation is None} - given
+    known = set(Organisation.objects.filter(id__in=wanted).values_list("id", flat=True)) if wanted else set()
+    return {
+        p.record_id: f"organization {p.service.organisation_id} is not in this feed or the directory"
+        for p in prepared
+        if p.organisation is None and p.service.organisation_id not in known | given
+    }
+
+
+def service_import_record(record: dict, *, terms: _TermCache | None = None) -> bool:
+    """Check and write one service (3.0 or v1 shape) and everything under it. True when
+    created. Raises RecordError for a record that cannot be imported, before writing."""
+    terms = terms or _TermCache()
+    prepared = _prepare(record)
+    if missing := _check_references([prepared]):
+        raise RecordError(missing[prepared.record_id])
+    terms.look_up([spec for spec, _ in prepared.attributes])
+    terms.resolve(prepared)
+    return not _write([prepared], terms=terms)
+
+
+# --- Running an import ----------------------------------------------------------------------
 
 
 def _modified(record: dict) -> datetime.datetime | None:
@@ -626,51 +785,108 @@ def openreferral_import(
 ) -> tuple[ImportSummary, int | None]:
     """Import every service in `source`; returns the summary and the source's count.
 
-    `on_record` is called after each record (the command's progress bar)."""
+    `on_record` is called once for each record read (the command's progress bar)."""
     records, total = read_source(source, modified_after=modified_after, session=session)
     summary = ImportSummary()
     terms = _TermCache()
-    batch: list = []
+    chunk: list[_Prepared] = []
+    in_chunk: set[uuid.UUID] = set()
+    unreported = 0  # records read whose outcome on_record has not been told yet
+
+    def flush(*, report: int) -> None:
+        nonlocal chunk, in_chunk, unreported
+        _import_chunk(chunk, summary=summary, terms=terms)
+        if on_record:
+            for _ in range(report):
+                on_record(summary)
+        chunk, in_chunk, unreported = [], set(), unreported - report
+
     for record in records:
-        batch.append(record)
-        if len(batch) >= COMMIT_EVERY:
-            _import_batch(batch, modified_after=modified_after, summary=summary, terms=terms, on_record=on_record)
-            batch = []
-    _import_batch(batch, modified_after=modified_after, summary=summary, terms=terms, on_record=on_record)
+        unreported += 1
+        modified = _modified(record)
+        if modified_after and modified and modified < modified_after:
+            summary.unchanged += 1
+            continue
+        try:
+            prepared = _prepare(record)
+        except RecordError as exc:
+            _skip(summary, _record_id(record), exc.reason)
+            continue
+        except (ValueError, TypeError) as exc:
+            _skip(summary, _record_id(record), f"the database refused it ({type(exc).__name__})")
+            continue
+        if prepared.service.id in in_chunk:
+            # The same service twice: write the first before the second replaces it.
+            flush(report=unreported - 1)
+        chunk.append(prepared)
+        in_chunk.add(prepared.service.id)
+        if len(chunk) >= CHUNK_SIZE:
+            flush(report=unreported)
+    flush(report=unreported)
     return summary, total
 
 
-def _import_batch(batch: list, *, modified_after, summary: ImportSummary, terms: _TermCache, on_record) -> None:
-    # One commit per batch (a commit per record would cost an fsync each); inside it,
-    # one savepoint per record, so a bad record is rolled back alone and nothing
-    # half-written is ever committed.
-    with transaction.atomic():
-        for record in batch:
-            _import_one(record, modified_after=modified_after, summary=summary, terms=terms)
-            if on_record:
-                on_record(summary)
+def _skip(summary: ImportSummary, record_id: str, reason: str) -> None:
+    summary.skipped += 1
+    summary.errors.append((record_id, reason))
 
 
-def _import_one(record, *, modified_after, summary: ImportSummary, terms: _TermCache) -> None:
-    record_id = str(record.get("id") if isinstance(record, dict) else "?")[:80] or "?"
-    modified = _modified(record)
-    if modified_after and modified and modified < modified_after:
-        summary.unchanged += 1
+def _import_chunk(chunk: list[_Prepared], *, summary: ImportSummary, terms: _TermCache) -> None:
+    """Write a chunk of checked records in one transaction; records the database still
+    refuses are found by writing that chunk again one record at a time."""
+    if not chunk:
         return
     snapshot = terms.snapshot()
+    missing = _check_references(chunk)
+    accepted = []
+    terms.look_up([spec for p in chunk for spec, _ in p.attributes])
+    for p in chunk:
+        if p.record_id in missing:
+            _skip(summary, p.record_id, missing[p.record_id])
+            continue
+        try:
+            terms.resolve(p)
+        except RecordError as exc:
+            _skip(summary, p.record_id, exc.reason)
+            continue
+        accepted.append(p)
+    if not accepted:
+        return
     try:
+        # One commit for the whole chunk (a commit per record costs an fsync each).
         with transaction.atomic():
-            created = service_import_record(record, terms=terms)
-    except RecordError as exc:
-        terms.restore(snapshot)  # terms created in the rolled-back savepoint are gone
-        summary.skipped += 1
-        summary.errors.append((record_id, exc.reason))
-    except (IntegrityError, DatabaseError, ValueError, TypeError) as exc:
+            existing = _write(accepted, terms=terms)
+    except (IntegrityError, DatabaseError, ValueError, TypeError):
         terms.restore(snapshot)
-        summary.skipped += 1
-        summary.errors.append((record_id, f"the database refused it ({type(exc).__name__})"))
+        _import_one_by_one(accepted, summary=summary, terms=terms)
+        return
+    for p in accepted:
+        _count(summary, created=p.service.id not in existing)
+
+
+def _import_one_by_one(chunk: list[_Prepared], *, summary: ImportSummary, terms: _TermCache) -> None:
+    # One transaction, one savepoint per record: a record the database refuses is rolled
+    # back alone and nothing half-written is committed.
+    with transaction.atomic():
+        for p in chunk:
+            snapshot = terms.snapshot()
+            try:
+                with transaction.atomic():
+                    terms.look_up([spec for spec, _ in p.attributes])
+                    terms.resolve(p)
+                    existing = _write([p], terms=terms)
+            except RecordError as exc:
+                terms.restore(snapshot)
+                _skip(summary, p.record_id, exc.reason)
+            except (IntegrityError, DatabaseError, ValueError, TypeError) as exc:
+                terms.restore(snapshot)
+                _skip(summary, p.record_id, f"the database refused it ({type(exc).__name__})")
+            else:
+                _count(summary, created=p.service.id not in existing)
+
+
+def _count(summary: ImportSummary, *, created: bool) -> None:
+    if created:
+        summary.created += 1
     else:
-        if created:
-            summary.created += 1
-        else:
-            summary.updated += 1
+        summary.updated += 1
