@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from assets.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
 from assets.models import (
@@ -144,7 +144,7 @@ def _filtered_rows(
     *,
     origin: GeocodeResult,
     radius_km: float,
-    category_id: UUID | None,
+    category: str | None,
     q: str | None,
     day: str | None,
     free_only: bool,
@@ -165,9 +165,11 @@ def _filtered_rows(
         location__longitude__range=lng_range,
         service__status__in=SEARCHABLE_STATUSES,
     )
-    if category_id:
+    if category:
+        # The term's id as an uncorrelated subquery: found once, then matched in the index.
+        term_id = Subquery(TaxonomyTerm.objects.filter(slug=category).values("id")[:1])
         rows = rows.filter(
-            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term_id=category_id))
+            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term_id=term_id))
         )
     if q:
         rows = rows.filter(
@@ -190,7 +192,7 @@ def services_near(
     """(service_at_location id, service id, km) within radius_km of origin, nearest first,
     every location kept. Used by the Open Referral feed's postcode + proximity filter."""
     rows = _filtered_rows(
-        origin=origin, radius_km=radius_km, category_id=None, q=None, day=None, free_only=False,
+        origin=origin, radius_km=radius_km, category=None, q=None, day=None, free_only=False,
         accessibility=[], extra=extra,
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
@@ -228,11 +230,7 @@ def asset_search(
         raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
     if "\x00" in q:
         raise InvalidInputError("Search words cannot contain that character.", field="q")
-    category_id = None
-    if category:
-        category_id = TaxonomyTerm.objects.filter(slug=category).values_list("id", flat=True).first()
-        if category_id is None:
-            raise InvalidInputError("Choose a category from the list.", field="category")
+
     day_code = parse_day(day)
     needs = list(dict.fromkeys(accessibility or ()))
     if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
@@ -244,7 +242,7 @@ def asset_search(
         raise InvalidInputError("Page must be a whole number.", field="page") from None
 
     rows = _filtered_rows(
-        origin=origin, radius_km=radius, category_id=category_id, q=q or None, day=day_code,
+        origin=origin, radius_km=radius, category=category or None, q=q or None, day=day_code,
         free_only=free_only, accessibility=needs,
     ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 
@@ -261,15 +259,20 @@ def asset_search(
             nearest[service_id] = (rank, km, stale, sal_id)
     ordered = sorted(nearest.items(), key=lambda item: (item[1][0], item[1][1], str(item[0])))
     count = len(ordered)
+    # An unknown category matches nothing; only then is it worth a query to say so.
+    if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
+        raise InvalidInputError("Choose a category from the list.", field="category")
     start = (page - 1) * per_page
     page_rows = ordered[start : start + per_page]
 
-    loaded = (
-        ServiceAtLocation.objects.filter(id__in=[row[1][3] for row in page_rows])
-        .select_related("service__organisation", "service__capacity", "location")
-        .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
-        .in_bulk()
-    )
+    loaded = {}
+    if page_rows:
+        loaded = (
+            ServiceAtLocation.objects.filter(id__in=[row[1][3] for row in page_rows])
+            .select_related("service__organisation", "service__capacity", "location")
+            .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
+            .in_bulk()
+        )
     results = []
     for _, (_, km, stale, sal_id) in page_rows:
         sal = loaded[sal_id]

@@ -11,6 +11,7 @@ are computed as they go, so `ledger_check`-style invariants hold.
     .venv/bin/python bench/matching.py            # full size (about 10-15 minutes)
     .venv/bin/python bench/matching.py --quick    # a tenth of the size, under 2 minutes
     .venv/bin/python bench/matching.py --postgres # the same on PostgreSQL
+    .venv/bin/python bench/matching.py --suggestions-only  # no ledger, no reports: P6 alone, faster
 """
 import argparse
 import datetime
@@ -36,6 +37,8 @@ def parse_args():
     parser.add_argument("--samples", type=int, default=300, help="requests to time")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time against the database a --keep run left")
+    parser.add_argument("--suggestions-only", action="store_true",
+                        help="skip the ledger build and the reports: time match suggestions alone")
     return parser.parse_args()
 
 
@@ -117,7 +120,7 @@ def build_people(n_members: int, n_listings: int, rng: random.Random):
         for i in range(n_members)
     ]
     Member.objects.bulk_create(members, batch_size=BATCH)
-    members = list(Member.objects.order_by("pk").only("pk", "timebank_id"))
+    members = list(Member.objects.order_by("pk").only("pk", "timebank_id", "latitude", "longitude"))
     Account.objects.bulk_create(
         [
             Account(timebank=timebank, kind=AccountKind.MEMBER, member_id=m.pk, name=f"Member {i}",
@@ -142,19 +145,22 @@ def build_people(n_members: int, n_listings: int, rng: random.Random):
         batch_size=BATCH, ignore_conflicts=True,
     )
     wheres = ["home"] * 4 + ["public"] * 4 + ["phone", "online"]
-    listings = [
-        Listing(
+    listings = []
+    for i in range(n_listings):
+        owner = rng.choice(members)
+        listings.append(Listing(
             timebank=timebank,
-            member_id=rng.choice(members).pk,
+            member_id=owner.pk,
+            # Each listing carries its owner's place, as listing_create copies it.
+            latitude=owner.latitude,
+            longitude=owner.longitude,
             kind="offer" if i % 2 == 0 else "request",
             category=rng.choice(categories),
             title=f"Listing {i}",
             where=rng.choice(wheres),
             status="open" if rng.random() < 0.85 else "closed",
             expires_on=today + datetime.timedelta(days=rng.randint(-10, 90)),
-        )
-        for i in range(n_listings)
-    ]
+        ))
     Listing.objects.bulk_create(listings, batch_size=BATCH)
     # Some helpers are busy: open and finished exchanges for reliability and the cap.
     statuses = ["proposed", "accepted", "posted", "posted", "cancelled"]
@@ -314,8 +320,9 @@ def main():
             timebank, people_s = build_people(n_members, n_listings, rng)
             print(f"database: {connection.vendor}; built {n_members:,} members, {n_listings:,} listings "
                   f"in {people_s:.0f} s")
-            entries, ledger_s = build_ledger(timebank, n_entries, rng)
-            print(f"built {entries:,} ledger entries in {ledger_s:.0f} s")
+            if not args.suggestions_only:
+                entries, ledger_s = build_ledger(timebank, n_entries, rng)
+                print(f"built {entries:,} ledger entries in {ledger_s:.0f} s")
             # Fresh statistics, as a live database would have, so the planner uses the indexes.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -330,7 +337,7 @@ def main():
             f"(median {statistics.median(found):.0f} suggestions returned)"
         )
         print(f"workbench open requests (25 requests + top 3 each): median {statistics.median(workbench_ms):.1f} ms")
-        for slug, label, ms in time_reports():
+        for slug, label, ms in [] if args.suggestions_only else time_reports():
             print(f"report {slug:<18} {label:<8} {ms:8.0f} ms")
     finally:
         drop(args, server)

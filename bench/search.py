@@ -124,12 +124,10 @@ def build(total: int) -> None:
 def explain() -> None:
     """The 5 km, one category candidate query's plan, as the database runs it."""
     from assets.geocoding import geocode
-    from assets.models import TaxonomyTerm
     from assets.selectors import _filtered_rows
 
-    term = TaxonomyTerm.objects.get(slug="food")
     rows = _filtered_rows(
-        origin=geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}"), radius_km=5, category_id=term.id, q=None, day=None,
+        origin=geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}"), radius_km=5, category="food", q=None, day=None,
         free_only=False, accessibility=[],
     ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
     print(rows.explain())

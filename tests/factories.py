@@ -61,6 +61,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
 
     timebank = factory.LazyFunction(default_timebank)
     member = factory.SubFactory(MemberFactory)
+    # The owner's place, as listing_create copies it.
+    latitude = factory.SelfAttribute("member.latitude")
+    longitude = factory.SelfAttribute("member.longitude")
     kind = "offer"
     category = factory.LazyFunction(lambda: category("gardening"))
     title = factory.Sequence(lambda n: f"Listing {n}")

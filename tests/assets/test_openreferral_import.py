@@ -1,6 +1,7 @@
 """import_openreferral / export_openreferral: 3.0 and v1, idempotent, bad records skipped whole."""
 import io
 import json
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -152,3 +153,94 @@ def test_any_record_is_imported_or_refused_with_a_reason(record):
             service_import_record(record)
     except RecordError as error:
         assert error.reason
+
+
+def oruk_record(n: int, **overrides) -> dict:
+    """A small, complete ORUK 3.0 service; ids are stable for the same n."""
+    ids = [str(stable_uuid("test-record", f"{n}:{k}")) for k in range(6)]
+    record = {
+        "id": ids[0], "name": f"Group {n}", "status": "active",
+        "organization": {"id": str(stable_uuid("test-org", str(n % 3))), "name": f"Org {n % 3}"},
+        "schedules": [{"id": ids[1], "freq": "WEEKLY", "byday": "WE"}],
+        "service_areas": [{"id": ids[2], "extent": "RG1"}],
+        "contacts": [{"id": ids[3], "name": "Sam", "phones": [{"number": "0118 000 0000"}]}],
+        "service_at_locations": [{"id": ids[4], "location": {
+            "id": ids[5], "name": f"Hall {n}", "latitude": 51.45 + n / 10_000, "longitude": -0.97,
+            "addresses": [{"address_1": "1 High Street", "postal_code": "RG1 1AA"}]}}],
+        "attributes": [{"link_type": "category", "taxonomy_term": {"name": "Food", "code": "food"}}],
+    }
+    return record | overrides
+
+
+def write_ndjson(path, records) -> str:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return str(path)
+
+
+def test_a_big_file_is_written_in_chunks_with_few_queries_and_every_record_counted(tmp_path, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+
+    monkeypatch.setattr(sys.modules["assets.services.openreferral_import"], "CHUNK_SIZE", 10)
+    records = [oruk_record(n) for n in range(25)]
+    records[13]["service_at_locations"][0]["location"]["latitude"] = 123  # bad: skipped alone
+    source = write_ndjson(tmp_path / "feed.ndjson", records)
+    progress = []
+    with CaptureQueriesContext(connection) as queries:
+        summary, total = openreferral_import(source=source, on_record=lambda s: progress.append(s.created))
+    assert (summary.created, summary.updated, summary.skipped, total) == (24, 0, 1, 25)
+    assert summary.errors == [(records[13]["id"], "latitude 123 is out of range")]
+    assert len(progress) == 25 and progress[-1] == 24
+    # Three chunks of a fixed number of queries each; one query per table per record would be 300+.
+    assert len(queries) < 70
+    assert Service.objects.count() == 24 and Location.objects.count() == 24 and ServiceArea.objects.count() == 24
+    assert not Service.objects.filter(id=records[13]["id"]).exists()
+    assert not Location.objects.filter(name="Hall 13").exists()
+    assert set(Service.objects.values_list("taxonomy_terms__slug", flat=True)) == {"food"}
+    assert asset_search(lat=51.45, lng=-0.97, radius_km=1, category="food").count == 24
+
+    records[13]["service_at_locations"][0]["location"]["latitude"] = 51.4513
+    records[2]["name"] = "Renamed group"
+    records[2]["schedules"] = []
+    summary, _ = openreferral_import(source=write_ndjson(tmp_path / "feed.ndjson", records))
+    assert (summary.created, summary.updated, summary.skipped) == (1, 24, 0)
+    assert Service.objects.count() == 25 and Schedule.objects.count() == 24 and Location.objects.count() == 25
+    renamed = Service.objects.get(id=records[2]["id"])
+    assert renamed.name == "Renamed group" and not renamed.schedules.exists()
+
+
+def test_the_same_service_twice_in_one_file_is_created_then_updated(tmp_path):
+    first = oruk_record(1)
+    second = oruk_record(1, name="Second version", schedules=[])
+    summary, _ = openreferral_import(source=write_ndjson(tmp_path / "feed.ndjson", [first, oruk_record(2), second]))
+    assert (summary.created, summary.updated, summary.skipped) == (2, 1, 0)
+    service = Service.objects.get(id=first["id"])
+    assert service.name == "Second version" and not service.schedules.exists()
+    assert ServiceAtLocation.objects.filter(service=service).count() == 1
+
+
+def test_a_record_the_database_refuses_is_skipped_alone_and_its_chunk_neighbours_kept(tmp_path):
+    # "Tea" imported once gets an id derived from its name; a later feed calling the same
+    # name by another code would create a second term with that id, which the database refuses.
+    openreferral_import(source=write_ndjson(tmp_path / "first.ndjson", [
+        oruk_record(1, attributes=[{"taxonomy_term": {"name": "Tea"}}]),
+    ]))
+    clash = oruk_record(3, attributes=[{"taxonomy_term": {"name": "Tea", "code": "hot-drinks"}}])
+    summary, _ = openreferral_import(source=write_ndjson(tmp_path / "second.ndjson", [oruk_record(2), clash, oruk_record(4)]))
+    assert (summary.created, summary.updated, summary.skipped) == (2, 0, 1)
+    assert summary.errors == [(clash["id"], "the database refused it (IntegrityError)")]
+    assert not Service.objects.filter(id=clash["id"]).exists()
+    assert not Location.objects.filter(name="Hall 3").exists() and not Schedule.objects.filter(service_id=clash["id"]).exists()
+    assert not TaxonomyTerm.objects.filter(slug="hot-drinks").exists()
+    assert Service.objects.filter(name__in=["Group 2", "Group 4"]).count() == 2
+
+
+def test_a_record_naming_an_unknown_organisation_by_id_is_skipped(tmp_path):
+    known = oruk_record(1)
+    by_id = oruk_record(2, organization=None, organization_id=known["organization"]["id"])
+    unknown = oruk_record(3, organization=None, organization_id="no-such-organisation")
+    summary, _ = openreferral_import(source=write_ndjson(tmp_path / "feed.ndjson", [known, by_id, unknown]))
+    assert (summary.created, summary.skipped) == (2, 1)
+    assert summary.errors[0][0] == unknown["id"] and "is not in this feed or the directory" in summary.errors[0][1]
+    assert Service.objects.get(id=by_id["id"]).organisation_id == Service.objects.get(id=known["id"]).organisation_id

@@ -121,3 +121,44 @@ def test_the_query_count_does_not_grow_with_results(django_assert_max_num_querie
 def test_an_unknown_place_is_a_geocoding_error():
     with pytest.raises(GeocodingError):
         asset_search(near="Nowhereville")
+
+
+def test_the_grid_cell_follows_latitude_and_longitude_on_every_kind_of_write():
+    from assets.models import grid_cell_for
+
+    saved = Location.objects.create(name="Saved", latitude=51.5466, longitude=-0.0740)
+    bulk = Location.objects.bulk_create([Location(name="Bulk", latitude=-33.87, longitude=151.21)])[0]
+    nowhere = Location.objects.create(name="Online only")
+    cells = dict(Location.objects.values_list("name", "grid_cell"))
+    assert cells == {"Saved": grid_cell_for(51.5466, -0.0740), "Bulk": grid_cell_for(-33.87, 151.21), "Online only": None}
+    # West of Greenwich the column is floor(), not truncation: -0.074 * 20 is column -2.
+    assert grid_cell_for(51.5466, -0.0740) == 1030 * 10_000 - 2
+    Location.objects.filter(id=saved.id).update(latitude=51.4516, longitude=0.0301)
+    Location.objects.filter(id=nowhere.id).update(latitude=51.0, longitude=-1.0)
+    cells = dict(Location.objects.values_list("id", "grid_cell"))
+    assert cells[saved.id] == grid_cell_for(51.4516, 0.0301) == 1029 * 10_000 + 0
+    assert cells[nowhere.id] == grid_cell_for(51.0, -1.0) and cells[bulk.id] == grid_cell_for(-33.87, 151.21)
+
+
+def test_search_finds_services_in_every_grid_cell_the_circle_touches():
+    # Near Greenwich, at a cell corner: 51.45 N is a row edge and 0 and -0.05 are column edges.
+    origin = (51.4502, -0.0003)
+    around = {
+        "North east": (51.4600, 0.0300), "North west": (51.4600, -0.0600), "South east": (51.4400, 0.0300),
+        "South west": (51.4380, -0.0550), "Across the meridian": (51.4502, 0.0004),
+    }
+    for name, point in around.items():
+        service_at(*point, name=name, categories=["food"])
+    service_at(51.4502, 0.0800, name="Just outside", categories=["food"])  # 5.6 km east
+    service_at(51.4502, -0.0010, name="Other category", categories=["housing"])
+    page = asset_search(lat=origin[0], lng=origin[1], radius_km=5, category="food")
+    assert {r.service.name for r in page.results} == set(around)
+    assert page.results[0].service.name == "Across the meridian"
+    assert asset_search(lat=origin[0], lng=origin[1], radius_km=6, category="food").count == len(around) + 1
+
+
+def test_an_unknown_category_is_refused_even_with_no_services_nearby():
+    with pytest.raises(InvalidInputError) as error:
+        asset_search(near="RG1", category="no-such-thing")
+    assert error.value.field == "category"
+    assert asset_search(near="RG1", category="food").count == 0  # a real category with no matches is fine

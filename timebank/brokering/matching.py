@@ -5,10 +5,10 @@ Three queries for any number of requests (a workbench page is one batch):
 1. Candidates (SQL, one UNION ALL part per request, see _candidate_sql): open,
    unexpired offers in the request's category and timebank, from members who
    can exchange, inside a lat/lng bounding box of the requester's travel
-   radius (phone and online help: a pool of the DISTANCE_FREE_POOL offers
-   whose members share the most free day-parts with the requester, by a
-   bitwise AND in SQL), not restricted from the category, and with current
-   checks when the category needs them.
+   radius (read from the listing's own copy of its owner's place, on the
+   listing_offer_place index; phone and online help: a pool of the
+   DISTANCE_FREE_POOL most recently listed offers), not restricted from the
+   category, and with current checks when the category needs them.
 2. Exact great-circle distance within both people's travel radius and the
    home-visit rule in Python; then one grouped query for the exchange counts
    of the helpers left (reliability, recent activity, the cap on open
@@ -66,14 +66,15 @@ OPEN_EXCHANGE_STATUSES = [ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED]
 COMPLETED_EXCHANGE_STATUSES = [ExchangeStatus.DONE, ExchangeStatus.CONFIRMED, ExchangeStatus.POSTED]
 DISTANCE_FREE = {Where.ONLINE, Where.PHONE}
 KM_PER_MILE = 1.609344
-ALL_SLOTS = (1 << 21) - 1  # every day-part of the week (Availability: 7 days x 3 parts)
 RECENT_DAYS = 90
 # Phone and online help cannot be narrowed by distance: each request's pool of
 # candidates is capped before scoring so a large timebank stays fast (P6).
-DISTANCE_FREE_POOL = 300
-# Up to this travel radius, a request's search starts from the members in the
-# box; beyond it, from the category's offers (cheaper when the box is large).
-BOX_FIRST_MAX_KM = 4
+# Why the newest offers: "listed recently" is a ranking proxy the index gives
+# in order for free (see _request_part); the trade-off is that in a category
+# with more offers than this, an older offer from a better-matched helper is
+# not considered. Among the pool, Python scores availability, reliability and
+# activity as for everyone else.
+DISTANCE_FREE_POOL = 500
 # One degree of latitude is ~111.2 km everywhere; longitude shrinks with cos(latitude).
 KM_PER_DEGREE = 111.2
 
@@ -174,13 +175,15 @@ def _in(name: str, values, params: dict) -> str:
 # One statement for any number of requests: a UNION ALL with one small part
 # per request, each planned on its own indexes, so a page of requests costs
 # what its requests cost and never scans every listing:
-# - in-person help within a small radius starts from the members inside the
-#   bounding box (member_lat_lng index), then their offers (listing_member);
-# - in-person help within a large radius starts from the category's offers
-#   (listing_browse) and keeps those whose member is in the box;
-# - phone and online help has no box: each request keeps a pool of the
-#   DISTANCE_FREE_POOL offers whose members share the most free day-parts with
-#   the requester, then the most recently active.
+# - in-person help reads the category's offers inside the bounding box straight
+#   from listing_offer_place (timebank, kind, status, category, latitude,
+#   longitude): the listing's copy of its owner's place, so neither the other
+#   offers of the category nor their members' rows are visited;
+# - phone and online help (and a requester whose place is not known) has no
+#   box: each request keeps a pool of the DISTANCE_FREE_POOL newest offers,
+#   read newest first from listing_browse (SQLite keeps the rowid at the end of
+#   every index, so equal keys come in id order and the read stops at the
+#   LIMIT; PostgreSQL sorts the category's index entries, top-N).
 # The safeguarding fit and the figures scoring needs are worked out for the
 # chosen offers only.
 def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> str:
@@ -188,27 +191,16 @@ def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> s
     params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = request.category_id, request.timebank_id, request.member_id
     where = f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
     requester = request.member
-    if needs_distance(request):
-        if requester.latitude is not None and requester.longitude is not None:
-            box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
-            params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
-
-            def inside(alias: str) -> str:
-                return (f"{alias}.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s "
-                        f"AND {alias}.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
-
-            if requester.travel_radius_km <= BOX_FIRST_MAX_KM:
-                where += f" AND l.member_id IN (SELECT b.id FROM {member} b WHERE {inside('b')})"
-            else:
-                where += f" AND {inside('m')}"
+    if needs_distance(request) and requester.latitude is not None and requester.longitude is not None:
+        box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
+        params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
+        where += (f" AND l.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
+                  f" AND l.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
         return f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l JOIN {member} m ON m.id = l.member_id {where}"
-    mask = requester.availability or ALL_SLOTS
-    shared = " + ".join(f"((m.availability >> {bit}) & 1)" for bit in range(21) if mask >> bit & 1)
     params[f"pool{i}"] = DISTANCE_FREE_POOL
     return (
         f"SELECT {i} AS request_no, listing_id FROM (SELECT l.id AS listing_id FROM {listing} l "
-        f"JOIN {member} m ON m.id = l.member_id {where} "
-        f"ORDER BY ({shared}) DESC, m.last_exchange_at DESC NULLS LAST, l.id LIMIT %(pool{i})s) pool{i}"
+        f"JOIN {member} m ON m.id = l.member_id {where} ORDER BY l.id DESC LIMIT %(pool{i})s) pool{i}"
     )
 
 

@@ -62,6 +62,13 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A copy of the owner's place (Member.latitude/longitude), kept in step by
+    # listing_create and member_update_profile. Why a copy: match suggestions
+    # find in-person offers in a bounding box from one index on listings
+    # (listing_offer_place) instead of reading every offer in the category and
+    # its member row (QUALITY P6).
+    latitude = models.FloatField(null=True, blank=True, editable=False)
+    longitude = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -69,6 +76,9 @@ class Listing(models.Model):
             models.Index(fields=["timebank", "kind", "status", "category"], name="listing_browse"),
             models.Index(fields=["status", "expires_on"], name="listing_expiry"),
             models.Index(fields=["member", "kind", "status"], name="listing_member"),
+            models.Index(
+                fields=["timebank", "kind", "status", "category", "latitude", "longitude"], name="listing_offer_place"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -114,6 +114,9 @@ def listing_create(
         description=_clean_description(description),
         where=_clean_where(where),
         expires_on=_clean_expires_on(expires_on, today=today),
+        # The owner's place, copied for match suggestions' index (see Listing.latitude).
+        latitude=member.latitude,
+        longitude=member.longitude,
     )
 
 
@@ -134,6 +137,9 @@ def listing_update(*, listing: Listing, by_user, **fields) -> Listing:
     if "expires_on" in cleaned and cleaned["expires_on"] != listing.expires_on:
         # A new end date earns a new reminder before it.
         cleaned["reminded_at"] = None
+    if cleaned:
+        # Refresh the copy of the owner's place (see Listing.latitude) with any change.
+        cleaned["latitude"], cleaned["longitude"] = listing.member.latitude, listing.member.longitude
     for name, value in cleaned.items():
         setattr(listing, name, value)
     if cleaned:

@@ -22,6 +22,7 @@ from timebank.models import (
     Account,
     Availability,
     CommunicationNeed,
+    Listing,
     Member,
     MemberStatus,
     Role,
@@ -390,10 +391,13 @@ def member_update_profile(
         "display_name", "phone", "about", "travel_radius_km", "availability", "communication_needs", "digest",
         "postcode", "postcode_district", "latitude", "longitude",
     ]
-    # Why atomic: the profile and the account's name (shown on statements) change together.
+    # Why atomic: the profile, the account's name (shown on statements) and the listings' copy of
+    # the place change together.
     with transaction.atomic():
         member.save(update_fields=fields)
         Account.objects.filter(member=member).exclude(name=display_name).update(name=display_name)
+        # Listings carry a copy of their member's place (for match suggestions): it moves with them.
+        Listing.objects.filter(member=member).update(latitude=member.latitude, longitude=member.longitude)
     return member
 
 
