@@ -121,3 +121,15 @@ def api_exception_handler(exc, context):
         message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request was refused."
     response.data = error_body(code, message)
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 handler: JSON in the API's error shape under /api/, the
+    usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

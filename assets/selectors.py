@@ -159,31 +159,34 @@ def _filtered_rows(
     # The grid cells pick a few index ranges in both dimensions (a latitude/longitude
     # index alone narrows latitude only, reading a band across the whole country);
     # the exact box then trims the cells' edges inside the same index.
-    rows = ServiceAtLocation.objects.filter(
-        location__grid_cell__in=grid_cells_covering(*lat_range, *lng_range),
-        location__latitude__range=lat_range,
-        location__longitude__range=lng_range,
-        service__status__in=SEARCHABLE_STATUSES,
-    )
+    # Every condition goes into one filter() call: each call clones the whole query,
+    # which costs more than the indexed SQL it builds.
+    conditions = [
+        Q(
+            location__grid_cell__in=grid_cells_covering(*lat_range, *lng_range),
+            location__latitude__range=lat_range,
+            location__longitude__range=lng_range,
+            service__status__in=SEARCHABLE_STATUSES,
+        )
+    ]
     if category:
         # The term's id as an uncorrelated subquery: found once, then matched in the index.
         term_id = Subquery(TaxonomyTerm.objects.filter(slug=category).values("id")[:1])
-        rows = rows.filter(
+        conditions.append(
             Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term_id=term_id))
         )
     if q:
-        rows = rows.filter(
+        conditions.append(
             Q(service__name__icontains=q) | Q(service__description__icontains=q) | Q(service__organisation__name__icontains=q)
         )
     if day:
-        rows = rows.filter(Exists(Schedule.objects.filter(service_id=OuterRef("service_id"), byday__contains=day)))
+        conditions.append(Exists(Schedule.objects.filter(service_id=OuterRef("service_id"), byday__contains=day)))
     if free_only:
-        rows = rows.filter(service__is_free=True)
-    for need in accessibility:
-        rows = rows.filter(**{f"location__{need}": True})
-    if extra is not None:
-        rows = rows.filter(extra)
-    return rows.filter(service_area_filter(origin.district))
+        conditions.append(Q(service__is_free=True))
+    conditions.extend(Q(**{f"location__{need}": True}) for need in accessibility)
+    conditions.append(service_area_filter(origin.district))
+    rows = ServiceAtLocation.objects.filter(*conditions)
+    return rows if extra is None else rows.filter(extra)
 
 
 def services_near(

@@ -13,3 +13,6 @@ urlpatterns = [
     path("openreferral/", include("api.openreferral.urls")),
     path("", include("timebank.web_urls")),
 ]
+
+# Unknown /api/ addresses answer in the API's JSON error shape, pages in HTML.
+handler404 = "api.errors.not_found"

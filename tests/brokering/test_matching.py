@@ -1,5 +1,8 @@
 """Ranking and explanations for hand-built scenarios."""
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from tests.brokering.factories import (
     dbs_check,
@@ -11,8 +14,11 @@ from tests.brokering.factories import (
 )
 from tests.factories import category
 from timebank import ledger
+from timebank.brokering import matching
 from timebank.brokering.matching import suggest_for_requests, suggest_helpers
-from timebank.models import CategoryRestriction
+from timebank.models import CategoryRestriction, Listing
+from timebank.services.listings import listing_create
+from timebank.services.members import member_update_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +201,42 @@ def test_suggestions_for_many_requests_take_the_same_number_of_queries(
     with django_assert_max_num_queries(3):
         results = suggest_for_requests(requests=requests)
     assert [len(results[r.pk]) for r in requests] == [5, 5, 5]
+
+
+def test_an_offer_follows_its_helper_when_they_move(requester):
+    ola = member_at("Ola", km=1, free=["tue-morning"])
+    listing = listing_create(
+        member=ola, kind="offer", category=category("gardening"), title="Weeding", where="public", by_user=ola.user
+    )
+    # The listing carries its owner's place, which the candidate search reads.
+    assert (listing.latitude, listing.longitude) == (ola.latitude, ola.longitude)
+    public = request_for(requester, where="public")
+    assert names(suggest_helpers(request=public)) == ["Ola"]
+
+    member_update_profile(member=ola, by_user=ola.user, display_name="Ola", postcode="OX1", travel_radius_km=3)
+    ola.refresh_from_db()
+    listing.refresh_from_db()
+    assert (listing.latitude, listing.longitude) == (ola.latitude, ola.longitude)
+    assert suggest_helpers(request=public) == []  # Oxford is beyond Rita's 5 km
+
+    member_update_profile(member=ola, by_user=ola.user, display_name="Ola", postcode="RG1", travel_radius_km=3)
+    assert names(suggest_helpers(request=public)) == ["Ola"]
+
+
+def test_existing_listings_take_their_members_place_when_migrated(requester):
+    ola = member_at("Ola", km=1)
+    listing = offer(ola)
+    Listing.objects.filter(pk=listing.pk).update(latitude=None, longitude=None)
+    importlib.import_module("timebank.migrations.0005_listing_place").copy_member_place(django_apps, None)
+    listing.refresh_from_db()
+    assert (listing.latitude, listing.longitude) == (ola.latitude, ola.longitude)
+    assert names(suggest_helpers(request=request_for(requester, where="public"))) == ["Ola"]
+
+
+def test_phone_help_considers_the_newest_offers_when_a_category_has_very_many(requester, monkeypatch):
+    monkeypatch.setattr(matching, "DISTANCE_FREE_POOL", 2)
+    # Oldest first: the best-matched helper listed long ago and falls outside the pool of two.
+    for name, free in [("Old", ["tue-morning"]), ("Mid", []), ("New", ["fri-evening"])]:
+        offer(member_at(name, km=50, free=free), "language-and-conversation")
+    phone = request_for(requester, "language-and-conversation", where="phone")
+    assert names(suggest_helpers(request=phone)) == ["Mid", "New"]

@@ -99,3 +99,23 @@ def test_postgresql_refuses_raw_updates_and_deletes_of_the_access_log(make_refer
     for sql in ("UPDATE referrals_referralaccesslog SET outcome = 'x'", "DELETE FROM referrals_referralaccesslog"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+def test_a_referred_persons_first_posted_exchange_tells_the_link_worker(surgery, referral_body, coordinator, alice):
+    from timebank.services import exchanges as exchange_services
+    from timebank.services.members import member_approve
+
+    referral = Referral.objects.get(
+        pk=surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": True}), format="json").json()["id"]
+    )
+    jo = referral.member
+    member_approve(member=jo, by_user=coordinator)
+    exchange = exchange_services.exchange_record_for_members(
+        provider=alice, receivers=[Member.objects.get(pk=jo.pk)], minutes=60, by_user=coordinator, description="A walk"
+    )
+
+    referral.refresh_from_db()
+    assert exchange.status == "posted"
+    assert referral.business_status == "first-exchange-posted"
+    seen = surgery.api.get(f"/api/v1/referrals/{referral.pk}/").json()
+    assert seen["business_status"] == "first-exchange-posted"

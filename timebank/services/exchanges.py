@@ -497,10 +497,16 @@ def _post(locked: Exchange, *, actor) -> None:
     locked.save(update_fields=["status", "minutes", "done_at", "confirmed_at", "posted_at", "updated_at"])
     member_ids = [locked.provider_id, *(m.pk for m in receivers)]
     members = Member.objects.filter(pk__in=member_ids)
+    first_timers = list(members.filter(first_exchange_at__isnull=True))
     members.filter(first_exchange_at__isnull=True).update(first_exchange_at=now)
     members.update(last_exchange_at=now)
     # Taking part in an exchange is what makes an approved member active.
     members.filter(status=MemberStatus.APPROVED).update(status=MemberStatus.ACTIVE)
+    # A person referred by a link worker has now started: their referral says so.
+    from assets.referrals.services import referral_note_first_exchange
+
+    for member in first_timers:
+        referral_note_first_exchange(member=member)
 
 
 def _confirm_and_post(locked: Exchange, action: str, *, actor, note: str) -> None:

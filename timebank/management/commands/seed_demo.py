@@ -9,6 +9,7 @@ from django.utils.module_loading import import_string
 DEMO_SEEDERS = [
     "timebank.demo.seed",
     "assets.demo.seed",
+    "assets.referrals.demo.seed",
 ]
 
 
@@ -27,4 +28,4 @@ class Command(BaseCommand):
         if logins:
             self.stdout.write("\nDemo logins (password for all: see below)")
             for role, username, password in logins:
-                self.stdout.write(f"  {role:<18} {username:<16} {password}")
+                self.stdout.write(f"  {role:<18} {username:<24} {password}")
