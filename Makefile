@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench install migrate demo check clean
+.PHONY: run test bench bench-quick install migrate demo check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,21 @@ run: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Full-size benchmarks (tens of minutes; figures go in bench/RESULTS.md).
+# bench/api.py drives gunicorn with wrk (Debian package `wrk`).
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/api.py
+
+# A few minutes: the same scripts on small data, to check they run.
+bench-quick: install
+	$(BIN)/python bench/ledger.py --entries 20000 --transfers 200 --exchanges 50
+	$(BIN)/python bench/search.py --quick
+	$(BIN)/python bench/import.py --quick
+	$(BIN)/python bench/matching.py --quick
 
 check: install
 	$(BIN)/python manage.py check
