@@ -294,6 +294,15 @@ def _history(referral: Referral, actor: Actor | None, from_status: str, reason: 
 def _timebank_application(referral: Referral) -> Member:
     """The pending member application a timebank referral creates: no login
     yet; a coordinator sees it with the other applications."""
+    from assets.geocoding import GeocodingError, geocode
+
+    try:
+        point = geocode(referral.postcode)
+        latitude, longitude = point.lat, point.lng
+    except GeocodingError:
+        # The postcode's format was checked; a coordinator can correct an
+        # unknown one when approving. The referral itself must not fail.
+        latitude = longitude = None
     member = Member.objects.create(
         timebank=referral.target_timebank,
         user=None,
@@ -302,6 +311,8 @@ def _timebank_application(referral: Referral) -> Member:
         phone=referral.phone,
         postcode=referral.postcode,
         postcode_district=postcode_district(referral.postcode),
+        latitude=latitude,
+        longitude=longitude,
         communication_needs=list(referral.communication_needs),
         status=MemberStatus.APPLIED,
         status_note="Referred by a social prescriber",

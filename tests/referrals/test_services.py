@@ -21,6 +21,8 @@ def test_a_referral_to_the_timebank_creates_a_pending_application_the_coordinato
     member = referral.member
     assert (member.status, member.user, member.display_name) == (MemberStatus.APPLIED, None, "Jo Rivers")
     assert member.phone == "0118 496 0000"
+    # Placed on the map from the referral's postcode, so matching can find help near them.
+    assert member.latitude is not None and abs(member.latitude - 51.45) < 0.1
     assert response.json()["target"] == {"service": None, "timebank": True}
 
     from rest_framework.test import APIClient
