@@ -46,6 +46,7 @@ from assets.referrals.models import (
 )
 from assets.referrals.selectors import referral_parties, referrals_visible_to
 from assets.referrals.webhooks import queue_referral_event, validate_webhook_url
+from timebank.text import clean_text
 from timebank.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
 from timebank.models import Member, MemberStatus, Timebank
 from timebank.postcodes import PostcodeError, normalise_postcode, postcode_district
@@ -159,28 +160,19 @@ class ConsentDetails:
     recorded_at: datetime.datetime
 
 
-def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInputError(f"Enter {label}.", field=field)
-    if len(value) > max_length:
-        raise InvalidInputError(f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer.", field=field)
-    if "\x00" in value:
-        raise InvalidInputError(f"{label[0].upper()}{label[1:]} contains a character that is not allowed.", field=field)
-    return value
 
 
 def _clean_person(person: PersonDetails) -> PersonDetails:
     p = PersonDetails(
-        given_name=_text(person.given_name, field="person.given_name", label="the person's given name", max_length=100, required=True),
-        family_name=_text(person.family_name, field="person.family_name", label="the person's family name", max_length=100, required=True),
-        preferred_name=_text(person.preferred_name, field="person.preferred_name", label="the preferred name", max_length=100),
+        given_name=clean_text(person.given_name, field="person.given_name", label="the person's given name", max_length=100, required=True),
+        family_name=clean_text(person.family_name, field="person.family_name", label="the person's family name", max_length=100, required=True),
+        preferred_name=clean_text(person.preferred_name, field="person.preferred_name", label="the preferred name", max_length=100),
         date_of_birth=person.date_of_birth,
         postcode="",
-        phone=_text(person.phone, field="person.phone", label="the phone number", max_length=30),
-        email=_text(person.email, field="person.email", label="the e-mail address", max_length=254).lower(),
+        phone=clean_text(person.phone, field="person.phone", label="the phone number", max_length=30),
+        email=clean_text(person.email, field="person.email", label="the e-mail address", max_length=254).lower(),
         preferred_contact=person.preferred_contact,
-        contact_times=_text(person.contact_times, field="person.contact_times", label="the contact times", max_length=200),
+        contact_times=clean_text(person.contact_times, field="person.contact_times", label="the contact times", max_length=200),
         communication_needs=list(person.communication_needs or []),
         do_not_contact=bool(person.do_not_contact),
     )
@@ -227,7 +219,7 @@ def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
         raise InvalidInputError("Say what the person agreed to share.", field="consent.scopes")
     if consent.method not in ConsentMethod.values:
         raise InvalidInputError(f"Consent method is one of: {', '.join(ConsentMethod.values)}.", field="consent.method")
-    recorded_by = _text(consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True)
+    recorded_by = clean_text(consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True)
     if consent.recorded_at is None or consent.recorded_at > timezone.now() + CLOCK_SKEW:
         raise InvalidInputError("Consent cannot be recorded in the future.", field="consent.recorded_at")
     return ConsentDetails(
@@ -345,8 +337,8 @@ def referral_create(
             raise NotAllowedError("Only staff of a referring organisation, or its API clients, can make referrals.")
         person = _clean_person(person)
         consent = _clean_consent(consent) if consent is not None else None
-        what_matters = _text(what_matters, field="what_matters", label="what matters to the person", max_length=2000)
-        notes = _text(notes, field="notes", label="the notes", max_length=2000)
+        what_matters = clean_text(what_matters, field="what_matters", label="what matters to the person", max_length=2000)
+        notes = clean_text(notes, field="notes", label="the notes", max_length=2000)
         if priority not in Priority.values:
             raise InvalidInputError("Priority is routine or urgent.", field="priority")
         terms = _needs(needs)
@@ -414,7 +406,7 @@ def referral_transition(
             raise InvalidInputError(
                 f"Unknown business status. Use one of: {', '.join(BusinessStatus.values)}.", field="business_status"
             )
-        reason = _text(reason, field="reason", label="the reason", max_length=500)
+        reason = clean_text(reason, field="reason", label="the reason", max_length=500)
         # Why atomic + lock: two people moving the same referral at once must
         # not both succeed from the same starting status.
         with transaction.atomic():

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from timebank import ledger
+from timebank.text import clean_text
 from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import (
     Account,
@@ -112,15 +113,6 @@ def _place_from_postcode(text: str) -> _Place:
     return _Place(postcode, postcode_district(postcode), found.lat, found.lng)
 
 
-def _clean_text(value: str | None, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInputError(f"Enter {label}.", field=field)
-    if len(text) > max_length:
-        raise InvalidInputError(f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer.", field=field)
-    if "\x00" in text:
-        raise InvalidInputError(f"{label[0].upper()}{label[1:]} contains a character we cannot store.", field=field)
-    return text
 
 
 def _availability(slots: Iterable[str]) -> int:
@@ -180,10 +172,10 @@ def member_apply(
     Without a password (an application made for someone, e.g. from a referral)
     the account cannot log in until they set one through "forgotten password".
     """
-    display_name = _clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
-    email = _clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
-    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
-    about = _clean_text(about, field="about", label="the text about you", max_length=2000)
+    display_name = clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
+    email = clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
+    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
+    about = clean_text(about, field="about", label="the text about you", max_length=2000)
     kind = _kind(kind)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
@@ -247,10 +239,10 @@ def member_create_offline(
     """A coordinator adds someone who is not online: no login, approved at once,
     with their account open, so the coordinator can record exchanges for them."""
     require_coordinator(by_user)
-    display_name = _clean_text(display_name, field="display_name", label="their name", max_length=80, required=True)
-    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
-    email = _clean_text(email, field="email", label="the e-mail address", max_length=254).lower()
-    about = _clean_text(about, field="about", label="the text about them", max_length=2000)
+    display_name = clean_text(display_name, field="display_name", label="their name", max_length=80, required=True)
+    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
+    email = clean_text(email, field="email", label="the e-mail address", max_length=254).lower()
+    about = clean_text(about, field="about", label="the text about them", max_length=2000)
     kind = _kind(kind)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
@@ -284,7 +276,7 @@ def member_create_offline(
 
 def _member_transition(*, member: Member, action: str, note: str = "") -> Member:
     transition = MEMBER_TRANSITIONS[action]
-    note = _clean_text(note, field="note", label="the note", max_length=300)
+    note = clean_text(note, field="note", label="the note", max_length=300)
     # Why atomic + lock: two coordinators deciding the same application at once
     # must not both succeed (one approves, the other declines).
     with transaction.atomic():
@@ -369,9 +361,9 @@ def member_update_profile(
 ) -> Member:
     """The member (or a coordinator for them) changes their profile."""
     _require_self_or_coordinator(member=member, by_user=by_user)
-    display_name = _clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
-    phone = _clean_text(phone, field="phone", label="the phone number", max_length=30)
-    about = _clean_text(about, field="about", label="the text about you", max_length=2000)
+    display_name = clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
+    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
+    about = clean_text(about, field="about", label="the text about you", max_length=2000)
     radius = _travel_radius(travel_radius_km)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
@@ -430,7 +422,7 @@ def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user:
         raise InvalidInputError("You cannot give hours to yourself.", field="receiver")
     _require_can_give(giver)
     _require_can_receive(receiver)
-    note = _clean_text(note, field="note", label="the note", max_length=200)
+    note = clean_text(note, field="note", label="the note", max_length=200)
     memo = f"Gift from {giver.display_name} to {receiver.display_name}" + (f": {note}" if note else "")
     return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, memo=memo, recorded_by=by_user)
 
@@ -439,7 +431,7 @@ def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: s
     """A member gives hours to the community pot, by themselves or a coordinator for them."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     _require_can_give(member)
-    note = _clean_text(note, field="note", label="the note", max_length=200)
+    note = clean_text(note, field="note", label="the note", max_length=200)
     memo = f"Donation from {member.display_name}" + (f": {note}" if note else "")
     return ledger.pot_donate(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
 
@@ -448,7 +440,7 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
     """A coordinator gives hours from the community pot to a member, with a reason."""
     require_coordinator(by_user)
     _require_can_receive(member)
-    reason = _clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
+    reason = clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
     memo = f"Grant to {member.display_name}: {reason}"
     return ledger.pot_grant(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
 
@@ -456,5 +448,5 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
 def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:
     """A coordinator undoes a transfer with an equal and opposite one (once only)."""
     require_coordinator(by_user)
-    reason = _clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
+    reason = clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
     return ledger.transfer_reverse(transfer=transfer, reason=reason, recorded_by=by_user)
