@@ -67,12 +67,30 @@ def _sqlite_ledger_triggers_allow_flush(request):
             cursor.execute(statement)
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests flush the database afterwards, which would also wipe
-    what migrations seed (roles, the default timebank, taxonomies) for the
-    tests after them. Restore that data with serialized_rollback."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            kwargs = {**marker.kwargs, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+# What migrations seed (roles, the default timebank and its pot, categories,
+# the directory taxonomy, coordinator permissions).
+MIGRATION_SEEDS = [
+    ("timebank.migrations.0002_default_timebank_roles_categories", "seed"),
+    ("timebank.migrations.0004_coordinator_admin_permissions", "grant"),
+    ("assets.migrations.0002_seed_social_prescribing_taxonomy", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_start_with_the_migration_seeds(request):
+    """A transactional test's database is emptied after it, seed rows included;
+    every seed is idempotent, so put them back before each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        for module, function in MIGRATION_SEEDS:
+            getattr(import_module(module), function)(apps, None)
+    yield
