@@ -6,6 +6,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
+    # manage.py on a developer's machine means development settings; the web
+    # processes (wsgi/asgi) default to production, and production deployments
+    # set DEBUG=false explicitly for their management commands (.env.example).
+    os.environ.setdefault("DEBUG", "true")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -12,7 +12,7 @@ from api.serializers import referrals as s
 from api.throttles import ClientScopedThrottle, ReferralDailyThrottle
 from api.views.base import ApiView
 from assets.referrals import services
-from assets.referrals.models import WebhookSubscription
+from assets.referrals.models import Referral, WebhookSubscription
 from assets.referrals.selectors import referral_with_details, referrals_visible_to
 
 READ_WRITE = {"read": "referrals:read", "write": "referrals:write"}
@@ -33,6 +33,9 @@ class ReferralApiView(ApiView):
         return actor_from_request(self.request)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no real client or organisation to scope by.
+            return Referral.objects.none()
         return referrals_visible_to(self.actor)
 
     def render_detail(self, referral_id, *, status_code=status.HTTP_200_OK, log_read: bool = False):
@@ -164,6 +167,8 @@ class WebhookListCreateView(ReferralApiView):
     serializer_class = s.WebhookOutSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookSubscription.objects.none()
         return WebhookSubscription.objects.filter(organisation_id=self.actor.organisation_id, is_active=True).order_by(
             "created_at", "pk"
         )
