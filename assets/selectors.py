@@ -29,6 +29,7 @@ from assets.models import (
     OrganisationMembership,
     ProblemReport,
     Schedule,
+    SearchEntry,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -161,20 +162,23 @@ def _filtered_rows(
     # the exact box then trims the cells' edges inside the same index.
     # Every condition goes into one filter() call: each call clones the whole query,
     # which costs more than the indexed SQL it builds.
-    conditions = [
-        Q(
-            location__grid_cell__in=grid_cells_covering(*lat_range, *lng_range),
-            location__latitude__range=lat_range,
-            location__longitude__range=lng_range,
-            service__status__in=SEARCHABLE_STATUSES,
-        )
-    ]
+    #
+    # With a category, the search index (SearchEntry: one row per category and place,
+    # indexed by term then cell) holds the coordinates, so only that category's rows in
+    # the box are read; without one, every location in the box is.
+    box = {
+        "grid_cell__in": grid_cells_covering(*lat_range, *lng_range),
+        "latitude__range": lat_range,
+        "longitude__range": lng_range,
+    }
     if category:
+        rows = SearchEntry.objects.all()
         # The term's id as an uncorrelated subquery: found once, then matched in the index.
-        term_id = Subquery(TaxonomyTerm.objects.filter(slug=category).values("id")[:1])
-        conditions.append(
-            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("service_id"), taxonomy_term_id=term_id))
-        )
+        box["taxonomy_term_id"] = Subquery(TaxonomyTerm.objects.filter(slug=category).values("id")[:1])
+    else:
+        rows = ServiceAtLocation.objects.all()
+        box = {f"location__{lookup}": value for lookup, value in box.items()}
+    conditions = [Q(**box, service__status__in=SEARCHABLE_STATUSES)]
     if q:
         conditions.append(
             Q(service__name__icontains=q) | Q(service__description__icontains=q) | Q(service__organisation__name__icontains=q)
@@ -185,7 +189,7 @@ def _filtered_rows(
         conditions.append(Q(service__is_free=True))
     conditions.extend(Q(**{f"location__{need}": True}) for need in accessibility)
     conditions.append(service_area_filter(origin.district))
-    rows = ServiceAtLocation.objects.filter(*conditions)
+    rows = rows.filter(*conditions)
     return rows if extra is None else rows.filter(extra)
 
 
@@ -247,7 +251,11 @@ def asset_search(
     rows = _filtered_rows(
         origin=origin, radius_km=radius, category=category or None, q=q or None, day=day_code,
         free_only=free_only, accessibility=needs,
-    ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
+    )
+    if category:
+        rows = rows.values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
+    else:
+        rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 
     cutoff = stale_before()
     nearest: dict[UUID, tuple[float, float, bool, UUID]] = {}
