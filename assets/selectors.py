@@ -68,7 +68,7 @@ class AssetResult:
 
 @dataclass
 class AssetSearchPage:
-    results: list[AssetResult]
+    results: list  # AssetResult from asset_search, RankedRow from asset_search_rows
     count: int
     page: int
     per_page: int
@@ -211,7 +211,18 @@ def services_near(
     return found
 
 
-def asset_search(
+@dataclass(frozen=True)
+class RankedRow:
+    """One result of a search before anything but ids is loaded."""
+
+    service_at_location_id: UUID
+    service_id: UUID
+    distance_km: float
+    distance_miles: float
+    is_stale: bool
+
+
+def asset_search_rows(
     *,
     near: str | None = None,
     lat: float | None = None,
@@ -225,7 +236,8 @@ def asset_search(
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
 ) -> AssetSearchPage:
-    """Services near a postcode, place or point, nearest first (see module docstring).
+    """The search itself (see module docstring): a page of RankedRows, nearest first.
+    `asset_search` loads them as objects for pages; the API loads just its fields.
 
     Raises GeocodingError / AmbiguousPlaceError (field "near") or InvalidInputError
     naming the field for bad filters.
@@ -274,30 +286,44 @@ def asset_search(
     if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
         raise InvalidInputError("Choose a category from the list.", field="category")
     start = (page - 1) * per_page
-    page_rows = ordered[start : start + per_page]
+    results = [
+        RankedRow(
+            service_at_location_id=sal_id,
+            service_id=service_id,
+            distance_km=round(km, 2),
+            distance_miles=round(km_to_miles(km), 2),
+            is_stale=stale,
+        )
+        for service_id, (_, km, stale, sal_id) in ordered[start : start + per_page]
+    ]
+    return AssetSearchPage(results=results, count=count, page=page, per_page=per_page, origin=origin, radius_km=radius)
 
+
+def asset_search(**criteria) -> AssetSearchPage:
+    """asset_search_rows (same arguments and errors), with each result's service (its
+    organisation, capacity and terms) and nearest location loaded: a fixed number of
+    queries whatever the page size."""
+    found = asset_search_rows(**criteria)
     loaded = {}
-    if page_rows:
+    if found.results:
         loaded = (
-            ServiceAtLocation.objects.filter(id__in=[row[1][3] for row in page_rows])
+            ServiceAtLocation.objects.filter(id__in=[row.service_at_location_id for row in found.results])
             .select_related("service__organisation", "service__capacity", "location")
             .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
             .in_bulk()
         )
-    results = []
-    for _, (_, km, stale, sal_id) in page_rows:
-        sal = loaded[sal_id]
-        results.append(
-            AssetResult(
-                service=sal.service,
-                location=sal.location,
-                service_at_location_id=sal_id,
-                distance_km=round(km, 2),
-                distance_miles=round(km_to_miles(km), 2),
-                is_stale=stale,
-            )
+    found.results = [
+        AssetResult(
+            service=loaded[row.service_at_location_id].service,
+            location=loaded[row.service_at_location_id].location,
+            service_at_location_id=row.service_at_location_id,
+            distance_km=row.distance_km,
+            distance_miles=row.distance_miles,
+            is_stale=row.is_stale,
         )
-    return AssetSearchPage(results=results, count=count, page=page, per_page=per_page, origin=origin, radius_km=radius)
+        for row in found.results
+    ]
+    return found
 
 
 def service_detail(*, service_id) -> Service:

@@ -1,8 +1,17 @@
-"""Directory output: services with their organisation, locations and distance."""
+"""Directory output: services with their organisation, locations and distance.
+
+Search results are the hot path of the API, so `search_results_data` builds them
+from two narrow queries as plain dicts, in exactly the shape ServiceResultSerializer
+documents (tests/api/test_directory.py compares the two on the same results);
+one service's page goes through the serializers.
+"""
+from collections import defaultdict
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
+from assets.models import ACCESSIBILITY_FEATURES, ServiceAtLocation, ServiceAttribute, accessibility_labels, one_line_address
 
 DAY_HELP = "A day of the week, like monday or MO."
 
@@ -46,7 +55,7 @@ class ServiceOutSerializer(serializers.Serializer):
     is_stale = serializers.BooleanField()
 
     def get_categories(self, service) -> list[str]:
-        return [term.slug for term in service.taxonomy_terms.all()]
+        return list(dict.fromkeys(term.slug for term in service.taxonomy_terms.all()))
 
     @extend_schema_field(LocationOutSerializer(many=True))
     def get_locations(self, service):
@@ -73,3 +82,65 @@ class CategoryOutSerializer(serializers.Serializer):
 
     def get_parent(self, term) -> str | None:
         return term.parent.slug if term.parent_id else None
+
+
+_ACCESSIBILITY = [field for field, _ in ACCESSIBILITY_FEATURES]
+_ADDRESS = ["address_1", "address_2", "city", "postcode"]
+_RESULT_FIELDS = [
+    "id", "service_id", "service__name", "service__description", "service__status",
+    "service__organisation_id", "service__organisation__name", "service__is_free", "service__cost_description",
+    "service__accepts_referrals", "service__last_reviewed", "location_id", "location__name",
+    "location__latitude", "location__longitude",
+    *(f"location__{field}" for field in _ADDRESS + _ACCESSIBILITY),
+]
+
+
+def search_results_data(rows) -> list[dict]:
+    """ServiceResultSerializer's output for asset_search_rows results, in two queries."""
+    if not rows:
+        return []
+    found = {
+        row["id"]: row
+        for row in ServiceAtLocation.objects.filter(id__in=[r.service_at_location_id for r in rows]).values(*_RESULT_FIELDS)
+    }
+    categories = defaultdict(list)
+    for service_id, slug in (
+        ServiceAttribute.objects.filter(service_id__in=[r.service_id for r in rows])
+        .order_by("taxonomy_term__name")
+        .values_list("service_id", "taxonomy_term__slug")
+        .distinct()
+    ):
+        categories[service_id].append(slug)
+    results = []
+    for ranked in rows:
+        row = found[ranked.service_at_location_id]
+        reviewed = row["service__last_reviewed"]
+        results.append(
+            {
+                "id": str(row["service_id"]),
+                "name": row["service__name"],
+                "description": row["service__description"],
+                "status": row["service__status"],
+                "organisation": {"id": str(row["service__organisation_id"]), "name": row["service__organisation__name"]},
+                "categories": categories[row["service_id"]],
+                "locations": [
+                    {
+                        "id": str(row["location_id"]),
+                        "name": row["location__name"],
+                        "address": one_line_address(*(row[f"location__{field}"] for field in _ADDRESS)),
+                        "postcode": row["location__postcode"],
+                        "latitude": row["location__latitude"],
+                        "longitude": row["location__longitude"],
+                        "accessibility": accessibility_labels({f: row[f"location__{f}"] for f in _ACCESSIBILITY}),
+                    }
+                ],
+                "is_free": row["service__is_free"],
+                "cost_description": row["service__cost_description"],
+                "accepts_referrals": row["service__accepts_referrals"],
+                "last_reviewed": reviewed.isoformat() if reviewed else None,
+                "is_stale": ranked.is_stale,
+                "distance_km": ranked.distance_km,
+                "distance_miles": ranked.distance_miles,
+            }
+        )
+    return results

@@ -1,5 +1,5 @@
 """Directory endpoints: search services near a place, one service, categories.
-The search itself is assets.selectors.asset_search (one search for pages,
+The search itself is assets.selectors.asset_search_rows (one search for pages,
 the API and the feed)."""
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -8,7 +8,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.serializers import directory as d
 from api.views.base import ApiView
 from assets.models import Service
-from assets.selectors import asset_search, service_detail, taxonomy_terms
+from assets.selectors import asset_search_rows, service_detail, taxonomy_terms
 
 DIRECTORY_SCOPES = {"read": "directory:read", "write": "directory:read"}
 
@@ -33,7 +33,7 @@ class ServiceSearchView(DirectoryView):
         params = d.ServiceSearchQuerySerializer(data=self._query_dict(request))
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        found = asset_search(
+        found = asset_search_rows(
             near=p["near"],
             radius_km=p["radius_km"],
             category=p.get("category"),
@@ -44,13 +44,6 @@ class ServiceSearchView(DirectoryView):
             page=p["page"],
             per_page=p["page_size"],
         )
-        results = []
-        for result in found.results:
-            # asset_search loaded each service with its organisation, terms and nearest location.
-            service = result.service
-            service.distance_km, service.distance_miles = result.distance_km, result.distance_miles
-            service.matched_locations = [result.location]
-            results.append(service)
         url = request.build_absolute_uri()
         last_page = max(1, -(-found.count // found.per_page))
         return Response(
@@ -62,7 +55,7 @@ class ServiceSearchView(DirectoryView):
                     if found.page <= 1
                     else (replace_query_param(url, "page", found.page - 1) if found.page > 2 else remove_query_param(url, "page"))
                 ),
-                "results": d.ServiceResultSerializer(results, many=True).data,
+                "results": d.search_results_data(found.results),
             }
         )
 

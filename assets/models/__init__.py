@@ -26,9 +26,11 @@ from assets.models.directory import (  # noqa: F401
     ServiceAtLocation,
     ServiceAttribute,
     ServiceStatus,
+    accessibility_labels,
     is_stale,
     grid_cell_for,
     grid_cells_covering,
+    one_line_address,
     stale_before,
 )
 from assets.models.moderation import (  # noqa: F401

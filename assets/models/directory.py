@@ -316,11 +316,20 @@ class Location(models.Model):
 
     @property
     def accessibility_labels(self) -> list[str]:
-        return [label for field, label in ACCESSIBILITY_FEATURES if getattr(self, field)]
+        return accessibility_labels({field: getattr(self, field) for field, _ in ACCESSIBILITY_FEATURES})
 
     @property
     def one_line_address(self) -> str:
-        return ", ".join(part for part in (self.address_1, self.address_2, self.city, self.postcode) if part)
+        return one_line_address(self.address_1, self.address_2, self.city, self.postcode)
+
+
+def accessibility_labels(flags: dict[str, bool]) -> list[str]:
+    """What people call the features a location has, given its flags by field name."""
+    return [label for field, label in ACCESSIBILITY_FEATURES if flags.get(field)]
+
+
+def one_line_address(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
 
 
 class ServiceAtLocation(models.Model):

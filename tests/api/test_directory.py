@@ -44,3 +44,33 @@ def test_the_search_runs_the_same_number_of_queries_for_one_and_many_results(
         service_at(51.4516, -0.9698, name=f"Group {n}")
     with django_assert_max_num_queries(12):
         assert surgery.api.get("/api/v1/services/?near=RG1&page_size=40").json()["count"] == 31
+
+
+def test_search_results_are_exactly_what_the_documented_serializer_gives(surgery, garden_service):
+    """The API builds search results from narrow queries; they must match ServiceResultSerializer."""
+    from api.serializers.directory import ServiceResultSerializer
+    from assets.models import Location, ServiceArea
+    from assets.selectors import asset_search
+
+    service_at(51.4530, -0.9700, categories=["green-and-outdoor", "older-people"], name="Paid garden", is_free=False,
+               cost_amount=2, cost_description="£2 a session", last_reviewed=None)
+    accessible = service_at(51.4540, -0.9690, categories=["green-and-outdoor"], name="Step-free garden", areas=["RG1"])
+    Location.objects.filter(service_at_locations__service=accessible).update(
+        step_free_access=True, quiet_space=True, address_1="2 Park Lane", address_2="", city="Reading")
+    assert ServiceArea.objects.exists()
+    body = surgery.api.get("/api/v1/services/?near=RG1&radius_km=3&category=green-and-outdoor").json()
+    found = asset_search(near="RG1", radius_km=3, category="green-and-outdoor")
+    expected = []
+    for result in found.results:
+        service = result.service
+        service.distance_km, service.distance_miles = result.distance_km, result.distance_miles
+        service.matched_locations = [result.location]
+        expected.append(service)
+    assert body["count"] == 3
+    assert body["results"] == ServiceResultSerializer(expected, many=True).data
+    step_free = next(r for r in body["results"] if r["name"] == "Step-free garden")
+    assert step_free["locations"][0]["accessibility"] == ["Step-free access", "Quiet space"]
+    assert step_free["locations"][0]["address"] == "2 Park Lane, Reading, RG1 7QE"
+    paid = next(r for r in body["results"] if r["name"] == "Paid garden")
+    assert paid["is_stale"] is True and paid["last_reviewed"] is None and paid["is_free"] is False
+    assert paid["categories"] == ["green-and-outdoor", "older-people"]
