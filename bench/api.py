@@ -72,7 +72,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=30, help="seconds per endpoint (default 30)")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2, one per core)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1, as gunicorn.conf.py)")
     parser.add_argument("--quick", action="store_true", help="10,000 services, 1,000 referrals, 10 s each")
     parser.add_argument("--database-url", help="a PostgreSQL server: a bench database is created there and dropped")
     parser.add_argument("--sqlite-path", default="/tmp/bench-api.sqlite3")
@@ -289,7 +289,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [
-                PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--config", "gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{port}",
                 "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
                 "--log-level", "warning", "--access-logfile", "/dev/null",
             ],

@@ -129,7 +129,7 @@ def explain() -> None:
     rows = _filtered_rows(
         origin=geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}"), radius_km=5, category="food", q=None, day=None,
         free_only=False, accessibility=[],
-    ).values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
+    ).values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
     print(rows.explain())
 
 

@@ -244,6 +244,17 @@ class FloorToInteger(models.Func):
         return f"(CAST(({sql}) AS INTEGER) - (({sql}) < CAST(({sql}) AS INTEGER)))", (*params, *params, *params)
 
 
+def grid_cell_field() -> models.GeneratedField:
+    """A model's grid cell, stored and computed by the database from its own latitude
+    and longitude columns (null without both), so every write path keeps it right."""
+    return models.GeneratedField(
+        expression=FloorToInteger(models.F("latitude") * GRID_CELLS_PER_DEGREE) * GRID_ROW
+        + FloorToInteger(models.F("longitude") * GRID_CELLS_PER_DEGREE),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
+
+
 def grid_cell_for(latitude: float, longitude: float) -> int:
     """The grid cell of a point: the same number the database stores in Location.grid_cell."""
     return math.floor(latitude * GRID_CELLS_PER_DEGREE) * GRID_ROW + math.floor(longitude * GRID_CELLS_PER_DEGREE)
@@ -277,12 +288,7 @@ class Location(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     # Derived by the database from latitude/longitude (see grid_cell_for); null without both.
-    grid_cell = models.GeneratedField(
-        expression=FloorToInteger(models.F("latitude") * GRID_CELLS_PER_DEGREE) * GRID_ROW
-        + FloorToInteger(models.F("longitude") * GRID_CELLS_PER_DEGREE),
-        output_field=models.IntegerField(null=True),
-        db_persist=True,
-    )
+    grid_cell = grid_cell_field()
     step_free_access = models.BooleanField(default=False)
     accessible_toilet = models.BooleanField(default=False)
     hearing_loop = models.BooleanField(default=False)

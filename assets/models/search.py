@@ -16,13 +16,11 @@ fails otherwise).
 from django.db import models
 
 from assets.models.directory import (
-    GRID_CELLS_PER_DEGREE,
-    GRID_ROW,
-    FloorToInteger,
     Location,
     Service,
     ServiceAtLocation,
     ServiceAttribute,
+    grid_cell_field,
 )
 from assets.models.taxonomy import TaxonomyTerm
 
@@ -44,12 +42,7 @@ class SearchEntry(models.Model):
     taxonomy_term = _derived(TaxonomyTerm, db_index=False)
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
-    grid_cell = models.GeneratedField(
-        expression=FloorToInteger(models.F("latitude") * GRID_CELLS_PER_DEGREE) * GRID_ROW
-        + FloorToInteger(models.F("longitude") * GRID_CELLS_PER_DEGREE),
-        output_field=models.IntegerField(null=True),
-        db_persist=True,
-    )
+    grid_cell = grid_cell_field()
 
     class Meta:
         verbose_name_plural = "search entries"
