@@ -138,7 +138,7 @@ def seed(*, stdout) -> list:
         )
         service, _ = Service.objects.update_or_create(
             id=stable_uuid("demo-service", f"timebank:{timebank.slug}"),
-            defaults={"organisation": organisation, "name": f"{timebank.name} timebank",
+            defaults={"organisation": organisation, "name": timebank.name if "timebank" in timebank.name.lower() else f"{timebank.name} timebank",
                       "description": "Neighbours swapping help by the hour: lifts, shopping, gardening, a friendly "
                                      "visit. Every hour you give earns an hour you can spend.",
                       "accepts_referrals": True, "last_reviewed": today},
