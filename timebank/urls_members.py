@@ -35,6 +35,16 @@ urlpatterns = [
         name="coordinator_member_status",
     ),
     path(
+        "coordinator/members/<uuid:public_id>/erase/",
+        members.coordinator_member_erase,
+        name="coordinator_member_erase",
+    ),
+    path(
+        "coordinator/members/<uuid:public_id>/data.json",
+        members.coordinator_member_export,
+        name="coordinator_member_export",
+    ),
+    path(
         "coordinator/members/<uuid:public_id>/give/", accounts.coordinator_member_give, name="coordinator_member_give"
     ),
     path("coordinator/pot/", accounts.coordinator_pot, name="coordinator_pot"),

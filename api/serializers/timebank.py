@@ -24,7 +24,7 @@ class StatementLineSerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="entry.created_at")
     minutes = serializers.IntegerField(source="entry.minutes", help_text="Positive in, negative out")
     balance_after_minutes = serializers.IntegerField(source="entry.balance_after")
-    memo = serializers.CharField(source="entry.transfer.memo")
+    memo = serializers.CharField(source="description", help_text="What the transfer was; only its kind once a member it involves has been erased.")
     kind = serializers.CharField(source="entry.transfer.kind")
     counterparts = serializers.ListField(child=serializers.CharField())
     is_reversed = serializers.BooleanField()

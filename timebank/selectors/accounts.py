@@ -112,6 +112,10 @@ class StatementLine:
         return hasattr(self.entry.transfer, "reversed_by")
 
     @property
+    def description(self) -> str:
+        return transfer_description(self.entry.transfer)
+
+    @property
     def in_text(self) -> str:
         return format_minutes(self.entry.minutes) if self.entry.minutes > 0 else ""
 
@@ -136,12 +140,28 @@ class StatementPage:
         return self.newer_than is None
 
 
+def transfer_involves_erased_member(transfer: Transfer) -> bool:
+    """Whether the transfer moved time for a member whose personal data was erased.
+    Reads its entries, which callers prefetch with each account's member."""
+    return any(entry.account.member_id and entry.account.member.erased_at for entry in transfer.entries.all())
+
+
+def transfer_description(transfer: Transfer) -> str:
+    """What a statement says a transfer was: its memo, or only its kind ("Exchange",
+    "Gift") once a member it involves was erased. Memos are append-only ledger text
+    written with names in them ("Gift from Alice to Bob"), so they are hidden rather
+    than changed."""
+    if transfer_involves_erased_member(transfer):
+        return transfer.get_kind_display()
+    return transfer.memo or transfer.get_kind_display()
+
+
 def _statement_rows(account: Account):
     return (
         Entry.objects.filter(account=account)
         .select_related("transfer", "transfer__reversed_by", "transfer__recorded_by")
         .prefetch_related(
-            Prefetch("transfer__entries", queryset=Entry.objects.select_related("account").order_by("pk"))
+            Prefetch("transfer__entries", queryset=Entry.objects.select_related("account__member").order_by("pk"))
         )
     )
 

@@ -17,7 +17,9 @@ from timebank.selectors.accounts import (
     member_account,
     member_hours_summary,
     pot_account,
+    transfer_description,
     transfer_for_coordinator,
+    transfer_involves_erased_member,
 )
 from timebank.selectors.members import member_for_coordinator, member_gift_choices
 from timebank.services import members as member_services
@@ -178,5 +180,13 @@ def coordinator_transfer_reverse(request, timebank, public_id):
     return render(
         request,
         "timebank/accounts/reverse.html",
-        {"transfer": transfer, "form": form, "reversal": reversal, "lines": lines},
+        {
+            "transfer": transfer,
+            "description": transfer_description(transfer),
+            # The reason typed for a reversal may name the member too.
+            "involves_erased": transfer_involves_erased_member(transfer),
+            "form": form,
+            "reversal": reversal,
+            "lines": lines,
+        },
     )
