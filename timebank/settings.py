@@ -348,6 +348,9 @@ REFERRAL_OUTCOME_INSTRUMENTS = env_list("REFERRAL_OUTCOME_INSTRUMENTS", [])
 # then doubles each time.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Closed referrals are anonymised this many days after they closed (QUALITY D5):
+# `manage.py anonymise_referrals`, run daily. Two years by default.
+REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 730)
 
 # --- Listings, exchanges and e-mail notifications (issue 2, listings and exchanges) ---
 # The address people use to reach the site: links in e-mails start with it.

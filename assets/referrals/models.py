@@ -9,6 +9,8 @@ Invariants:
   by `services.referral_transition`, with one ReferralHistory row per change;
 - ReferralAccessLog rows are never updated or deleted (ORM refuses; on
   PostgreSQL a trigger refuses raw SQL too) and never hold field values;
+- closed referrals are anonymised after REFERRAL_RETENTION_DAYS
+  (`retention.py`, `manage.py anonymise_referrals`): `anonymised_at` is set;
 - person fields are personal data and `what_matters`/`needs`/`notes` and
   outcomes are special category (health) data: see `PERSONAL_DATA_FIELDS`.
 """
@@ -122,6 +124,9 @@ class Referral(models.Model):
     # Set when the referral first leaves draft: only then does the receiver see it.
     requested_at = models.DateTimeField(null=True, blank=True)
     first_exchange_at = models.DateTimeField(null=True, blank=True)
+    # Set when the retention job removed the person's details (QUALITY D5,
+    # retention.py); an anonymised referral can no longer be changed.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -205,6 +210,7 @@ class AccessAction(models.TextChoices):
     TRANSITION = "transition", "Changed status"
     OUTCOME = "outcome", "Recorded an outcome"
     CONSENT = "consent", "Changed consent"
+    ANONYMISE = "anonymise", "Anonymised after the retention period"
 
 
 class AccessOutcome(models.TextChoices):

@@ -7,6 +7,7 @@
 What a receiver sees of the person depends on the consent scope and the
 do-not-contact flag (`referral_sharing`).
 """
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -25,6 +26,11 @@ RECEIVER_PERSON_FIELDS = (
     "communication_needs",
     "do_not_contact",
 ) + CONTACT_FIELDS
+# What is left of the person once a referral is anonymised (QUALITY D5,
+# retention.py): the placeholder name and the postcode district. The blanked
+# contact fields are not shown, so pages and the API say nothing misleading
+# (like "best way to contact: " with no way given).
+ANONYMISED_PERSON_FIELDS = frozenset({"given_name", "family_name", "preferred_name", "postcode", "postcode_district"})
 REFERRER_PERSON_FIELDS = (
     "given_name",
     "family_name",
@@ -108,6 +114,17 @@ class Sharing:
 
 
 def referral_sharing(actor: Actor, referral: Referral) -> Sharing:
+    """What this actor may see of this referral; of an anonymised one, only
+    what is left of the person (ANONYMISED_PERSON_FIELDS)."""
+    sharing = _sharing(actor, referral)
+    if referral.anonymised_at is None:
+        return sharing
+    return dataclasses.replace(
+        sharing, person_fields=tuple(f for f in sharing.person_fields if f in ANONYMISED_PERSON_FIELDS)
+    )
+
+
+def _sharing(actor: Actor, referral: Referral) -> Sharing:
     parties = referral_parties(actor, referral)
     consent = getattr(referral, "consent", None)
     if states.REFERRER in parties:

@@ -133,6 +133,15 @@ def _get_visible(actor: Actor, referral_id, queryset=None, *, lock: bool = False
     return referral
 
 
+def _refuse_if_anonymised(referral: Referral) -> None:
+    """An anonymised referral (QUALITY D5, retention.py) is read-only: no new
+    statuses, reasons, consent or outcomes are attached to it."""
+    if referral.anonymised_at is not None:
+        raise ConflictError(
+            "This referral's personal details were removed after the retention period, so it can no longer be changed."
+        )
+
+
 # --- Making a referral ---------------------------------------------------------------------
 
 
@@ -411,6 +420,7 @@ def referral_transition(
         # not both succeed from the same starting status.
         with transaction.atomic():
             referral = _get_visible(actor, referral_id, lock=True)
+            _refuse_if_anonymised(referral)
             from_status = referral.status
             party = states.who_may_move(from_status, to)
             if party is None:
@@ -462,6 +472,7 @@ def referral_consent_record(*, actor: Actor, referral_id, consent: ConsentDetail
             referral = _get_visible(actor, referral_id, lock=True)
             if states.REFERRER not in referral_parties(actor, referral):
                 raise NotAllowedError("Only the organisation that made the referral can record consent.")
+            _refuse_if_anonymised(referral)
             existing = getattr(referral, "consent", None)
             if existing is not None and not consent.given and existing.given:
                 existing.withdrawn_at = timezone.now()
@@ -482,6 +493,7 @@ def referral_outcome_record(*, actor: Actor, referral_id, instrument: str, stage
             referral = _get_visible(actor, referral_id)
             if not referral_parties(actor, referral):
                 raise NotAllowedError("Only the organisations on this referral can record outcomes.")
+            _refuse_if_anonymised(referral)
             if referral.status == ReferralStatus.ENTERED_IN_ERROR:
                 raise ConflictError("This referral was entered in error, so outcomes cannot be recorded on it.")
             return Outcome.objects.create(
@@ -504,7 +516,7 @@ def referral_note_first_exchange(*, member: Member) -> Referral | None:
     with transaction.atomic():
         referral = (
             Referral.objects.select_for_update()
-            .filter(member=member, first_exchange_at__isnull=True)
+            .filter(member=member, first_exchange_at__isnull=True, anonymised_at__isnull=True)
             .exclude(status__in=states.CLOSED - {ReferralStatus.COMPLETED})
             .order_by("created_at")
             .first()

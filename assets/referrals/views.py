@@ -155,6 +155,8 @@ def referral_detail(request, referral_id):
     moves = [m for party in parties for m in states.moves_for(referral.status, party)]
     if states.RECEIVER in parties and referral.status in states.BUSINESS_STATUS_UPDATABLE:
         moves.insert(0, referral.status)
+    if referral.anonymised_at is not None:
+        moves = []  # Read-only after the retention period (QUALITY D5).
     form = TransitionForm(request.POST or None, moves=moves)
     if request.method == "POST" and form.is_valid():
         try:

@@ -85,7 +85,7 @@ def test_every_field_about_the_person_is_classified():
     non_personal = {
         "id", "referring_organisation", "receiving_organisation", "target_service", "target_timebank", "created_by",
         "created_by_application", "priority", "status", "business_status", "status_reason", "member",
-        "requested_at", "first_exchange_at", "created_at", "modified_at",
+        "requested_at", "first_exchange_at", "created_at", "modified_at", "anonymised_at",
     }
     fields = {f.name for f in Referral._meta.concrete_fields} | {f.name for f in Referral._meta.many_to_many}
     unclassified = fields - non_personal - set(PERSONAL_DATA_FIELDS)
