@@ -1,9 +1,38 @@
 """django-filter FilterSets, one per list endpoint."""
+import datetime
+
 import django_filters
+from django import forms
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from api.actors import actor_from_request
 from assets.referrals.models import ReferralStatus
+
+
+OUT_OF_RANGE = "Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z."
+
+
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    """An aware date-time moved to UTC before it reaches the database: Python takes
+    offsets up to ±23:59 that PostgreSQL refuses (a 500, found by schemathesis).
+    Raises OverflowError when the move leaves years 1–9999."""
+    return value.astimezone(datetime.timezone.utc)
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        try:
+            return as_utc(value)
+        except OverflowError:
+            raise forms.ValidationError(OUT_OF_RANGE) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -11,7 +40,7 @@ class ReferralFilter(django_filters.FilterSet):
     target = django_filters.CharFilter(
         method="filter_target", max_length=40, help_text="A service id, or `timebank`."
     )
-    modified_after = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gt")
+    modified_after = UtcDateTimeFilter(field_name="modified_at", lookup_expr="gt")
     name = django_filters.CharFilter(
         method="filter_name",
         max_length=100,

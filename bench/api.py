@@ -253,6 +253,32 @@ def wait_until_up(base: str, process) -> None:
     raise SystemExit("gunicorn did not start")
 
 
+def start_server(env: dict, *, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn with gunicorn.conf.py on a free port of 127.0.0.1, serving; returns (process, base URL).
+    Stop it with stop_server."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--config", "gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+            "--log-level", "warning", "--access-logfile", "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    wait_until_up(base, server)
+    return server, base
+
+
+def stop_server(server: subprocess.Popen | None) -> None:
+    if server is not None and server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def run_wrk(url: str, *, args, script: str, env_extra: dict) -> dict:
     env = {**os.environ, **env_extra}
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s", "-s", script, url]
@@ -285,20 +311,7 @@ def main() -> None:
     server = None
     try:
         made = build(args, env)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--config", "gunicorn.conf.py",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-                "--log-level", "warning", "--access-logfile", "/dev/null",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        wait_until_up(base, server)
+        server, base = start_server(env, workers=args.workers, threads=args.threads)
         token = get_token(base, made["client_id"], made["secret"])
         body = json.dumps(
             {
@@ -342,9 +355,7 @@ def main() -> None:
             )
         os.unlink(script)
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        stop_server(server)
         cleanup()
 
 

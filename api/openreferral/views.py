@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_safe
 
+from api.filters import OUT_OF_RANGE, as_utc
 from api.openreferral import serializers as oruk
 from assets.geocoding import GeocodingError, geocode
 from assets.models import (
@@ -120,9 +121,12 @@ def _datetime_param(request, name: str):
         value = None
     if value is None:
         raise InvalidInputError(f"'{name}' must be a date-time like 2024-01-31T09:00:00Z.", field=name)
-    if value.tzinfo is None:
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value
+    try:
+        if value.tzinfo is None:
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return as_utc(value)
+    except OverflowError:
+        raise InvalidInputError(f"'{name}': {OUT_OF_RANGE}", field=name) from None
 
 
 def _page(request, items_count: int, *, max_per_page: int = MAX_PER_PAGE) -> tuple[int, int, int]:

@@ -142,3 +142,21 @@ def test_a_busy_database_is_a_503_with_retry_after_not_a_500(surgery, monkeypatc
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "statement" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/referrals/?modified_after=0581-08-05T14:49:45.97-19:56",  # found by schemathesis on PostgreSQL
+        "/api/v1/referrals/?modified_after=2026-01-31T09:00:00%2B23:59",
+        "/api/v1/referrals/?modified_after=0001-01-01T00:00:00%2B05:00",
+        "/openreferral/services?modified_after=2026-01-31T09:00:00-23:00",
+        "/openreferral/services?modified_after=0001-01-01T00:00:00%2B05:00",
+        "/openreferral/services?modified_after=0001-01-01",
+    ],
+)
+def test_odd_time_zone_offsets_and_edge_years_are_answered_never_a_500(surgery, url):
+    response = surgery.api.get(url)
+    assert response.status_code in (200, 400), (url, response.status_code)
+    if response.status_code == 400:
+        assert "modified_after" in response.json()["error"]["fields"]
