@@ -40,6 +40,7 @@ from assets.models import (
     is_stale,
     stale_before,
 )
+from timebank.compiled import CompiledQuery, Fixed
 from timebank.errors import InvalidInputError, NotFoundError
 
 DEFAULT_RADIUS_KM = 5.0
@@ -126,37 +127,49 @@ def _area_letters(district: str) -> str:
     return match.group(0) if match else ""
 
 
+def area_prefixes(district: str) -> list[str]:
+    """The service-area prefixes that cover a postcode district: "RG1" and "RG"."""
+    return [district, _area_letters(district)] if district else []
+
+
 def service_area_filter(district: str, *, service_ref: str = "service_id") -> Q:
     """The ALISS rule as a filter: a service with service areas matches only where
     one covers `district`. `service_ref` names the outer row's service id
     ("service_id" on ServiceAtLocation, "id" on Service)."""
+    return _service_area_q(area_prefixes(district), service_ref=service_ref)
+
+
+def _service_area_q(prefixes: list[str], *, service_ref: str = "service_id") -> Q:
     has_areas = Exists(ServiceArea.objects.filter(service_id=OuterRef(service_ref)))
-    if not district:
+    if not prefixes:
         return ~has_areas
-    covers = Exists(
-        ServiceArea.objects.filter(
-            service_id=OuterRef(service_ref), postcode_prefix__in=[district, _area_letters(district)]
-        )
-    )
+    covers = Exists(ServiceArea.objects.filter(service_id=OuterRef(service_ref), postcode_prefix__in=prefixes))
     return ~has_areas | covers
 
 
-def _filtered_rows(
-    *,
-    origin: GeocodeResult,
-    radius_km: float,
-    category: str | None,
-    q: str | None,
-    day: str | None,
-    free_only: bool,
-    accessibility: list[str],
-    extra: Q | None = None,
-) -> QuerySet:
+def _search_box(origin: GeocodeResult, radius_km: float) -> tuple[tuple[float, float], tuple[float, float], list[int]]:
+    """The latitude and longitude ranges around origin, and the grid cells they touch."""
     # Degrees per km: latitude is constant; longitude shrinks with cos(latitude).
     d_lat = radius_km / 110.574
     d_lng = radius_km / (111.320 * max(math.cos(math.radians(origin.lat)), 0.01))
     lat_range = (origin.lat - d_lat, origin.lat + d_lat)
     lng_range = (origin.lng - d_lng, origin.lng + d_lng)
+    return lat_range, lng_range, grid_cells_covering(*lat_range, *lng_range)
+
+
+def _filtered_rows(
+    *,
+    lat_range: tuple[float, float],
+    lng_range: tuple[float, float],
+    cells: list[int],
+    prefixes: list[str],
+    category: str | None,
+    q: str | None,
+    day: str | None,
+    free_only: bool,
+    accessibility: list[str] | tuple[str, ...],
+    extra: Q | None = None,
+) -> QuerySet:
     # The grid cells pick a few index ranges in both dimensions (a latitude/longitude
     # index alone narrows latitude only, reading a band across the whole country);
     # the exact box then trims the cells' edges inside the same index.
@@ -166,11 +179,7 @@ def _filtered_rows(
     # With a category, the search index (SearchEntry: one row per category and place,
     # indexed by term then cell) holds the coordinates, so only that category's rows in
     # the box are read; without one, every location in the box is.
-    box = {
-        "grid_cell__in": grid_cells_covering(*lat_range, *lng_range),
-        "latitude__range": lat_range,
-        "longitude__range": lng_range,
-    }
+    box = {"grid_cell__in": cells, "latitude__range": lat_range, "longitude__range": lng_range}
     if category:
         rows = SearchEntry.objects.all()
         # The term's id as an uncorrelated subquery: found once, then matched in the index.
@@ -188,9 +197,20 @@ def _filtered_rows(
     if free_only:
         conditions.append(Q(service__is_free=True))
     conditions.extend(Q(**{f"location__{need}": True}) for need in accessibility)
-    conditions.append(service_area_filter(origin.district))
+    conditions.append(_service_area_q(prefixes))
     rows = rows.filter(*conditions)
     return rows if extra is None else rows.filter(extra)
+
+
+def _category_candidates(**criteria) -> QuerySet:
+    return _filtered_rows(q=None, **criteria).values_list(
+        "service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed"
+    )
+
+
+# The one-category search, the API's hot path, compiled once per shape (see
+# timebank/compiled.py); tests/assets/test_search.py checks it against the ORM.
+CATEGORY_CANDIDATES = CompiledQuery(_category_candidates)
 
 
 def services_near(
@@ -198,9 +218,10 @@ def services_near(
 ) -> list[tuple[UUID, UUID, float]]:
     """(service_at_location id, service id, km) within radius_km of origin, nearest first,
     every location kept. Used by the Open Referral feed's postcode + proximity filter."""
+    lat_range, lng_range, cells = _search_box(origin, radius_km)
     rows = _filtered_rows(
-        origin=origin, radius_km=radius_km, category=None, q=None, day=None, free_only=False,
-        accessibility=[], extra=extra,
+        lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(origin.district),
+        category=None, q=None, day=None, free_only=False, accessibility=[], extra=extra,
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
     for sal_id, service_id, lat, lng in rows:
@@ -260,14 +281,22 @@ def asset_search_rows(
     except (TypeError, ValueError):
         raise InvalidInputError("Page must be a whole number.", field="page") from None
 
-    rows = _filtered_rows(
-        origin=origin, radius_km=radius, category=category or None, q=q or None, day=day_code,
-        free_only=free_only, accessibility=needs,
-    )
-    if category:
-        rows = rows.values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
+    lat_range, lng_range, cells = _search_box(origin, radius)
+    prefixes = area_prefixes(origin.district)
+    if category and not q:
+        rows = CATEGORY_CANDIDATES.rows(
+            lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
+            day=Fixed(day_code), free_only=Fixed(free_only), accessibility=Fixed(tuple(needs)),
+        )
     else:
-        rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
+        rows = _filtered_rows(
+            lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category or None,
+            q=q or None, day=day_code, free_only=free_only, accessibility=needs,
+        )
+        if category:
+            rows = rows.values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
+        else:
+            rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 
     cutoff = stale_before()
     nearest: dict[UUID, tuple[float, float, bool, UUID]] = {}

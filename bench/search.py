@@ -124,12 +124,14 @@ def build(total: int) -> None:
 def explain() -> None:
     """The 5 km, one category candidate query's plan, as the database runs it."""
     from assets.geocoding import geocode
-    from assets.selectors import _filtered_rows
+    from assets.selectors import _category_candidates, _search_box, area_prefixes
 
-    rows = _filtered_rows(
-        origin=geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}"), radius_km=5, category="food", q=None, day=None,
-        free_only=False, accessibility=[],
-    ).values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
+    origin = geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}")
+    lat_range, lng_range, cells = _search_box(origin, 5)
+    rows = _category_candidates(
+        lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(origin.district),
+        category="food", day=None, free_only=False, accessibility=(),
+    )
     print(rows.explain())
 
 

@@ -162,3 +162,66 @@ def test_an_unknown_category_is_refused_even_with_no_services_nearby():
         asset_search(near="RG1", category="no-such-thing")
     assert error.value.field == "category"
     assert asset_search(near="RG1", category="food").count == 0  # a real category with no matches is fine
+
+
+# --- The one-category search's compiled SQL (timebank/compiled.py) --------------------------
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+from assets.models import ServiceArea  # noqa: E402
+from assets.selectors import CATEGORY_CANDIDATES, _category_candidates, _search_box, area_prefixes  # noqa: E402
+from assets.geocoding import geocode  # noqa: E402
+from timebank.compiled import Fixed  # noqa: E402
+
+
+def _criteria(lat, lng, radius, district, category, day=None, free_only=False, needs=()):
+    origin = geocode(f"{lat},{lng}")
+    lat_range, lng_range, cells = _search_box(origin, radius)
+    return dict(lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(district),
+                category=category, day=day, free_only=free_only, accessibility=tuple(needs))
+
+
+def _compiled(criteria):
+    fixed = {name: Fixed(criteria[name]) for name in ("day", "free_only", "accessibility")}
+    return CATEGORY_CANDIDATES.rows(**{**criteria, **fixed})
+
+
+@pytest.fixture
+def neighbourhood(db):
+    """Services of two categories around RG1, some with service areas, some on Tuesdays."""
+    for n in range(16):
+        service = service_at(
+            RG1[0] + (n % 4) * 0.004 - 0.006, RG1[1] + (n // 4) * 0.006 - 0.009,
+            name=f"S{n}", categories=["food" if n % 3 else "physical-activity"], days=["TU"] if n % 2 else [],
+            is_free=n % 5 != 0, cost_amount=None if n % 5 else 2,
+        )
+        if n % 4 == 0:
+            ServiceArea.objects.create(service=service, postcode_prefix="RG1" if n % 8 else "E8")
+
+
+def test_the_compiled_category_search_is_planned_once_and_gives_the_orms_rows(neighbourhood):
+    criteria = _criteria(*RG1, 2, "RG1", "food")
+    first = _compiled(criteria)
+    assert sorted(first) == sorted(_category_candidates(**criteria)) and len(first) > 4
+    plans = [plan for plan in CATEGORY_CANDIDATES._plans.values() if plan is not None]
+    assert plans, "the common shape should compile to a reusable plan"
+    # Another place and category of the same shape reuses the plan and still matches the ORM.
+    other = _criteria(RG1[0] + 0.003, RG1[1] - 0.004, 2, "RG1", "physical-activity")
+    if len(other["cells"]) == len(criteria["cells"]):
+        count = len(CATEGORY_CANDIDATES._plans)
+        assert sorted(_compiled(other)) == sorted(_category_candidates(**other))
+        assert len(CATEGORY_CANDIDATES._plans) == count
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    dlat=st.floats(-0.05, 0.05), dlng=st.floats(-0.08, 0.08), radius=st.floats(0.1, 8),
+    district=st.sampled_from(["RG1", "RG4", "E8", ""]), category=st.sampled_from(["food", "physical-activity", "housing", "no-such-term"]),
+    day=st.sampled_from([None, "TU", "MO"]), free_only=st.booleans(),
+    needs=st.sampled_from([(), ("step_free_access",)]),
+)
+def test_the_compiled_category_search_always_agrees_with_the_orm(
+    neighbourhood, dlat, dlng, radius, district, category, day, free_only, needs
+):
+    criteria = _criteria(RG1[0] + dlat, RG1[1] + dlng, radius, district, category, day, free_only, needs)
+    assert sorted(_compiled(criteria)) == sorted(_category_candidates(**criteria))

@@ -1,0 +1,34 @@
+"""timebank/compiled.py: a plan is reused only when every input is found in the SQL's
+parameters; anything else runs through the ORM, with the same rows either way."""
+import pytest
+
+from assets.models import Service
+from tests.assets.factories import ServiceFactory
+from timebank.compiled import CompiledQuery, Fixed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_plain_inputs_are_compiled_once_and_rerun_with_new_values():
+    ServiceFactory(name="Lunch club", is_free=True)
+    ServiceFactory(name="Walk", is_free=False)
+    query = CompiledQuery(lambda names, free: Service.objects.filter(name__in=names, is_free=free).values_list("name", "is_free"))
+    assert query.rows(names=["Lunch club", "Walk"], free=Fixed(True)) == [("Lunch club", True)]
+    assert query.rows(names=["Walk", "Nothing"], free=Fixed(False)) == [("Walk", False)]
+    assert query.rows(names=["Walk", "Lunch club"], free=Fixed(True)) == [("Lunch club", True)]
+    assert [plan is not None for plan in query._plans.values()] == [True, True]
+
+
+def test_an_input_the_orm_transforms_falls_back_to_the_orm():
+    ServiceFactory(name="Tuesday lunch club")
+    query = CompiledQuery(lambda word: Service.objects.filter(name__icontains=word).values_list("name", flat=True))
+    assert query.rows(word="LUNCH") == ["Tuesday lunch club"]
+    assert query.rows(word="walk") == []
+    assert list(query._plans.values()) == [None]
+
+
+def test_converters_give_the_same_python_values_as_values_list():
+    service = ServiceFactory(name="Tea")
+    query = CompiledQuery(lambda name: Service.objects.filter(name=name).values_list("id", "last_reviewed", "created_at"))
+    assert query.rows(name="Tea") == list(Service.objects.filter(name="Tea").values_list("id", "last_reviewed", "created_at"))
+    assert query.rows(name="Tea")[0][0] == service.pk
