@@ -9,11 +9,14 @@ many grid cells), with stand-in values it can find again in the parameters, and
 afterwards runs that SQL with the real values and the same result converters, so
 rows come back exactly as `values_list()` gives them.
 
-Only plain values (int, float, str, and lists of them) can be stand-ins. A value
-the ORM transforms on the way into the SQL (a `contains` pattern, a UUID on
-SQLite) is not found among the parameters, and that shape then simply runs
-through the ORM every time: the cache never guesses. Tests compare both paths.
+Only plain values (int, float, str, UUID, and lists of them) can be stand-ins. A
+UUID may reach the SQL as itself or as its hex digits (SQLite); the plan notes
+which and passes new values the same way. A value the ORM transforms otherwise
+on the way into the SQL (a `contains` pattern) is not found among the parameters,
+and that shape then simply runs through the ORM every time: the cache never
+guesses. Tests compare both paths.
 """
+import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -24,14 +27,17 @@ from django.db.models import QuerySet
 # grid cells below 10**8, slugs and postcode prefixes printable.
 _INT_BASE = 1_900_000_000  # within a 32-bit integer column
 _FLOAT_BASE = 7_000_000.5
+_UUID_BASE = 0x5EA4C4_0000_0000_0000_0000_0000_0000
+# How a UUID input reaches the SQL parameters, by the form found there.
+_UUID_FORMS = {"uuid": lambda value: value, "hex": lambda value: value.hex, "str": str}
 
 
 @dataclass(frozen=True)
 class _Plan:
     alias: str
     sql: str
-    # One per SQL parameter: (name, index in a list or None) for an input, or None
-    # to keep the ORM's own constant (a status, True, a LIMIT) from `constants`.
+    # One per SQL parameter: (name, index in a list or None, form) for an input, or
+    # None to keep the ORM's own constant (a status, True, a LIMIT) from `constants`.
     slots: tuple
     constants: tuple
     converters: dict
@@ -61,7 +67,7 @@ class CompiledQuery:
         if plan is None or plan.alias not in connections:
             return list(self._build(**_plain(arguments)))
         params = [
-            plan.constants[position] if slot is None else _pick(arguments[slot[0]], slot[1])
+            plan.constants[position] if slot is None else _as_found(_pick(arguments[slot[0]], slot[1]), slot[2])
             for position, slot in enumerate(plan.slots)
         ]
         connection = connections[plan.alias]
@@ -93,15 +99,25 @@ class CompiledQuery:
                 counter += 1
                 stand_ins[name] = stand_in
                 found[stand_in] = (name, None)
-        queryset = self._build(**stand_ins)
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        # Where each stand-in may show up among the parameters, and in which form.
+        lookup = {}
+        for stand_in, (name, index) in found.items():
+            forms = _UUID_FORMS if isinstance(stand_in, uuid.UUID) else {"same": None}
+            for form in forms:
+                lookup[_as_found(stand_in, form)] = (name, index, form)
+        try:
+            queryset = self._build(**stand_ins)
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+        except Exception:  # noqa: BLE001 - a stand-in the ORM refuses: this shape stays with the ORM
+            return None
         slots, used = [], []
         for param in params:
-            slot = found.get(param) if isinstance(param, (int, float, str)) and not isinstance(param, bool) else None
+            hashable = isinstance(param, (int, float, str, uuid.UUID)) and not isinstance(param, bool)
+            slot = lookup.get(param) if hashable else None
             slots.append(slot)
             if slot is not None:
-                used.append(slot)
+                used.append(slot[:2])
         if sorted(used, key=repr) != sorted(found.values(), key=repr):
             return None  # some input was transformed, or appears twice: let the ORM do it
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
@@ -109,11 +125,13 @@ class CompiledQuery:
 
 
 def _shape_of(value):
+    """What a plan depends on besides the values: a Fixed value itself, and the
+    number and types of the others (a plan for UUIDs must not be fed strings)."""
     if isinstance(value, Fixed):
         return ("fixed", value.value)
     if isinstance(value, (list, tuple)):
-        return ("items", len(value))
-    return ("value",)
+        return ("items", tuple(type(item) for item in value))
+    return ("value", type(value))
 
 
 def _plain(arguments: dict) -> dict:
@@ -123,6 +141,8 @@ def _plain(arguments: dict) -> dict:
 def _stand_in(value, counter: int):
     if isinstance(value, bool):
         return None
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=_UUID_BASE + counter)
     if isinstance(value, int):
         return _INT_BASE + counter
     if isinstance(value, float):
@@ -134,6 +154,10 @@ def _stand_in(value, counter: int):
 
 def _pick(value, index):
     return value if index is None else value[index]
+
+
+def _as_found(value, form: str):
+    return value if form == "same" else _UUID_FORMS[form](value)
 
 
 def _convert(row, converters: dict, connection) -> tuple:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
 from assets.models import ACCESSIBILITY_FEATURES, ServiceAtLocation, ServiceAttribute, accessibility_labels, one_line_address
+from timebank.compiled import CompiledQuery
 
 DAY_HELP = "A day of the week, like monday or MO."
 
@@ -95,21 +96,26 @@ _RESULT_FIELDS = [
 ]
 
 
+# Compiled once per page size (timebank/compiled.py): these run on every search.
+_RESULT_ROWS = CompiledQuery(lambda ids: ServiceAtLocation.objects.filter(id__in=ids).values_list(*_RESULT_FIELDS))
+_RESULT_CATEGORIES = CompiledQuery(
+    lambda ids: ServiceAttribute.objects.filter(service_id__in=ids)
+    .order_by("taxonomy_term__name")
+    .values_list("service_id", "taxonomy_term__slug", "taxonomy_term__name")
+    .distinct()
+)
+
+
 def search_results_data(rows) -> list[dict]:
     """ServiceResultSerializer's output for asset_search_rows results, in two queries."""
     if not rows:
         return []
     found = {
-        row["id"]: row
-        for row in ServiceAtLocation.objects.filter(id__in=[r.service_at_location_id for r in rows]).values(*_RESULT_FIELDS)
+        values[0]: dict(zip(_RESULT_FIELDS, values))
+        for values in _RESULT_ROWS.rows(ids=[r.service_at_location_id for r in rows])
     }
     categories = defaultdict(list)
-    for service_id, slug in (
-        ServiceAttribute.objects.filter(service_id__in=[r.service_id for r in rows])
-        .order_by("taxonomy_term__name")
-        .values_list("service_id", "taxonomy_term__slug")
-        .distinct()
-    ):
+    for service_id, slug, _ in _RESULT_CATEGORIES.rows(ids=[r.service_id for r in rows]):
         categories[service_id].append(slug)
     results = []
     for ranked in rows:

@@ -71,6 +71,9 @@ def test_search_results_are_exactly_what_the_documented_serializer_gives(surgery
     step_free = next(r for r in body["results"] if r["name"] == "Step-free garden")
     assert step_free["locations"][0]["accessibility"] == ["Step-free access", "Quiet space"]
     assert step_free["locations"][0]["address"] == "2 Park Lane, Reading, RG1 7QE"
+    from api.serializers.directory import _RESULT_CATEGORIES, _RESULT_ROWS
+
+    assert all(plan is not None for plan in [*_RESULT_ROWS._plans.values(), *_RESULT_CATEGORIES._plans.values()])
     paid = next(r for r in body["results"] if r["name"] == "Paid garden")
     assert paid["is_stale"] is True and paid["last_reviewed"] is None and paid["is_free"] is False
     assert paid["categories"] == ["green-and-outdoor", "older-people"]

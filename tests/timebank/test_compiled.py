@@ -32,3 +32,14 @@ def test_converters_give_the_same_python_values_as_values_list():
     query = CompiledQuery(lambda name: Service.objects.filter(name=name).values_list("id", "last_reviewed", "created_at"))
     assert query.rows(name="Tea") == list(Service.objects.filter(name="Tea").values_list("id", "last_reviewed", "created_at"))
     assert query.rows(name="Tea")[0][0] == service.pk
+
+
+def test_uuid_inputs_are_compiled_in_the_form_the_database_takes_them():
+    services = [ServiceFactory(name=f"S{n}") for n in range(3)]
+    query = CompiledQuery(lambda ids: Service.objects.filter(id__in=ids).order_by("name").values_list("id", "name"))
+    assert query.rows(ids=[services[0].pk, services[2].pk]) == [(services[0].pk, "S0"), (services[2].pk, "S2")]
+    assert query.rows(ids=[services[1].pk, services[0].pk]) == [(services[0].pk, "S0"), (services[1].pk, "S1")]
+    assert [plan is not None for plan in query._plans.values()] == [True]
+    # The same shape with strings instead of UUIDs gets a plan of its own.
+    assert query.rows(ids=[str(services[1].pk), str(services[2].pk)]) == [(services[1].pk, "S1"), (services[2].pk, "S2")]
+    assert len(query._plans) == 2
