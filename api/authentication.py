@@ -56,9 +56,8 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
         if user is not None:
             return user, token
         try:
-            client = ApiClient.objects.select_related("organisation", "application").get(
-                application_id=token.application_id
-            )
+            # Loaded with the token (api/oauth.py), with its organisation.
+            client = token.application.api_client
         except ApiClient.DoesNotExist:
             raise AuthenticationFailed("This client is not attached to an organisation.") from None
         return ApiClientPrincipal(client), token

@@ -338,6 +338,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Loads the token's API client and organisation in the same query (api/oauth.py).
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ApiOAuth2Validator",
 }
 # Idempotency keys are kept at least this long (QUALITY L8: >= 24 h).
 API_IDEMPOTENCY_KEY_HOURS = max(env_int("API_IDEMPOTENCY_KEY_HOURS", 48), 24)
