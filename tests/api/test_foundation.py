@@ -160,3 +160,21 @@ def test_odd_time_zone_offsets_and_edge_years_are_answered_never_a_500(surgery, 
     assert response.status_code in (200, 400), (url, response.status_code)
     if response.status_code == 400:
         assert "modified_after" in response.json()["error"]["fields"]
+
+
+def test_a_token_of_an_application_without_an_organisation_is_refused(db):
+    """Tokens are loaded with their API client (api/oauth.py); an OAuth application
+    made outside create_api_client has none, and gets a 401, not a 500."""
+    from oauth2_provider.models import Application
+
+    application = Application.objects.create(
+        name="Stray", client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+    )
+    AccessToken.objects.create(
+        application=application, token="stray-token-123", scope="directory:read",
+        expires=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    response = Client().get("/api/v1/services/?near=RG1", HTTP_AUTHORIZATION="Bearer stray-token-123")
+    assert response.status_code == 401
+    assert "not attached to an organisation" in response.json()["error"]["message"]
