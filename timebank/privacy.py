@@ -14,12 +14,14 @@ HOLDS_NO_PERSONAL_DATA with the reason. tests/timebank/test_privacy.py fails
 when a model is in neither, so a new model cannot be forgotten.
 """
 import datetime
+import json
 import decimal
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.sessions.models import Session
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
@@ -451,6 +453,11 @@ def member_personal_data(*, member: Member) -> dict:
         "notes": {label: selection.note for label, selection in EXPORT_REGISTRY.items()},
         "data": data,
     }
+
+
+def personal_data_json(*, member: Member) -> str:
+    """member_personal_data as the JSON text that the download and the command give."""
+    return json.dumps(member_personal_data(member=member), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
 
 
 def parse_member_reference(text: str) -> Member:

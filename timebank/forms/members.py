@@ -183,3 +183,10 @@ class ResetPasswordForm(PasswordResetForm):
     def get_users(self, email):
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.email and user.email.lower() == email.lower())
+
+
+class EraseMemberForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone",
+        error_messages={"required": "Tick the box to confirm that you want to erase this member's personal data."},
+    )

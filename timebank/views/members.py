@@ -7,15 +7,12 @@ to the field it names, so a person always sees the form again with the
 message (never a 500). Coordinator pages answer "not found" to anyone else,
 so they reveal nothing about members.
 """
-import json
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -23,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from timebank.errors import DomainError, NotFoundError
 from timebank.forms.members import (
+    EraseMemberForm,
     JoinForm,
     LoginForm,
     MemberSearchForm,
@@ -302,13 +300,6 @@ def coordinator_member_status(request, timebank, public_id):
 # --- Coordinator: a member's rights over their data (QUALITY D6, D7) -----------------------
 
 
-class EraseMemberForm(forms.Form):
-    confirm = forms.BooleanField(
-        label="I understand that this cannot be undone",
-        error_messages={"required": "Tick the box to confirm that you want to erase this member's personal data."},
-    )
-
-
 @coordinator_page
 def coordinator_member_erase(request, timebank, public_id):
     member = member_for_coordinator(timebank=timebank, public_id=public_id)
@@ -332,9 +323,8 @@ def coordinator_member_erase(request, timebank, public_id):
 @coordinator_page
 def coordinator_member_export(request, timebank, public_id):
     member = member_for_coordinator(timebank=timebank, public_id=public_id)
-    data = privacy.member_personal_data(member=member)
     response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        privacy.personal_data_json(member=member),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="member-{member.public_id}.json"'

@@ -4,13 +4,10 @@ export (QUALITY D7) of everything the app holds about one member, as JSON.
 MEMBER_ID is the member's number or their public id (the UUID in the address
 of their page). Without --output the JSON is written to standard output.
 """
-import json
-
 from django.core.management.base import BaseCommand, CommandError
-from django.core.serializers.json import DjangoJSONEncoder
 
 from timebank.errors import DomainError
-from timebank.privacy import member_personal_data, parse_member_reference
+from timebank.privacy import parse_member_reference, personal_data_json
 
 
 class Command(BaseCommand):
@@ -25,7 +22,7 @@ class Command(BaseCommand):
             member = parse_member_reference(member_id)
         except DomainError as error:
             raise CommandError(error.message) from None
-        text = json.dumps(member_personal_data(member=member), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+        text = personal_data_json(member=member)
         if not output:
             self.stdout.write(text)
             return
