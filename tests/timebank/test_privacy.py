@@ -204,7 +204,8 @@ def test_erasure_removes_the_person_from_the_export_and_the_coordinators_pages(s
         html = response.content.decode()
         for secret in SECRETS:
             assert secret not in html, f"{secret!r} is still on {url}"
-    assert "Former member" in client.get(member_page(alicia)).content.decode()
+    after = client.get(member_page(alicia)).content.decode()
+    assert "Former member" in after and "their login was removed" in after and "logs in as" not in after
     # Searching for the old name finds nobody (the box repeats what was typed, so look for the link).
     for word in ("Alicia", "Quennell", EMAIL):
         found = client.get(reverse("coordinator_members"), {"q": word}).content.decode()
