@@ -1,7 +1,20 @@
 """Scoped throttles keyed by who is calling: the OAuth client, else the user,
 else the address. A view names its scope with `throttle_scope`, or `throttle_scopes`
 {"read": ..., "write": ...} (rates in settings.REST_FRAMEWORK
-["DEFAULT_THROTTLE_RATES"]); views without one share the "api" rate. A refusal is 429 with Retry-After (QUALITY A4)."""
+["DEFAULT_THROTTLE_RATES"]); views without one share the "api" rate. A refusal is
+429 with Retry-After (QUALITY A4).
+
+Counting is a sliding window of two fixed-window counters, not DRF's list of
+every request's time: DRF reads and writes that whole list on each request, so
+its cost grows with the rate (a 500/day cap keeps 500 timestamps; a bench with
+the limits lifted kept tens of thousands), and two workers can both read the old
+list and each allow a request past the limit. Here a request costs one read of
+two numbers and one atomic increment, whatever the rate. The estimate is the
+current window's count plus the previous window's, weighted by how much of it
+the sliding window still covers.
+"""
+import math
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.authentication import ApiClientPrincipal
@@ -26,12 +39,47 @@ class ClientScopedThrottle(SimpleRateThrottle):
             self.scope = scopes["read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"]
         else:
             self.scope = getattr(view, "throttle_scope", None) or "api"
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        return self._count(request, view)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": caller_ident(request, self.get_ident(request))}
+
+    def _count(self, request, view) -> bool:
+        """Allow and count this request, or refuse it and note how long to wait."""
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        elapsed = now - window * self.duration
+        current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
+        counts = self.cache.get_many([current_key, previous_key])
+        current, previous = counts.get(current_key, 0), counts.get(previous_key, 0)
+        if previous * (1 - elapsed / self.duration) + current + 1 > self.num_requests:
+            self._wait = self._seconds_until_allowed(current, previous, elapsed)
+            return False
+        # Kept two windows: the next window still weighs this one.
+        self.cache.add(current_key, 0, timeout=2 * self.duration)
+        try:
+            self.cache.incr(current_key)
+        except ValueError:  # expired between add and incr
+            self.cache.set(current_key, 1, timeout=2 * self.duration)
+        return True
+
+    def _seconds_until_allowed(self, current: int, previous: int, elapsed: float) -> float:
+        room = self.num_requests - 1  # what the estimate must fall to
+        if current <= room and previous:
+            # Later in this window, once enough of the previous one has slid out.
+            return self.duration * (1 - (room - current) / previous) - elapsed
+        # In the next window, once enough of this one has slid out.
+        return (self.duration - elapsed) + self.duration * (1 - room / current if current else 0)
+
+    def wait(self):
+        return max(1, math.ceil(getattr(self, "_wait", 1)))
 
 
 class ReferralDailyThrottle(ClientScopedThrottle):
@@ -43,6 +91,4 @@ class ReferralDailyThrottle(ClientScopedThrottle):
         if request.method != "POST" or getattr(view, "action", None) != "create":
             return True
         self.scope = "referrals-daily"
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return SimpleRateThrottle.allow_request(self, request, view)
+        return self._count(request, view)

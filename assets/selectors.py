@@ -283,9 +283,12 @@ def asset_search_rows(
 
     lat_range, lng_range, cells = _search_box(origin, radius)
     prefixes = area_prefixes(origin.district)
+    # The ids stay as the database gives them (hex digits on SQLite) while ranking:
+    # only the page's rows need them as UUIDs. Hex and str(UUID) sort alike.
+    finish = None
     if category and not q:
-        rows = CATEGORY_CANDIDATES.rows(
-            lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
+        rows, finish = CATEGORY_CANDIDATES.raw_rows(
+            later=(0, 1), lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
             day=Fixed(day_code), free_only=Fixed(free_only), accessibility=Fixed(tuple(needs)),
         )
     else:
@@ -299,8 +302,9 @@ def asset_search_rows(
             rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 
     cutoff = stale_before()
-    nearest: dict[UUID, tuple[float, float, bool, UUID]] = {}
-    for sal_id, service_id, lat_, lng_, reviewed in rows:
+    nearest: dict = {}
+    for row in rows:
+        service_id, lat_, lng_, reviewed = row[1:]
         km = great_circle_km(origin.lat, origin.lng, lat_, lng_)
         if km > radius:
             continue
@@ -308,23 +312,25 @@ def asset_search_rows(
         rank = km + (STALE_PENALTY_KM if stale else 0.0)
         best = nearest.get(service_id)
         if best is None or km < best[1]:
-            nearest[service_id] = (rank, km, stale, sal_id)
+            nearest[service_id] = (rank, km, stale, row)
     ordered = sorted(nearest.items(), key=lambda item: (item[1][0], item[1][1], str(item[0])))
     count = len(ordered)
     # An unknown category matches nothing; only then is it worth a query to say so.
     if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
         raise InvalidInputError("Choose a category from the list.", field="category")
     start = (page - 1) * per_page
-    results = [
-        RankedRow(
-            service_at_location_id=sal_id,
-            service_id=service_id,
-            distance_km=round(km, 2),
-            distance_miles=round(km_to_miles(km), 2),
-            is_stale=stale,
+    results = []
+    for _, (_, km, stale, row) in ordered[start : start + per_page]:
+        sal_id, service_id = (finish(row) if finish else row)[:2]
+        results.append(
+            RankedRow(
+                service_at_location_id=sal_id,
+                service_id=service_id,
+                distance_km=round(km, 2),
+                distance_miles=round(km_to_miles(km), 2),
+                is_stale=stale,
+            )
         )
-        for service_id, (_, km, stale, sal_id) in ordered[start : start + per_page]
-    ]
     return AssetSearchPage(results=results, count=count, page=page, per_page=per_page, origin=origin, radius_km=radius)
 
 

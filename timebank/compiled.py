@@ -7,7 +7,12 @@ building and compiling for 0.4 ms of SQL. `CompiledQuery` lets the ORM write the
 SQL once per *shape* (whatever changes the SQL text: which filters are on, how
 many grid cells), with stand-in values it can find again in the parameters, and
 afterwards runs that SQL with the real values and the same result converters, so
-rows come back exactly as `values_list()` gives them.
+rows come back exactly as `values_list()` gives them, or, for a queryset of model
+instances (with `select_related`), the same objects the ORM would build.
+
+A query that reads many rows and keeps a few can leave some columns unconverted
+(`raw_rows(later=...)`) and finish only the rows it keeps: on SQLite a UUID column
+comes back as hex digits and costs a `uuid.UUID()` per row to convert.
 
 Only plain values (int, float, str, UUID, and lists of them) can be stand-ins. A
 UUID may reach the SQL as itself or as its hex digits (SQLite); the plan notes
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable, get_related_populators
 
 # Stand-ins no real input produces: latitudes and longitudes are within ±180,
 # grid cells below 10**8, slugs and postcode prefixes printable.
@@ -41,6 +47,30 @@ class _Plan:
     slots: tuple
     constants: tuple
     converters: dict
+    # How a converted row becomes what the ORM gives: a tuple as it is, a flat
+    # values_list's one value, or a model instance (_Objects).
+    shape: str
+    objects: "_Objects | None" = None
+
+
+@dataclass(frozen=True)
+class _Objects:
+    """What ModelIterable needs to build an instance (and its select_related ones) from a row."""
+
+    model: type
+    init_list: tuple
+    start: int
+    end: int
+    related_populators: tuple
+    annotations: tuple
+
+    def build(self, alias: str, row: tuple):
+        instance = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+        for populator in self.related_populators:
+            populator.populate(row, instance)
+        for name, position in self.annotations:
+            setattr(instance, name, row[position])
+        return instance
 
 
 @dataclass(frozen=True)
@@ -57,15 +87,25 @@ class CompiledQuery:
         self._build = build
         self._plans: dict[Hashable, _Plan | None] = {}
 
-    def rows(self, **arguments) -> list[tuple]:
-        """build(**arguments)'s rows. Plain values are stand-ins in the plan; wrap in
-        Fixed anything that changes the SQL text."""
+    def rows(self, **arguments) -> list:
+        """build(**arguments)'s rows (or instances). Plain values are stand-ins in the
+        plan; wrap in Fixed anything that changes the SQL text."""
+        fetched, finish = self.raw_rows(**arguments)
+        return [finish(row) for row in fetched]
+
+    def raw_rows(self, *, later: tuple[int, ...] = (), **arguments) -> tuple[list, Callable]:
+        """(rows, finish): rows of a values_list() query with the columns at positions
+        `later` as the database gave them (the rest converted), and `finish(row)`,
+        which converts those too, giving the row `rows()` would. Through the ORM (a
+        shape with no plan) the rows are finished already and `finish` returns them."""
         key = tuple(sorted((name, _shape_of(value)) for name, value in arguments.items()))
         if key not in self._plans:
             self._plans[key] = self._plan(arguments)
         plan = self._plans[key]
         if plan is None or plan.alias not in connections:
-            return list(self._build(**_plain(arguments)))
+            return list(self._build(**_plain(arguments))), _unchanged
+        if later and plan.shape != "tuple":
+            raise ValueError("Only a values_list() query's columns can be converted later.")
         params = [
             plan.constants[position] if slot is None else _as_found(_pick(arguments[slot[0]], slot[1]), slot[2])
             for position, slot in enumerate(plan.slots)
@@ -74,7 +114,17 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             fetched = cursor.fetchall()
-        return [_convert(row, plan.converters, connection) for row in fetched]
+        now = {position: c for position, c in plan.converters.items() if position not in later}
+        deferred = {position: c for position, c in plan.converters.items() if position in later}
+        if now:
+            fetched = [_convert(row, now, connection) for row in fetched]
+        if plan.shape == "objects":
+            return fetched, lambda row: plan.objects.build(plan.alias, row)
+        if plan.shape == "flat":
+            return fetched, lambda row: row[0]
+        if deferred:
+            return fetched, lambda row: _convert(row, deferred, connection)
+        return fetched, _unchanged
 
     def _plan(self, arguments: dict) -> _Plan | None:
         stand_ins, found = {}, {}
@@ -107,6 +157,9 @@ class CompiledQuery:
                 lookup[_as_found(stand_in, form)] = (name, index, form)
         try:
             queryset = self._build(**stand_ins)
+            shape = _SHAPES.get(queryset._iterable_class)
+            if shape is None or queryset._prefetch_related_lookups or queryset._known_related_objects:
+                return None  # dicts, named tuples, prefetching: left to the ORM
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
         except Exception:  # noqa: BLE001 - a stand-in the ORM refuses: this shape stays with the ORM
@@ -121,7 +174,29 @@ class CompiledQuery:
         if sorted(used, key=repr) != sorted(found.values(), key=repr):
             return None  # some input was transformed, or appears twice: let the ORM do it
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        return _Plan(alias=queryset.db, sql=sql, slots=tuple(slots), constants=tuple(params), converters=converters)
+        objects = None
+        if shape == "objects":
+            info = compiler.klass_info
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            objects = _Objects(
+                model=info["model"],
+                init_list=tuple(column[0].target.attname for column in compiler.select[start:end]),
+                start=start,
+                end=end,
+                related_populators=tuple(get_related_populators(info, compiler.select, queryset.db)),
+                annotations=tuple(compiler.annotation_col_map.items()),
+            )
+        return _Plan(
+            alias=queryset.db, sql=sql, slots=tuple(slots), constants=tuple(params), converters=converters,
+            shape=shape, objects=objects,
+        )
+
+
+_SHAPES = {ValuesListIterable: "tuple", FlatValuesListIterable: "flat", ModelIterable: "objects"}
+
+
+def _unchanged(row):
+    return row
 
 
 def _shape_of(value):

@@ -101,6 +101,40 @@ def test_throttles_answer_429_with_retry_after(surgery, monkeypatch):
     assert response.json()["error"]["code"] == "throttled"
 
 
+def test_the_throttle_window_slides_and_retry_after_says_when_a_request_will_pass(surgery, monkeypatch):
+    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"})
+    clock = [60 * 1_000_000.0]  # the start of a minute
+    monkeypatch.setattr(ClientScopedThrottle, "timer", lambda self: clock[0])
+
+    def get():
+        return surgery.api.get("/api/v1/referrals/")
+
+    assert [get().status_code for _ in range(10)] == [200] * 10
+    refused = get()
+    assert refused.status_code == 429
+    # The ten requests slide out of the window through the next minute: one more
+    # passes once 1/10 of them has, 6 s into the next minute, 66 s from now.
+    assert refused["Retry-After"] == "66"
+    # Half-way through the next minute, half of the last minute's ten still count.
+    clock[0] += 90
+    assert [get().status_code for _ in range(6)] == [200, 200, 200, 200, 200, 429]
+    # Two minutes on, the slate is clean.
+    clock[0] += 120
+    assert [get().status_code for _ in range(10)] == [200] * 10
+
+
+def test_throttle_counts_are_two_numbers_whatever_the_rate(surgery, monkeypatch):
+    """DRF's own throttle keeps every request's time; with a high limit that list is
+    read and rewritten whole on each request. Here the cache holds one count per window."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "100000/min"})
+    monkeypatch.setattr(ClientScopedThrottle, "timer", lambda self: 60 * 1_000_000.0 + 30)
+    for _ in range(30):
+        assert surgery.api.get("/api/v1/referrals/").status_code == 200
+    assert cache.get(f"throttle_referrals-read_client:{surgery.client_row.application_id}:1000000") == 30
+
+
 def test_the_daily_referral_cap_per_client(surgery, greenfingers, referral_body, monkeypatch):
     monkeypatch.setattr(
         ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-daily": "2/day"}
