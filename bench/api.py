@@ -253,7 +253,7 @@ def wait_until_up(base: str, process) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def start_server(env: dict, *, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict, *, workers: int, threads: int, worker_class: str | None = None) -> tuple[subprocess.Popen, str]:
     """gunicorn with gunicorn.conf.py on a free port of 127.0.0.1, serving; returns (process, base URL).
     Stop it with stop_server."""
     port = free_port()
@@ -262,7 +262,8 @@ def start_server(env: dict, *, workers: int, threads: int) -> tuple[subprocess.P
         [
             PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--config", "gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+            "--workers", str(workers), "--threads", str(threads),
+            *(["--worker-class", worker_class] if worker_class else []),
             "--log-level", "warning", "--access-logfile", "/dev/null",
         ],
         cwd=ROOT,

@@ -195,6 +195,15 @@ class CompiledQuery:
 _SHAPES = {ValuesListIterable: "tuple", FlatValuesListIterable: "flat", ModelIterable: "objects"}
 
 
+def uuid_text(value) -> str:
+    """A UUID column's value as text, whether converted (a UUID) or left raw by
+    raw_rows(later=...): 32 hex digits on SQLite, a UUID from psycopg. Cheaper than
+    making a UUID only to print it."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
 def _unchanged(row):
     return row
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
 from assets.models import ACCESSIBILITY_FEATURES, ServiceAtLocation, ServiceAttribute, accessibility_labels, one_line_address
-from timebank.compiled import CompiledQuery
+from timebank.compiled import CompiledQuery, uuid_text
 
 DAY_HELP = "A day of the week, like monday or MO."
 
@@ -96,6 +96,7 @@ _RESULT_FIELDS = [
 ]
 
 
+_PRINTED_IDS = tuple(_RESULT_FIELDS.index(name) for name in ("service_id", "service__organisation_id", "location_id"))
 # Compiled once per page size (timebank/compiled.py): these run on every search.
 _RESULT_ROWS = CompiledQuery(lambda ids: ServiceAtLocation.objects.filter(id__in=ids).values_list(*_RESULT_FIELDS))
 _RESULT_CATEGORIES = CompiledQuery(
@@ -110,28 +111,28 @@ def search_results_data(rows) -> list[dict]:
     """ServiceResultSerializer's output for asset_search_rows results, in two queries."""
     if not rows:
         return []
-    found = {
-        values[0]: dict(zip(_RESULT_FIELDS, values))
-        for values in _RESULT_ROWS.rows(ids=[r.service_at_location_id for r in rows])
-    }
+    # The ids that are only printed stay as the database gives them (uuid_text).
+    fetched, _ = _RESULT_ROWS.raw_rows(later=_PRINTED_IDS, ids=[r.service_at_location_id for r in rows])
+    found = {values[0]: dict(zip(_RESULT_FIELDS, values)) for values in fetched}
     categories = defaultdict(list)
-    for service_id, slug, _ in _RESULT_CATEGORIES.rows(ids=[r.service_id for r in rows]):
-        categories[service_id].append(slug)
+    fetched, _ = _RESULT_CATEGORIES.raw_rows(later=(0,), ids=[r.service_id for r in rows])
+    for service_id, slug, _ in fetched:
+        categories[uuid_text(service_id)].append(slug)
     results = []
     for ranked in rows:
         row = found[ranked.service_at_location_id]
         reviewed = row["service__last_reviewed"]
         results.append(
             {
-                "id": str(row["service_id"]),
+                "id": (service_id := uuid_text(row["service_id"])),
                 "name": row["service__name"],
                 "description": row["service__description"],
                 "status": row["service__status"],
-                "organisation": {"id": str(row["service__organisation_id"]), "name": row["service__organisation__name"]},
-                "categories": categories[row["service_id"]],
+                "organisation": {"id": uuid_text(row["service__organisation_id"]), "name": row["service__organisation__name"]},
+                "categories": categories[service_id],
                 "locations": [
                     {
-                        "id": str(row["location_id"]),
+                        "id": uuid_text(row["location_id"]),
                         "name": row["location__name"],
                         "address": one_line_address(*(row[f"location__{field}"] for field in _ADDRESS)),
                         "postcode": row["location__postcode"],

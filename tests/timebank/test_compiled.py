@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Service
 from tests.assets.factories import ServiceFactory
-from timebank.compiled import CompiledQuery, Fixed
+from timebank.compiled import CompiledQuery, Fixed, uuid_text
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,11 @@ def test_columns_left_raw_are_converted_by_finish_to_what_rows_gives():
     assert [row[2] for row in fetched] == [s.last_reviewed for s in services]
     # Raw ids sort as the UUIDs' text does, which the search's tie-break relies on.
     assert sorted(fetched, key=lambda row: str(row[0])) == sorted(fetched, key=lambda row: str(finish(row)[0]))
+
+
+def test_uuid_text_prints_a_raw_or_converted_uuid_column_the_same_way():
+    service = ServiceFactory(name="Tea")
+    query = CompiledQuery(lambda name: Service.objects.filter(name=name).values_list("id", "organisation_id"))
+    fetched, _ = query.raw_rows(later=(0, 1), name="Tea")
+    assert [uuid_text(value) for value in fetched[0]] == [str(service.pk), str(service.organisation_id)]
+    assert uuid_text(service.pk) == str(service.pk)
