@@ -8,7 +8,8 @@ it with wrk, 10 connections for --duration seconds per endpoint, in one run:
 - GET /health/ (no database: the floor set by the web stack and middleware);
 - GET /api/v1/services/?near=RG1&radius_km=5&category=... (20 per page);
 - POST /api/v1/referrals/ (the issue's example body, a fresh Idempotency-Key each).
-Prints requests/s, p50/p95/p99 latency and errors for each. Throttles are
+Prints requests/s, p50/p95/p99 latency, errors and the server CPU time per
+request (gunicorn's processes, from /proc) for each. Throttles are
 lifted for the run (the API's own limits would otherwise answer 429).
 
     .venv/bin/python bench/api.py                 # 100,000 services, 10,000 referrals, 30 s each
@@ -292,6 +293,24 @@ def run_wrk(url: str, *, args, script: str, env_extra: dict) -> dict:
     return figures
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and workers (Linux /proc).
+    Per request, it is what an endpoint costs the server, whatever wrk and the queue add."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def check_request(base, path, *, token, method="GET", body=None) -> None:
     """One request before the load, so a broken endpoint fails loudly instead of timing errors."""
     request = urllib.request.Request(
@@ -344,15 +363,17 @@ def main() -> None:
             ("POST /api/v1/referrals/", "/api/v1/referrals/", {"BENCH_METHOD": "POST", "BENCH_BODY": body}),
         ]
         print(f"{args.connections} connections, {args.duration} s each, gunicorn {args.workers} workers x {args.threads} threads")
-        print(f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
+        print(f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}")
         for label, path, extra in runs:
             # A fresh token per run: tokens live at most 10 minutes.
             token = get_token(base, made["client_id"], made["secret"])
+            cpu_before = server_cpu_seconds(server)
             figures = run_wrk(base + path, args=args, script=script, env_extra={"BENCH_AUTH": f"Bearer {token}", **extra})
+            cpu_ms = (server_cpu_seconds(server) - cpu_before) * 1000 / max(1, figures["requests"])
             errors = figures["socket_errors"] + figures["non2xx"]
             print(
                 f"{label:<46} {figures['rps']:>8.0f} {figures['p50_us'] / 1000:>7.1f} {figures['p95_us'] / 1000:>7.1f} "
-                f"{figures['p99_us'] / 1000:>7.1f} {errors:>7}"
+                f"{figures['p99_us'] / 1000:>7.1f} {errors:>7} {cpu_ms:>18.2f}"
             )
         os.unlink(script)
     finally:
