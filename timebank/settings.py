@@ -93,6 +93,12 @@ if DATABASE_URL:
         _db.setdefault("OPTIONS", {})
         # A runaway query must not hold a connection for ever (QUALITY A4).
         _db["OPTIONS"]["options"] = f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
+        # Parameters sent apart from the SQL, and a query run 5 times on a connection
+        # becomes a prepared statement: the API's hot queries skip planning (bench/
+        # RESULTS.md). Turn off behind PgBouncer in transaction mode older than 1.21.
+        if env_bool("DB_SERVER_SIDE_BINDING", True):
+            _db["OPTIONS"]["server_side_binding"] = True
+            _db["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
         _db["TEST"] = {"NAME": f"test_timecommons_{_TEST_SUFFIX}"}
     DATABASES = {"default": _db}
 else:
