@@ -67,7 +67,9 @@ def member_erase(*, member: Member, by) -> None:
     and sessions gone, API tokens revoked); their listings' text (and open
     listings are closed); their notes on exchanges and the descriptions of the
     exchanges they took part in; the e-mail on problem reports they made and the
-    message on their organisation claims.
+    message on their organisation claims; their login attempts kept by django-axes;
+    their name and the change messages in the admin site's history. Their profile
+    cannot be edited afterwards (timebank.services.members refuses it).
 
     Kept:
     - the member row, status "left", with the postcode district (e.g. RG1) only:
@@ -154,13 +156,29 @@ def member_erase(*, member: Member, by) -> None:
         )
         if user is not None:
             _erase_user(user)
+        _erase_admin_history(locked, user)
     member.refresh_from_db()
+
+
+def _erase_admin_history(member: Member, user: User | None) -> None:
+    """The admin site's change history names what it changed (LogEntry.object_repr is
+    the object's name when it was saved, e.g. "Alicia Quennell"); the entries stay,
+    as a record that a change was made, with the name and the message removed."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    objects = [(member, FORMER_MEMBER)] + ([(user, user.username)] if user is not None else [])
+    for instance, shown_as in objects:
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False), object_id=str(instance.pk)
+        ).update(object_repr=shown_as, change_message="")
 
 
 def _erase_user(user: User) -> None:
     """End the login for good and remove what identifies the person."""
     from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
     from api.models import IdempotencyKey
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from oauth2_provider.models import (
         get_access_token_model,
         get_device_grant_model,
@@ -169,6 +187,7 @@ def _erase_user(user: User) -> None:
         get_refresh_token_model,
     )
 
+    old_username = user.username
     user.username = f"erased-{uuid.uuid4().hex}"
     user.email = ""
     user.first_name = ""
@@ -197,6 +216,10 @@ def _erase_user(user: User) -> None:
     ProblemReport.objects.filter(reporter=user).update(reporter_email="")
     # Stored replies to their own API requests can quote what they sent.
     IdempotencyKey.objects.filter(owner=f"user:{user.pk}").delete()
+    # django-axes keeps login attempts and logins by the name typed in (and the
+    # address and browser); the account can no longer log in, so they go.
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=old_username).delete()
 
 
 def _delete_sessions_of(user: User) -> None:

@@ -374,6 +374,49 @@ def test_the_erase_page_erases_and_says_so(story, alicia, coordinator, client):
     assert again.status_code == 200 and "already erased" in again.content.decode()
 
 
+def test_an_erased_members_profile_cannot_be_edited_by_its_address(story, alicia, coordinator, client):
+    privacy.member_erase(member=alicia, by=coordinator)
+    client.force_login(coordinator)
+    edit = reverse("coordinator_member_edit", kwargs={"public_id": alicia.public_id})
+    for response in (
+        client.get(edit, follow=True),
+        client.post(edit, {"display_name": NAME, "postcode": "RG1 7QE", "travel_radius_km": 5, "digest": "weekly"}, follow=True),
+    ):
+        assert response.redirect_chain[-1][0] == member_page(alicia)
+        assert "profile cannot be edited" in response.content.decode()
+    alicia.refresh_from_db()
+    assert alicia.display_name == privacy.FORMER_MEMBER and alicia.postcode == ""
+    # The service refuses it too, whoever asks.
+    with pytest.raises(ConflictError):
+        member_services.member_update_profile(
+            member=alicia, by_user=coordinator, display_name=NAME, postcode="RG1 7QE", travel_radius_km=5
+        )
+    alicia.refresh_from_db()
+    assert alicia.display_name == privacy.FORMER_MEMBER
+
+
+def test_erasure_removes_login_attempts_and_the_name_in_the_admin_history(story, alicia, coordinator):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    AccessAttempt.objects.create(username="aliciaq", ip_address="192.0.2.1", user_agent="x", failures_since_start=2)
+    AccessLog.objects.create(username="AliciaQ", ip_address="192.0.2.1", user_agent="x")
+    AccessFailureLog.objects.create(username="aliciaq", ip_address="192.0.2.1", user_agent="x")
+    AccessLog.objects.create(username="someone-else", ip_address="192.0.2.2", user_agent="x")
+    for instance in (alicia, alicia.user):
+        LogEntry.objects.create(
+            user=coordinator, content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk),
+            object_repr=NAME, action_flag=CHANGE, change_message=f"Changed phone to {PHONE}",
+        )
+    privacy.member_erase(member=alicia, by=coordinator)
+    assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["someone-else"]
+    entries = list(LogEntry.objects.values_list("object_repr", "change_message"))
+    assert len(entries) == 2  # the record that a change was made stays
+    assert all(NAME not in text and PHONE not in text for entry in entries for text in entry)
+
+
 def test_the_erase_page_refuses_without_the_csrf_token(story, alicia, coordinator):
     checked = Client(enforce_csrf_checks=True)
     checked.force_login(coordinator)

@@ -339,6 +339,11 @@ def member_allowed_actions(member: Member) -> list[str]:
 
 # --- Profile ---------------------------------------------------------------------------------
 
+ERASED_PROFILE_REFUSAL = (
+    "This member's personal data was erased at their request, so their profile cannot be edited. "
+    "If they want to come back, they can apply again as a new member."
+)
+
 
 def _require_self_or_coordinator(*, member: Member, by_user: User) -> None:
     is_self = by_user is not None and member.user_id is not None and member.user_id == by_user.pk
@@ -359,8 +364,11 @@ def member_update_profile(
     phone: str = "",
     about: str = "",
 ) -> Member:
-    """The member (or a coordinator for them) changes their profile."""
+    """The member (or a coordinator for them) changes their profile. Refused once the
+    member's personal data is erased (timebank.privacy): it must not be filled in again."""
     _require_self_or_coordinator(member=member, by_user=by_user)
+    if member.erased_at is not None:
+        raise ConflictError(ERASED_PROFILE_REFUSAL)
     display_name = clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
     phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
     about = clean_text(about, field="about", label="the text about you", max_length=2000)

@@ -262,6 +262,10 @@ def coordinator_member(request, timebank, public_id):
 @coordinator_page
 def coordinator_member_edit(request, timebank, public_id):
     member = member_for_coordinator(timebank=timebank, public_id=public_id)
+    if member.erased_at is not None:
+        # The link is hidden; this is for an old bookmark or a typed address.
+        messages.error(request, member_services.ERASED_PROFILE_REFUSAL)
+        return redirect("coordinator_member", public_id=member.public_id)
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member))
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, f"{member.display_name}'s profile is saved.")
