@@ -6,7 +6,8 @@ database next to --database-url, dropped afterwards), N directory services
 OAuth client, starts gunicorn on 127.0.0.1 (a random free port), and drives
 it with wrk, 10 connections for --duration seconds per endpoint, in one run:
 - GET /health/ (no database: the floor set by the web stack and middleware);
-- GET /api/v1/services/?near=RG1&radius_km=5&category=... (20 per page);
+- GET /api/v1/services/?near=RG1&radius_km=5&category=... (20 per page), then the
+  same with one connection (P1's single client);
 - POST /api/v1/referrals/ (the issue's example body, a fresh Idempotency-Key each).
 Prints requests/s, p50/p95/p99 latency, errors and the server CPU time per
 request (gunicorn's processes, from /proc) for each. Throttles are
@@ -283,9 +284,11 @@ def stop_server(server: subprocess.Popen | None) -> None:
         server.wait(timeout=30)
 
 
-def run_wrk(url: str, *, args, script: str, env_extra: dict) -> dict:
+def run_wrk(url: str, *, args, script: str, env_extra: dict, connections: int | None = None) -> dict:
     env = {**os.environ, **env_extra}
-    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s", "-s", script, url]
+    connections = connections or args.connections
+    threads = min(2, connections)  # wrk needs a connection per thread
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{args.duration}s", "--timeout", "10s", "-s", script, url]
     output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=args.duration + 60).stdout
     match = re.search(r"BENCH (.*)", output)
     if not match:
@@ -359,18 +362,23 @@ def main() -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(WRK_SCRIPT)
             script = handle.name
+        # (label, path, extra wrk settings, connections): QUALITY P1 also asks for one client.
         runs = [
-            ("GET /health/", "/health/", {}),
-            ("GET /api/v1/services/ (5 km, one category)", search, {}),
-            ("POST /api/v1/referrals/", "/api/v1/referrals/", {"BENCH_METHOD": "POST", "BENCH_BODY": body}),
+            ("GET /health/", "/health/", {}, None),
+            ("GET /api/v1/services/ (5 km, one category)", search, {}, None),
+            ("GET /api/v1/services/, one client", search, {}, 1),
+            ("POST /api/v1/referrals/", "/api/v1/referrals/", {"BENCH_METHOD": "POST", "BENCH_BODY": body}, None),
         ]
         print(f"{args.connections} connections, {args.duration} s each, gunicorn {args.workers} workers x {args.threads} threads")
         print(f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}")
-        for label, path, extra in runs:
+        for label, path, extra, connections in runs:
             # A fresh token per run: tokens live at most 10 minutes.
             token = get_token(base, made["client_id"], made["secret"])
             cpu_before = server_cpu_seconds(server)
-            figures = run_wrk(base + path, args=args, script=script, env_extra={"BENCH_AUTH": f"Bearer {token}", **extra})
+            figures = run_wrk(
+                base + path, args=args, script=script, env_extra={"BENCH_AUTH": f"Bearer {token}", **extra},
+                connections=connections,
+            )
             cpu_ms = (server_cpu_seconds(server) - cpu_before) * 1000 / max(1, figures["requests"])
             errors = figures["socket_errors"] + figures["non2xx"]
             print(
