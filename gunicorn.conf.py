@@ -2,10 +2,19 @@
 bench/api.py. Environment variables override: WEB_CONCURRENCY (processes),
 GUNICORN_THREADS, PORT.
 
-Why one thread per process: a request here is Python work (the ORM, DRF), so
-threads in one process take turns for the interpreter lock. On the 2-core
-machine bench/api.py measured the directory search at 132 req/s with 2
-processes x 1 thread, against 112 with 2 x 4 and 119 with 4 x 1 (bench/RESULTS.md).
+One sync worker per core. A request here is Python work (the ORM, DRF), so
+threads in one process only take turns for the interpreter lock, and a sync
+worker takes a connection only when it is free: the kernel's one queue of
+waiting connections then shares the load evenly. A threaded (gthread) worker
+keeps its own keep-alive connections, so one process can hold most of them
+while the other idles, and the slowest 5% of requests wait longest. On the
+2-core machine, in alternating runs of bench/api.py's search (bench/RESULTS.md),
+sync gave p95 39 ms at 336 req/s against gthread's 54 ms at 309 (SQLite), and
+50 ms against 72 (PostgreSQL).
+
+Sync workers expect a proxy in front that buffers slow clients and keeps their
+connections alive: serve through nginx or Caddy, which also terminates TLS
+(settings.SECURE_PROXY_SSL_HEADER trusts its X-Forwarded-Proto).
 """
 import gc
 import multiprocessing
@@ -13,11 +22,11 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# More than one thread turns the workers into gthread workers.
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-worker_class = "gthread"
-# A slow client cannot hold a worker for long; requests are small.
+worker_class = "sync"
+# A stuck request cannot hold a worker for long; requests are small.
 timeout = 30
-keepalive = 5
 limit_request_line = 8190
 
 

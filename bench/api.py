@@ -75,6 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2, one per core)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1, as gunicorn.conf.py)")
+    parser.add_argument("--worker-class", help="gunicorn worker class (default: gunicorn.conf.py's, sync)")
     parser.add_argument("--quick", action="store_true", help="10,000 services, 1,000 referrals, 10 s each")
     parser.add_argument("--database-url", help="a PostgreSQL server: a bench database is created there and dropped")
     parser.add_argument("--sqlite-path", default="/tmp/bench-api.sqlite3")
@@ -336,7 +337,7 @@ def main() -> None:
     server = None
     try:
         made = build(args, env)
-        server, base = start_server(env, workers=args.workers, threads=args.threads)
+        server, base = start_server(env, workers=args.workers, threads=args.threads, worker_class=args.worker_class)
         token = get_token(base, made["client_id"], made["secret"])
         body = json.dumps(
             {
@@ -369,7 +370,10 @@ def main() -> None:
             ("GET /api/v1/services/, one client", search, {}, 1),
             ("POST /api/v1/referrals/", "/api/v1/referrals/", {"BENCH_METHOD": "POST", "BENCH_BODY": body}, None),
         ]
-        print(f"{args.connections} connections, {args.duration} s each, gunicorn {args.workers} workers x {args.threads} threads")
+        print(
+            f"{args.connections} connections, {args.duration} s each, gunicorn {args.workers} "
+            f"{args.worker_class or 'sync'} workers x {args.threads} threads"
+        )
         print(f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}")
         for label, path, extra, connections in runs:
             # A fresh token per run: tokens live at most 10 minutes.
