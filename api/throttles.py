@@ -8,8 +8,10 @@ Counting is a sliding window of two fixed-window counters, not DRF's list of
 every request's time: DRF reads and writes that whole list on each request, so
 its cost grows with the rate (a 500/day cap keeps 500 timestamps; a bench with
 the limits lifted kept tens of thousands), and two workers can both read the old
-list and each allow a request past the limit. Here a request costs one read of
-two numbers and one atomic increment, whatever the rate. The estimate is the
+list and each allow a request past the limit. Here a request costs one read and
+one atomic increment, whatever the rate. The request is counted first and then
+judged on the count the increment returned, so two workers at once cannot both
+take the last place; a refused request is taken off again. The estimate is the
 current window's count plus the previous window's, weighted by how much of it
 the sliding window still covers.
 """
@@ -57,17 +59,21 @@ class ClientScopedThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         elapsed = now - window * self.duration
         current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
-        counts = self.cache.get_many([current_key, previous_key])
-        current, previous = counts.get(current_key, 0), counts.get(previous_key, 0)
-        if previous * (1 - elapsed / self.duration) + current + 1 > self.num_requests:
-            self._wait = self._seconds_until_allowed(current, previous, elapsed)
-            return False
+        previous = self.cache.get(previous_key, 0)
         # Kept two windows: the next window still weighs this one.
         self.cache.add(current_key, 0, timeout=2 * self.duration)
         try:
-            self.cache.incr(current_key)
+            current = self.cache.incr(current_key)
         except ValueError:  # expired between add and incr
             self.cache.set(current_key, 1, timeout=2 * self.duration)
+            current = 1
+        if previous * (1 - elapsed / self.duration) + current > self.num_requests:
+            try:
+                self.cache.decr(current_key)
+            except ValueError:
+                pass
+            self._wait = self._seconds_until_allowed(current - 1, previous, elapsed)
+            return False
         return True
 
     def _seconds_until_allowed(self, current: int, previous: int, elapsed: float) -> float:

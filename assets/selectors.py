@@ -40,7 +40,7 @@ from assets.models import (
     is_stale,
     stale_before,
 )
-from timebank.compiled import CompiledQuery, Fixed
+from timebank.compiled import CompiledQuery, Fixed, unchanged
 from timebank.errors import InvalidInputError, NotFoundError
 
 DEFAULT_RADIUS_KM = 5.0
@@ -285,7 +285,7 @@ def asset_search_rows(
     prefixes = area_prefixes(origin.district)
     # The ids stay as the database gives them (hex digits on SQLite) while ranking:
     # only the page's rows need them as UUIDs. Hex and str(UUID) sort alike.
-    finish = None
+    finish = unchanged
     if category and not q:
         rows, finish = CATEGORY_CANDIDATES.raw_rows(
             later=(0, 1), lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
@@ -302,6 +302,7 @@ def asset_search_rows(
             rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
 
     cutoff = stale_before()
+    # service id -> (rank, km, stale, the row of its nearest place)
     nearest: dict = {}
     for row in rows:
         service_id, lat_, lng_, reviewed = row[1:]
@@ -321,7 +322,7 @@ def asset_search_rows(
     start = (page - 1) * per_page
     results = []
     for _, (_, km, stale, row) in ordered[start : start + per_page]:
-        sal_id, service_id = (finish(row) if finish else row)[:2]
+        sal_id, service_id = finish(row)[:2]
         results.append(
             RankedRow(
                 service_at_location_id=sal_id,

@@ -102,10 +102,10 @@ class CompiledQuery:
         if key not in self._plans:
             self._plans[key] = self._plan(arguments)
         plan = self._plans[key]
-        if plan is None or plan.alias not in connections:
-            return list(self._build(**_plain(arguments))), _unchanged
-        if later and plan.shape != "tuple":
+        if later and plan is not None and plan.shape != "tuple":
             raise ValueError("Only a values_list() query's columns can be converted later.")
+        if plan is None or plan.alias not in connections:
+            return list(self._build(**_plain(arguments))), unchanged
         params = [
             plan.constants[position] if slot is None else _as_found(_pick(arguments[slot[0]], slot[1]), slot[2])
             for position, slot in enumerate(plan.slots)
@@ -124,7 +124,7 @@ class CompiledQuery:
             return fetched, lambda row: row[0]
         if deferred:
             return fetched, lambda row: _convert(row, deferred, connection)
-        return fetched, _unchanged
+        return fetched, unchanged
 
     def _plan(self, arguments: dict) -> _Plan | None:
         stand_ins, found = {}, {}
@@ -204,7 +204,8 @@ def uuid_text(value) -> str:
     return str(value)
 
 
-def _unchanged(row):
+def unchanged(row):
+    """The `finish` of rows that need nothing more."""
     return row
 
 

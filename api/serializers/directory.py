@@ -122,9 +122,10 @@ def search_results_data(rows) -> list[dict]:
     for ranked in rows:
         row = found[ranked.service_at_location_id]
         reviewed = row["service__last_reviewed"]
+        service_id = uuid_text(row["service_id"])
         results.append(
             {
-                "id": (service_id := uuid_text(row["service_id"])),
+                "id": service_id,
                 "name": row["service__name"],
                 "description": row["service__description"],
                 "status": row["service__status"],

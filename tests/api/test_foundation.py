@@ -135,6 +135,41 @@ def test_throttle_counts_are_two_numbers_whatever_the_rate(surgery, monkeypatch)
     assert cache.get(f"throttle_referrals-read_client:{surgery.client_row.application_id}:1000000") == 30
 
 
+def test_two_workers_at_the_last_place_cannot_both_take_it(db, monkeypatch):
+    """Another worker counts a request between this one's read and its increment: the
+    increment's own answer decides, so only one of the two gets the last place."""
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    class OtherWorkerInBetween:
+        """The cache, with a second worker's request landing just after our read."""
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get(self, key, default=None):
+            value = cache.get(key, default)
+            other = ClientScopedThrottle()
+            other.cache = cache
+            other.timer = lambda: 60 * 1_000_000.0 + 10
+            assert other.allow_request(request, view)  # the other worker takes the last place
+            return value
+
+    request = SimpleNamespace(user=None, headers={}, META={"REMOTE_ADDR": "192.0.2.9"})
+    view = SimpleNamespace(throttle_scope="referrals-read")
+    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"})
+    throttle = ClientScopedThrottle()
+    throttle.timer = lambda: 60 * 1_000_000.0 + 10
+    for _ in range(9):
+        assert throttle.allow_request(request, view)
+    throttle.cache = OtherWorkerInBetween()
+    assert throttle.allow_request(request, view) is False
+    assert throttle.wait() >= 1
+    # Ten counted in all: the refused request was taken off again.
+    assert cache.get("throttle_referrals-read_addr:192.0.2.9:1000000") == 10
+
+
 def test_the_daily_referral_cap_per_client(surgery, greenfingers, referral_body, monkeypatch):
     monkeypatch.setattr(
         ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-daily": "2/day"}

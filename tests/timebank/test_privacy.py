@@ -395,6 +395,22 @@ def test_an_erased_members_profile_cannot_be_edited_by_its_address(story, alicia
     assert alicia.display_name == privacy.FORMER_MEMBER
 
 
+def test_a_profile_saved_from_a_page_loaded_before_the_erasure_is_refused(story, alicia, coordinator):
+    """The edit form was opened before another coordinator erased her: saving it must
+    not put her details back."""
+    opened_before = Member.objects.get(pk=alicia.pk)
+    privacy.member_erase(member=alicia, by=coordinator)
+    assert opened_before.erased_at is None  # the stale copy does not know
+    with pytest.raises(ConflictError):
+        member_services.member_update_profile(
+            member=opened_before, by_user=coordinator, display_name=NAME, postcode="RG1 7QE", travel_radius_km=5,
+            phone=PHONE,
+        )
+    alicia.refresh_from_db()
+    assert (alicia.display_name, alicia.phone, alicia.postcode) == (privacy.FORMER_MEMBER, "", "")
+    assert Account.objects.get(member=alicia).name == privacy.FORMER_MEMBER
+
+
 def test_erasure_removes_login_attempts_and_the_name_in_the_admin_history(story, alicia, coordinator):
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.admin.models import CHANGE, LogEntry

@@ -392,8 +392,11 @@ def member_update_profile(
         "postcode", "postcode_district", "latitude", "longitude",
     ]
     # Why atomic: the profile, the account's name (shown on statements) and the listings' copy of
-    # the place change together.
+    # the place change together. The lock is the one erasure takes: a profile saved while a
+    # coordinator erases the member waits, then sees the erasure and is refused.
     with transaction.atomic():
+        if Member.objects.select_for_update().values_list("erased_at", flat=True).get(pk=member.pk) is not None:
+            raise ConflictError(ERASED_PROFILE_REFUSAL)
         member.save(update_fields=fields)
         Account.objects.filter(member=member).exclude(name=display_name).update(name=display_name)
         # Listings carry a copy of their member's place (for match suggestions): it moves with them.
