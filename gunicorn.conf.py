@@ -1,4 +1,4 @@
-"""gunicorn settings, read by `gunicorn timebank.wsgi` from this directory and by
+"""gunicorn settings, read by `gunicorn config.wsgi` from this directory and by
 bench/api.py. Environment variables override: WEB_CONCURRENCY (processes),
 GUNICORN_THREADS, PORT.
 

@@ -5,7 +5,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # manage.py on a developer's machine means development settings; the web
     # processes (wsgi/asgi) default to production, and production deployments
     # set DEBUG=false explicitly for their management commands (.env.example).

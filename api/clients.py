@@ -9,7 +9,7 @@ from oauth2_provider.models import Application
 
 from api.models import ApiClient
 from assets.models import Organisation, OrganisationType
-from timebank.errors import InvalidInputError
+from core.errors import InvalidInputError
 
 
 def api_client_create(

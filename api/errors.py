@@ -2,7 +2,7 @@
 
 Every error the API returns is `{"error": {"code", "message", "fields"}}`:
 DRF's own exceptions keep their status (and headers such as Retry-After),
-domain errors (timebank.errors) use their `http_status`, a database that is
+domain errors (core.errors) use their `http_status`, a database that is
 busy or past its statement timeout is a 503 with Retry-After, anything
 unexpected is a 500 with no traceback or data in the body. Messages are plain English
 and never echo what was sent (QUALITY D8).
@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from timebank.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger("api")
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from api.actors import actor_from_request
-from assets.referrals.models import ReferralStatus
+from referrals.models import ReferralStatus
 
 
 OUT_OF_RANGE = "Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z."

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from api.authentication import ApiClientPrincipal
 from api.errors import IdempotencyKeyInFlightError, IdempotencyKeyMismatchError
 from api.models import IdempotencyKey, IdempotencyState
-from timebank.errors import InvalidInputError
+from core.errors import InvalidInputError
 
 HEADER = "Idempotency-Key"
 

@@ -8,7 +8,7 @@ import hashlib
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from timebank.compiled import CompiledQuery
+from core.compiled import CompiledQuery
 
 _TOKEN_BY_CHECKSUM = CompiledQuery(
     lambda checksum: get_access_token_model()

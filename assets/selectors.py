@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from assets.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
+from core.places.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
 from assets.models import (
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
@@ -40,8 +40,8 @@ from assets.models import (
     is_stale,
     stale_before,
 )
-from timebank.compiled import CompiledQuery, Fixed, unchanged
-from timebank.errors import InvalidInputError, NotFoundError
+from core.compiled import CompiledQuery, Fixed, unchanged
+from core.errors import InvalidInputError, NotFoundError
 
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 50.0
@@ -209,7 +209,7 @@ def _category_candidates(**criteria) -> QuerySet:
 
 
 # The one-category search, the API's hot path, compiled once per shape (see
-# timebank/compiled.py); tests/assets/test_search.py checks it against the ORM.
+# core/compiled.py); tests/assets/test_search.py checks it against the ORM.
 CATEGORY_CANDIDATES = CompiledQuery(_category_candidates)
 
 

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from assets import selectors, services
 from assets.forms import AssetSearchForm, CapacityForm, ClaimForm, DecisionForm, ProblemReportForm, ServiceEditForm
-from assets.geocoding import AmbiguousPlaceError
+from core.places.geocoding import AmbiguousPlaceError
 from assets.models import Capacity, OrganisationClaim, ProblemReport
-from timebank.errors import DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 
 ATTRIBUTION = (
     "Postcode districts: contains OS data © Crown copyright and database right; contains Royal Mail data "

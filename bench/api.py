@@ -134,7 +134,7 @@ def configure_environment(args) -> tuple[dict, callable]:
 def build(args, env) -> dict:
     """Migrate and build the data in this process; returns what the load needs."""
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "timebank.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     import django
 
@@ -144,7 +144,7 @@ def build(args, env) -> dict:
 
     from api.clients import api_client_create
     from assets.models import Location, Organisation, Service, ServiceAtLocation, ServiceAttribute, TaxonomyTerm
-    from assets.referrals.models import Consent, Referral, ReferralHistory
+    from referrals.models import Consent, Referral, ReferralHistory
 
     rng = random.Random(args.seed)
     terms = list(TaxonomyTerm.objects.order_by("slug"))
@@ -265,7 +265,7 @@ def start_server(env: dict, *, workers: int, threads: int, worker_class: str | N
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
-            PYTHON, "-m", "gunicorn", "timebank.wsgi:application", "--config", "gunicorn.conf.py",
+            PYTHON, "-m", "gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads),
             *(["--worker-class", worker_class] if worker_class else []),

@@ -27,7 +27,7 @@ def configure() -> Path:
     os.environ["DEBUG"] = "true"
     os.environ["AXES_ENABLED"] = "false"
     os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     path = Path("/tmp/bench-import.sqlite3")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -68,7 +68,7 @@ def main():
     path = configure()
     from django.core.management import call_command
 
-    from api.openreferral.serializers import service_full_data
+    from assets.openreferral.mapping import service_full_data
     from api.openreferral.views import NDJSON_CHUNK, full_services_queryset
 
     source = Path("/tmp/bench-import.ndjson")

@@ -82,7 +82,7 @@ def setup_django(args) -> tuple[str, str | None]:
             Path(args.sqlite_path + suffix).unlink(missing_ok=True)
         os.environ["SQLITE_PATH"] = args.sqlite_path
         where = f"SQLite file {args.sqlite_path}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "timebank.settings_test"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
     import django
 
     django.setup()

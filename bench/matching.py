@@ -46,7 +46,7 @@ def configure(args) -> str:
     os.environ["DEBUG"] = "false"
     os.environ["TIMECOMMONS_TESTING"] = "1"  # a secret key without production checks; nothing else changes
     os.environ["AXES_ENABLED"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if args.postgres:
         import psycopg
 
@@ -262,8 +262,8 @@ def percentile(values, fraction):
 
 
 def time_suggestions(samples: int, rng: random.Random):
-    from timebank.brokering.matching import suggest_helpers
-    from timebank.brokering.workbench import open_requests
+    from brokering.matching import suggest_helpers
+    from brokering.workbench import open_requests
     from timebank.models import Listing, Timebank
 
     ids = list(Listing.objects.filter(kind="request", status="open").values_list("pk", flat=True))
@@ -286,7 +286,7 @@ def time_suggestions(samples: int, rng: random.Random):
 def time_reports():
     from django.utils import timezone
 
-    from timebank.brokering.reports import REPORTS, Period, report_build
+    from brokering.reports import REPORTS, Period, report_build
     from timebank.models import Timebank
 
     timebank = Timebank.get_default()

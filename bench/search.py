@@ -38,7 +38,7 @@ def _admin_url(url: str) -> str:
 def configure(database_url: str | None) -> tuple[str, str | None]:
     """Point Django at a fresh database of the bench's own; returns (where, PostgreSQL name)."""
     os.environ["AXES_ENABLED"] = "false"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "timebank.settings_test"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
     pg_name = None
     if database_url:
         import psycopg
@@ -80,7 +80,7 @@ def cleanup(database_url: str | None, pg_name: str | None) -> None:
 def build(total: int) -> None:
     from django.db import transaction
 
-    from assets.geocoding import _tables
+    from core.places.geocoding import _tables
     from assets.models import Location, Organisation, Service, ServiceAtLocation, ServiceAttribute, TaxonomyTerm
 
     rng = random.Random(42)
@@ -123,7 +123,7 @@ def build(total: int) -> None:
 
 def explain() -> None:
     """The 5 km, one category candidate query's plan, as the database runs it."""
-    from assets.geocoding import geocode
+    from core.places.geocoding import geocode
     from assets.selectors import _category_candidates, _search_box, area_prefixes
 
     origin = geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}")

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from timebank import ledger
-from timebank.errors import DomainError
+from core.errors import DomainError
 from timebank.hours import format_minutes
 from timebank.models import (
     Account,
@@ -39,7 +39,7 @@ from timebank.models import (
     Transfer,
     User,
 )
-from timebank.postcodes import normalise_postcode, postcode_district
+from core.places.postcodes import normalise_postcode, postcode_district
 
 admin.site.site_header = "TimeCommons administration"
 admin.site.site_title = "TimeCommons admin"

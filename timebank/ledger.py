@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
-from timebank.errors import ConflictError, InvalidInputError
+from core.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
 from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
 

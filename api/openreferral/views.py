@@ -23,8 +23,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_safe
 
 from api.filters import OUT_OF_RANGE, as_utc
-from api.openreferral import serializers as oruk
-from assets.geocoding import GeocodingError, geocode
+from assets.openreferral import mapping as oruk
+from assets.openreferral.export import full_services_queryset, ndjson_lines
+from core.places.geocoding import GeocodingError, geocode
 from assets.models import (
     Organisation,
     Schedule,
@@ -35,13 +36,12 @@ from assets.models import (
     TaxonomyTerm,
 )
 from assets.selectors import parse_day, service_area_filter, services_near
-from timebank.errors import DomainError, InvalidInputError
+from core.errors import DomainError, InvalidInputError
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_MINIMAL_PER_PAGE = 1000
 MAX_PROXIMITY_METRES = 200_000
-NDJSON_CHUNK = 500
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
@@ -218,17 +218,7 @@ def openapi(request):
 
 
 def _ndjson(services: QuerySet) -> StreamingHttpResponse:
-    def lines():
-        # iterator() with a chunk size keeps memory flat whatever the feed's size;
-        # prefetches run per chunk.
-        for service in services.iterator(chunk_size=NDJSON_CHUNK):
-            yield json.dumps(oruk.service_full_data(service), separators=(",", ":")) + "\n"
-
-    return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
-
-
-def full_services_queryset() -> QuerySet:
-    return Service.objects.select_related(*oruk.LIST_SERVICE_RELATED).prefetch_related(*oruk.FULL_SERVICE_PREFETCH)
+    return StreamingHttpResponse(ndjson_lines(services), content_type="application/x-ndjson")
 
 
 @feed_view

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
 from assets.models import ACCESSIBILITY_FEATURES, ServiceAtLocation, ServiceAttribute, accessibility_labels, one_line_address
-from timebank.compiled import CompiledQuery, uuid_text
+from core.compiled import CompiledQuery, uuid_text
 
 DAY_HELP = "A day of the week, like monday or MO."
 
@@ -97,7 +97,7 @@ _RESULT_FIELDS = [
 
 
 _PRINTED_IDS = tuple(_RESULT_FIELDS.index(name) for name in ("service_id", "service__organisation_id", "location_id"))
-# Compiled once per page size (timebank/compiled.py): these run on every search.
+# Compiled once per page size (core/compiled.py): these run on every search.
 _RESULT_ROWS = CompiledQuery(lambda ids: ServiceAtLocation.objects.filter(id__in=ids).values_list(*_RESULT_FIELDS))
 _RESULT_CATEGORIES = CompiledQuery(
     lambda ids: ServiceAttribute.objects.filter(service_id__in=ids)

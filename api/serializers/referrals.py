@@ -1,7 +1,7 @@
 """Referral input and output.
 
 Input serializers check shapes and lengths only; the rules live in
-assets.referrals.services. Output serializers show each caller only what the
+referrals.services. Output serializers show each caller only what the
 selectors' `referral_sharing` allows (QUALITY D4): keys a caller may not see
 are left out of the response, not sent empty.
 """
@@ -9,8 +9,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
-from assets.referrals.instruments import registry
-from assets.referrals.models import (
+from referrals.instruments import registry
+from referrals.models import (
     BusinessStatus,
     ConsentMethod,
     ConsentScope,
@@ -19,7 +19,7 @@ from assets.referrals.models import (
     Priority,
     ReferralStatus,
 )
-from assets.referrals.selectors import referral_sharing, referral_visible_outcomes
+from referrals.selectors import referral_sharing, referral_visible_outcomes
 
 # --- Input ---------------------------------------------------------------------------------
 

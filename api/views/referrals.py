@@ -11,9 +11,9 @@ from api.filters import ReferralFilter
 from api.serializers import referrals as s
 from api.throttles import ClientScopedThrottle, ReferralDailyThrottle
 from api.views.base import ApiView
-from assets.referrals import services
-from assets.referrals.models import Referral, WebhookSubscription
-from assets.referrals.selectors import referral_with_details, referrals_visible_to
+from referrals import services
+from referrals.models import Referral, WebhookSubscription
+from referrals.selectors import referral_with_details, referrals_visible_to
 
 READ_WRITE = {"read": "referrals:read", "write": "referrals:write"}
 THROTTLES = {"read": "referrals-read", "write": "referrals-write"}

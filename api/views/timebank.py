@@ -10,7 +10,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.permissions import ClientHasScope, IsMember
 from api.serializers import timebank as t
 from api.views.base import ApiView
-from timebank.errors import InvalidInputError, NotFoundError
+from core.errors import InvalidInputError, NotFoundError
 from timebank.models import Category, Listing
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
 from timebank.selectors.exchanges import exchange_detail, exchanges_for_member

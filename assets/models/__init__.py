@@ -40,5 +40,4 @@ from assets.models.moderation import (  # noqa: F401
     ProblemReport,
     ReviewReminder,
 )
-from assets.models.geo import PostcodePoint  # noqa: F401
 from assets.models.search import SearchEntry  # noqa: F401

@@ -12,7 +12,7 @@ from assets.services.directory import (  # noqa: F401
     service_mark_reviewed,
     service_update,
 )
-from assets.services.openreferral_import import (  # noqa: F401
+from assets.openreferral.importer import (  # noqa: F401
     ImportSummary,
     RecordError,
     SourceError,

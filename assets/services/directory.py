@@ -24,7 +24,7 @@ from assets.models import (
     ServiceStatus,
 )
 from assets.selectors import user_can_edit_service
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Role
 
 # Fields an organiser may change on their own listing from the edit page.

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from api.models import IdempotencyKey, IdempotencyState
-from assets.referrals.models import Referral
+from referrals.models import Referral
 
 KEY = "3f0c9d1e-6b1a-4c51-9a43-0d6f1e2b7a11"
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from assets.referrals.models import Outcome, Referral, ReferralHistory, WebhookSubscription
+from referrals.models import Outcome, Referral, ReferralHistory, WebhookSubscription
 from tests.factories import ListingFactory, MemberFactory
 from timebank.models import Exchange, Listing
 

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from assets.referrals import states
-from assets.referrals.models import (
+from referrals import states
+from referrals.models import (
     AccessOutcome,
     GpRecordEvent,
     Outcome,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from assets.models import Location, Organisation, Schedule, Service, ServiceArea, ServiceAtLocation, TaxonomyTerm, stable_uuid
 from assets.selectors import asset_search
 from assets.services import openreferral_import, service_import_record
-from assets.services.openreferral_import import RecordError
+from assets.openreferral.importer import RecordError
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"
@@ -182,7 +182,7 @@ def test_a_big_file_is_written_in_chunks_with_few_queries_and_every_record_count
     from django.test.utils import CaptureQueriesContext
 
 
-    monkeypatch.setattr(sys.modules["assets.services.openreferral_import"], "CHUNK_SIZE", 10)
+    monkeypatch.setattr(sys.modules["assets.openreferral.importer"], "CHUNK_SIZE", 10)
     records = [oruk_record(n) for n in range(25)]
     records[13]["service_at_locations"][0]["location"]["latitude"] = 123  # bad: skipped alone
     source = write_ndjson(tmp_path / "feed.ndjson", records)

@@ -4,11 +4,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assets.geocoding import GeocodingError
+from core.places.geocoding import GeocodingError
 from assets.models import Location, ServiceStatus
 from assets.selectors import asset_search
 from tests.assets.factories import service_at
-from timebank.errors import InvalidInputError
+from core.errors import InvalidInputError
 
 pytestmark = pytest.mark.django_db
 
@@ -164,14 +164,14 @@ def test_an_unknown_category_is_refused_even_with_no_services_nearby():
     assert asset_search(near="RG1", category="food").count == 0  # a real category with no matches is fine
 
 
-# --- The one-category search's compiled SQL (timebank/compiled.py) --------------------------
+# --- The one-category search's compiled SQL (core/compiled.py) --------------------------
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
 
 from assets.models import ServiceArea  # noqa: E402
 from assets.selectors import CATEGORY_CANDIDATES, _category_candidates, _search_box, area_prefixes  # noqa: E402
-from assets.geocoding import geocode  # noqa: E402
-from timebank.compiled import Fixed  # noqa: E402
+from core.places.geocoding import geocode  # noqa: E402
+from core.compiled import Fixed  # noqa: E402
 
 
 def _criteria(lat, lng, radius, district, category, day=None, free_only=False, needs=()):

@@ -11,7 +11,7 @@ from assets.models import OrganisationMembership, ReviewReminder
 from assets.services import capacity_update, organisation_claim_approve, organisation_claim_request, review_reminders_send
 from tests.assets.factories import service_at
 from tests.factories import UserFactory
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Role
 
 pytestmark = pytest.mark.django_db

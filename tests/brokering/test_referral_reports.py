@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from assets.models import Organisation, OrganisationType
-from assets.referrals.models import Outcome, Referral
+from referrals.models import Outcome, Referral
 from tests.assets.factories import service_at
-from timebank.brokering.reports import Period, report_build
+from brokering.reports import Period, report_build
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from assets.referrals.models import Referral
+from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 

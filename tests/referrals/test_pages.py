@@ -5,7 +5,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assets.models import Capacity, OrganisationMembership
-from assets.referrals.models import Referral, ReferralAccessLog, ReferralStatus
+from referrals.models import Referral, ReferralAccessLog, ReferralStatus
 from tests.factories import UserFactory
 from timebank.models import Role
 

@@ -10,8 +10,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from assets.referrals.actors import actor_for_user
-from assets.referrals.models import (
+from referrals.actors import actor_for_user
+from referrals.models import (
     PERSONAL_DATA_FIELDS,
     AccessAction,
     Consent,
@@ -20,13 +20,13 @@ from assets.referrals.models import (
     ReferralAccessLog,
     ReferralHistory,
 )
-from assets.referrals.retention import (
+from referrals.retention import (
     ANONYMISED_VALUES,
     HANDLED_SEPARATELY,
     referrals_anonymise,
     referrals_due_for_anonymising,
 )
-from assets.referrals.services import referral_transition
+from referrals.services import referral_transition
 from tests.referrals.test_pages import staff
 from timebank.models import Account, Entry, Member, Role, Transfer
 

@@ -12,8 +12,8 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
-from assets.referrals import webhooks
-from assets.referrals.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from referrals import webhooks
+from referrals.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +98,8 @@ def test_a_status_change_is_sent_signed_after_commit_with_ids_only(
 
 
 def test_nothing_is_sent_when_the_change_rolls_back(hook, surgery, make_referral, django_capture_on_commit_callbacks):
-    from assets.referrals.models import Referral
-    from assets.referrals.webhooks import queue_referral_event
+    from referrals.models import Referral
+    from referrals.webhooks import queue_referral_event
 
     with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)) as post:
         referral = Referral.objects.get(pk=make_referral()["id"])

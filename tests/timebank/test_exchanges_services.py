@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.factories import ListingFactory, MemberFactory, category
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Timebank, Transfer
 from timebank.services import exchanges as svc
 from timebank.services.exchanges import TRANSITIONS

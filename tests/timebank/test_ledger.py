@@ -15,7 +15,7 @@ from django.db.models import ProtectedError, Sum
 
 from tests.factories import MemberFactory, UserFactory
 from timebank import ledger
-from timebank.errors import InvalidInputError
+from core.errors import InvalidInputError
 from timebank.ledger import (
     AlreadyReversedError,
     InvalidTransferError,

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tests.factories import MemberFactory
 from timebank import ledger
-from timebank.errors import InvalidInputError
+from core.errors import InvalidInputError
 from timebank.ledger import AlreadyReversedError, Leg, LimitExceededError, ReversalOfReversalError
 from timebank.models import Account, Timebank, TransferKind
 

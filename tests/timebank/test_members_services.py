@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import MemberFactory, UserFactory
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Account, Availability, Member, MemberStatus, Role, User
 from timebank.services import members as services
 

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from timebank.models import Availability, CommunicationNeed, Member, MemberStatus, User
 from timebank.models.members import DigestFrequency, MemberKind
-from timebank.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
+from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
 from timebank.services.members import MAX_TRAVEL_RADIUS_KM, MIN_TRAVEL_RADIUS_KM
 
 
@@ -183,10 +183,3 @@ class ResetPasswordForm(PasswordResetForm):
     def get_users(self, email):
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.email and user.email.lower() == email.lower())
-
-
-class EraseMemberForm(forms.Form):
-    confirm = forms.BooleanField(
-        label="I understand that this cannot be undone",
-        error_messages={"required": "Tick the box to confirm that you want to erase this member's personal data."},
-    )

@@ -99,7 +99,7 @@ class Member(models.Model):
     last_exchange_at = models.DateTimeField(null=True, blank=True)
     status_note = models.CharField(max_length=300, blank=True)
     last_digest_sent_at = models.DateTimeField(null=True, blank=True)
-    # Set once by timebank.privacy.member_erase: the person's details are gone
+    # Set once by privacy.services.member_erase: the person's details are gone
     # and the member shows as "Former member"; the account and its history stay.
     erased_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,7 +14,7 @@ from django.db.models import Min, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
 from timebank import ledger
-from timebank.errors import NotFoundError
+from core.errors import NotFoundError
 from timebank.hours import format_minutes
 from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
 

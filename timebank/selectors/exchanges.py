@@ -5,7 +5,7 @@ import uuid
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from timebank.errors import NotFoundError
+from core.errors import NotFoundError
 from timebank.models import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus, Member, MemberStatus, Timebank
 
 # History rows with who acted (and their member name), for the exchange's page.

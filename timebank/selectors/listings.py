@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from timebank.errors import NotFoundError
+from core.errors import NotFoundError
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank
 
 # Members whose listings others may see and answer.

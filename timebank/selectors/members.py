@@ -9,10 +9,10 @@ import uuid
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from timebank.errors import NotFoundError
+from core.errors import NotFoundError
 from timebank.hours import format_minutes
 from timebank.models import Account, Member, MemberStatus, Timebank
-from timebank.postcodes import PostcodeError, normalise_postcode
+from core.places.postcodes import PostcodeError, normalise_postcode
 
 MEMBERS_PAGE_SIZE = 25
 # Statuses whose account is open: the member can be given, granted or donate hours.

@@ -37,8 +37,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from timebank import ledger
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank import hooks, ledger
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.hours import MAX_EXCHANGE_MINUTES, format_minutes
 from timebank.models import (
     Category,
@@ -502,11 +502,9 @@ def _post(locked: Exchange, *, actor) -> None:
     members.update(last_exchange_at=now)
     # Taking part in an exchange is what makes an approved member active.
     members.filter(status=MemberStatus.APPROVED).update(status=MemberStatus.ACTIVE)
-    # A person referred by a link worker has now started: their referral says so.
-    from assets.referrals.services import referral_note_first_exchange
-
+    # Higher layers (a referral that brought the person) hear of each first exchange.
     for member in first_timers:
-        referral_note_first_exchange(member=member)
+        hooks.first_exchange_posted.send(member=member)
 
 
 def _confirm_and_post(locked: Exchange, action: str, *, actor, note: str) -> None:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, Where
 from timebank.notifications import notify
 

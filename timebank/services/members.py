@@ -7,6 +7,7 @@ with a plain message; a move by someone who is not a coordinator is a
 NotAllowedError. Every ledger change goes through timebank.ledger; this module
 only checks who may ask for it and whose accounts it touches.
 """
+from core.places.geocoding import GeocodingError, geocode
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from timebank import ledger
-from timebank.text import clean_text
-from timebank.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.text import clean_text
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import (
     Account,
     Availability,
@@ -32,7 +33,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency, MemberKind
-from timebank.postcodes import normalise_postcode, postcode_district
+from core.places.postcodes import normalise_postcode, postcode_district
 from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
 
 MIN_TRAVEL_RADIUS_KM = 1
@@ -100,8 +101,6 @@ class _Place:
 
 def _place_from_postcode(text: str) -> _Place:
     """Check the postcode's format, then find its point with the one geocoder."""
-    from assets.geocoding import GeocodingError, geocode
-
     postcode = normalise_postcode(text)
     try:
         found = geocode(postcode)
@@ -365,7 +364,7 @@ def member_update_profile(
     about: str = "",
 ) -> Member:
     """The member (or a coordinator for them) changes their profile. Refused once the
-    member's personal data is erased (timebank.privacy): it must not be filled in again."""
+    member's personal data is erased (privacy.services): it must not be filled in again."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     if member.erased_at is not None:
         raise ConflictError(ERASED_PROFILE_REFUSAL)

@@ -9,7 +9,7 @@ from a member; the coordinator pages answer "not found" to anyone else.
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from timebank.errors import DomainError
+from core.errors import DomainError
 from timebank.forms.accounts import DonateForm, GiveHoursForm, PotDonationForm, PotGrantForm, ReverseTransferForm
 from timebank.hours import format_minutes
 from timebank.selectors.accounts import (

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from timebank.errors import DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
 from timebank.hours import format_minutes
 from timebank.models import Exchange, ExchangeStatus

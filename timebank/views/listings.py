@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from timebank.errors import DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from timebank.forms.exchanges import ProposeExchangeForm
 from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm
 from timebank.models import Category, Listing, ListingStatus

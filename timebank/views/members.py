@@ -13,14 +13,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from timebank.errors import DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from timebank.forms.members import (
-    EraseMemberForm,
     JoinForm,
     LoginForm,
     MemberSearchForm,
@@ -29,7 +28,6 @@ from timebank.forms.members import (
     ProfileForm,
     ResetPasswordForm,
 )
-from timebank import privacy
 from timebank.hours import format_minutes
 from timebank.models import Availability, CommunicationNeed, MemberStatus, Timebank
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary, pot_account
@@ -299,39 +297,3 @@ def coordinator_member_status(request, timebank, public_id):
     if form.cleaned_data["return_to"] == "applications":
         return redirect("coordinator_applications")
     return redirect("coordinator_member", public_id=member.public_id)
-
-
-# --- Coordinator: a member's rights over their data (QUALITY D6, D7) -----------------------
-
-
-@coordinator_page
-def coordinator_member_erase(request, timebank, public_id):
-    member = member_for_coordinator(timebank=timebank, public_id=public_id)
-    # Bound on every POST, even an empty one: no tick means nothing happens, with a message.
-    form = EraseMemberForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            privacy.member_erase(member=member, by=request.user)
-        except DomainError as error:
-            put_error_on_form(form, error)
-        else:
-            messages.success(
-                request,
-                "Their personal data is erased. They now show as \u201cFormer member\u201d; "
-                "their hours and history stay.",
-            )
-            return redirect("coordinator_member", public_id=member.public_id)
-    return render(request, "timebank/members/member_erase.html", {"form": form, "member": member})
-
-
-@coordinator_page
-def coordinator_member_export(request, timebank, public_id):
-    member = member_for_coordinator(timebank=timebank, public_id=public_id)
-    response = HttpResponse(
-        privacy.personal_data_json(member=member),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="member-{member.public_id}.json"'
-    # Personal data: never kept by a browser or a proxy.
-    response["Cache-Control"] = "no-store"
-    return response

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from api.clients import api_client_create
 from assets.models import OrganisationType
-from timebank.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -1,12 +1,10 @@
 """manage.py export_openreferral [--output FILE]: every service as ORUK 3.0 ndjson, one
 fully nested service per line, streamed in chunks so memory stays flat."""
-import json
 import sys
 
 from django.core.management.base import BaseCommand
 
-from api.openreferral.serializers import service_full_data
-from api.openreferral.views import NDJSON_CHUNK, full_services_queryset
+from assets.openreferral.export import full_services_queryset, ndjson_lines
 
 
 class Command(BaseCommand):
@@ -19,8 +17,8 @@ class Command(BaseCommand):
         handle = open(output, "w", encoding="utf-8") if output else sys.stdout
         count = 0
         try:
-            for service in full_services_queryset().order_by("id").iterator(chunk_size=NDJSON_CHUNK):
-                handle.write(json.dumps(service_full_data(service), separators=(",", ":")) + "\n")
+            for line in ndjson_lines(full_services_queryset().order_by("id")):
+                handle.write(line)
                 count += 1
         finally:
             if output:

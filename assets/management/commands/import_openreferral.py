@@ -1,5 +1,5 @@
 """manage.py import_openreferral SOURCE [--modified-after DATE]: read an ORUK 3.0 or v1
-file or feed into the directory (see assets.services.openreferral_import)."""
+file or feed into the directory (see assets.openreferral.importer)."""
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime

@@ -3,14 +3,8 @@ referrals. Idempotent: running it twice changes nothing the second time."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils.module_loading import import_string
 
-# Each area adds its seeder; they run in this order, each given the command's stdout.
-DEMO_SEEDERS = [
-    "timebank.demo.seed",
-    "assets.demo.seed",
-    "assets.referrals.demo.seed",
-]
+from timebank import demo, hooks
 
 
 class Command(BaseCommand):
@@ -20,8 +14,9 @@ class Command(BaseCommand):
         logins: list[tuple[str, str, str]] = []
         # The demo's people are made up: the e-mails their story triggers go nowhere.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            for dotted in DEMO_SEEDERS:
-                seeder = import_string(dotted)
+            # The timebank's own demo first; each higher app connects its seeder
+            # to the hook in its AppConfig.ready(), in the order apps are installed.
+            for seeder in (demo.seed, *hooks.demo_seeders.receivers):
                 # One transaction per area: a failure leaves no half-seeded area.
                 with transaction.atomic():
                     logins.extend(seeder(stdout=self.stdout) or [])

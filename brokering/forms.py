@@ -1,0 +1,83 @@
+"""Forms for the brokering pages: input parsing only, the rules live in services."""
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from brokering.reports import Period
+from timebank.models import Category, SafeguardingCheckKind, Timebank
+
+MAX_REPORT_DAYS = 366 * 5
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class PeriodForm(forms.Form):
+    timebank = forms.ModelChoiceField(queryset=Timebank.objects.order_by("name"), empty_label=None)
+    start = forms.DateField(label="From", widget=DateInput, help_text="The first day of the period.")
+    end = forms.DateField(label="To", widget=DateInput, help_text="The last day of the period (included).")
+
+    @staticmethod
+    def default_period() -> tuple[datetime.date, datetime.date]:
+        """From the first of the month eleven months ago to today: twelve calendar months."""
+        today = timezone.localdate()
+        return (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1), today
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last day must be on or after the first day.")
+            elif (end - start).days > MAX_REPORT_DAYS:
+                self.add_error("end", "Choose a period of at most five years.")
+        return data
+
+    @property
+    def period(self) -> Period:
+        return Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
+
+
+class CheckForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of check", choices=SafeguardingCheckKind.choices)
+    reference_number = forms.CharField(
+        label="DBS certificate number", max_length=40, required=False, help_text="Needed for a DBS check."
+    )
+    referee_name = forms.CharField(
+        label="Who gave the reference", max_length=120, required=False, help_text="Needed for a reference."
+    )
+    checked_on = forms.DateField(label="Date of the check", widget=DateInput)
+    expires_on = forms.DateField(
+        label="Expiry date", widget=DateInput, required=False, help_text="Leave blank if it does not expire."
+    )
+
+
+class IncidentForm(forms.Form):
+    occurred_at = forms.DateTimeField(label="When it happened", widget=DateTimeInput)
+    what_happened = forms.CharField(label="What happened", max_length=4000, widget=forms.Textarea)
+    action_taken = forms.CharField(label="Action taken", max_length=4000, widget=forms.Textarea, required=False)
+
+
+class RestrictionForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label="Do not suggest them for", queryset=Category.objects.filter(is_active=True).order_by("position", "name")
+    )
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+
+class CategorySafeguardingForm(forms.Form):
+    needs_dbs_check = forms.BooleanField(label="Needs a current DBS check", required=False)
+    needs_references = forms.BooleanField(label="Needs current references", required=False)
+
+
+class IntroduceForm(forms.Form):
+    helper = forms.UUIDField(widget=forms.HiddenInput)
+    description = forms.CharField(
+        label="Note for both people", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,449 @@
+"""Match suggestions: who could help with a request, and why, in plain words.
+
+Three queries for any number of requests (a workbench page is one batch):
+
+1. Candidates (SQL, one UNION ALL part per request, see _candidate_sql): open,
+   unexpired offers in the request's category and timebank, from members who
+   can exchange, inside a lat/lng bounding box of the requester's travel
+   radius (read from the listing's own copy of its owner's place, on the
+   listing_offer_place index; phone and online help: a pool of the
+   DISTANCE_FREE_POOL most recently listed offers), not restricted from the
+   category, and with current checks when the category needs them.
+2. Exact great-circle distance within both people's travel radius and the
+   home-visit rule in Python; then one grouped query for the exchange counts
+   of the helpers left (reliability, recent activity, the cap on open
+   exchanges).
+3. Scoring in Python (availability overlap is a bitwise AND of the
+   Availability masks), then one query loads the winners' rows.
+
+Exclusions (never suggested): the requester; members restricted from the
+category; members without a current DBS check (or reference) when the
+category needs one; members without a current DBS check for help in the
+requester's home (BROKERING_HOME_VISITS_NEED_DBS); helpers at the
+timebank's cap of open exchanges; members further than either person's
+travel radius for in-person help.
+
+Availability ranks rather than excludes: a helper with no free time in common
+may still arrange one, so they stay on the list, lower down.
+
+Score out of 100: category 30, distance 25, availability 20, reliability and
+recent activity 15, DBS checked 5, reciprocity 5. Ties go to the nearer, then
+the longer-standing member.
+"""
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+from geopy.distance import great_circle
+
+from assets.selectors import asset_search
+from brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS
+from core.errors import DomainError
+from timebank.models import (
+    Account,
+    Availability,
+    Category,
+    CategoryRestriction,
+    Exchange,
+    ExchangeStatus,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Member,
+    MemberStatus,
+    SafeguardingCheck,
+    Where,
+)
+
+CAN_EXCHANGE = [MemberStatus.APPROVED, MemberStatus.ACTIVE]
+# Exchanges a helper is still busy with: these count toward the cap.
+OPEN_EXCHANGE_STATUSES = [ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED]
+COMPLETED_EXCHANGE_STATUSES = [ExchangeStatus.DONE, ExchangeStatus.CONFIRMED, ExchangeStatus.POSTED]
+DISTANCE_FREE = {Where.ONLINE, Where.PHONE}
+KM_PER_MILE = 1.609344
+RECENT_DAYS = 90
+# Phone and online help cannot be narrowed by distance: each request's pool of
+# candidates is capped before scoring so a large timebank stays fast (P6).
+# Why the newest offers: "listed recently" is a ranking proxy the index gives
+# in order for free (see _request_part); the trade-off is that in a category
+# with more offers than this, an older offer from a better-matched helper is
+# not considered. Among the pool, Python scores availability, reliability and
+# activity as for everyone else.
+DISTANCE_FREE_POOL = 500
+# One degree of latitude is ~111.2 km everywhere; longitude shrinks with cos(latitude).
+KM_PER_DEGREE = 111.2
+
+WEIGHT_CATEGORY = 30
+WEIGHT_DISTANCE = 25
+WEIGHT_AVAILABILITY = 20
+WEIGHT_RELIABILITY = 10
+WEIGHT_RECENT = 5
+WEIGHT_DBS = 5
+WEIGHT_RECIPROCITY = 5
+# Hours received beyond hours given at which the reciprocity nudge is full.
+RECIPROCITY_FULL_MINUTES = 600
+
+
+def home_visits_need_dbs() -> bool:
+    return settings.BROKERING_HOME_VISITS_NEED_DBS
+
+
+@dataclass
+class Reason:
+    text: str
+    # Safeguarding reasons are for coordinators only, never shown to members.
+    safeguarding: bool = False
+
+
+@dataclass
+class Suggestion:
+    member: Member
+    offer: Listing
+    score: int
+    distance_km: float | None
+    reason_list: list[Reason] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason.text for reason in self.reason_list]
+
+    @property
+    def public_reasons(self) -> list[str]:
+        return [reason.text for reason in self.reason_list if not reason.safeguarding]
+
+    @property
+    def explanation(self) -> str:
+        return " · ".join(self.reasons)
+
+    @property
+    def public_explanation(self) -> str:
+        return " · ".join(self.public_reasons)
+
+
+def describe_distance(km: float) -> str:
+    miles = km / KM_PER_MILE
+    if miles < 0.1:
+        return "less than 0.1 miles away"
+    text = f"{miles:.1f}".removesuffix(".0")
+    return f"{text} mile away" if text == "1" else f"{text} miles away"
+
+
+def describe_free_times(mask: int, limit: int = 3) -> str:
+    """"free Tuesday mornings and Friday afternoons" from an availability mask."""
+    slots = [f"{text}s" for text in Availability.describe(mask)]
+    if len(slots) > limit:
+        shown = ", ".join(slots[:limit])
+        return f"free {shown} and {len(slots) - limit} more times"
+    if len(slots) > 1:
+        return f"free {', '.join(slots[:-1])} and {slots[-1]}"
+    return f"free {slots[0]}"
+
+
+def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
+    d_lat = radius_km / KM_PER_DEGREE
+    d_lng = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return lat - d_lat, lat + d_lat, lng - d_lng, lng + d_lng
+
+
+def needs_distance(listing: Listing) -> bool:
+    return listing.where not in DISTANCE_FREE
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _in(name: str, values, params: dict) -> str:
+    """An IN list of named parameters: name_0, name_1, ..."""
+    keys = []
+    for i, value in enumerate(values):
+        params[f"{name}_{i}"] = str(value)
+        keys.append(f"%({name}_{i})s")
+    return f"({', '.join(keys)})"
+
+
+# The candidate query is written in SQL once, here: building it through the ORM
+# (EXISTS checks, a part per request) took longer than running it, which
+# mattered against the 50 ms budget. It uses only SQL that SQLite and
+# PostgreSQL share, and named parameters for every value.
+#
+# One statement for any number of requests: a UNION ALL with one small part
+# per request, each planned on its own indexes, so a page of requests costs
+# what its requests cost and never scans every listing:
+# - in-person help reads the category's offers inside the bounding box straight
+#   from listing_offer_place (timebank, kind, status, category, latitude,
+#   longitude): the listing's copy of its owner's place, so neither the other
+#   offers of the category nor their members' rows are visited;
+# - phone and online help (and a requester whose place is not known) has no
+#   box: each request keeps a pool of the DISTANCE_FREE_POOL newest offers,
+#   read newest first from listing_browse (SQLite keeps the rowid at the end of
+#   every index, so equal keys come in id order and the read stops at the
+#   LIMIT; PostgreSQL sorts the category's index entries, top-N).
+# The safeguarding fit and the figures scoring needs are worked out for the
+# chosen offers only.
+def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> str:
+    listing, member = _table(Listing), _table(Member)
+    params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = request.category_id, request.timebank_id, request.member_id
+    where = f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
+    requester = request.member
+    if needs_distance(request) and requester.latitude is not None and requester.longitude is not None:
+        box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
+        params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
+        where += (f" AND l.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
+                  f" AND l.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
+        return f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l JOIN {member} m ON m.id = l.member_id {where}"
+    params[f"pool{i}"] = DISTANCE_FREE_POOL
+    return (
+        f"SELECT {i} AS request_no, listing_id FROM (SELECT l.id AS listing_id FROM {listing} l "
+        f"JOIN {member} m ON m.id = l.member_id {where} ORDER BY l.id DESC LIMIT %(pool{i})s) pool{i}"
+    )
+
+
+def _candidate_sql(requests: list[Listing], params: dict) -> str:
+    listing, member, category = _table(Listing), _table(Member), _table(Category)
+    account, check, restriction = _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction)
+    current = "c.checked_on <= %(today)s AND (c.expires_on IS NULL OR c.expires_on >= %(today)s)"
+    has_dbs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+               f"AND c.kind IN {_in('dbs', DBS_KINDS, params)})")
+    has_refs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+                f"AND c.kind IN {_in('ref', REFERENCE_KINDS, params)})")
+    open_offers = (f"WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s "
+                   f"AND m.status IN {_in('can', CAN_EXCHANGE, params)}")
+    parts = " UNION ALL ".join(_request_part(i, request, params, open_offers) for i, request in enumerate(requests))
+    return f"""
+        WITH picked (request_no, listing_id) AS ({parts})
+        SELECT p.request_no, l.id AS pk, l.member_id,
+               m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
+               {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance
+        FROM picked p
+        JOIN {listing} l ON l.id = p.listing_id
+        JOIN {member} m ON m.id = l.member_id
+        JOIN {category} cat ON cat.id = l.category_id
+        LEFT JOIN {account} a ON a.member_id = l.member_id
+        WHERE (cat.needs_dbs_check = %(false)s OR {has_dbs})
+          AND (cat.needs_references = %(false)s OR {has_refs})
+          AND NOT EXISTS (SELECT 1 FROM {restriction} r WHERE r.member_id = l.member_id
+                          AND r.category_id = l.category_id)
+        ORDER BY p.request_no, l.id
+    """
+
+
+def _candidate_rows(requests: list[Listing], today: datetime.date) -> dict[int, list[dict]]:
+    """Candidate offer rows for each request (by position in `requests`), in one query."""
+    params = {
+        "today": connection.ops.adapt_datefield_value(today),
+        "offer": ListingKind.OFFER.value,
+        "open": ListingStatus.OPEN.value,
+        "false": False,
+    }
+    sql = _candidate_sql(requests, params)
+    rows: dict[int, list[dict]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values))
+            rows[row["request_no"]].append(row)
+    return rows
+
+
+def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, dict]:
+    """Open, completed and cancelled exchanges per helper, and whether they
+    helped recently: one grouped query for the helpers still in the running."""
+    if not member_ids:
+        return {}
+    since = now - datetime.timedelta(days=RECENT_DAYS)
+    rows = (
+        Exchange.objects.filter(provider_id__in=member_ids)
+        .values("provider_id")
+        .annotate(
+            open_count=Count("pk", filter=Q(status__in=OPEN_EXCHANGE_STATUSES)),
+            completed_count=Count("pk", filter=Q(status__in=COMPLETED_EXCHANGE_STATUSES)),
+            cancelled_count=Count("pk", filter=Q(status=ExchangeStatus.CANCELLED)),
+            recent=Count("pk", filter=Q(status__in=COMPLETED_EXCHANGE_STATUSES, done_at__gte=since)),
+        )
+        .order_by()
+    )
+    return {row["provider_id"]: row for row in rows}
+
+
+NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "recent": 0}
+
+
+def _place(request: Listing, row: dict) -> float | None | bool:
+    """The distance in km (None when it does not matter or is not known), or
+    False when the helper is out of reach or may not visit the requester's home."""
+    if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
+        return False
+    requester = request.member
+    if not needs_distance(request) or requester.latitude is None or requester.longitude is None:
+        return None
+    if row["lat"] is None or row["lng"] is None:
+        return False
+    distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
+    return distance_km if distance_km <= min(requester.travel_radius_km, row["radius"]) else False
+
+
+def _score(request: Listing, row: dict, distance_km: float | None, cap: int) -> int | None:
+    """The score out of 100, or None for a helper at the cap of open exchanges.
+    `_explain` gives the same judgement in words; it runs only for the winners."""
+    if row["open_count"] >= cap:
+        return None
+    requester = request.member
+    score = WEIGHT_CATEGORY
+    if distance_km is None:
+        # Phone and online help (or an unknown place): distance gives everyone the same points.
+        score += WEIGHT_DISTANCE if not needs_distance(request) else 0
+    else:
+        reach = min(requester.travel_radius_km, row["radius"])
+        score += WEIGHT_DISTANCE * (1 - distance_km / reach) if reach else WEIGHT_DISTANCE
+    wanted, free = requester.availability, row["free"]
+    if wanted and free:
+        score += WEIGHT_AVAILABILITY * (wanted & free).bit_count() / wanted.bit_count()
+    else:
+        # Unknown availability is neither good nor bad news.
+        score += WEIGHT_AVAILABILITY / 2
+    if row["has_dbs"]:
+        score += WEIGHT_DBS
+    completed, cancelled = row["completed_count"], row["cancelled_count"]
+    score += WEIGHT_RELIABILITY * (completed / (completed + cancelled) if completed + cancelled else 0.5)
+    if row["recent"]:
+        score += WEIGHT_RECENT
+    if row["balance"] < 0:
+        score += WEIGHT_RECIPROCITY * min(1, -row["balance"] / RECIPROCITY_FULL_MINUTES)
+    return round(score)
+
+
+def _explain(request: Listing, row: dict, distance_km: float | None, cap: int) -> list[Reason]:
+    requester, category = request.member, request.category
+    offers_text = Reason(f"offers {category.name.lower()}")
+    if not needs_distance(request):
+        reasons = [offers_text, Reason("can help by phone" if request.where == Where.PHONE else "can help online")]
+    elif distance_km is None:
+        reasons = [offers_text, Reason("distance not known")]
+    else:
+        reasons = [Reason(describe_distance(distance_km)), offers_text]
+    wanted, free = requester.availability, row["free"]
+    if wanted and free:
+        overlap = wanted & free
+        reasons.append(Reason(describe_free_times(overlap) if overlap else "no free times in common"))
+    if row["has_dbs"]:
+        reasons.append(Reason("DBS checked", safeguarding=True))
+    if category.needs_references and row["has_references"]:
+        reasons.append(Reason("references checked", safeguarding=True))
+    completed, cancelled = row["completed_count"], row["cancelled_count"]
+    if completed:
+        times = "once" if completed == 1 else f"{completed} times"
+        reasons.append(
+            Reason(f"has helped {times}" + (", never cancelled" if not cancelled else f", cancelled {cancelled}"))
+        )
+    elif cancelled:
+        reasons.append(Reason(f"cancelled {cancelled} and has not helped yet"))
+    else:
+        reasons.append(Reason("new helper"))
+    if row["recent"]:
+        reasons.append(Reason("active in the last 3 months"))
+    if row["balance"] < 0:
+        reasons.append(Reason("has received more help than given: a chance to give back"))
+    if row["open_count"]:
+        reasons.append(Reason(f"{row['open_count']} of {cap} open exchanges"))
+    return reasons
+
+
+def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[int, list[Suggestion]]:
+    """Ranked suggestions for each request (by request pk), in three queries
+    however many requests or candidates there are: candidates, their
+    exchange counts, and the winners' rows.
+
+    Each request needs `member`, `category` and `timebank` loaded (select_related)."""
+    requests = [r for r in requests if r.kind == ListingKind.REQUEST]
+    if not requests:
+        return {}
+    now = timezone.now()
+    candidates = _candidate_rows(requests, timezone.localdate())
+
+    # Distance, radius and the home-visit rule first: counts only for who is left.
+    placed: dict[int, list[tuple[float | None, dict]]] = {}
+    for i, request in enumerate(requests):
+        placed[i] = [(distance, row) for row in candidates.get(i, [])
+                     if (distance := _place(request, row)) is not False]
+    stats = _helper_stats({row["member_id"] for kept in placed.values() for _, row in kept}, now)
+
+    ranked_rows: dict[int, list[tuple]] = {}
+    for i, request in enumerate(requests):
+        best: dict[int, tuple] = {}
+        cap = request.timebank.max_open_exchanges_per_member
+        for distance_km, row in placed[i]:
+            row.update(stats.get(row["member_id"], NO_EXCHANGES))
+            score = _score(request, row, distance_km, cap)
+            if score is None:
+                continue
+            # One line per person, even if they made several offers in the category.
+            kept = best.get(row["member_id"])
+            if kept is None or score > kept[0]:
+                best[row["member_id"]] = (score, distance_km, row)
+        ranked_rows[i] = sorted(
+            best.values(), key=lambda s: (-s[0], s[1] if s[1] is not None else 0.0, s[2]["member_id"])
+        )[:limit]
+
+    # Full objects only for what is shown: one query for every request's winners.
+    wanted = {row["pk"] for entries in ranked_rows.values() for _, _, row in entries}
+    offers = Listing.objects.select_related("member").in_bulk(wanted) if wanted else {}
+    return {
+        request.pk: [
+            Suggestion(
+                member=offers[row["pk"]].member,
+                offer=offers[row["pk"]],
+                score=score,
+                distance_km=distance_km,
+                reason_list=_explain(request, row, distance_km, request.timebank.max_open_exchanges_per_member),
+            )
+            for score, distance_km, row in ranked_rows[i]
+        ]
+        for i, request in enumerate(requests)
+    }
+
+
+def suggest_helpers(*, request: Listing, limit: int = 10) -> list[Suggestion]:
+    return suggest_for_requests(requests=[request], limit=limit).get(request.pk, [])
+
+
+# Timebank categories and the directory's taxonomy terms that meet the same need.
+ASSET_TERMS_FOR_CATEGORY = {
+    "befriending": "befriending-and-loneliness",
+    "lifts-and-transport": "community-transport",
+    "gardening": "green-and-outdoor",
+    "cooking-and-meals": "food",
+    "shopping-and-errands": "food",
+    "it-and-phones": "digital-inclusion",
+    "forms-and-letters": "money-and-debt-advice",
+    "language-and-conversation": "learning-and-skills",
+    "learning-and-tutoring": "learning-and-skills",
+    "arts-and-crafts": "arts-and-creativity",
+    "music": "arts-and-creativity",
+    "sport-and-walking": "physical-activity",
+    "caring-breaks": "carers-support",
+}
+ASSET_RADIUS_KM = 5.0
+
+
+def suggest_assets(*, request: Listing, limit: int = 3) -> list:
+    """Community services from the directory that meet the same need near the
+    requester (assets.selectors.asset_search results, nearest first)."""
+    terms = getattr(settings, "BROKERING_ASSET_TERMS", ASSET_TERMS_FOR_CATEGORY)
+    term = terms.get(request.category.slug)
+    requester = request.member
+    if not term or requester.latitude is None or requester.longitude is None:
+        return []
+    radius = max(float(requester.travel_radius_km), ASSET_RADIUS_KM)
+    try:
+        page = asset_search(lat=requester.latitude, lng=requester.longitude, radius_km=radius, category=term,
+                            per_page=limit)
+    except DomainError:
+        return []
+    return page.results

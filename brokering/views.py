@@ -1,0 +1,291 @@
+"""Pages for brokering: the workbench, introductions, safeguarding, reports,
+and the member's own matches. Thin: parse, check the role, call, render."""
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from brokering import safeguarding, workbench
+from brokering.charts import describe, render_svg
+from brokering.forms import (
+    CategorySafeguardingForm,
+    CheckForm,
+    IncidentForm,
+    IntroduceForm,
+    PeriodForm,
+    RestrictionForm,
+)
+from brokering.matching import suggest_assets, suggest_helpers
+from brokering.reports import REPORTS, report_build
+from core.errors import DomainError
+from timebank.models import Category, CategoryRestriction, Exchange, Listing, Member, Timebank
+from timebank.views.members import coordinator_page, member_page, put_error_on_form
+
+
+# --- workbench ---------------------------------------------------------------------------------
+
+
+@coordinator_page
+def workbench_home(request, timebank):
+    return render(
+        request,
+        "brokering/workbench.html",
+        {
+            "timebank": timebank,
+            "waiting": workbench.open_requests(timebank=timebank),
+            "waiting_count": workbench.open_request_count(timebank=timebank),
+            "quiet": workbench.quiet_members(timebank=timebank),
+            "quiet_days": workbench.QUIET_DAYS,
+            "no_first": workbench.members_without_first_exchange(timebank=timebank),
+            "expiring": workbench.expiring_listings(timebank=timebank),
+        },
+    )
+
+
+@coordinator_page
+def request_suggestions(request, timebank, public_id):
+    try:
+        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
+    except Listing.DoesNotExist:
+        raise Http404("No such request.") from None
+    return _render_suggestions(request, listing, IntroduceForm())
+
+
+def _render_suggestions(request, listing, form):
+    return render(
+        request,
+        "brokering/request_suggestions.html",
+        {
+            "listing": listing,
+            "suggestions": suggest_helpers(request=listing),
+            "assets": suggest_assets(request=listing),
+            "form": form,
+        },
+    )
+
+
+@coordinator_page
+@require_POST
+def introduce(request, timebank, public_id):
+    try:
+        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
+    except Listing.DoesNotExist:
+        raise Http404("No such request.") from None
+    form = IntroduceForm(request.POST)
+    if form.is_valid():
+        try:
+            exchange = workbench.introduction_make(
+                request=listing,
+                helper_public_id=form.cleaned_data["helper"],
+                by_user=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            messages.success(request, "Introduction made: an exchange has been proposed.")
+            return redirect("brokering_introduction", public_id=exchange.public_id)
+    return _render_suggestions(request, listing, form)
+
+
+@coordinator_page
+def introduction(request, timebank, public_id):
+    exchange = get_object_or_404(
+        Exchange.objects.select_related("provider", "listing", "listing__category", "timebank"),
+        public_id=public_id,
+        timebank=timebank,
+    )
+    people = [exchange.provider, *exchange.receivers.all()]
+    return render(
+        request,
+        "brokering/introduction.html",
+        {
+            "exchange": exchange,
+            "people": [(person, workbench.needs_letter_or_call(person)) for person in people],
+            "provider": exchange.provider,
+            "receivers": people[1:],
+        },
+    )
+
+
+# --- the member's matches ----------------------------------------------------------------------
+
+
+@member_page()
+def my_matches(request, member):
+    return render(
+        request,
+        "brokering/my_matches.html",
+        {
+            "member": member,
+            "nearby_requests": workbench.requests_near_helper(member=member),
+            "my_requests": workbench.help_for_my_requests(member=member),
+        },
+    )
+
+
+# --- safeguarding ------------------------------------------------------------------------------
+
+
+@coordinator_page
+def safeguarding_home(request, timebank):
+    today = timezone.localdate()
+    page = Paginator(safeguarding.members_with_safeguarding(timebank=timebank), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "brokering/safeguarding.html",
+        {
+            "timebank": timebank,
+            "page": page,
+            "today": today,
+            "expiring": safeguarding.checks_expiring(
+                timebank=timebank, today=today, within_days=safeguarding.reminder_days()
+            )[:50],
+            "reminder_days": safeguarding.reminder_days(),
+        },
+    )
+
+
+@coordinator_page
+def safeguarding_member(request, timebank, public_id):
+    member = get_object_or_404(Member, public_id=public_id, timebank=timebank)
+    forms = {"check_form": CheckForm(), "incident_form": IncidentForm(), "restriction_form": RestrictionForm()}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if _safeguarding_post(request, member, action, forms):
+                return redirect("brokering_safeguarding_member", public_id=member.public_id)
+        except DomainError as error:
+            put_error_on_form(forms[f"{action}_form"], error)
+    return render(
+        request,
+        "brokering/safeguarding_member.html",
+        {"member": member, "today": timezone.localdate(), **safeguarding.member_safeguarding(member=member), **forms},
+    )
+
+
+def _safeguarding_post(request, member, action, forms) -> bool:
+    """Carry out one of the page's forms; True when it was saved (the form
+    with its messages is left in `forms` otherwise)."""
+    if action == "check":
+        form = forms["check_form"] = CheckForm(request.POST)
+        if form.is_valid():
+            safeguarding.check_record(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Check recorded.")
+            return True
+    elif action == "incident":
+        form = forms["incident_form"] = IncidentForm(request.POST)
+        if form.is_valid():
+            safeguarding.incident_record(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Incident recorded.")
+            return True
+    elif action == "restriction":
+        form = forms["restriction_form"] = RestrictionForm(request.POST)
+        if form.is_valid():
+            safeguarding.restriction_add(member=member, by_user=request.user, **form.cleaned_data)
+            messages.success(request, "Restriction added.")
+            return True
+    elif action == "unrestrict":
+        restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
+        safeguarding.restriction_remove(restriction=restriction)
+        messages.success(request, "Restriction removed.")
+        return True
+    else:
+        raise Http404("Unknown action.")
+    return False
+
+
+@coordinator_page
+def incident_log(request, timebank):
+    page = Paginator(safeguarding.incidents_for(timebank=timebank), 50).get_page(request.GET.get("page"))
+    return render(request, "brokering/incidents.html", {"timebank": timebank, "page": page})
+
+
+@coordinator_page
+def safeguarding_categories(request, timebank):
+    if request.method == "POST":
+        category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
+        form = CategorySafeguardingForm(request.POST)
+        if form.is_valid():
+            safeguarding.category_safeguarding_set(category=category, **form.cleaned_data)
+            messages.success(request, f"{category.name}: saved.")
+        return redirect("brokering_safeguarding_categories")
+    return render(
+        request,
+        "brokering/safeguarding_categories.html",
+        {"categories": Category.objects.filter(is_active=True).order_by("position", "name")},
+    )
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _period_form(request, timebank: Timebank) -> PeriodForm:
+    """The period and timebank from the query string; the last twelve months
+    of the coordinator's own timebank when none is given."""
+    if {"start", "end"} & set(request.GET):
+        data = request.GET.copy()
+        data.setdefault("timebank", str(timebank.pk))
+        return PeriodForm(data)
+    start, end = PeriodForm.default_period()
+    return PeriodForm({"timebank": timebank.pk, "start": start, "end": end})
+
+
+@coordinator_page
+def report_index(request, timebank):
+    form = _period_form(request, timebank)
+    form.is_valid()
+    return render(
+        request,
+        "brokering/report_index.html",
+        {"form": form, "reports": [(slug, title) for slug, (title, _) in REPORTS.items()], "query": request.GET.urlencode()},
+    )
+
+
+def _report_or_form(request, timebank, slug):
+    if slug not in REPORTS:
+        raise Http404("No such report.")
+    form = _period_form(request, timebank)
+    if not form.is_valid():
+        return form, None
+    return form, report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+
+
+@coordinator_page
+def report_detail(request, timebank, slug):
+    form, report = _report_or_form(request, timebank, slug)
+    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    if report is not None and report.chart is not None:
+        context.update(chart_svg=render_svg(report.chart), chart_description=describe(report.chart))
+    return render(request, "brokering/report_detail.html", context)
+
+
+@coordinator_page
+def report_csv(request, timebank, slug):
+    form, report = _report_or_form(request, timebank, slug)
+    if report is None:
+        return redirect(reverse("brokering_report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    period = form.period
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(report.columns)
+    writer.writerows(report.rows)
+    return response
+
+
+@coordinator_page
+def funder_summary(request, timebank):
+    form = _period_form(request, timebank)
+    sections = []
+    if form.is_valid():
+        for slug in REPORTS:
+            report = report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+            chart = (render_svg(report.chart), describe(report.chart)) if report.chart else (None, None)
+            sections.append((report, *chart))
+    return render(request, "brokering/funder_summary.html", {"form": form, "sections": sections})

@@ -1,0 +1,239 @@
+"""Reads for the coordinators' workbench and the member's "matches" page, and
+the introduction service (one click: a proposed exchange, both people told).
+
+Every list here is capped and loaded with a fixed number of queries, however
+many rows it shows (QUALITY P5).
+"""
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from geopy.distance import great_circle
+
+from brokering.matching import (
+    CAN_EXCHANGE,
+    DISTANCE_FREE,
+    Suggestion,
+    bounding_box,
+    describe_distance,
+    describe_free_times,
+    home_visits_need_dbs,
+    suggest_for_requests,
+)
+from brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_checks_q
+from core.errors import InvalidInputError
+from timebank.models import (
+    CategoryRestriction,
+    CommunicationNeed,
+    Exchange,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Member,
+    SafeguardingCheck,
+    Timebank,
+    Where,
+)
+from timebank.notifications import member_email
+from timebank.services.exchanges import exchange_propose
+
+QUIET_DAYS = 90
+LIST_LIMIT = 25
+
+
+@dataclass
+class WaitingRequest:
+    listing: Listing
+    waited_days: int
+    overdue: bool
+    suggestions: list[Suggestion]
+
+
+def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_each: int = 3) -> list[WaitingRequest]:
+    """Requests still waiting for a match, oldest first, with their top suggestions."""
+    now = timezone.now()
+    requests = list(
+        Listing.objects.filter(
+            timebank=timebank,
+            kind=ListingKind.REQUEST,
+            status=ListingStatus.OPEN,
+            matched_at__isnull=True,
+            expires_on__gte=timezone.localdate(),
+        )
+        .select_related("member", "category", "timebank")
+        .order_by("created_at", "pk")[:limit]
+    )
+    suggestions = suggest_for_requests(requests=requests, limit=suggestions_each)
+    alert = timebank.request_wait_alert_days
+    return [
+        WaitingRequest(
+            listing=request,
+            waited_days=(now - request.created_at).days,
+            overdue=(now - request.created_at).days > alert,
+            suggestions=suggestions.get(request.pk, []),
+        )
+        for request in requests
+    ]
+
+
+def open_request_count(*, timebank: Timebank) -> int:
+    return Listing.objects.filter(
+        timebank=timebank, kind=ListingKind.REQUEST, status=ListingStatus.OPEN, matched_at__isnull=True,
+        expires_on__gte=timezone.localdate(),
+    ).count()
+
+
+def quiet_members(*, timebank: Timebank, days: int = QUIET_DAYS, limit: int = LIST_LIMIT) -> QuerySet[Member]:
+    """Members who have exchanged before but not in the last `days` days, longest quiet first."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    return Member.objects.filter(
+        timebank=timebank, status__in=CAN_EXCHANGE, last_exchange_at__lt=since
+    ).order_by("last_exchange_at", "pk")[:limit]
+
+
+def members_without_first_exchange(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySet[Member]:
+    """Approved members who have not yet had an exchange, longest waiting first."""
+    return Member.objects.filter(
+        timebank=timebank, status__in=CAN_EXCHANGE, first_exchange_at__isnull=True
+    ).order_by("joined_at", "pk")[:limit]
+
+
+def expiring_listings(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySet[Listing]:
+    today = timezone.localdate()
+    horizon = today + datetime.timedelta(days=getattr(settings, "LISTING_REMINDER_DAYS", 7))
+    return (
+        Listing.objects.filter(
+            timebank=timebank, status=ListingStatus.OPEN, expires_on__gte=today, expires_on__lte=horizon
+        )
+        .select_related("member", "category")
+        .order_by("expires_on", "pk")[:limit]
+    )
+
+
+def request_for_coordinator(*, timebank: Timebank, public_id) -> Listing:
+    return Listing.objects.select_related("member", "category", "timebank").get(
+        public_id=public_id, kind=ListingKind.REQUEST, timebank=timebank
+    )
+
+
+# --- introductions -----------------------------------------------------------------------------
+
+
+def needs_letter_or_call(member: Member) -> bool:
+    """True when e-mail will not reach the member: a coordinator writes or phones."""
+    return not member_email(member) or CommunicationNeed.PHONE_ONLY in (member.communication_needs or [])
+
+
+def introduction_make(*, request: Listing, helper_public_id, by_user, description: str = "") -> Exchange:
+    """Propose an exchange between the helper and the person who asked. The
+    helper must be one of the request's current suggestions, so a coordinator
+    cannot introduce someone the safeguarding rules exclude."""
+    if request.status != ListingStatus.OPEN:
+        raise InvalidInputError("This request is closed.", field="helper")
+    suggestions = suggest_for_requests(requests=[request], limit=1000).get(request.pk, [])
+    chosen = next((s for s in suggestions if str(s.member.public_id) == str(helper_public_id)), None)
+    if chosen is None:
+        raise InvalidInputError(
+            "That person is no longer a suggestion for this request (their checks, availability or "
+            "open exchanges may have changed).",
+            field="helper",
+        )
+    return exchange_propose(
+        timebank=request.timebank,
+        provider=chosen.member,
+        receivers=[request.member],
+        by_user=by_user,
+        listing=request,
+        description=description or f"Introduction for: {request.title}",
+    )
+
+
+# --- the member's own matches ---------------------------------------------------------------------
+
+
+@dataclass
+class NearbyRequest:
+    listing: Listing
+    distance_km: float | None
+    reasons: list[str]
+
+    @property
+    def explanation(self) -> str:
+        return " · ".join(self.reasons)
+
+
+def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyRequest]:
+    """"People near you who need what you offer": open requests in categories
+    the member offers, within both people's travel radius (phone and online
+    requests at any distance), that the member may help with."""
+    today = timezone.localdate()
+    offered = list(
+        Listing.objects.filter(member=member, kind=ListingKind.OFFER, status=ListingStatus.OPEN, expires_on__gte=today)
+        .values_list("category_id", flat=True)
+        .distinct()
+    )
+    if not offered or not member.can_exchange:
+        return []
+    restricted = set(CategoryRestriction.objects.filter(member=member).values_list("category_id", flat=True))
+    kinds = set(
+        SafeguardingCheck.objects.filter(current_checks_q(today=today), member=member).values_list("kind", flat=True)
+    )
+    has_dbs, has_refs = bool(kinds & set(DBS_KINDS)), bool(kinds & set(REFERENCE_KINDS))
+    where = Q(where__in=list(DISTANCE_FREE))
+    if member.latitude is not None and member.longitude is not None:
+        lat_lo, lat_hi, lng_lo, lng_hi = bounding_box(member.latitude, member.longitude, member.travel_radius_km)
+        where |= Q(member__latitude__range=(lat_lo, lat_hi), member__longitude__range=(lng_lo, lng_hi))
+    candidates = (
+        Listing.objects.filter(
+            where,
+            timebank=member.timebank,
+            kind=ListingKind.REQUEST,
+            status=ListingStatus.OPEN,
+            matched_at__isnull=True,
+            expires_on__gte=today,
+            category_id__in=[c for c in offered if c not in restricted],
+            member__status__in=CAN_EXCHANGE,
+        )
+        .exclude(member=member)
+        .select_related("member", "category")
+        .order_by("created_at", "pk")[:500]
+    )
+    found = []
+    for request in candidates:
+        category = request.category
+        if (category.needs_dbs_check and not has_dbs) or (category.needs_references and not has_refs):
+            continue
+        if request.where == Where.HOME and home_visits_need_dbs() and not has_dbs:
+            continue
+        reasons, distance = [], None
+        if request.where not in DISTANCE_FREE:
+            asker = request.member
+            if None in (asker.latitude, asker.longitude, member.latitude, member.longitude):
+                continue
+            distance = great_circle((asker.latitude, asker.longitude), (member.latitude, member.longitude)).km
+            if distance > min(asker.travel_radius_km, member.travel_radius_km):
+                continue
+            reasons.append(describe_distance(distance))
+        else:
+            reasons.append(request.get_where_display().lower())
+        reasons.append(f"asks for {category.name.lower()}")
+        if overlap := request.member.availability & member.availability:
+            reasons.append(describe_free_times(overlap).replace("free", "you are both free", 1))
+        found.append(NearbyRequest(listing=request, distance_km=distance, reasons=reasons))
+    found.sort(key=lambda r: (r.distance_km if r.distance_km is not None else 0.0, r.listing.created_at))
+    return found[:limit]
+
+
+def help_for_my_requests(*, member: Member, suggestions_each: int = 3) -> list[tuple[Listing, list[Suggestion]]]:
+    """"Help near you for what you asked": the member's open requests with the best few helpers each."""
+    requests = list(
+        Listing.objects.filter(
+            member=member, kind=ListingKind.REQUEST, status=ListingStatus.OPEN, expires_on__gte=timezone.localdate()
+        )
+        .select_related("member", "category", "timebank")
+        .order_by("created_at", "pk")[:LIST_LIMIT]
+    )
+    suggestions = suggest_for_requests(requests=requests, limit=suggestions_each)
+    return [(request, suggestions.get(request.pk, [])) for request in requests]

@@ -1,0 +1,24 @@
+"""Top-level URL configuration: the admin, health checks, the API, the Open
+Referral UK feed, and each app's pages from its own urls module."""
+from django.contrib import admin
+from django.urls import include, path
+
+from api.health import health, ready
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
+    path("health/ready/", ready, name="health-ready"),
+    path("o/", include("api.oauth_urls")),  # OAuth2 token endpoint for API clients
+    path("api/", include("api.urls")),
+    path("openreferral/", include("api.openreferral.urls")),
+    # Server-rendered pages.
+    path("", include("timebank.urls")),  # home, joining, my hours, listings, exchanges, coordinator members
+    path("", include("brokering.urls")),  # workbench, safeguarding, reports
+    path("", include("privacy.urls")),  # a member's data: download, erase
+    path("", include("assets.urls")),  # directory, map, service pages
+    path("", include("referrals.urls")),  # link worker and organiser referral pages
+]
+
+# Unknown /api/ addresses answer in the API's JSON error shape, pages in HTML.
+handler404 = "api.errors.not_found"

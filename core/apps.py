@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The shared kernel. A Django app only so that it can own the unit-postcode
+    table and the `import_postcodes` command."""
+
+    name = "core"
+    verbose_name = "Shared kernel"

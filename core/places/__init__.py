@@ -1,0 +1,1 @@
+"""Places: UK postcodes (parsing, districts) and geocoding (the one entry point, `geocode`)."""

@@ -1,0 +1,9 @@
+"""The erasure form: input parsing only; the rules live in privacy.services."""
+from django import forms
+
+
+class EraseMemberForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone",
+        error_messages={"required": "Tick the box to confirm that you want to erase this member's personal data."},
+    )

@@ -1,0 +1,458 @@
+"""A member's rights over their data: erasure (QUALITY D6) and the subject
+access export (QUALITY D7).
+
+Erasure (`member_erase`) removes what identifies the person and what they
+wrote, ends their access, and keeps everything the hour ledger needs: the
+member row stays (as "Former member"), so does their account, its balance and
+every Transfer and Entry, so every timebank still sums to zero and
+`manage.py ledger_check` still passes. Ledger rows are never touched.
+
+The export (`member_personal_data`) is built from EXPORT_REGISTRY: one entry
+per model that can hold a member's data, saying how to select that member's
+rows. Every other model of the project's apps is listed in
+HOLDS_NO_PERSONAL_DATA with the reason. tests/privacy/test_privacy.py fails
+when a model is in neither, so a new model cannot be forgotten.
+"""
+import datetime
+import json
+import decimal
+import uuid
+from collections.abc import Callable
+
+from django.contrib.sessions.models import Session
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+
+from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
+from core.errors import ConflictError, InvalidInputError
+from privacy.registry import EXPORT_REGISTRY, HOLDS_NO_PERSONAL_DATA, USER_ERASERS, Selection
+from referrals.models import Consent, GpRecordEvent, Outcome, Referral, ReferralAccessLog, ReferralHistory
+from timebank.models import (
+    Account,
+    CategoryRestriction,
+    Entry,
+    Exchange,
+    ExchangeHistory,
+    ExchangeReceiver,
+    ExchangeStatus,
+    Incident,
+    Listing,
+    ListingStatus,
+    Member,
+    MemberStatus,
+    SafeguardingCheck,
+    Transfer,
+    User,
+)
+from timebank.models.members import DigestFrequency
+from timebank.services.exchanges import exchange_cancel
+from timebank.services.listings import listing_close
+from timebank.services.members import MEMBER_TRANSITIONS, member_leave, require_coordinator
+
+FORMER_MEMBER = "Former member"
+REMOVED = "Removed"
+EXPORT_FORMAT_VERSION = 1
+
+# Exchanges that have not reached "done" can still be called off (the cancel
+# transition in timebank.services.exchanges accepts exactly these).
+CANCELLABLE_EXCHANGE_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED)
+
+
+# --- Erasure (QUALITY D6) -----------------------------------------------------------------
+
+
+def member_erase(*, member: Member, by) -> None:
+    """Erase a member's personal data, by a coordinator.
+
+    Removed: their name (now "Former member"), e-mail, phone, full postcode and
+    map point, what they wrote about themselves, communication needs and
+    availability; their login (deactivated, renamed, unusable password, roles
+    and sessions gone, API tokens revoked); their listings' text (and open
+    listings are closed); their notes on exchanges and the descriptions of the
+    exchanges they took part in; the e-mail on problem reports they made and the
+    message on their organisation claims; their login attempts kept by django-axes;
+    their name and the change messages in the admin site's history. Their profile
+    cannot be edited afterwards (timebank.services.members refuses it).
+
+    Kept:
+    - the member row, status "left", with the postcode district (e.g. RG1) only:
+      it is an area of thousands of households, and keeps area figures right;
+    - their ledger account with its balance and every transfer and entry
+      (append-only; the ledger must keep summing to zero);
+    - safeguarding records (SafeguardingCheck, Incident, CategoryRestriction):
+      kept for legal reasons (a safeguarding concern must stay on record even
+      after someone leaves; these are coordinator-only);
+    - referrals linked to the member: they are the referring organisation's
+      health record, with their own lawful basis and retention (QUALITY D5),
+      and are changed only through referrals.services.
+
+    Exchanges not yet done are cancelled through the exchange service; exchanges
+    whose time is already recorded (done, disputed) are left for the other
+    person or a coordinator to finish: the hours were given.
+
+    Refused with a ConflictError when the member was already erased.
+    """
+    require_coordinator(by)
+    if member.user_id is not None and member.user_id == getattr(by, "pk", None):
+        raise ConflictError("You cannot erase your own data here. Ask another coordinator to do it.")
+    now = timezone.now()
+    # Why atomic + lock: every part of the erasure happens or none does, and two
+    # coordinators erasing the same member at once cannot both go ahead.
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.erased_at is not None:
+            when = timezone.localtime(locked.erased_at)
+            raise ConflictError(f"This member's personal data was already erased on {when.day} {when:%B %Y}.")
+        user = locked.user
+
+        open_exchanges = (
+            Exchange.objects.filter(_exchange_party(locked), status__in=CANCELLABLE_EXCHANGE_STATUSES)
+            .distinct()
+            .order_by("pk")
+        )
+        for exchange in list(open_exchanges):
+            exchange_cancel(exchange=exchange, by_user=by, note="Cancelled because a member left the timebank.")
+
+        if locked.status in MEMBER_TRANSITIONS["leave"].sources:
+            member_leave(member=locked, by_user=by)
+        else:
+            # Applied, declined or already left: no status transition leads to
+            # "left" from there, but an erased person's membership has ended.
+            locked.status = MemberStatus.LEFT
+
+        for listing in Listing.objects.filter(member=locked, status=ListingStatus.OPEN).order_by("pk"):
+            listing_close(listing=listing, by_user=by)
+        Listing.objects.filter(member=locked).update(
+            title=REMOVED, description="", latitude=None, longitude=None, updated_at=now
+        )
+
+        their_exchanges = Exchange.objects.filter(_exchange_party(locked)).values("pk")
+        Exchange.objects.filter(pk__in=their_exchanges).update(description="", updated_at=now)
+        if user is not None:
+            ExchangeHistory.objects.filter(actor=user).exclude(note="").update(note="")
+
+        # The account's name is shown on other members' statements. Account is
+        # not a ledger row: only its balance is the ledger's, and that stays.
+        Account.objects.filter(member=locked).update(name=FORMER_MEMBER)
+
+        locked.display_name = FORMER_MEMBER
+        locked.email = ""
+        locked.phone = ""
+        locked.postcode = ""
+        locked.latitude = None
+        locked.longitude = None
+        locked.about = ""
+        locked.communication_needs = []
+        locked.availability = 0
+        locked.digest = DigestFrequency.NEVER
+        locked.status_note = "Personal data erased"
+        locked.erased_at = now
+        locked.save(
+            update_fields=[
+                "display_name", "email", "phone", "postcode", "latitude", "longitude", "about",
+                "communication_needs", "availability", "digest", "status", "status_note", "erased_at",
+            ]
+        )
+        if user is not None:
+            _erase_user(user)
+        _erase_admin_history(locked, user)
+    member.refresh_from_db()
+
+
+def _erase_admin_history(member: Member, user: User | None) -> None:
+    """The admin site's change history names what it changed (LogEntry.object_repr is
+    the object's name when it was saved, e.g. "Alicia Quennell"); the entries stay,
+    as a record that a change was made, with the name and the message removed."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    objects = [(member, FORMER_MEMBER)] + ([(user, user.username)] if user is not None else [])
+    for instance, shown_as in objects:
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False), object_id=str(instance.pk)
+        ).update(object_repr=shown_as, change_message="")
+
+
+def _erase_user(user: User) -> None:
+    """End the login for good and remove what identifies the person."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_device_grant_model,
+        get_grant_model,
+        get_id_token_model,
+        get_refresh_token_model,
+    )
+
+    old_username = user.username
+    user.username = f"erased-{uuid.uuid4().hex}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    # An unusable password also invalidates every session's auth hash.
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    _delete_sessions_of(user)
+    for get_model in (
+        get_refresh_token_model,
+        get_access_token_model,
+        get_id_token_model,
+        get_grant_model,
+        get_device_grant_model,
+    ):
+        get_model().objects.filter(user=user).delete()
+    # Their own staff role at an organisation (access) ends with the login.
+    OrganisationMembership.objects.filter(user=user).delete()
+    # What they wrote about themselves and how to reach them.
+    OrganisationClaim.objects.filter(user=user).update(message="")
+    ProblemReport.objects.filter(reporter=user).update(reporter_email="")
+    # What higher apps keep about the login (the API's stored replies).
+    for eraser in USER_ERASERS:
+        eraser(user)
+    # django-axes keeps login attempts and logins by the name typed in (and the
+    # address and browser); the account can no longer log in, so they go.
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=old_username).delete()
+
+
+def _delete_sessions_of(user: User) -> None:
+    """Log the person out everywhere. Sessions are stored signed, not indexed
+    by user, so each live session is decoded once (a small table in practice)."""
+    wanted = str(user.pk)
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id", "")) == wanted
+    ]
+    if stale:
+        Session.objects.filter(pk__in=stale).delete()
+
+
+def _exchange_party(member: Member) -> Q:
+    return Q(provider=member) | Q(receiver_links__member=member)
+
+
+# --- Subject access export (QUALITY D7) ---------------------------------------------------
+
+
+def _none(model) -> QuerySet:
+    return model.objects.none()
+
+
+def _user_rows(model, lookup: str) -> Callable[[Member], QuerySet]:
+    def select(member: Member) -> QuerySet:
+        if member.user_id is None:
+            return _none(model)
+        return model.objects.filter(**{lookup: member.user_id})
+
+    return select
+
+
+def _exchanges_of(member: Member) -> QuerySet:
+    return Exchange.objects.filter(pk__in=Exchange.objects.filter(_exchange_party(member)).values("pk"))
+
+
+def _exchange_history_of(member: Member) -> QuerySet:
+    mine = Q(exchange__in=_exchanges_of(member))
+    if member.user_id is not None:
+        mine |= Q(actor_id=member.user_id)
+    return ExchangeHistory.objects.filter(mine)
+
+
+def _transfers_of(member: Member) -> QuerySet:
+    mine = Q(pk__in=Entry.objects.filter(account__member=member).values("transfer_id"))
+    if member.user_id is not None:
+        mine |= Q(recorded_by_id=member.user_id)
+    return Transfer.objects.filter(mine)
+
+
+def _referral_rows(model, lookup: str) -> Callable[[Member], QuerySet]:
+    def select(member: Member) -> QuerySet:
+        return model.objects.filter(**{lookup: member})
+
+    return select
+
+
+def _referral_access_log_of(member: Member) -> QuerySet:
+    mine = Q(referral_id__in=Referral.objects.filter(member=member).values("pk"))
+    if member.user_id is not None:
+        mine |= Q(user_id=member.user_id)
+    return ReferralAccessLog.objects.filter(mine)
+
+
+# The lower apps' models; apps above privacy register theirs (privacy.registry).
+EXPORT_REGISTRY.update({
+    "timebank.User": Selection(
+        _user_rows(User, "pk"), exclude=("password",), note="Your login. The password is never exported."
+    ),
+    "timebank.Member": Selection(lambda m: Member.objects.filter(pk=m.pk), note="Your member profile."),
+    "timebank.Listing": Selection(lambda m: Listing.objects.filter(member=m), note="What you offered or asked for."),
+    "timebank.Exchange": Selection(_exchanges_of, note="Exchanges you gave or received."),
+    "timebank.ExchangeReceiver": Selection(
+        lambda m: ExchangeReceiver.objects.filter(exchange__in=_exchanges_of(m)),
+        note="Who received the help in your exchanges (member ids).",
+    ),
+    "timebank.ExchangeHistory": Selection(
+        _exchange_history_of, note="Every change to your exchanges, and the notes you wrote on exchanges."
+    ),
+    "timebank.Account": Selection(
+        lambda m: Account.objects.filter(member=m), note="Your hours account; balance in minutes."
+    ),
+    "timebank.Transfer": Selection(
+        _transfers_of,
+        note="Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
+        "when it involves a former member, because it may name them.",
+    ),
+    "timebank.Entry": Selection(
+        lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
+    ),
+    "timebank.SafeguardingCheck": Selection(
+        lambda m: SafeguardingCheck.objects.filter(member=m), note="Safeguarding checks about you (coordinators only)."
+    ),
+    "timebank.Incident": Selection(
+        lambda m: Incident.objects.filter(member=m),
+        note="Incidents recorded about you. Coordinator-only records, included because they are about you.",
+    ),
+    "timebank.CategoryRestriction": Selection(
+        lambda m: CategoryRestriction.objects.filter(member=m),
+        note="Kinds of help you will not be matched for (coordinators only).",
+    ),
+    "assets.OrganisationMembership": Selection(
+        lambda m: _user_rows(OrganisationMembership, "user_id")(m),
+        note="The organisation you work for in the directory.",
+    ),
+    "assets.OrganisationClaim": Selection(
+        lambda m: _user_rows(OrganisationClaim, "user_id")(m),
+        note="Your requests to manage a group's listings.",
+    ),
+    "assets.ProblemReport": Selection(
+        lambda m: _user_rows(ProblemReport, "reporter_id")(m),
+        note="Problems you reported with directory listings.",
+    ),
+    "referrals.Referral": Selection(
+        _referral_rows(Referral, "member"), note="Referrals (social prescribing) that brought you to the timebank."
+    ),
+    "referrals.Consent": Selection(
+        _referral_rows(Consent, "referral__member"), note="The consent you gave for each referral."
+    ),
+    "referrals.ReferralHistory": Selection(
+        _referral_rows(ReferralHistory, "referral__member"), note="Every change of status of your referrals."
+    ),
+    "referrals.Outcome": Selection(
+        _referral_rows(Outcome, "referral__member"), note="Wellbeing measures recorded for your referrals."
+    ),
+    "referrals.GpRecordEvent": Selection(
+        _referral_rows(GpRecordEvent, "referral__member"), note="Codes sent back to your GP record."
+    ),
+    "referrals.ReferralAccessLog": Selection(
+        _referral_access_log_of,
+        exclude=("user",),
+        note="Who looked at or changed your referrals (by organisation), and what you did with referrals.",
+    ),
+})
+
+HOLDS_NO_PERSONAL_DATA.update({
+    "timebank.Timebank": "A timebank's name and settings.",
+    "timebank.Category": "The list of kinds of help.",
+    "assets.Taxonomy": "A directory classification scheme.",
+    "assets.TaxonomyTerm": "Terms of a classification scheme.",
+    "assets.Organisation": "An organisation's public directory entry.",
+    "assets.Service": "A service's public directory entry.",
+    "assets.ServiceAttribute": "Links a service to taxonomy terms.",
+    "assets.Capacity": "Places available at a service.",
+    "assets.Contact": "A service's published contact point, not linked to any member or login.",
+    "assets.Location": "A service's public address and map point.",
+    "assets.ServiceAtLocation": "Where a service runs.",
+    "assets.ServiceArea": "The area a service covers.",
+    "assets.Schedule": "When a service runs.",
+    "assets.ReviewReminder": "Which reminders about stale listings were sent, by service.",
+    "core.PostcodePoint": "Public postcode centroids (Ordnance Survey open data).",
+    "assets.SearchEntry": "The directory's search index, built from services.",
+    "referrals.WebhookSubscription": "An organisation's webhook address and secret.",
+    "referrals.WebhookDelivery": "Webhook events, which carry ids only, never personal data.",
+})
+
+
+def _value(value):
+    """A field value as JSON: text, number, bool, null, list or object."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (list, tuple)):
+        return [_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _value(item) for key, item in value.items()}
+    return str(value)
+
+
+def _row(obj: Model, *, exclude: tuple[str, ...]) -> dict:
+    row = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        row[field.attname] = _value(getattr(obj, field.attname))
+    for field in obj._meta.many_to_many:
+        if field.name not in exclude:
+            row[field.name] = sorted(_value(pk) for pk in getattr(obj, field.name).values_list("pk", flat=True))
+    return row
+
+
+def _erased_account_transfer_ids(transfer_ids: list[int]) -> set[int]:
+    return set(
+        Entry.objects.filter(transfer_id__in=transfer_ids, account__member__erased_at__isnull=False)
+        .values_list("transfer_id", flat=True)
+    )
+
+
+def member_personal_data(*, member: Member) -> dict:
+    """Everything the app holds about `member`, as a JSON-serialisable dict:
+    one list of rows per model in EXPORT_REGISTRY (label → rows)."""
+    data: dict = {}
+    for label, selection in EXPORT_REGISTRY.items():
+        objects = list(selection.rows(member).order_by("pk"))
+        rows = [_row(obj, exclude=selection.exclude) for obj in objects]
+        if label == "timebank.Transfer":
+            withheld = _erased_account_transfer_ids([obj.pk for obj in objects])
+            for row in rows:
+                if row["id"] in withheld:
+                    row["memo"] = None
+                    row["memo_withheld"] = "It may name a former member whose data was erased."
+        data[label] = rows
+    account = Account.objects.filter(member=member).first()
+    return {
+        "format": EXPORT_FORMAT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "member": str(member.public_id),
+        "erased_at": _value(member.erased_at),
+        "balance_minutes": account.balance if account is not None else None,
+        "notes": {label: selection.note for label, selection in EXPORT_REGISTRY.items()},
+        "data": data,
+    }
+
+
+def personal_data_json(*, member: Member) -> str:
+    """member_personal_data as the JSON text that the download and the command give."""
+    return json.dumps(member_personal_data(member=member), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+
+
+def parse_member_reference(text: str) -> Member:
+    """A member from an id typed by a person: the number or the public id."""
+    text = (text or "").strip()
+    try:
+        if text.isdigit() and len(text) < 19:
+            return Member.objects.get(pk=int(text))
+        return Member.objects.get(public_id=uuid.UUID(text))
+    except (ValueError, Member.DoesNotExist):
+        raise InvalidInputError(f"There is no member with the id '{text[:60]}'.") from None

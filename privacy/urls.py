@@ -1,0 +1,17 @@
+"""Pages for a member's personal data: a coordinator downloads it or erases it."""
+from django.urls import path
+
+from privacy import views
+
+urlpatterns = [
+    path(
+        "coordinator/members/<uuid:public_id>/erase/",
+        views.coordinator_member_erase,
+        name="coordinator_member_erase",
+    ),
+    path(
+        "coordinator/members/<uuid:public_id>/data.json",
+        views.coordinator_member_export,
+        name="coordinator_member_export",
+    ),
+]

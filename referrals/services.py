@@ -1,0 +1,552 @@
+"""Every write to referrals: making one, moving it through the state machine
+(states.py), consent, outcomes, the timebank's first-exchange note, webhook
+subscriptions, and the access log (QUALITY D2).
+
+Each public function takes an Actor (who, for which organisation) and checks
+that the actor may do it; refusals are DomainErrors with plain messages that
+never quote the person's details (QUALITY D8). Every change and every refused
+attempt is written to the access log, outside the change's transaction so a
+refusal is recorded even though the change rolled back.
+"""
+from core.places.geocoding import GeocodingError, geocode
+import contextlib
+import datetime
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.validators import validate_email
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Organisation, Service, ServiceStatus, TaxonomyTerm
+from referrals import states
+from referrals.actors import Actor
+from referrals.instruments import get_instrument
+from referrals.models import (
+    AccessAction,
+    AccessOutcome,
+    BusinessStatus,
+    Consent,
+    ConsentMethod,
+    ConsentScope,
+    GpRecordEvent,
+    OutcomeStage,
+    Outcome,
+    PreferredContact,
+    Priority,
+    Referral,
+    ReferralAccessLog,
+    ReferralHistory,
+    ReferralStatus,
+    SnomedCode,
+    WebhookSubscription,
+)
+from referrals.selectors import referral_parties, referrals_visible_to
+from referrals.webhooks import queue_referral_event, validate_webhook_url
+from core.text import clean_text
+from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
+from timebank.models import Member, MemberStatus, Timebank
+from core.places.postcodes import PostcodeError, normalise_postcode, postcode_district
+
+MAX_NEEDS = 20
+MAX_COMMUNICATION_NEEDS = 10
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# Consent may be recorded a little "in the future" by a client whose clock runs fast.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+# --- Access log -----------------------------------------------------------------------------
+
+
+def access_log_record(*, actor: Actor, action: str, outcome: str, referral_ids: Iterable) -> None:
+    """Append who did what to which referrals; ids only, never field values."""
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    ReferralAccessLog.objects.bulk_create(
+        [
+            ReferralAccessLog(
+                referral_id=referral_id,
+                action=action,
+                outcome=outcome,
+                user=user,
+                application=actor.application,
+                organisation_id=actor.organisation_id,
+            )
+            for referral_id in referral_ids
+        ]
+    )
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+@contextlib.contextmanager
+def _logged(actor: Actor, action: str, referral_id=None):
+    """Log the attempt as allowed when the block succeeds, refused when it
+    raises a DomainError (after the block's own transaction has rolled back)."""
+    result: dict = {}
+    try:
+        yield result
+    except DomainError:
+        access_log_record(
+            actor=actor, action=action, outcome=AccessOutcome.REFUSED, referral_ids=[_as_uuid(referral_id)]
+        )
+        raise
+    access_log_record(
+        actor=actor,
+        action=action,
+        outcome=AccessOutcome.ALLOWED,
+        referral_ids=[result.get("referral_id", _as_uuid(referral_id))],
+    )
+
+
+def referral_read(*, actor: Actor, referral_id, queryset=None) -> Referral:
+    """The referral if the actor may see it (logged as a read), else NotFoundError
+    (logged as refused): an outsider cannot tell it exists."""
+    with _logged(actor, AccessAction.READ, referral_id):
+        return _get_visible(actor, referral_id, queryset)
+
+
+def referrals_read(*, actor: Actor, referrals: list[Referral]) -> list[Referral]:
+    """Log a list read of these referrals (one row each, one query)."""
+    access_log_record(
+        actor=actor, action=AccessAction.LIST, outcome=AccessOutcome.ALLOWED, referral_ids=[r.pk for r in referrals]
+    )
+    return referrals
+
+
+def _get_visible(actor: Actor, referral_id, queryset=None, *, lock: bool = False) -> Referral:
+    pk = _as_uuid(referral_id)
+    qs = queryset if queryset is not None else referrals_visible_to(actor)
+    if lock:
+        # Lock only the referral row (not the joined organisations/services).
+        qs = qs.select_for_update(of=("self",))
+    referral = qs.filter(pk=pk).first() if pk else None
+    if referral is None:
+        raise NotFoundError("There is no referral with this id that you can see.")
+    return referral
+
+
+def _refuse_if_anonymised(referral: Referral) -> None:
+    """An anonymised referral (QUALITY D5, retention.py) is read-only: no new
+    statuses, reasons, consent or outcomes are attached to it."""
+    if referral.anonymised_at is not None:
+        raise ConflictError(
+            "This referral's personal details were removed after the retention period, so it can no longer be changed."
+        )
+
+
+# --- Making a referral ---------------------------------------------------------------------
+
+
+@dataclass
+class PersonDetails:
+    given_name: str
+    family_name: str
+    postcode: str
+    preferred_contact: str
+    preferred_name: str = ""
+    date_of_birth: datetime.date | None = None
+    phone: str = ""
+    email: str = ""
+    contact_times: str = ""
+    communication_needs: list[str] = field(default_factory=list)
+    do_not_contact: bool = False
+
+
+@dataclass
+class ConsentDetails:
+    given: bool
+    scopes: list[str]
+    method: str
+    recorded_by: str
+    recorded_at: datetime.datetime
+
+
+
+
+def _clean_person(person: PersonDetails) -> PersonDetails:
+    p = PersonDetails(
+        given_name=clean_text(person.given_name, field="person.given_name", label="the person's given name", max_length=100, required=True),
+        family_name=clean_text(person.family_name, field="person.family_name", label="the person's family name", max_length=100, required=True),
+        preferred_name=clean_text(person.preferred_name, field="person.preferred_name", label="the preferred name", max_length=100),
+        date_of_birth=person.date_of_birth,
+        postcode="",
+        phone=clean_text(person.phone, field="person.phone", label="the phone number", max_length=30),
+        email=clean_text(person.email, field="person.email", label="the e-mail address", max_length=254).lower(),
+        preferred_contact=person.preferred_contact,
+        contact_times=clean_text(person.contact_times, field="person.contact_times", label="the contact times", max_length=200),
+        communication_needs=list(person.communication_needs or []),
+        do_not_contact=bool(person.do_not_contact),
+    )
+    try:
+        p.postcode = normalise_postcode(person.postcode)
+    except PostcodeError:
+        # Our own message: PostcodeError's quotes what was typed (D8).
+        raise InvalidInputError("Enter a UK postcode like RG1 7QE.", field="person.postcode") from None
+    if p.date_of_birth and not (datetime.date(1900, 1, 1) <= p.date_of_birth <= timezone.localdate()):
+        raise InvalidInputError("The date of birth must be a past date after 1900.", field="person.date_of_birth")
+    if p.email:
+        try:
+            validate_email(p.email)
+        except ValidationError:
+            raise InvalidInputError("Enter an e-mail address like name@example.org.", field="person.email") from None
+    if p.preferred_contact not in PreferredContact.values:
+        raise InvalidInputError(
+            f"Choose how to contact the person: {', '.join(PreferredContact.values)}.", field="person.preferred_contact"
+        )
+    if p.preferred_contact in (PreferredContact.PHONE, PreferredContact.TEXT) and not p.phone:
+        raise InvalidInputError("Give a phone number, or choose another way to contact the person.", field="person.phone")
+    if p.preferred_contact == PreferredContact.EMAIL and not p.email:
+        raise InvalidInputError("Give an e-mail address, or choose another way to contact the person.", field="person.email")
+    if len(p.communication_needs) > MAX_COMMUNICATION_NEEDS or not all(
+        isinstance(n, str) and _SLUG.match(n) for n in p.communication_needs
+    ):
+        raise InvalidInputError(
+            f"Communication needs are up to {MAX_COMMUNICATION_NEEDS} short codes like large-print.",
+            field="person.communication_needs",
+        )
+    return p
+
+
+def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
+    scopes = list(dict.fromkeys(consent.scopes or []))
+    unknown = [s for s in scopes if s not in ConsentScope.values]
+    if unknown:
+        raise InvalidInputError(f"Consent scopes are: {', '.join(ConsentScope.values)}.", field="consent.scopes")
+    if ConsentScope.CODES_ONLY in scopes and ConsentScope.SHARE_WITH_SERVICE in scopes:
+        raise InvalidInputError(
+            "Choose either sharing details with the service or codes only, not both.", field="consent.scopes"
+        )
+    if consent.given and not scopes:
+        raise InvalidInputError("Say what the person agreed to share.", field="consent.scopes")
+    if consent.method not in ConsentMethod.values:
+        raise InvalidInputError(f"Consent method is one of: {', '.join(ConsentMethod.values)}.", field="consent.method")
+    recorded_by = clean_text(consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True)
+    if consent.recorded_at is None or consent.recorded_at > timezone.now() + CLOCK_SKEW:
+        raise InvalidInputError("Consent cannot be recorded in the future.", field="consent.recorded_at")
+    return ConsentDetails(
+        given=bool(consent.given), scopes=scopes, method=consent.method, recorded_by=recorded_by, recorded_at=consent.recorded_at
+    )
+
+
+def _require_consent_to_request(referral: Referral, consent: Consent | ConsentDetails | None) -> None:
+    given = consent is not None and consent.given and getattr(consent, "withdrawn_at", None) is None
+    if not given:
+        raise InvalidInputError(
+            "Record the person's consent before requesting the referral.", field="consent"
+        )
+    if referral.target_timebank_id and ConsentScope.SHARE_WITH_SERVICE not in consent.scopes:
+        raise InvalidInputError(
+            "A referral to the timebank needs the person's consent to share their details with it, "
+            "so a coordinator can contact them.",
+            field="consent.scopes",
+        )
+
+
+def _needs(slugs: Iterable[str]) -> list[TaxonomyTerm]:
+    slugs = list(dict.fromkeys(slugs or []))
+    if len(slugs) > MAX_NEEDS:
+        raise InvalidInputError(f"Choose at most {MAX_NEEDS} needs.", field="needs")
+    terms = list(TaxonomyTerm.objects.filter(slug__in=[s for s in slugs if isinstance(s, str)]))
+    if len(terms) != len(slugs):
+        known = {t.slug for t in terms}
+        unknown = [str(s)[:80] for s in slugs if s not in known]
+        raise InvalidInputError(f"Unknown need categories: {', '.join(unknown)}.", field="needs")
+    return terms
+
+
+def _target(*, service_id, to_timebank: bool) -> tuple[Service | None, Timebank | None, Organisation | None]:
+    if bool(service_id) == bool(to_timebank):
+        raise InvalidInputError("Refer to one service or to the timebank.", field="target")
+    if to_timebank:
+        timebank = Timebank.get_default()
+        return None, timebank, Organisation.objects.filter(timebank=timebank).first()
+    pk = _as_uuid(service_id)
+    service = Service.objects.select_related("organisation").filter(pk=pk).first() if pk else None
+    if service is None:
+        raise InvalidInputError("There is no service with this id.", field="target.service")
+    if service.status != ServiceStatus.ACTIVE:
+        raise InvalidInputError("This service is not running at the moment.", field="target.service")
+    if not service.accepts_referrals:
+        raise InvalidInputError("This service does not take referrals.", field="target.service")
+    return service, None, service.organisation
+
+
+def _history(referral: Referral, actor: Actor | None, from_status: str, reason: str = "") -> None:
+    ReferralHistory.objects.create(
+        referral=referral,
+        from_status=from_status,
+        to_status=referral.status,
+        business_status=referral.business_status,
+        reason=reason,
+        organisation_id=actor.organisation_id if actor else None,
+        actor=actor.user if actor and getattr(actor.user, "pk", None) else None,
+        application=actor.application if actor else None,
+    )
+
+
+def _timebank_application(referral: Referral) -> Member:
+    """The pending member application a timebank referral creates: no login
+    yet; a coordinator sees it with the other applications."""
+    try:
+        point = geocode(referral.postcode)
+        latitude, longitude = point.lat, point.lng
+    except GeocodingError:
+        # The postcode's format was checked; a coordinator can correct an
+        # unknown one when approving. The referral itself must not fail.
+        latitude = longitude = None
+    member = Member.objects.create(
+        timebank=referral.target_timebank,
+        user=None,
+        display_name=f"{referral.preferred_name or referral.given_name} {referral.family_name}"[:80],
+        email=referral.email,
+        phone=referral.phone,
+        postcode=referral.postcode,
+        postcode_district=postcode_district(referral.postcode),
+        latitude=latitude,
+        longitude=longitude,
+        communication_needs=list(referral.communication_needs),
+        status=MemberStatus.APPLIED,
+        status_note="Referred by a social prescriber",
+    )
+    referral.member = member
+    return member
+
+
+def _on_requested(referral: Referral) -> None:
+    referral.requested_at = timezone.now()
+    if referral.target_timebank_id and referral.member_id is None:
+        _timebank_application(referral)
+
+
+def referral_create(
+    *,
+    actor: Actor,
+    person: PersonDetails,
+    consent: ConsentDetails | None,
+    what_matters: str = "",
+    needs: Iterable[str] = (),
+    target_service_id=None,
+    to_timebank: bool = False,
+    priority: str = Priority.ROUTINE,
+    notes: str = "",
+    draft: bool = False,
+) -> Referral:
+    with _logged(actor, AccessAction.CREATE) as log:
+        if actor.organisation is None:
+            raise NotAllowedError("Only staff of a referring organisation, or its API clients, can make referrals.")
+        person = _clean_person(person)
+        consent = _clean_consent(consent) if consent is not None else None
+        what_matters = clean_text(what_matters, field="what_matters", label="what matters to the person", max_length=2000)
+        notes = clean_text(notes, field="notes", label="the notes", max_length=2000)
+        if priority not in Priority.values:
+            raise InvalidInputError("Priority is routine or urgent.", field="priority")
+        terms = _needs(needs)
+        service, timebank, receiver = _target(service_id=target_service_id, to_timebank=to_timebank)
+        referral = Referral(
+            referring_organisation=actor.organisation,
+            receiving_organisation=receiver,
+            target_service=service,
+            target_timebank=timebank,
+            created_by=actor.user if getattr(actor.user, "pk", None) else None,
+            created_by_application=actor.application,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            preferred_name=person.preferred_name,
+            date_of_birth=person.date_of_birth,
+            postcode=person.postcode,
+            phone=person.phone,
+            email=person.email,
+            preferred_contact=person.preferred_contact,
+            contact_times=person.contact_times,
+            communication_needs=person.communication_needs,
+            do_not_contact=person.do_not_contact,
+            what_matters=what_matters,
+            priority=priority,
+            notes=notes,
+            status=ReferralStatus.DRAFT if draft else ReferralStatus.REQUESTED,
+        )
+        if not draft:
+            _require_consent_to_request(referral, consent)
+        # Why atomic: the referral, its consent, needs, first history row, the
+        # timebank application and the webhook rows exist together or not at all.
+        with transaction.atomic():
+            if not draft:
+                _on_requested(referral)
+            referral.save()
+            if consent is not None:
+                Consent.objects.create(referral=referral, **consent.__dict__)
+            referral.needs.set(terms)
+            _history(referral, actor, "")
+            queue_referral_event(referral=referral, event="referral.created")
+        log["referral_id"] = referral.pk
+        return referral
+
+
+# --- Moving a referral on ------------------------------------------------------------------
+
+_PARTY_WORDS = {
+    states.REFERRER: "the organisation that made the referral",
+    states.RECEIVER: "the organisation receiving the referral",
+}
+
+
+def _status_label(status: str) -> str:
+    return ReferralStatus(status).label.lower()
+
+
+def referral_transition(
+    *, actor: Actor, referral_id, to: str, reason: str | None = "", business_status: str | None = ""
+) -> Referral:
+    with _logged(actor, AccessAction.TRANSITION, referral_id):
+        if to not in ReferralStatus.values:
+            raise InvalidInputError(f"Unknown status. Use one of: {', '.join(ReferralStatus.values)}.", field="to")
+        business_status = business_status or ""
+        if business_status and business_status not in BusinessStatus.values:
+            raise InvalidInputError(
+                f"Unknown business status. Use one of: {', '.join(BusinessStatus.values)}.", field="business_status"
+            )
+        reason = clean_text(reason, field="reason", label="the reason", max_length=500)
+        # Why atomic + lock: two people moving the same referral at once must
+        # not both succeed from the same starting status.
+        with transaction.atomic():
+            referral = _get_visible(actor, referral_id, lock=True)
+            _refuse_if_anonymised(referral)
+            from_status = referral.status
+            party = states.who_may_move(from_status, to)
+            if party is None:
+                if from_status == to:
+                    raise ConflictError(f"This referral is already {_status_label(to)}.")
+                raise ConflictError(
+                    f"A referral that is {_status_label(from_status)} cannot be moved to {_status_label(to)}."
+                )
+            if party not in referral_parties(actor, referral):
+                raise NotAllowedError(f"Only {_PARTY_WORDS[party]} can move it to {_status_label(to)}.")
+            if from_status == to and not business_status:
+                raise InvalidInputError("Give the new business status.", field="business_status")
+            if to in states.REASON_REQUIRED and not reason:
+                raise InvalidInputError(f"Give a reason for moving the referral to {_status_label(to)}.", field="reason")
+            if from_status == ReferralStatus.DRAFT and to == ReferralStatus.REQUESTED:
+                _require_consent_to_request(referral, getattr(referral, "consent", None))
+                _on_requested(referral)
+            referral.status = to
+            if business_status or from_status != to:
+                referral.business_status = business_status
+            referral.status_reason = reason
+            referral.save()
+            _history(referral, actor, from_status, reason)
+            _gp_record_events(referral, from_status)
+            if referral.member_id and to in (ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.ENTERED_IN_ERROR):
+                Member.objects.filter(pk=referral.member_id, status=MemberStatus.APPLIED).update(
+                    status=MemberStatus.DECLINED, status_note="The referral was closed"
+                )
+            queue_referral_event(
+                referral=referral, event="referral.status_changed" if from_status != to else "referral.updated"
+            )
+        return referral
+
+
+def _gp_record_events(referral: Referral, from_status: str) -> None:
+    today = timezone.localdate()
+    if referral.status == ReferralStatus.ACCEPTED and from_status == ReferralStatus.REQUESTED:
+        GpRecordEvent.objects.get_or_create(referral=referral, snomed_code=SnomedCode.REFERRED, defaults={"occurred_on": today})
+    if referral.business_status == BusinessStatus.PERSON_DECLINED:
+        GpRecordEvent.objects.get_or_create(referral=referral, snomed_code=SnomedCode.DECLINED, defaults={"occurred_on": today})
+
+
+def referral_consent_record(*, actor: Actor, referral_id, consent: ConsentDetails) -> Consent:
+    """The referrer records (or updates) consent; recording it as not given after
+    it was given is a withdrawal: sharing stops at once (QUALITY D1)."""
+    with _logged(actor, AccessAction.CONSENT, referral_id):
+        consent = _clean_consent(consent)
+        with transaction.atomic():
+            referral = _get_visible(actor, referral_id, lock=True)
+            if states.REFERRER not in referral_parties(actor, referral):
+                raise NotAllowedError("Only the organisation that made the referral can record consent.")
+            _refuse_if_anonymised(referral)
+            existing = getattr(referral, "consent", None)
+            if existing is not None and not consent.given and existing.given:
+                existing.withdrawn_at = timezone.now()
+                existing.save(update_fields=["withdrawn_at"])
+                return existing
+            Consent.objects.update_or_create(referral=referral, defaults={**consent.__dict__, "withdrawn_at": None})
+            Referral.objects.filter(pk=referral.pk).update(modified_at=timezone.now())
+            return Consent.objects.get(referral=referral)
+
+
+def referral_outcome_record(*, actor: Actor, referral_id, instrument: str, stage: str, answers) -> Outcome:
+    with _logged(actor, AccessAction.OUTCOME, referral_id):
+        chosen = get_instrument(instrument)
+        if stage not in OutcomeStage.values:
+            raise InvalidInputError(f"Stage is one of: {', '.join(OutcomeStage.values)}.", field="stage")
+        cleaned = chosen.validate(answers)
+        with transaction.atomic():
+            referral = _get_visible(actor, referral_id)
+            if not referral_parties(actor, referral):
+                raise NotAllowedError("Only the organisations on this referral can record outcomes.")
+            _refuse_if_anonymised(referral)
+            if referral.status == ReferralStatus.ENTERED_IN_ERROR:
+                raise ConflictError("This referral was entered in error, so outcomes cannot be recorded on it.")
+            return Outcome.objects.create(
+                referral=referral,
+                instrument=chosen.slug,
+                stage=stage,
+                answers=cleaned,
+                recorded_by_organisation_id=actor.organisation_id,
+            )
+
+
+# --- The timebank ----------------------------------------------------------------------------
+
+
+def referral_note_first_exchange(*, member: Member) -> Referral | None:
+    """Called when a member's exchange is posted to the ledger: the first one
+    sets the business status of the referral that brought them, so the link
+    worker sees that the person has started. Does nothing after the first."""
+    # Why atomic + lock: two exchanges posted at once must record "first" once.
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update()
+            .filter(member=member, first_exchange_at__isnull=True, anonymised_at__isnull=True)
+            .exclude(status__in=states.CLOSED - {ReferralStatus.COMPLETED})
+            .order_by("created_at")
+            .first()
+        )
+        if referral is None:
+            return None
+        referral.first_exchange_at = timezone.now()
+        referral.business_status = BusinessStatus.FIRST_EXCHANGE_POSTED
+        referral.save(update_fields=["first_exchange_at", "business_status", "modified_at"])
+        _history(referral, None, referral.status)
+        queue_referral_event(referral=referral, event="referral.updated")
+        return referral
+
+
+# --- Webhook subscriptions ---------------------------------------------------------------------
+
+
+def webhook_subscription_create(*, actor: Actor, url: str) -> WebhookSubscription:
+    """Register an https URL for the actor's organisation; the secret is shown once."""
+    if actor.organisation is None:
+        raise NotAllowedError("Only an organisation's staff or API clients can register webhooks.")
+    url = validate_webhook_url((url or "").strip())
+    if WebhookSubscription.objects.filter(organisation_id=actor.organisation_id, is_active=True).count() >= 10:
+        raise ConflictError("An organisation can have at most 10 webhooks. Remove one first.")
+    return WebhookSubscription.objects.create(
+        organisation=actor.organisation, application=actor.application, url=url, secret=secrets.token_urlsafe(32)
+    )
+
+
+def webhook_subscription_delete(*, actor: Actor, subscription_id) -> None:
+    pk = _as_uuid(subscription_id)
+    deleted, _ = WebhookSubscription.objects.filter(pk=pk, organisation_id=actor.organisation_id).delete() if pk else (0, {})
+    if not deleted:
+        raise NotFoundError("There is no webhook with this id for your organisation.")

@@ -1,0 +1,216 @@
+"""Referral pages: a link worker's referrals, making one (with a directory
+search to pick the service), one referral's page, and a group organiser's
+referrals in with places left. Thin: every rule is in services/selectors,
+every read of a referral is logged (D2), and pages are never cached."""
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from assets.models import Service, ServiceStatus
+from referrals import selectors, services, states
+from referrals.actors import actor_for_user
+from referrals.forms import ListFilterForm, ReferralForm, TransitionForm, add_service_error
+from referrals.models import ConsentScope
+from assets.selectors import asset_search, taxonomy_terms
+from core.errors import DomainError, NotFoundError
+from timebank.models import Timebank
+
+PAGE_SIZE = 25
+
+
+def _actor(request):
+    actor = actor_for_user(request.user)
+    if actor.organisation is None and not actor.is_coordinator:
+        # People without an organisation have no referrals to see.
+        raise Http404("No referrals here.")
+    return actor
+
+
+@never_cache
+@login_required
+def my_referrals(request):
+    actor = _actor(request)
+    filters = ListFilterForm(request.GET or None)
+    queryset = selectors.referrals_made_by(actor).order_by("-modified_at", "pk")
+    if filters.is_valid():
+        if filters.cleaned_data["status"]:
+            queryset = queryset.filter(status=filters.cleaned_data["status"])
+        for word in filters.cleaned_data["name"].split()[:3]:
+            queryset = queryset.filter(
+                Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
+            )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.referrals_read(actor=actor, referrals=list(page.object_list))
+    return render(request, "referrals/my_referrals.html", {"page": page, "filters": filters, "actor": actor})
+
+
+@never_cache
+@login_required
+def new_referral(request):
+    """Step 1: find a service (or choose the timebank). Step 2: the form."""
+    actor = _actor(request)
+    service_id, to_timebank = request.GET.get("service"), request.GET.get("timebank") == "1"
+    if not service_id and not to_timebank:
+        return _pick_target(request)
+    service = None
+    if service_id:
+        service = Service.objects.select_related("organisation").filter(
+            pk=_uuid_or_none(service_id), status=ServiceStatus.ACTIVE, accepts_referrals=True
+        ).first()
+        if service is None:
+            messages.error(request, "That service cannot take referrals. Choose another.")
+            return redirect("referrals:new")
+    form = ReferralForm(request.POST or None, initial={"consent_scopes": [ConsentScope.SHARE_WITH_SERVICE]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        consent = None
+        if data["consent_given"] or data["consent_scopes"]:
+            consent = services.ConsentDetails(
+                given=data["consent_given"],
+                scopes=data["consent_scopes"],
+                method=data["consent_method"],
+                recorded_by=data["consent_recorded_by"],
+                recorded_at=form.consent_recorded_at(),
+            )
+        try:
+            referral = services.referral_create(
+                actor=actor,
+                person=services.PersonDetails(
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    preferred_name=data["preferred_name"],
+                    date_of_birth=data["date_of_birth"],
+                    postcode=data["postcode"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    preferred_contact=data["preferred_contact"],
+                    contact_times=data["contact_times"],
+                    communication_needs=data["communication_needs"],
+                    do_not_contact=data["do_not_contact"],
+                ),
+                consent=consent,
+                what_matters=data["what_matters"],
+                needs=[term.slug for term in data["needs"]],
+                target_service_id=service.pk if service else None,
+                to_timebank=to_timebank,
+                priority=data["priority"],
+                notes=data["notes"],
+                draft=data["save_as_draft"],
+            )
+        except DomainError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "The referral has been saved.")
+            return redirect("referrals:detail", referral_id=referral.pk)
+    target_name = service.name if service else (Timebank.get_default().name if to_timebank else "")
+    return render(request, "referrals/new_form.html", {"form": form, "service": service, "target_name": target_name})
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _pick_target(request):
+    search, error = None, None
+    if request.GET.get("near"):
+        try:
+            search = asset_search(
+                near=request.GET.get("near", "")[:100],
+                category=request.GET.get("category") or None,
+                q=request.GET.get("q", "")[:100] or None,
+                radius_km=10,
+            )
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "referrals/new_search.html",
+        {"search": search, "error": error, "categories": taxonomy_terms(), "query": request.GET},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_detail(request, referral_id):
+    # No organisation check first: the service refuses, and logs the attempt (D2).
+    actor = actor_for_user(request.user)
+    try:
+        referral = services.referral_read(
+            actor=actor, referral_id=referral_id, queryset=selectors.referral_with_details(selectors.referrals_visible_to(actor))
+        )
+    except NotFoundError:
+        raise Http404("No such referral.") from None
+    parties = selectors.referral_parties(actor, referral)
+    moves = [m for party in parties for m in states.moves_for(referral.status, party)]
+    if states.RECEIVER in parties and referral.status in states.BUSINESS_STATUS_UPDATABLE:
+        moves.insert(0, referral.status)
+    if referral.anonymised_at is not None:
+        moves = []  # Read-only after the retention period (QUALITY D5).
+    form = TransitionForm(request.POST or None, moves=moves)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_transition(
+                actor=actor,
+                referral_id=referral.pk,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                business_status=form.cleaned_data["business_status"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "The referral has been updated.")
+            return redirect("referrals:detail", referral_id=referral.pk)
+    sharing = selectors.referral_sharing(actor, referral)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "sharing": sharing,
+            "show": set(sharing.person_fields),
+            "outcomes": selectors.referral_visible_outcomes(actor, referral),
+            "form": form if moves else None,
+            "is_referrer": states.REFERRER in parties,
+        },
+    )
+
+
+@never_cache
+@login_required
+def referrals_in(request):
+    actor = _actor(request)
+    queryset = selectors.referrals_received_by(actor).filter(status__in=selectors.OPEN_STATUSES).order_by(
+        "-priority", "requested_at", "pk"
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    referrals = list(page.object_list)
+    services.referrals_read(actor=actor, referrals=referrals)
+    own_services = []
+    if actor.organisation is not None:
+        own_services = list(
+            Service.objects.filter(organisation=actor.organisation, accepts_referrals=True).select_related("capacity").order_by("name")
+        )
+    taken = selectors.places_taken([s.pk for s in own_services])
+    places = [
+        {
+            "service": s,
+            "working_with": taken.get(s.pk, 0),
+            "places_available": getattr(getattr(s, "capacity", None), "places_available", None),
+        }
+        for s in own_services
+    ]
+    rows = [(r, selectors.referral_sharing(actor, r)) for r in referrals]
+    return render(request, "referrals/incoming.html", {"page": page, "rows": rows, "places": places})
+

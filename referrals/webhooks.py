@@ -1,0 +1,189 @@
+"""Webhooks: telling a client's system that one of its referrals changed.
+
+Payload: {"event", "referral_id", "status", "occurred_at"}: ids only, never
+personal data (QUALITY D8). Each delivery is signed with HMAC-SHA256 over
+"<timestamp>.<body>" with the subscription's secret, sent in the header
+`TimeCommons-Signature: t=<timestamp>,v1=<hex digest>`.
+
+Deliveries are rows written in the same transaction as the change and sent
+only after it commits (a rolled-back change sends nothing, QUALITY L12): by a
+Celery task when a broker is configured, inline otherwise. A failed attempt
+is retried with exponential backoff (settings.WEBHOOK_RETRY_BASE_SECONDS,
+doubling, up to settings.WEBHOOK_MAX_ATTEMPTS): by Celery's retry, or by
+`manage.py send_webhooks` run from cron.
+
+URLs must be https to a public address; loopback, private, link-local and
+other non-global targets are refused at registration and again before each
+send (the name may resolve elsewhere later); redirects are never followed;
+connect 3 s, read 10 s, TLS verified, at most 64 KiB of the answer read
+(QUALITY A7, A10).
+"""
+import datetime
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from referrals.models import DeliveryState, Referral, WebhookDelivery, WebhookSubscription
+from core.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "TimeCommons-Signature"
+TIMEOUT = (3, 10)
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+def _address_problem(host: str, port: int) -> str | None:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return "The address's host name could not be found."
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global:
+            return "Webhooks can only be sent to public internet addresses, not local or private ones."
+    return None
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why this URL may not receive webhooks, or None if it may."""
+    if len(url) > 500:
+        return "The address is too long (500 characters at most)."
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 443
+    except ValueError:
+        return "That is not a valid web address."
+    if parts.scheme != "https":
+        return "Webhook addresses must start with https://."
+    if not parts.hostname:
+        return "That is not a valid web address."
+    if parts.username or parts.password:
+        return "Webhook addresses must not contain a user name or password."
+    return _address_problem(parts.hostname, port)
+
+
+def validate_webhook_url(url: str) -> str:
+    problem = webhook_url_problem(url)
+    if problem:
+        raise InvalidInputError(problem, field="url")
+    return url
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def queue_referral_event(*, referral: Referral, event: str) -> None:
+    """Write a delivery for each subscription that may hear about this referral,
+    and send them once the surrounding transaction commits."""
+    organisation_ids = {referral.referring_organisation_id}
+    if referral.requested_at is not None and referral.receiving_organisation_id:
+        organisation_ids.add(referral.receiving_organisation_id)
+    payload = {
+        "event": event,
+        "referral_id": str(referral.pk),
+        "status": referral.status,
+        "occurred_at": timezone.now().isoformat().replace("+00:00", "Z"),
+    }
+    subscriptions = WebhookSubscription.objects.filter(organisation_id__in=organisation_ids, is_active=True)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(subscription=sub, payload=payload, next_attempt_at=timezone.now()) for sub in subscriptions]
+    )
+    if deliveries:
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: dispatch(ids))
+
+
+def dispatch(delivery_ids) -> None:
+    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        from referrals.tasks import deliver_webhook_task
+
+        for delivery_id in delivery_ids:
+            deliver_webhook_task.delay(str(delivery_id))
+        return
+    for delivery_id in delivery_ids:
+        deliver(delivery_id)
+
+
+def backoff_seconds(attempts: int) -> int:
+    return settings.WEBHOOK_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+
+
+def _post(url: str, body: bytes, headers: dict) -> int:
+    with requests.post(
+        url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True, verify=True
+    ) as response:
+        # Read a little at most: a hostile endpoint must not make us buffer gigabytes.
+        for _ in response.iter_content(chunk_size=MAX_RESPONSE_BYTES):
+            break
+        return response.status_code
+
+
+def deliver(delivery_id) -> WebhookDelivery:
+    """One attempt to send one delivery; records the result."""
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    if delivery.state != DeliveryState.PENDING:
+        return delivery
+    subscription = delivery.subscription
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "TimeCommons-Webhooks/1",
+        SIGNATURE_HEADER: sign(subscription.secret, body, timestamp),
+        "TimeCommons-Event": delivery.payload.get("event", ""),
+        "TimeCommons-Delivery": str(delivery.pk),
+    }
+    status_code, error = None, ""
+    problem = webhook_url_problem(subscription.url)
+    if problem:
+        error = "address refused"
+    else:
+        try:
+            status_code = _post(subscription.url, body, headers)
+            if not 200 <= status_code < 300:
+                error = f"answered {status_code}"
+        except requests.RequestException as exc:
+            error = type(exc).__name__
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error[:200]
+    if not error:
+        delivery.state = DeliveryState.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.state = DeliveryState.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = timezone.now() + datetime.timedelta(seconds=backoff_seconds(delivery.attempts))
+    delivery.save(
+        update_fields=["attempts", "last_status_code", "last_error", "state", "delivered_at", "next_attempt_at"]
+    )
+    if error:
+        # Ids and the failure kind only: no payload, no URL (D8).
+        logger.info("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error)
+    return delivery
+
+
+def deliver_due(*, now: datetime.datetime | None = None) -> int:
+    """Retry every pending delivery whose backoff has passed; returns how many were tried."""
+    now = now or timezone.now()
+    due = list(
+        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).values_list("pk", flat=True)
+    )
+    for delivery_id in due:
+        deliver(delivery_id)
+    return len(due)
