@@ -1,28 +1,59 @@
 # TimeCommons: `make run` to try it, `make test` to test it. Needs only python3.
+#
+# Development is chosen here, never by default: the targets that serve or
+# build a local database pass DEBUG=true; manage.py alone runs with production
+# settings (and so needs SECRET_KEY) unless DEBUG or DJANGO_SETTINGS_MODULE says otherwise.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Reinstall whenever the lock changes (every version, direct or transitive).
+STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.lock | cut -d' ' -f1)
+DEV := DEBUG=true
+# Production settings for `check --deploy`: a random throwaway secret (a weak
+# one fails the check), no test switches.
+PROD := DEBUG=false SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") TIMECOMMONS_TESTING=
+PACKAGES := config core timebank assets referrals brokering privacy api
 
-.PHONY: run test bench bench-quick fuzz install migrate demo check clean
+.PHONY: run serve test bench bench-quick fuzz install migrate demo check lock clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# An edited requirements*.txt is refused until `make lock` has put it in the lock.
+$(STAMP): requirements-dev.lock requirements.txt requirements-dev.txt
+	@sed -E -e 's/#.*//' -e 's/\[[^]]*\]//' -e 's/[[:space:]]//g' -e '/==/!d' requirements.txt requirements-dev.txt \
+	  | awk -F'==' '{ name = tolower($$1); gsub(/[_.]+/, "-", name); print name "==" $$2 }' \
+	  | while read -r pin; do grep -qxF "$$pin" requirements-dev.lock \
+	      || { echo "$$pin (requirements*.txt) is not in requirements-dev.lock: run make lock"; exit 1; }; done
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Regenerate the locks from requirements.txt and requirements-dev.txt, keeping
+# every pin that still fits; `make lock UPGRADE=1` moves them all to the newest.
+# The runtime lock is resolved first and constrains the dev lock, so the two agree.
+LOCK_HEADER := make lock   (edit requirements*.txt, not this file; make lock UPGRADE=1 for the newest versions)
+LOCK_FLAGS := --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/pip-compile || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install --quiet "$$(grep -i '^pip-tools==' requirements-dev.txt)"; }
+	CUSTOM_COMPILE_COMMAND="$(LOCK_HEADER)" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements.lock requirements.txt
+	CUSTOM_COMPILE_COMMAND="$(LOCK_HEADER)" $(BIN)/pip-compile $(LOCK_FLAGS) --constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
+
 migrate: install
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=true $(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py seed_demo
 
 run: demo
 	@echo "Serving TimeCommons at http://127.0.0.1:8000 (Ctrl+C to stop)"
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# As `make run`, without loading the demo data again.
+serve: migrate
+	@echo "Serving TimeCommons at http://127.0.0.1:8000 (Ctrl+C to stop)"
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -43,14 +74,21 @@ bench-quick: install
 	$(BIN)/python bench/import.py --quick
 	$(BIN)/python bench/matching.py --quick
 
-# schemathesis against the running app (QUALITY F1): 50 examples per operation,
+# schemathesis against the running app (docs/quality.md F1): 50 examples per operation,
 # with and without a token; fails on any 5xx. Add DATABASE_URL=... for PostgreSQL.
 fuzz: install
 	$(BIN)/python tools/fuzz_api.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
+# Lint, format, types, layers, migrations, Django's checks (development, then
+# production settings). .pre-commit-config.yaml runs the same before a commit.
 check: install
-	$(BIN)/python manage.py check
-	DEBUG=false SECRET_KEY=$$(python3 -c "print('x'*60)") TIMECOMMONS_TESTING= $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/lint-imports
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(BIN)/python manage.py check
+	$(PROD) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) .test-db-*.sqlite3*

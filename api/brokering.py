@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from api.authentication import ApiClientPrincipal
 from api.pagination import StandardPagination
 from api.views.base import ApiView
-from brokering.matching import suggest_assets, suggest_helpers
+from brokering.selectors.matching import suggest_assets, suggest_helpers
 from timebank.models import Listing, ListingKind
 
 # Suggestions beyond this are never useful to a coordinator; the page size caps each answer.

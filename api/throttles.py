@@ -34,6 +34,9 @@ def caller_ident(request, fallback) -> str:
 class ClientScopedThrottle(SimpleRateThrottle):
     scope = "api"
     cache_format = "throttle_%(scope)s_%(ident)s"
+    # Set by _count from the scope's rate (the stubs give DRF's own as optional).
+    num_requests: int
+    duration: int
 
     def allow_request(self, request, view):
         scopes = getattr(view, "throttle_scopes", None)
@@ -51,7 +54,9 @@ class ClientScopedThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         if self.rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        num_requests, duration = self.parse_rate(self.rate)
+        assert num_requests is not None and duration is not None  # a rate always parses to both
+        self.num_requests, self.duration = num_requests, duration
         key = self.get_cache_key(request, view)
         if key is None:
             return True

@@ -289,7 +289,7 @@ def asset_search_rows(
     if category and not q:
         rows, finish = CATEGORY_CANDIDATES.raw_rows(
             later=(0, 1), lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
-            day=Fixed(day_code), free_only=Fixed(free_only), accessibility=Fixed(tuple(needs)),
+            day=Fixed(day_code), free_only=Fixed(free_only), accessibility=Fixed.options(needs),
         )
     else:
         rows = _filtered_rows(

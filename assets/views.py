@@ -1,22 +1,24 @@
 """Directory pages: search (list first, map second), a service's page, report a
 problem, claim a listing, edit it, and the coordinators' queues. Thin: parse,
-check, call one selector or service, render."""
+check, call one selector or service, render. Who may open a page (404 "Not
+found" to anyone else) and how a refusal shows on a form are timebank.pages'."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets import selectors, services
 from assets.forms import AssetSearchForm, CapacityForm, ClaimForm, DecisionForm, ProblemReportForm, ServiceEditForm
-from core.places.geocoding import AmbiguousPlaceError
 from assets.models import Capacity, OrganisationClaim, ProblemReport
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
+from core.places.geocoding import AmbiguousPlaceError
+from timebank.models import Role
+from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form, role_page
+from timebank.permissions import has_role
 
 ATTRIBUTION = (
     "Postcode districts: contains OS data © Crown copyright and database right; contains Royal Mail data "
@@ -27,10 +29,8 @@ ATTRIBUTION = (
 
 
 def _service_or_404(service_id):
-    try:
+    with not_found_as_404():
         return selectors.service_detail(service_id=service_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from None
 
 
 def directory(request):
@@ -51,9 +51,9 @@ def directory(request):
             )
         except AmbiguousPlaceError as exc:
             choices = exc.choices
-            form.add_error("near", exc.message)
+            put_error_on_form(form, exc, otherwise="near")
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else "near", exc.message)
+            put_error_on_form(form, exc, otherwise="near")
     markers = []
     if page:
         markers = [
@@ -101,8 +101,8 @@ def service_page(request, service_id):
             "who_for": [a.taxonomy_term for a in service.attributes.all() if a.link_type == "eligibility"],
             "is_stale": selectors.service_is_stale(service),
             "can_edit": selectors.user_can_edit_service(user=user, service=service),
-            "can_refer": user.is_authenticated and user.is_link_worker,
-            "can_claim": user.is_authenticated and user.is_group_organiser,
+            "can_refer": has_role(user, Role.LINK_WORKER),
+            "can_claim": has_role(user, Role.GROUP_ORGANISER),
             "attribution": ATTRIBUTION,
         },
     )
@@ -115,7 +115,7 @@ def service_report(request, service_id):
         try:
             services.problem_report_create(service=service, reporter=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            put_error_on_form(form, exc)
         else:
             messages.success(request, "Thank you. A coordinator will check this listing.")
             return redirect("assets:service", service_id=service.id)
@@ -128,9 +128,11 @@ def service_claim(request, service_id):
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_claim_request(user=request.user, service=service, message=form.cleaned_data["message"])
+            services.organisation_claim_request(
+                by_user=request.user, service=service, message=form.cleaned_data["message"]
+            )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            put_error_on_form(form, exc)
         else:
             messages.success(request, "Thank you. A coordinator will check and let you know.")
             return redirect("assets:service", service_id=service.id)
@@ -140,8 +142,7 @@ def service_claim(request, service_id):
 @login_required
 def service_edit(request, service_id):
     service = _service_or_404(service_id)
-    if not selectors.user_can_edit_service(user=request.user, service=service):
-        raise PermissionDenied
+    not_found_unless(selectors.user_can_edit_service(user=request.user, service=service))
     capacity = Capacity.objects.filter(service=service).first()
     form = ServiceEditForm(request.POST or None, instance=service, prefix="service")
     capacity_form = CapacityForm(
@@ -150,16 +151,16 @@ def service_edit(request, service_id):
         initial={"places_available": capacity.places_available, "waitlist_open": capacity.waitlist_open} if capacity else None,
     )
     if request.method == "POST" and "still_right" in request.POST:
-        services.service_mark_reviewed(service=service, by=request.user)
+        services.service_mark_reviewed(service=service, by_user=request.user)
         messages.success(request, "Thank you. The listing is marked as checked today.")
         return redirect("assets:service", service_id=service.id)
     if request.method == "POST" and form.is_valid() and capacity_form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            services.service_update(service=service, by=request.user, changes=changes)
-            services.capacity_update(service=service, by=request.user, **capacity_form.cleaned_data)
+            services.service_update(service=service, by_user=request.user, changes=changes)
+            services.capacity_update(service=service, by_user=request.user, **capacity_form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            put_error_on_form(form, exc)
         else:
             messages.success(request, "Your changes are saved.")
             return redirect("assets:service", service_id=service.id)
@@ -168,27 +169,20 @@ def service_edit(request, service_id):
     )
 
 
-def _require_coordinator(request):
-    if not request.user.is_coordinator:
-        raise PermissionDenied
-
-
-@login_required
+@role_page(Role.COORDINATOR)
 def coordinator_reports(request):
-    _require_coordinator(request)
     return render(request, "assets/coordinator_reports.html", {"reports": selectors.open_problem_reports()[:200]})
 
 
-@login_required
+@role_page(Role.COORDINATOR)
 @require_POST
 def coordinator_report_resolve(request, report_id):
-    _require_coordinator(request)
     report = get_object_or_404(ProblemReport, pk=report_id)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         services.problem_report_resolve(
-            report=report, by=request.user, note=note, close_service=request.POST.get("close_service") == "1"
+            report=report, by_user=request.user, note=note, close_service=request.POST.get("close_service") == "1"
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -197,25 +191,23 @@ def coordinator_report_resolve(request, report_id):
     return redirect("assets:coordinator-reports")
 
 
-@login_required
+@role_page(Role.COORDINATOR)
 def coordinator_claims(request):
-    _require_coordinator(request)
     return render(request, "assets/coordinator_claims.html", {"claims": selectors.pending_claims()[:200]})
 
 
-@login_required
+@role_page(Role.COORDINATOR)
 @require_POST
 def coordinator_claim_decide(request, claim_id):
-    _require_coordinator(request)
     claim = get_object_or_404(OrganisationClaim, pk=claim_id)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         if request.POST.get("decision") == "approve":
-            services.organisation_claim_approve(claim=claim, by=request.user)
+            services.organisation_claim_approve(claim=claim, by_user=request.user)
             messages.success(request, f"{claim.user} can now manage {claim.organisation}'s listings.")
         else:
-            services.organisation_claim_reject(claim=claim, by=request.user, note=note)
+            services.organisation_claim_reject(claim=claim, by_user=request.user, note=note)
             messages.success(request, "Claim turned down.")
     except DomainError as exc:
         messages.error(request, exc.message)

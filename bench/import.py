@@ -1,4 +1,4 @@
-"""Benchmark: Open Referral UK import of 10,000 services (QUALITY P8: <= 30 s) and the
+"""Benchmark: Open Referral UK import of 10,000 services (docs/quality.md P8: <= 30 s) and the
 ndjson export's memory (constant whatever the size).
 
 Builds its own SQLite database (/tmp/bench-import.sqlite3, never db.sqlite3),
@@ -68,8 +68,8 @@ def main():
     path = configure()
     from django.core.management import call_command
 
+    from assets.openreferral.export import NDJSON_CHUNK, full_services_queryset
     from assets.openreferral.mapping import service_full_data
-    from api.openreferral.views import NDJSON_CHUNK, full_services_queryset
 
     source = Path("/tmp/bench-import.ndjson")
     source.write_text("".join(json.dumps(record(n)) + "\n" for n in range(total)))

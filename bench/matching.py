@@ -262,8 +262,8 @@ def percentile(values, fraction):
 
 
 def time_suggestions(samples: int, rng: random.Random):
-    from brokering.matching import suggest_helpers
-    from brokering.workbench import open_requests
+    from brokering.selectors.matching import suggest_helpers
+    from brokering.selectors.workbench import open_requests
     from timebank.models import Listing, Timebank
 
     ids = list(Listing.objects.filter(kind="request", status="open").values_list("pk", flat=True))
@@ -286,7 +286,7 @@ def time_suggestions(samples: int, rng: random.Random):
 def time_reports():
     from django.utils import timezone
 
-    from brokering.reports import REPORTS, Period, report_build
+    from brokering.selectors.reports import REPORTS, Period, report_build
     from timebank.models import Timebank
 
     timebank = Timebank.get_default()

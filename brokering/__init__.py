@@ -1,7 +1,9 @@
 """Brokering: explained match suggestions, the coordinators' workbench,
 safeguarding records, reports for funders and the reminder/digest e-mails.
 
-matching.py ranks helpers for requests; safeguarding.py owns checks, incidents
-and restrictions; reports.py computes the figures and charts.py draws them;
-digests.py builds the scheduled e-mails; views.py and forms.py are the pages.
+Reads are in selectors/ (matching.py ranks helpers for requests; workbench.py
+the coordinators' lists; safeguarding.py checks, incidents and restrictions;
+reports.py the figures), writes in services/ (introductions.py, safeguarding.py,
+digests.py: the scheduled e-mails). charts.py draws the reports, mail.py sends
+e-mail after commit, views.py and forms.py are the pages.
 """

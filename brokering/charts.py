@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from brokering.reports import Chart  # noqa: E402
+from brokering.selectors.reports import Chart  # noqa: E402
 
 ACCENT = "#1d5e3b"
 

@@ -4,7 +4,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from brokering.reports import Period
+from brokering.selectors.reports import Period
 from timebank.models import Category, SafeguardingCheckKind, Timebank
 
 MAX_REPORT_DAYS = 366 * 5

@@ -1,16 +1,17 @@
 """Pages for brokering: the workbench, introductions, safeguarding, reports,
-and the member's own matches. Thin: parse, check the role, call, render."""
+and the member's own matches. Thin: parse, check the role, call one selector
+or service, render. Who may open a page (404 "Not found" to anyone else) and
+how a refusal shows on a form are timebank.pages'."""
 import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from brokering import safeguarding, workbench
 from brokering.charts import describe, render_svg
 from brokering.forms import (
     CategorySafeguardingForm,
@@ -20,11 +21,27 @@ from brokering.forms import (
     PeriodForm,
     RestrictionForm,
 )
-from brokering.matching import suggest_assets, suggest_helpers
-from brokering.reports import REPORTS, report_build
+from brokering.selectors import workbench
+from brokering.selectors.matching import suggest_assets, suggest_helpers
+from brokering.selectors.reports import REPORTS, report_build
+from brokering.selectors.safeguarding import (
+    checks_expiring,
+    incidents_for,
+    member_safeguarding,
+    members_with_safeguarding,
+    reminder_days,
+)
+from brokering.services.introductions import introduction_make
+from brokering.services.safeguarding import (
+    category_safeguarding_set,
+    check_record,
+    incident_record,
+    restriction_add,
+    restriction_remove,
+)
 from core.errors import DomainError
-from timebank.models import Category, CategoryRestriction, Exchange, Listing, Member, Timebank
-from timebank.views.members import coordinator_page, member_page, put_error_on_form
+from timebank.models import Category, CategoryRestriction, Exchange, Member, Timebank
+from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
 
 
 # --- workbench ---------------------------------------------------------------------------------
@@ -49,10 +66,7 @@ def workbench_home(request, timebank):
 
 @coordinator_page
 def request_suggestions(request, timebank, public_id):
-    try:
-        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
-    except Listing.DoesNotExist:
-        raise Http404("No such request.") from None
+    listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
     return _render_suggestions(request, listing, IntroduceForm())
 
 
@@ -72,14 +86,11 @@ def _render_suggestions(request, listing, form):
 @coordinator_page
 @require_POST
 def introduce(request, timebank, public_id):
-    try:
-        listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
-    except Listing.DoesNotExist:
-        raise Http404("No such request.") from None
+    listing = workbench.request_for_coordinator(timebank=timebank, public_id=public_id)
     form = IntroduceForm(request.POST)
     if form.is_valid():
         try:
-            exchange = workbench.introduction_make(
+            exchange = introduction_make(
                 request=listing,
                 helper_public_id=form.cleaned_data["helper"],
                 by_user=request.user,
@@ -135,7 +146,7 @@ def my_matches(request, member):
 @coordinator_page
 def safeguarding_home(request, timebank):
     today = timezone.localdate()
-    page = Paginator(safeguarding.members_with_safeguarding(timebank=timebank), 50).get_page(request.GET.get("page"))
+    page = Paginator(members_with_safeguarding(timebank=timebank), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "brokering/safeguarding.html",
@@ -143,10 +154,8 @@ def safeguarding_home(request, timebank):
             "timebank": timebank,
             "page": page,
             "today": today,
-            "expiring": safeguarding.checks_expiring(
-                timebank=timebank, today=today, within_days=safeguarding.reminder_days()
-            )[:50],
-            "reminder_days": safeguarding.reminder_days(),
+            "expiring": checks_expiring(timebank=timebank, today=today, within_days=reminder_days())[:50],
+            "reminder_days": reminder_days(),
         },
     )
 
@@ -165,7 +174,7 @@ def safeguarding_member(request, timebank, public_id):
     return render(
         request,
         "brokering/safeguarding_member.html",
-        {"member": member, "today": timezone.localdate(), **safeguarding.member_safeguarding(member=member), **forms},
+        {"member": member, "today": timezone.localdate(), **member_safeguarding(member=member), **forms},
     )
 
 
@@ -173,36 +182,36 @@ def _safeguarding_post(request, member, action, forms) -> bool:
     """Carry out one of the page's forms; True when it was saved (the form
     with its messages is left in `forms` otherwise)."""
     if action == "check":
-        form = forms["check_form"] = CheckForm(request.POST)
-        if form.is_valid():
-            safeguarding.check_record(member=member, by_user=request.user, **form.cleaned_data)
+        check_form = forms["check_form"] = CheckForm(request.POST)
+        if check_form.is_valid():
+            check_record(member=member, by_user=request.user, **check_form.cleaned_data)
             messages.success(request, "Check recorded.")
             return True
     elif action == "incident":
-        form = forms["incident_form"] = IncidentForm(request.POST)
-        if form.is_valid():
-            safeguarding.incident_record(member=member, by_user=request.user, **form.cleaned_data)
+        incident_form = forms["incident_form"] = IncidentForm(request.POST)
+        if incident_form.is_valid():
+            incident_record(member=member, by_user=request.user, **incident_form.cleaned_data)
             messages.success(request, "Incident recorded.")
             return True
     elif action == "restriction":
-        form = forms["restriction_form"] = RestrictionForm(request.POST)
-        if form.is_valid():
-            safeguarding.restriction_add(member=member, by_user=request.user, **form.cleaned_data)
+        restriction_form = forms["restriction_form"] = RestrictionForm(request.POST)
+        if restriction_form.is_valid():
+            restriction_add(member=member, by_user=request.user, **restriction_form.cleaned_data)
             messages.success(request, "Restriction added.")
             return True
     elif action == "unrestrict":
         restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
-        safeguarding.restriction_remove(restriction=restriction)
+        restriction_remove(restriction=restriction)
         messages.success(request, "Restriction removed.")
         return True
     else:
-        raise Http404("Unknown action.")
+        raise not_found()
     return False
 
 
 @coordinator_page
 def incident_log(request, timebank):
-    page = Paginator(safeguarding.incidents_for(timebank=timebank), 50).get_page(request.GET.get("page"))
+    page = Paginator(incidents_for(timebank=timebank), 50).get_page(request.GET.get("page"))
     return render(request, "brokering/incidents.html", {"timebank": timebank, "page": page})
 
 
@@ -212,7 +221,7 @@ def safeguarding_categories(request, timebank):
         category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
         form = CategorySafeguardingForm(request.POST)
         if form.is_valid():
-            safeguarding.category_safeguarding_set(category=category, **form.cleaned_data)
+            category_safeguarding_set(category=category, **form.cleaned_data)
             messages.success(request, f"{category.name}: saved.")
         return redirect("brokering_safeguarding_categories")
     return render(
@@ -249,7 +258,7 @@ def report_index(request, timebank):
 
 def _report_or_form(request, timebank, slug):
     if slug not in REPORTS:
-        raise Http404("No such report.")
+        raise not_found()
     form = _period_form(request, timebank)
     if not form.is_valid():
         return form, None

@@ -4,8 +4,8 @@ Each helper fails loudly with the variable's name when a value cannot be
 parsed, so a typo in production configuration stops the process at start-up
 instead of silently falling back to a default.
 """
-import os
 
+import os
 
 from core.errors import ConfigurationError
 

@@ -3,7 +3,13 @@
 Embedded defaults need nothing installed: SQLite, the offline geocoder,
 console e-mail and inline background jobs. Production sets DATABASE_URL,
 SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
+
+DEBUG comes only from the environment and is off unless set: development is
+chosen explicitly (`make run`, `make serve`, `make migrate` and `make demo`
+pass DEBUG=true; the test suite uses config.settings_test).
 """
+
+import importlib.util as _importlib_util
 import os
 from pathlib import Path
 
@@ -11,6 +17,7 @@ import dj_database_url
 
 from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
 
+# --- Core Django and security -------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -20,13 +27,44 @@ if DEBUG or TESTING:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-never-use-in-production")
 else:
     # No default: a production process without a secret must not start.
-    SECRET_KEY = env_str("SECRET_KEY")
+    SECRET_KEY = env_str("SECRET_KEY", "")
+    if not SECRET_KEY:
+        raise ConfigurationError(
+            "SECRET_KEY is required when DEBUG is off (these are production settings). "
+            "In production, set SECRET_KEY to a random string of at least 50 characters; "
+            "on a developer's machine, set DEBUG=true instead (make run, make serve and make migrate do)."
+        )
     if len(SECRET_KEY) < 50:
         raise ConfigurationError("SECRET_KEY must be at least 50 characters long.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # request bodies capped at 1 MiB (docs/quality.md A4)
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Apps, middleware and templates -------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -65,10 +103,6 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
-WSGI_APPLICATION = "config.wsgi.application"
-ASGI_APPLICATION = "config.asgi.application"
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -95,7 +129,7 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
-        # A runaway query must not hold a connection for ever (QUALITY A4).
+        # A runaway query must not hold a connection for ever (docs/quality.md A4).
         _db["OPTIONS"]["options"] = f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
         # Parameters sent apart from the SQL, and a query run 5 times on a connection
         # becomes a prepared statement: the API's hot queries skip planning (bench/
@@ -113,7 +147,7 @@ else:
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue
                 # instead of failing with "database is locked" on upgrade
-                # (QUALITY L7); WAL lets readers carry on while one writes.
+                # (docs/quality.md L7); WAL lets readers carry on while one writes.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
@@ -127,6 +161,15 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Authentication and login lockout -----------------------------------------
 AUTH_USER_MODEL = "timebank.User"
 
 AUTHENTICATION_BACKENDS = [
@@ -147,7 +190,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-axes: lock an account+address after 5 failed logins (QUALITY A2).
+# django-axes: lock an account+address after 5 failed logins (docs/quality.md A2).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -155,11 +198,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Europe/London"
-USE_I18N = True
-USE_TZ = True
-
+# --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -173,8 +212,16 @@ STORAGES = {
         )
     },
 }
+# Leaflet is served from the django-leaflet package's own static files (no CDN); its
+# `leaflet` app is not installed because importing it needs GeoDjango (GDAL).
+_leaflet_spec = _importlib_util.find_spec("leaflet")
+if _leaflet_spec and _leaflet_spec.submodule_search_locations:
+    STATICFILES_DIRS.append(Path(next(iter(_leaflet_spec.submodule_search_locations))) / "static")
 
 # --- E-mail -------------------------------------------------------------------
+# The address people use to reach the site: links in e-mails start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # EMAIL_URL: console:// (default), smtp://user:pass@host:587 or smtp+tls://...
 _EMAIL_URL = env_str("EMAIL_URL", "console://")
 if _EMAIL_URL.startswith("console:"):
@@ -195,86 +242,17 @@ else:
     raise ConfigurationError(f"EMAIL_URL must start with console:// or smtp://, not {_EMAIL_URL!r}.")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TimeCommons <hello@timecommons.localhost>")
 
-# --- Cache ----------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# --- Background work ---------------------------------------------------------
-# Without a broker, tasks run inline (after commit) so a newcomer needs nothing.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = False
-
-# --- Timebank rules ------------------------------------------------------------
-# Days after an exchange is marked done before it confirms itself.
-EXCHANGE_AUTO_CONFIRM_DAYS = env_int("EXCHANGE_AUTO_CONFIRM_DAYS", 7)
-# Days before a listing expires when its owner is reminded.
-LISTING_REMINDER_DAYS = env_int("LISTING_REMINDER_DAYS", 7)
-LISTING_LIFETIME_DAYS = env_int("LISTING_LIFETIME_DAYS", 90)
-
-# --- Security -------------------------------------------------------------------
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # request bodies capped at 1 MiB (A4)
-if not DEBUG and not TESTING:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-
-# CORS: the Open Referral feed is public (*); the private API gets none (A8).
-CORS_URLS_REGEX = r"^/openreferral/.*$"
-CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
-
-# --- Logging ---------------------------------------------------------------------
-# Referral data never reaches logs: code logs ids only (QUALITY D8).
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-
-# --- Community asset directory (assets app, issue 3) --------------------------------
-# Geocoder: "offline" (the shipped Code-Point Open / GeoNames tables, no network) or a
-# geopy geocoder name such as "nominatim"; a named one falls back to offline on failure.
-GEOCODER = env_str("GEOCODER", "offline")
-GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "TimeCommons (set GEOCODER_USER_AGENT)")
-GEOCODER_TIMEOUT = (3, 10)  # connect, read seconds: the ceiling in QUALITY A10
-GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 7 * 24 * 3600)
-# Map tiles: any XYZ template; the list of results never depends on tiles loading.
-ASSETS_MAP_TILE_URL = env_str("ASSETS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-ASSETS_MAP_TILE_ATTRIBUTION = env_str(
-    "ASSETS_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
-)
-# Leaflet is served from the django-leaflet package's own static files (no CDN); its
-# `leaflet` app is not installed because importing it needs GeoDjango (GDAL).
-import importlib.util as _importlib_util  # noqa: E402
-
-_leaflet_spec = _importlib_util.find_spec("leaflet")
-if _leaflet_spec and _leaflet_spec.submodule_search_locations:
-    STATICFILES_DIRS.append(Path(list(_leaflet_spec.submodule_search_locations)[0]) / "static")
-
-# --- REST API, OpenAPI schema, OAuth2 clients (issue 4, api/) -------------------
-# Deny by default; one error shape; every list paginated; scoped throttles keyed
-# by client (QUALITY A4, A5). Rates come from the environment so a benchmark can
-# lift them without editing code.
+# --- API: DRF, OpenAPI schema, OAuth2 clients, CORS ---------------------------
 API_SCOPES = {
     "directory:read": "Search the community asset directory",
     "referrals:read": "Read referrals your organisation made or received",
     "referrals:write": "Make referrals, move them on, record outcomes, register webhooks",
+    # The timebank's own systems may read match suggestions (GET /api/v1/listings/{id}/suggestions/).
+    "brokering:read": "Read match suggestions for your timebank's requests",
 }
+# Deny by default; one error shape; every list paginated; scoped throttles keyed
+# by client (docs/quality.md A4, A5). Rates come from the environment so a
+# benchmark can lift them without editing code.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ClientCredentialsAuthentication",
@@ -300,7 +278,7 @@ REST_FRAMEWORK = {
         "directory": env_str("API_RATE_DIRECTORY", "300/min"),
         "referrals-read": env_str("API_RATE_REFERRALS_READ", "300/min"),
         "referrals-write": env_str("API_RATE_REFERRALS_WRITE", "60/min"),
-        # QUALITY A6: a daily cap on new referrals per client or person.
+        # docs/quality.md A6: a daily cap on new referrals per client or person.
         "referrals-daily": env_str("API_RATE_REFERRALS_DAILY", "500/day"),
         "timebank": env_str("API_RATE_TIMEBANK", "300/min"),
     },
@@ -335,7 +313,7 @@ OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
     # Clients get only the scopes they were created with (api/scopes.py).
     "SCOPES_BACKEND_CLASS": "api.scopes.ApiClientScopes",
-    # QUALITY A2: client-credentials tokens live at most 10 minutes.
+    # docs/quality.md A2: client-credentials tokens live at most 10 minutes.
     "ACCESS_TOKEN_EXPIRE_SECONDS": min(env_int("API_TOKEN_LIFETIME_SECONDS", 600), 600),
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     # RFC 9700: revoke a token family on refresh-token replay (clients here get none, but be safe).
@@ -351,8 +329,39 @@ OAUTH2_PROVIDER = {
     # Loads the token's API client and organisation in the same query (api/oauth.py).
     "OAUTH2_VALIDATOR_CLASS": "api.oauth.ApiOAuth2Validator",
 }
-# Idempotency keys are kept at least this long (QUALITY L8: >= 24 h).
+# Idempotency keys are kept at least this long (docs/quality.md L8: >= 24 h).
 API_IDEMPOTENCY_KEY_HOURS = max(env_int("API_IDEMPOTENCY_KEY_HOURS", 48), 24)
+
+# CORS: the Open Referral feed is public (*); the private API gets none (docs/quality.md A8).
+CORS_URLS_REGEX = r"^/openreferral/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
+
+# --- Geocoding and the community asset directory ------------------------------
+# Geocoder: "offline" (the shipped Code-Point Open / GeoNames tables, no network) or a
+# geopy geocoder name such as "nominatim"; a named one falls back to offline on failure.
+GEOCODER = env_str("GEOCODER", "offline")
+GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "TimeCommons (set GEOCODER_USER_AGENT)")
+GEOCODER_TIMEOUT = (3, 10)  # connect, read seconds: the ceiling in docs/quality.md A10
+GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 7 * 24 * 3600)
+# Map tiles: any XYZ template; the list of results never depends on tiles loading.
+ASSETS_MAP_TILE_URL = env_str("ASSETS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ASSETS_MAP_TILE_ATTRIBUTION = env_str("ASSETS_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+
+# --- Timebank rules and brokering ---------------------------------------------
+# Days after an exchange is marked done before it confirms itself.
+EXCHANGE_AUTO_CONFIRM_DAYS = env_int("EXCHANGE_AUTO_CONFIRM_DAYS", 7)
+# Days before a listing expires when its owner is reminded.
+LISTING_REMINDER_DAYS = env_int("LISTING_REMINDER_DAYS", 7)
+LISTING_LIFETIME_DAYS = env_int("LISTING_LIFETIME_DAYS", 90)
+# Help in someone's home is only suggested to members with a current DBS check.
+BROKERING_HOME_VISITS_NEED_DBS = env_bool("BROKERING_HOME_VISITS_NEED_DBS", default=True)
+# Coordinators are reminded this many days before a safeguarding check expires.
+SAFEGUARDING_REMINDER_DAYS = env_int("SAFEGUARDING_REMINDER_DAYS", 30)
+# Receivers are reminded to confirm an exchange this many days after it is marked done.
+CONFIRM_REMINDER_AFTER_DAYS = env_int("CONFIRM_REMINDER_AFTER_DAYS", 2)
+
+# --- Referrals and privacy ----------------------------------------------------
 # Extra outcome instruments (dotted paths to Instrument objects), e.g. licensed
 # scales a deployer adds; ONS4 is always registered.
 REFERRAL_OUTCOME_INSTRUMENTS = env_list("REFERRAL_OUTCOME_INSTRUMENTS", [])
@@ -360,20 +369,22 @@ REFERRAL_OUTCOME_INSTRUMENTS = env_list("REFERRAL_OUTCOME_INSTRUMENTS", [])
 # then doubles each time.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
-# Closed referrals are anonymised this many days after they closed (QUALITY D5):
+# Closed referrals are anonymised this many days after they closed (docs/quality.md D5):
 # `manage.py anonymise_referrals`, run daily. Two years by default.
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 730)
 
-# --- Listings, exchanges and e-mail notifications (issue 2, listings and exchanges) ---
-# The address people use to reach the site: links in e-mails start with it.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# --- Background jobs (Celery) -------------------------------------------------
+# Without a broker, tasks run inline (after commit) so a newcomer needs nothing.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
 
-# --- Brokering: matching, safeguarding, reminders (issue 5, brokering/) ---
-# Help in someone's home is only suggested to members with a current DBS check.
-BROKERING_HOME_VISITS_NEED_DBS = env_bool("BROKERING_HOME_VISITS_NEED_DBS", default=True)
-# Coordinators are reminded this many days before a safeguarding check expires.
-SAFEGUARDING_REMINDER_DAYS = env_int("SAFEGUARDING_REMINDER_DAYS", 30)
-# Receivers are reminded to confirm an exchange this many days after it is marked done.
-CONFIRM_REMINDER_AFTER_DAYS = env_int("CONFIRM_REMINDER_AFTER_DAYS", 2)
-# The timebank's own systems may read match suggestions (GET /api/v1/listings/{id}/suggestions/).
-API_SCOPES["brokering:read"] = "Read match suggestions for your timebank's requests"
+# --- Logging ------------------------------------------------------------------
+# Referral data never reaches logs: code logs ids only (docs/quality.md D8).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

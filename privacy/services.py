@@ -14,10 +14,11 @@ HOLDS_NO_PERSONAL_DATA with the reason. tests/privacy/test_privacy.py fails
 when a model is in neither, so a new model cannot be forgotten.
 """
 import datetime
-import json
 import decimal
+import json
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.core.serializers.json import DjangoJSONEncoder
@@ -47,9 +48,10 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency
+from timebank.permissions import require_coordinator
 from timebank.services.exchanges import exchange_cancel
 from timebank.services.listings import listing_close
-from timebank.services.members import MEMBER_TRANSITIONS, member_leave, require_coordinator
+from timebank.services.members import MEMBER_TRANSITIONS, member_leave
 
 FORMER_MEMBER = "Former member"
 REMOVED = "Removed"
@@ -63,7 +65,7 @@ CANCELLABLE_EXCHANGE_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTE
 # --- Erasure (QUALITY D6) -----------------------------------------------------------------
 
 
-def member_erase(*, member: Member, by) -> None:
+def member_erase(*, member: Member, by_user: User) -> None:
     """Erase a member's personal data, by a coordinator.
 
     Removed: their name (now "Former member"), e-mail, phone, full postcode and
@@ -94,8 +96,8 @@ def member_erase(*, member: Member, by) -> None:
 
     Refused with a ConflictError when the member was already erased.
     """
-    require_coordinator(by)
-    if member.user_id is not None and member.user_id == getattr(by, "pk", None):
+    require_coordinator(by_user)
+    if member.user_id is not None and member.user_id == by_user.pk:
         raise ConflictError("You cannot erase your own data here. Ask another coordinator to do it.")
     now = timezone.now()
     # Why atomic + lock: every part of the erasure happens or none does, and two
@@ -113,17 +115,17 @@ def member_erase(*, member: Member, by) -> None:
             .order_by("pk")
         )
         for exchange in list(open_exchanges):
-            exchange_cancel(exchange=exchange, by_user=by, note="Cancelled because a member left the timebank.")
+            exchange_cancel(exchange=exchange, by_user=by_user, note="Cancelled because a member left the timebank.")
 
         if locked.status in MEMBER_TRANSITIONS["leave"].sources:
-            member_leave(member=locked, by_user=by)
+            member_leave(member=locked, by_user=by_user)
         else:
             # Applied, declined or already left: no status transition leads to
             # "left" from there, but an erased person's membership has ended.
             locked.status = MemberStatus.LEFT
 
         for listing in Listing.objects.filter(member=locked, status=ListingStatus.OPEN).order_by("pk"):
-            listing_close(listing=listing, by_user=by)
+            listing_close(listing=listing, by_user=by_user)
         Listing.objects.filter(member=locked).update(
             title=REMOVED, description="", latitude=None, longitude=None, updated_at=now
         )
@@ -242,45 +244,41 @@ def _exchange_party(member: Member) -> Q:
 # --- Subject access export (QUALITY D7) ---------------------------------------------------
 
 
-def _none(model) -> QuerySet:
-    return model.objects.none()
-
-
-def _user_rows(model, lookup: str) -> Callable[[Member], QuerySet]:
-    def select(member: Member) -> QuerySet:
+def _user_rows(model: type[Model], lookup: str) -> Callable[[Member], QuerySet[Any]]:
+    def select(member: Member) -> QuerySet[Any]:
         if member.user_id is None:
-            return _none(model)
-        return model.objects.filter(**{lookup: member.user_id})
+            return model._default_manager.none()
+        return model._default_manager.filter(**{lookup: member.user_id})
 
     return select
 
 
-def _exchanges_of(member: Member) -> QuerySet:
+def _exchanges_of(member: Member) -> QuerySet[Exchange]:
     return Exchange.objects.filter(pk__in=Exchange.objects.filter(_exchange_party(member)).values("pk"))
 
 
-def _exchange_history_of(member: Member) -> QuerySet:
+def _exchange_history_of(member: Member) -> QuerySet[ExchangeHistory]:
     mine = Q(exchange__in=_exchanges_of(member))
     if member.user_id is not None:
         mine |= Q(actor_id=member.user_id)
     return ExchangeHistory.objects.filter(mine)
 
 
-def _transfers_of(member: Member) -> QuerySet:
+def _transfers_of(member: Member) -> QuerySet[Transfer]:
     mine = Q(pk__in=Entry.objects.filter(account__member=member).values("transfer_id"))
     if member.user_id is not None:
         mine |= Q(recorded_by_id=member.user_id)
     return Transfer.objects.filter(mine)
 
 
-def _referral_rows(model, lookup: str) -> Callable[[Member], QuerySet]:
-    def select(member: Member) -> QuerySet:
-        return model.objects.filter(**{lookup: member})
+def _referral_rows(model: type[Model], lookup: str) -> Callable[[Member], QuerySet[Any]]:
+    def select(member: Member) -> QuerySet[Any]:
+        return model._default_manager.filter(**{lookup: member})
 
     return select
 
 
-def _referral_access_log_of(member: Member) -> QuerySet:
+def _referral_access_log_of(member: Member) -> QuerySet[ReferralAccessLog]:
     mine = Q(referral_id__in=Referral.objects.filter(member=member).values("pk"))
     if member.user_id is not None:
         mine |= Q(user_id=member.user_id)
@@ -380,7 +378,11 @@ HOLDS_NO_PERSONAL_DATA.update({
 })
 
 
-def _value(value):
+# A value in the export: what json.dumps writes as text, number, bool, null, list or object.
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+def _value(value: object) -> JsonValue:
     """A field value as JSON: text, number, bool, null, list or object."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
@@ -397,15 +399,15 @@ def _value(value):
     return str(value)
 
 
-def _row(obj: Model, *, exclude: tuple[str, ...]) -> dict:
-    row = {}
+def _row(obj: Model, *, exclude: tuple[str, ...]) -> dict[str, JsonValue]:
+    row: dict[str, JsonValue] = {}
     for field in obj._meta.concrete_fields:
         if field.name in exclude:
             continue
         row[field.attname] = _value(getattr(obj, field.attname))
     for field in obj._meta.many_to_many:
         if field.name not in exclude:
-            row[field.name] = sorted(_value(pk) for pk in getattr(obj, field.name).values_list("pk", flat=True))
+            row[field.name] = [_value(pk) for pk in sorted(getattr(obj, field.name).values_list("pk", flat=True))]
     return row
 
 
@@ -416,10 +418,10 @@ def _erased_account_transfer_ids(transfer_ids: list[int]) -> set[int]:
     )
 
 
-def member_personal_data(*, member: Member) -> dict:
+def member_personal_data(*, member: Member) -> dict[str, object]:
     """Everything the app holds about `member`, as a JSON-serialisable dict:
     one list of rows per model in EXPORT_REGISTRY (label → rows)."""
-    data: dict = {}
+    data: dict[str, list[dict[str, JsonValue]]] = {}
     for label, selection in EXPORT_REGISTRY.items():
         objects = list(selection.rows(member).order_by("pk"))
         rows = [_row(obj, exclude=selection.exclude) for obj in objects]

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from core.errors import DomainError
 from privacy import services as privacy
 from privacy.forms import EraseMemberForm
+from timebank.pages import coordinator_page, put_error_on_form
 from timebank.selectors.members import member_for_coordinator
-from timebank.views.members import coordinator_page, put_error_on_form
+
 
 @coordinator_page
 def coordinator_member_erase(request, timebank, public_id):
@@ -17,7 +18,7 @@ def coordinator_member_erase(request, timebank, public_id):
     form = EraseMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            privacy.member_erase(member=member, by=request.user)
+            privacy.member_erase(member=member, by_user=request.user)
         except DomainError as error:
             put_error_on_form(form, error)
         else:

@@ -1,6 +1,7 @@
 """Forms for the link worker's and group organiser's referral pages. They
-check shapes only; the rules are the services'. `add_service_error` puts a
-service's refusal next to the field it names."""
+check shapes only; the rules are the services'. A service's refusal is put
+next to the field it names by timebank.pages.put_error_on_form ("person.phone"
+-> phone, "consent.scopes" -> consent_scopes; `service_error_fields` names the rest)."""
 from django import forms
 from django.utils import timezone
 
@@ -13,7 +14,6 @@ from referrals.models import (
     Priority,
     ReferralStatus,
 )
-from core.errors import DomainError
 
 
 class ReferralForm(forms.Form):
@@ -48,6 +48,9 @@ class ReferralForm(forms.Form):
     consent_recorded_by = forms.CharField(label="Consent recorded by", max_length=200)
     save_as_draft = forms.BooleanField(label="Save as a draft (do not send yet)", required=False)
 
+    # Fields the services name differently (see timebank.pages.put_error_on_form).
+    service_error_fields = {"consent": "consent_given"}
+
     def clean_communication_needs(self) -> list[str]:
         return [part.strip().lower() for part in self.cleaned_data["communication_needs"].split(",") if part.strip()]
 
@@ -73,14 +76,3 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[("", "Any")] + ReferralStatus.choices, required=False)
     name = forms.CharField(label="Person's name", max_length=100, required=False)
 
-
-def add_service_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal next to its field ("person.phone" -> phone)."""
-    field = error.field or ""
-    if field.startswith("person."):
-        field = field.split(".", 1)[1]
-    elif field == "consent":
-        field = "consent_given"
-    elif field.startswith("consent."):
-        field = "consent_" + field.split(".", 1)[1]
-    form.add_error(field if field in form.fields else None, error.message)

@@ -162,9 +162,10 @@ class Referral(models.Model):
 
     @property
     def target_name(self) -> str:
-        if self.target_service_id:
+        # A null foreign key reads as None without a query.
+        if self.target_service is not None:
             return self.target_service.name
-        return self.target_timebank.name if self.target_timebank_id else ""
+        return self.target_timebank.name if self.target_timebank is not None else ""
 
 
 class Consent(models.Model):

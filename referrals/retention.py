@@ -67,7 +67,7 @@ CHUNK_SIZE = 500
 
 # What each personal field becomes. `postcode` (cut to its district) and
 # `needs` (many-to-many, removed) are handled separately.
-ANONYMISED_VALUES = {
+ANONYMISED_VALUES: dict[str, object] = {
     "given_name": ANONYMISED_NAME,
     "family_name": "",
     "preferred_name": "",

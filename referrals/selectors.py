@@ -8,6 +8,8 @@ What a receiver sees of the person depends on the consent scope and the
 do-not-contact flag (`referral_sharing`).
 """
 import dataclasses
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -52,7 +54,7 @@ def _received_q(actor: Actor) -> Q:
     return received & Q(requested_at__isnull=False)
 
 
-def referrals_visible_to(actor: Actor) -> QuerySet:
+def referrals_visible_to(actor: Actor) -> QuerySet[Referral]:
     q = _received_q(actor)
     if actor.organisation_id is not None:
         q |= Q(referring_organisation_id=actor.organisation_id)
@@ -69,17 +71,17 @@ def referrals_visible_to(actor: Actor) -> QuerySet:
     )
 
 
-def referrals_made_by(actor: Actor) -> QuerySet:
+def referrals_made_by(actor: Actor) -> QuerySet[Referral]:
     if actor.organisation_id is None:
         return Referral.objects.none()
     return referrals_visible_to(actor).filter(referring_organisation_id=actor.organisation_id)
 
 
-def referrals_received_by(actor: Actor) -> QuerySet:
+def referrals_received_by(actor: Actor) -> QuerySet[Referral]:
     return referrals_visible_to(actor).filter(_received_q(actor))
 
 
-def referral_with_details(queryset: QuerySet) -> QuerySet:
+def referral_with_details(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
     """Adds history, outcomes and GP events without a query per row."""
     return queryset.prefetch_related(
         Prefetch("history", queryset=ReferralHistory.objects.select_related("organisation")),
@@ -110,7 +112,7 @@ class Sharing:
     notes: bool
     consent_details: bool
     gp_record_events: bool
-    outcome_organisations: frozenset | None  # None: all outcomes
+    outcome_organisations: frozenset[uuid.UUID | None] | None  # organisation ids; None: all outcomes
 
 
 def referral_sharing(actor: Actor, referral: Referral) -> Sharing:
@@ -163,7 +165,7 @@ def referral_visible_outcomes(actor: Actor, referral: Referral) -> list[Outcome]
     return [o for o in outcomes if o.recorded_by_organisation_id in allowed]
 
 
-def places_taken(service_ids) -> dict:
+def places_taken(service_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Referrals each service is actively working with, for "places left"."""
     rows = (
         Referral.objects.filter(target_service_id__in=service_ids, status__in=states.ACTIVE)

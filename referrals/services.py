@@ -8,21 +8,24 @@ never quote the person's details (QUALITY D8). Every change and every refused
 attempt is written to the access log, outside the change's transaction so a
 refusal is recorded even though the change rolled back.
 """
-from core.places.geocoding import GeocodingError, geocode
 import contextlib
 import datetime
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assets.models import Organisation, Service, ServiceStatus, TaxonomyTerm
+from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
+from core.places.postcodes import PostcodeError, normalise_postcode
+from core.text import clean_text
 from referrals import states
 from referrals.actors import Actor
 from referrals.instruments import get_instrument
@@ -34,8 +37,8 @@ from referrals.models import (
     ConsentMethod,
     ConsentScope,
     GpRecordEvent,
-    OutcomeStage,
     Outcome,
+    OutcomeStage,
     PreferredContact,
     Priority,
     Referral,
@@ -47,10 +50,8 @@ from referrals.models import (
 )
 from referrals.selectors import referral_parties, referrals_visible_to
 from referrals.webhooks import queue_referral_event, validate_webhook_url
-from core.text import clean_text
-from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
-from timebank.models import Member, MemberStatus, Timebank
-from core.places.postcodes import PostcodeError, normalise_postcode, postcode_district
+from timebank.models import CommunicationNeed, Member, MemberStatus, Timebank, User
+from timebank.services.members import member_create
 
 MAX_NEEDS = 20
 MAX_COMMUNICATION_NEEDS = 10
@@ -62,9 +63,17 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 # --- Access log -----------------------------------------------------------------------------
 
 
-def access_log_record(*, actor: Actor, action: str, outcome: str, referral_ids: Iterable) -> None:
+def _acting_user(actor: Actor | None) -> User | None:
+    """The actor's login, to record who acted; None for an API client."""
+    user = actor.user if actor is not None else None
+    return user if isinstance(user, User) and user.pk is not None else None
+
+
+def access_log_record(
+    *, actor: Actor, action: str, outcome: str, referral_ids: Iterable[uuid.UUID | None]
+) -> None:
     """Append who did what to which referrals; ids only, never field values."""
-    user = actor.user if getattr(actor.user, "pk", None) else None
+    user = _acting_user(actor)
     ReferralAccessLog.objects.bulk_create(
         [
             ReferralAccessLog(
@@ -80,7 +89,7 @@ def access_log_record(*, actor: Actor, action: str, outcome: str, referral_ids: 
     )
 
 
-def _as_uuid(value) -> uuid.UUID | None:
+def _as_uuid(value: object) -> uuid.UUID | None:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
@@ -88,10 +97,10 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 
 @contextlib.contextmanager
-def _logged(actor: Actor, action: str, referral_id=None):
+def _logged(actor: Actor, action: str, referral_id: object = None) -> Iterator[dict[str, uuid.UUID]]:
     """Log the attempt as allowed when the block succeeds, refused when it
     raises a DomainError (after the block's own transaction has rolled back)."""
-    result: dict = {}
+    result: dict[str, uuid.UUID] = {}
     try:
         yield result
     except DomainError:
@@ -107,7 +116,7 @@ def _logged(actor: Actor, action: str, referral_id=None):
     )
 
 
-def referral_read(*, actor: Actor, referral_id, queryset=None) -> Referral:
+def referral_read(*, actor: Actor, referral_id: object, queryset: QuerySet[Referral] | None = None) -> Referral:
     """The referral if the actor may see it (logged as a read), else NotFoundError
     (logged as refused): an outsider cannot tell it exists."""
     with _logged(actor, AccessAction.READ, referral_id):
@@ -122,7 +131,9 @@ def referrals_read(*, actor: Actor, referrals: list[Referral]) -> list[Referral]
     return referrals
 
 
-def _get_visible(actor: Actor, referral_id, queryset=None, *, lock: bool = False) -> Referral:
+def _get_visible(
+    actor: Actor, referral_id: object, queryset: QuerySet[Referral] | None = None, *, lock: bool = False
+) -> Referral:
     pk = _as_uuid(referral_id)
     qs = queryset if queryset is not None else referrals_visible_to(actor)
     if lock:
@@ -238,8 +249,7 @@ def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
 
 
 def _require_consent_to_request(referral: Referral, consent: Consent | ConsentDetails | None) -> None:
-    given = consent is not None and consent.given and getattr(consent, "withdrawn_at", None) is None
-    if not given:
+    if consent is None or not consent.given or getattr(consent, "withdrawn_at", None) is not None:
         raise InvalidInputError(
             "Record the person's consent before requesting the referral.", field="consent"
         )
@@ -263,7 +273,9 @@ def _needs(slugs: Iterable[str]) -> list[TaxonomyTerm]:
     return terms
 
 
-def _target(*, service_id, to_timebank: bool) -> tuple[Service | None, Timebank | None, Organisation | None]:
+def _target(
+    *, service_id: object, to_timebank: bool
+) -> tuple[Service | None, Timebank | None, Organisation | None]:
     if bool(service_id) == bool(to_timebank):
         raise InvalidInputError("Refer to one service or to the timebank.", field="target")
     if to_timebank:
@@ -288,34 +300,27 @@ def _history(referral: Referral, actor: Actor | None, from_status: str, reason: 
         business_status=referral.business_status,
         reason=reason,
         organisation_id=actor.organisation_id if actor else None,
-        actor=actor.user if actor and getattr(actor.user, "pk", None) else None,
+        actor=_acting_user(actor),
         application=actor.application if actor else None,
     )
 
 
-def _timebank_application(referral: Referral) -> Member:
+def _timebank_application(referral: Referral, *, timebank: Timebank) -> Member:
     """The pending member application a timebank referral creates: no login
     yet; a coordinator sees it with the other applications."""
-    try:
-        point = geocode(referral.postcode)
-        latitude, longitude = point.lat, point.lng
-    except GeocodingError:
-        # The postcode's format was checked; a coordinator can correct an
-        # unknown one when approving. The referral itself must not fail.
-        latitude = longitude = None
-    member = Member.objects.create(
-        timebank=referral.target_timebank,
-        user=None,
+    member = member_create(
+        timebank=timebank,
+        status=MemberStatus.APPLIED,
         display_name=f"{referral.preferred_name or referral.given_name} {referral.family_name}"[:80],
         email=referral.email,
         phone=referral.phone,
         postcode=referral.postcode,
-        postcode_district=postcode_district(referral.postcode),
-        latitude=latitude,
-        longitude=longitude,
-        communication_needs=list(referral.communication_needs),
-        status=MemberStatus.APPLIED,
-        status_note="Referred by a social prescriber",
+        # The referrer's codes are free text; the profile keeps those the timebank knows.
+        communication_needs=[need for need in referral.communication_needs if need in CommunicationNeed.values],
+        note="Referred by a social prescriber",
+        # The postcode's format was checked; a coordinator can correct an
+        # unknown one when approving. The referral itself must not fail.
+        keep_unknown_postcode=True,
     )
     referral.member = member
     return member
@@ -323,8 +328,8 @@ def _timebank_application(referral: Referral) -> Member:
 
 def _on_requested(referral: Referral) -> None:
     referral.requested_at = timezone.now()
-    if referral.target_timebank_id and referral.member_id is None:
-        _timebank_application(referral)
+    if referral.target_timebank is not None and referral.member_id is None:
+        _timebank_application(referral, timebank=referral.target_timebank)
 
 
 def referral_create(
@@ -334,7 +339,7 @@ def referral_create(
     consent: ConsentDetails | None,
     what_matters: str = "",
     needs: Iterable[str] = (),
-    target_service_id=None,
+    target_service_id: object = None,
     to_timebank: bool = False,
     priority: str = Priority.ROUTINE,
     notes: str = "",
@@ -356,7 +361,7 @@ def referral_create(
             receiving_organisation=receiver,
             target_service=service,
             target_timebank=timebank,
-            created_by=actor.user if getattr(actor.user, "pk", None) else None,
+            created_by=_acting_user(actor),
             created_by_application=actor.application,
             given_name=person.given_name,
             family_name=person.family_name,
@@ -404,7 +409,7 @@ def _status_label(status: str) -> str:
 
 
 def referral_transition(
-    *, actor: Actor, referral_id, to: str, reason: str | None = "", business_status: str | None = ""
+    *, actor: Actor, referral_id: object, to: str, reason: str | None = "", business_status: str | None = ""
 ) -> Referral:
     with _logged(actor, AccessAction.TRANSITION, referral_id):
         if to not in ReferralStatus.values:
@@ -462,7 +467,7 @@ def _gp_record_events(referral: Referral, from_status: str) -> None:
         GpRecordEvent.objects.get_or_create(referral=referral, snomed_code=SnomedCode.DECLINED, defaults={"occurred_on": today})
 
 
-def referral_consent_record(*, actor: Actor, referral_id, consent: ConsentDetails) -> Consent:
+def referral_consent_record(*, actor: Actor, referral_id: object, consent: ConsentDetails) -> Consent:
     """The referrer records (or updates) consent; recording it as not given after
     it was given is a withdrawal: sharing stops at once (QUALITY D1)."""
     with _logged(actor, AccessAction.CONSENT, referral_id):
@@ -472,7 +477,7 @@ def referral_consent_record(*, actor: Actor, referral_id, consent: ConsentDetail
             if states.REFERRER not in referral_parties(actor, referral):
                 raise NotAllowedError("Only the organisation that made the referral can record consent.")
             _refuse_if_anonymised(referral)
-            existing = getattr(referral, "consent", None)
+            existing: Consent | None = getattr(referral, "consent", None)
             if existing is not None and not consent.given and existing.given:
                 existing.withdrawn_at = timezone.now()
                 existing.save(update_fields=["withdrawn_at"])
@@ -482,7 +487,9 @@ def referral_consent_record(*, actor: Actor, referral_id, consent: ConsentDetail
             return Consent.objects.get(referral=referral)
 
 
-def referral_outcome_record(*, actor: Actor, referral_id, instrument: str, stage: str, answers) -> Outcome:
+def referral_outcome_record(
+    *, actor: Actor, referral_id: object, instrument: str, stage: str, answers: object
+) -> Outcome:
     with _logged(actor, AccessAction.OUTCOME, referral_id):
         chosen = get_instrument(instrument)
         if stage not in OutcomeStage.values:
@@ -545,7 +552,7 @@ def webhook_subscription_create(*, actor: Actor, url: str) -> WebhookSubscriptio
     )
 
 
-def webhook_subscription_delete(*, actor: Actor, subscription_id) -> None:
+def webhook_subscription_delete(*, actor: Actor, subscription_id: object) -> None:
     pk = _as_uuid(subscription_id)
     deleted, _ = WebhookSubscription.objects.filter(pk=pk, organisation_id=actor.organisation_id).delete() if pk else (0, {})
     if not deleted:

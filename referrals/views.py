@@ -1,35 +1,38 @@
 """Referral pages: a link worker's referrals, making one (with a directory
 search to pick the service), one referral's page, and a group organiser's
 referrals in with places left. Thin: every rule is in services/selectors,
-every read of a referral is logged (D2), and pages are never cached."""
+every read of a referral is logged, and pages are never cached. Who may open
+a page (404 "Not found" to anyone else) and how a refusal shows on a form
+are timebank.pages'."""
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from assets.models import Service, ServiceStatus
-from referrals import selectors, services, states
-from referrals.actors import actor_for_user
-from referrals.forms import ListFilterForm, ReferralForm, TransitionForm, add_service_error
-from referrals.models import ConsentScope
 from assets.selectors import asset_search, taxonomy_terms
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
+from referrals import selectors, services, states
+from referrals.actors import Actor, actor_for_user
+from referrals.forms import ListFilterForm, ReferralForm, TransitionForm
+from referrals.models import ConsentScope
 from timebank.models import Timebank
+from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
+from timebank.permissions import is_coordinator
 
 PAGE_SIZE = 25
 
 
-def _actor(request):
+def _actor(request) -> Actor:
     actor = actor_for_user(request.user)
-    if actor.organisation is None and not actor.is_coordinator:
-        # People without an organisation have no referrals to see.
-        raise Http404("No referrals here.")
+    # People without an organisation (other than coordinators, who receive
+    # referrals to the timebank) have no referrals to see.
+    not_found_unless(actor.organisation is not None or is_coordinator(request.user))
     return actor
 
 
@@ -105,7 +108,7 @@ def new_referral(request):
                 draft=data["save_as_draft"],
             )
         except DomainError as error:
-            add_service_error(form, error)
+            put_error_on_form(form, error)
         else:
             messages.success(request, "The referral has been saved.")
             return redirect("referrals:detail", referral_id=referral.pk)
@@ -145,18 +148,16 @@ def _pick_target(request):
 def referral_detail(request, referral_id):
     # No organisation check first: the service refuses, and logs the attempt (D2).
     actor = actor_for_user(request.user)
-    try:
+    with not_found_as_404():
         referral = services.referral_read(
             actor=actor, referral_id=referral_id, queryset=selectors.referral_with_details(selectors.referrals_visible_to(actor))
         )
-    except NotFoundError:
-        raise Http404("No such referral.") from None
     parties = selectors.referral_parties(actor, referral)
     moves = [m for party in parties for m in states.moves_for(referral.status, party)]
     if states.RECEIVER in parties and referral.status in states.BUSINESS_STATUS_UPDATABLE:
         moves.insert(0, referral.status)
     if referral.anonymised_at is not None:
-        moves = []  # Read-only after the retention period (QUALITY D5).
+        moves = []  # Read-only after the retention period (referrals.retention).
     form = TransitionForm(request.POST or None, moves=moves)
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,7 +169,7 @@ def referral_detail(request, referral_id):
                 business_status=form.cleaned_data["business_status"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            put_error_on_form(form, error)
         else:
             messages.success(request, "The referral has been updated.")
             return redirect("referrals:detail", referral_id=referral.pk)

@@ -49,7 +49,8 @@ def _address_problem(host: str, port: int) -> str | None:
     except (socket.gaierror, UnicodeError):
         return "The address's host name could not be found."
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        # A TCP address is a (host, port, ...) tuple whose host is a string.
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not address.is_global:
             return "Webhooks can only be sent to public internet addresses, not local or private ones."
     return None

@@ -227,7 +227,9 @@ class ExchangeHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ExchangeHistory
     extra = 0
     fields = ["at", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    # django-stubs types `fields` as a list of names or groups of names (an
+    # invariant list), so one flat list of names cannot also be readonly_fields.
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 @admin.register(Exchange)
@@ -242,8 +244,8 @@ class ExchangeAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     # Only the description and planned time may be edited here; the lifecycle
-    # belongs to the exchange services.
-    readonly_fields = [name for name in fields if name not in ("description", "agreed_for")]
+    # belongs to the exchange services. (The ignore: as in ExchangeHistoryInline.)
+    readonly_fields = [name for name in fields if name not in ("description", "agreed_for")]  # type: ignore[misc]
     inlines = [ExchangeReceiverInline, ExchangeHistoryInline]
 
     @admin.display(description="Time given", ordering="minutes")
@@ -326,7 +328,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Entry
     extra = 0
     fields = ["account", "minutes", "balance_after", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # as in ExchangeHistoryInline
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")

@@ -20,8 +20,10 @@ import datetime
 import functools
 import random
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.contrib.auth.hashers import make_password
+from django.core.management.base import CommandError
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -233,6 +235,19 @@ PEOPLE = [
 _OPEN = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.LEFT)
 
 
+class _MemberFields(TypedDict):
+    """What member_apply and member_create_offline both take for one person."""
+
+    timebank: Timebank
+    display_name: str
+    postcode: str
+    phone: str
+    about: str
+    availability_slots: list[str]
+    communication_needs: list[str]
+    kind: str
+
+
 def _email(person: Person) -> str:
     return f"{person.key}@{EMAIL_DOMAIN}" if person.key else ""
 
@@ -256,6 +271,13 @@ def _coordinator() -> User:
     return user
 
 
+def _login(member: Member) -> User:
+    """An online demo member's login (member_apply always makes one)."""
+    if member.user is None:
+        raise CommandError(f"The demo member {member.display_name} has no login.")
+    return member.user
+
+
 def _member(person: Person, *, timebank: Timebank, coordinator: User, joined: datetime.datetime) -> Member:
     """Find or make one demo member, with the status the story needs."""
     if person.online:
@@ -264,7 +286,7 @@ def _member(person: Person, *, timebank: Timebank, coordinator: User, joined: da
         existing = Member.objects.filter(timebank=timebank, display_name=person.name, user__isnull=True).first()
     if existing is not None:
         return existing
-    common = {
+    common: _MemberFields = {
         "timebank": timebank,
         "display_name": person.name,
         "postcode": person.postcode,
@@ -277,7 +299,7 @@ def _member(person: Person, *, timebank: Timebank, coordinator: User, joined: da
     if person.online:
         member = member_services.member_apply(email=_email(person), password=None, **common)
         # One hash for the one public demo password: hashing it 30 times takes a minute.
-        User.objects.filter(pk=member.user_id).update(password=_demo_password_hash())
+        User.objects.filter(pk=_login(member).pk).update(password=_demo_password_hash())
         if person.status in _OPEN:
             member_services.member_approve(member=member, by_user=coordinator, note="Met at a welcome session")
     else:
@@ -440,11 +462,11 @@ def _write_pot(history: _History) -> None:
     )
     member_services.pot_grant_to_member(member=members["edna"], minutes=240, by_user=by, reason="Welcome hours")
     member_services.pot_grant_to_member(member=members["olivia"], minutes=120, by_user=by, reason="Welcome hours")
-    member_services.member_donate_to_pot(member=members["tariq"], minutes=120, by_user=members["tariq"].user)
-    member_services.member_donate_to_pot(member=members["elmlodge"], minutes=180, by_user=members["elmlodge"].user,
+    member_services.member_donate_to_pot(member=members["tariq"], minutes=120, by_user=_login(members["tariq"]))
+    member_services.member_donate_to_pot(member=members["elmlodge"], minutes=180, by_user=_login(members["elmlodge"]),
                                          note="Thank you from the residents")
     member_services.member_give_hours(giver=members["tom"], receiver=members["joan"], minutes=60,
-                                      by_user=members["tom"].user, note="Get well soon")
+                                      by_user=_login(members["tom"]), note="Get well soon")
 
 
 def _date_first_exchanges(timebank: Timebank) -> None:
@@ -458,6 +480,8 @@ def _date_first_exchanges(timebank: Timebank) -> None:
 
 def seed(*, stdout) -> list[tuple[str, str, str]]:
     timebank = Timebank.get_default()
+    if timebank is None:
+        raise CommandError("There is no timebank to load the demo into: run the migrations first.")
     if timebank.name != TIMEBANK_NAME:
         timebank.name = TIMEBANK_NAME
         timebank.save(update_fields=["name"])

@@ -26,7 +26,7 @@ from django.db.models import Case, F, Value, When
 
 from core.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
-from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
+from timebank.models import Account, AccountKind, Entry, Exchange, Member, Timebank, Transfer, TransferKind, User
 
 
 class InvalidTransferError(InvalidInputError):
@@ -100,7 +100,7 @@ def account_for_member(*, member: Member) -> Account:
 
 def system_account(*, timebank: Timebank, kind: str) -> Account:
     """The timebank's community pot or opening-balances account."""
-    names = {AccountKind.POT: "Community pot", AccountKind.OPENING: "Opening balances"}
+    names: dict[str, str] = {AccountKind.POT: "Community pot", AccountKind.OPENING: "Opening balances"}
     if kind not in names:
         raise InvalidTransferError("Unknown system account.")
     account, _ = Account.objects.get_or_create(
@@ -157,13 +157,15 @@ def _describe_limit_breach(account: Account, new_balance: int) -> str:
             f"{who} does not have enough hours: this would take their balance to "
             f"{format_minutes(new_balance)}, below their limit of {format_minutes(account.min_balance)}."
         )
+    # Only called for a breach: not below the lowest balance, so above the highest.
+    assert account.max_balance is not None
     return (
         f"This would take {who}'s balance to {format_minutes(new_balance)}, "
         f"above their limit of {format_minutes(account.max_balance)}."
     )
 
 
-def _is_whole_number(value) -> bool:
+def _is_whole_number(value: object) -> bool:
     # bool is an int subclass; True minutes would be a silent bug.
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -202,8 +204,8 @@ def transfer_post(
     kind: str,
     legs: Sequence[Leg],
     memo: str = "",
-    recorded_by=None,
-    exchange=None,
+    recorded_by: User | None = None,
+    exchange: Exchange | None = None,
     reverses: Transfer | None = None,
     idempotency_key: str | None = None,
 ) -> Transfer:
@@ -240,7 +242,17 @@ def transfer_post(
         raise
 
 
-def _post_locked(*, timebank, kind, legs, memo, recorded_by, exchange, reverses, idempotency_key) -> Transfer:
+def _post_locked(
+    *,
+    timebank: Timebank,
+    kind: str,
+    legs: Sequence[Leg],
+    memo: str,
+    recorded_by: User | None,
+    exchange: Exchange | None,
+    reverses: Transfer | None,
+    idempotency_key: str | None,
+) -> Transfer:
     ids = sorted(leg.account.pk for leg in legs)
     # Why lock in primary-key order: every transfer takes its locks in the same
     # order, so two transfers over the same accounts queue instead of deadlocking.
@@ -289,7 +301,7 @@ def _post_locked(*, timebank, kind, legs, memo, recorded_by, exchange, reverses,
     return transfer
 
 
-def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by=None) -> Transfer:
+def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | None = None) -> Transfer:
     """Cancel a transfer's effect with an equal and opposite one (once only)."""
     reason = (reason or "").strip()
     if not reason:
@@ -315,7 +327,7 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by=None) -> Tr
         raise AlreadyReversedError("This transfer has already been reversed.") from None
 
 
-def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
     """A member gives some of their hours to another member."""
     if giver.pk == receiver.pk:
         raise InvalidTransferError("You cannot give hours to yourself.")
@@ -331,7 +343,7 @@ def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recor
     )
 
 
-def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
     """The community pot gives hours to a member (e.g. someone who cannot yet give)."""
     _require_positive(minutes)
     return transfer_post(
@@ -346,7 +358,7 @@ def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by=None)
     )
 
 
-def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by=None) -> Transfer:
+def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
     """A member gives hours to the community pot."""
     _require_positive(minutes)
     return transfer_post(

@@ -79,7 +79,9 @@ class CategoryOutSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
-    parent = serializers.SerializerMethodField()
+    # DRF's metaclass moves declared fields into _declared_fields, so this never
+    # shadows Field.parent (the bound serializer), which the stubs cannot tell.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     def get_parent(self, term) -> str | None:
         return term.parent.slug if term.parent_id else None

@@ -2,6 +2,8 @@
 queryset (a fixed number of queries per chunk) and ndjson lines, one service
 per line, streamed so memory stays flat whatever the directory's size. The
 feed's `?format=ndjson` and `manage.py export_openreferral` both use it."""
+from __future__ import annotations
+
 import json
 from collections.abc import Iterator
 
@@ -13,11 +15,11 @@ from assets.openreferral.mapping import FULL_SERVICE_PREFETCH, LIST_SERVICE_RELA
 NDJSON_CHUNK = 500
 
 
-def full_services_queryset() -> QuerySet:
+def full_services_queryset() -> QuerySet[Service]:
     return Service.objects.select_related(*LIST_SERVICE_RELATED).prefetch_related(*FULL_SERVICE_PREFETCH)
 
 
-def ndjson_lines(services: QuerySet) -> Iterator[str]:
+def ndjson_lines(services: QuerySet[Service]) -> Iterator[str]:
     # iterator() with a chunk size keeps memory flat; prefetches run per chunk.
     for service in services.iterator(chunk_size=NDJSON_CHUNK):
         yield json.dumps(service_full_data(service), separators=(",", ":")) + "\n"

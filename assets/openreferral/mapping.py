@@ -11,12 +11,16 @@ page costs a fixed number of queries.
 """
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.db.models import Prefetch
 
 from assets.models import (
     ACCESSIBILITY_FEATURES,
     Location,
     Organisation,
+    Schedule,
     Service,
     ServiceAtLocation,
     ServiceAttribute,
@@ -28,6 +32,9 @@ from assets.models import (
 VERSION = "HSDS-UK-3.0"
 PROFILE_URL = "https://openreferral.org/uk-profile/"
 
+# A JSON object as the feed sends it.
+JSONObject = dict[str, Any]
+
 LIST_SERVICE_RELATED = ("organisation",)
 FULL_SERVICE_PREFETCH = (
     "schedules",
@@ -38,15 +45,15 @@ FULL_SERVICE_PREFETCH = (
 )
 
 
-def _drop_empty(data: dict) -> dict:
+def _drop_empty(data: JSONObject) -> JSONObject:
     return {key: value for key, value in data.items() if value not in (None, "")}
 
 
-def _iso(value) -> str | None:
+def _iso(value: datetime.date | datetime.time | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def organisation_data(organisation: Organisation) -> dict:
+def organisation_data(organisation: Organisation) -> JSONObject:
     return {
         "id": str(organisation.id),
         "name": organisation.name,
@@ -64,7 +71,7 @@ def fees_text(service: Service) -> str:
     return service.cost_description or "There is a cost: ask for details"
 
 
-def service_list_data(service: Service) -> dict:
+def service_list_data(service: Service) -> JSONObject:
     """One-to-one fields (service_list.json)."""
     data = {
         "id": str(service.id),
@@ -89,11 +96,11 @@ def service_list_data(service: Service) -> dict:
     return data
 
 
-def service_minimal_data(service: Service) -> dict:
+def service_minimal_data(service: Service) -> JSONObject:
     return {"id": str(service.id), "last_modified": _iso(service.modified_at)}
 
 
-def taxonomy_term_data(term: TaxonomyTerm) -> dict:
+def taxonomy_term_data(term: TaxonomyTerm) -> JSONObject:
     return {
         "id": str(term.id),
         "name": term.name,
@@ -105,7 +112,7 @@ def taxonomy_term_data(term: TaxonomyTerm) -> dict:
     }
 
 
-def taxonomy_data(taxonomy: Taxonomy, *, terms: list[TaxonomyTerm] | None = None) -> dict:
+def taxonomy_data(taxonomy: Taxonomy, *, terms: list[TaxonomyTerm] | None = None) -> JSONObject:
     data = {
         "id": str(taxonomy.id),
         "name": taxonomy.name,
@@ -117,7 +124,7 @@ def taxonomy_data(taxonomy: Taxonomy, *, terms: list[TaxonomyTerm] | None = None
     return data
 
 
-def location_data(location: Location) -> dict:
+def location_data(location: Location) -> JSONObject:
     data = _drop_empty(
         {
             "id": str(location.id),
@@ -160,7 +167,7 @@ def location_data(location: Location) -> dict:
     return data
 
 
-def _schedule_data(schedule) -> dict:
+def _schedule_data(schedule: Schedule) -> JSONObject:
     return _drop_empty(
         {
             "id": str(schedule.id),
@@ -179,7 +186,7 @@ def _schedule_data(schedule) -> dict:
     )
 
 
-def service_full_data(service: Service) -> dict:
+def service_full_data(service: Service) -> JSONObject:
     """A fully nested service (service.json)."""
     data = service_list_data(service)
     data["schedules"] = [_schedule_data(s) for s in service.schedules.all()]
@@ -238,7 +245,7 @@ def service_full_data(service: Service) -> dict:
     return data
 
 
-def service_at_location_list_data(sal: ServiceAtLocation) -> dict:
+def service_at_location_list_data(sal: ServiceAtLocation) -> JSONObject:
     """service_at_location_list.json: the pair, its location and the service's one-to-one fields."""
     return {
         "id": str(sal.id),
@@ -249,7 +256,7 @@ def service_at_location_list_data(sal: ServiceAtLocation) -> dict:
     }
 
 
-def service_at_location_full_data(sal: ServiceAtLocation) -> dict:
+def service_at_location_full_data(sal: ServiceAtLocation) -> JSONObject:
     """service_at_location.json: the pair with its location and the full service."""
     service = service_full_data(sal.service)
     service.pop("service_at_locations", None)
@@ -262,5 +269,5 @@ def service_at_location_full_data(sal: ServiceAtLocation) -> dict:
     }
 
 
-def organisation_full_data(organisation: Organisation, *, services: list[Service]) -> dict:
+def organisation_full_data(organisation: Organisation, *, services: list[Service]) -> JSONObject:
     return {**organisation_data(organisation), "services": [service_list_data(s) for s in services]}

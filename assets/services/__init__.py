@@ -1,4 +1,13 @@
 """Every write to the directory. Import from here: `from assets.services import ...`."""
+from assets.openreferral.importer import (
+    openreferral_import as openreferral_import,
+    service_import_record as service_import_record,
+)
+from assets.openreferral.report import (
+    ImportSummary as ImportSummary,
+    RecordError as RecordError,
+    SourceError as SourceError,
+)
 from assets.services.directory import (  # noqa: F401
     EDITABLE_SERVICE_FIELDS,
     capacity_update,
@@ -11,11 +20,4 @@ from assets.services.directory import (  # noqa: F401
     review_reminders_send,
     service_mark_reviewed,
     service_update,
-)
-from assets.openreferral.importer import (  # noqa: F401
-    ImportSummary,
-    RecordError,
-    SourceError,
-    openreferral_import,
-    service_import_record,
 )

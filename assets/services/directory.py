@@ -3,8 +3,11 @@ review reminders. Each write checks who may make it and runs in one transaction.
 from __future__ import annotations
 
 import datetime
+import functools
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,7 +28,8 @@ from assets.models import (
 )
 from assets.selectors import user_can_edit_service
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
-from timebank.models import Role
+from timebank.models import Role, User
+from timebank.permissions import has_role, is_coordinator, require_coordinator
 
 # Fields an organiser may change on their own listing from the edit page.
 EDITABLE_SERVICE_FIELDS = (
@@ -36,14 +40,12 @@ EDITABLE_SERVICE_FIELDS = (
 REVIEW_REMINDER_MONTHS = (10, 11, 12)
 
 
-def _require_coordinator(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not user.is_coordinator:
-        raise NotAllowedError("Only a coordinator can do that.")
+NOT_A_COORDINATOR = "Only a coordinator can do that."
 
 
-def service_update(*, service: Service, by, changes: dict) -> Service:
+def service_update(*, service: Service, by_user: User, changes: dict[str, Any]) -> Service:
     """An organiser (or coordinator) edits a listing; saving it counts as a review."""
-    if not user_can_edit_service(user=by, service=service):
+    if not user_can_edit_service(user=by_user, service=service):
         raise NotAllowedError("Only the group's organisers or a coordinator can change this listing.")
     unknown = set(changes) - set(EDITABLE_SERVICE_FIELDS)
     if unknown:
@@ -63,17 +65,19 @@ def service_update(*, service: Service, by, changes: dict) -> Service:
     return locked
 
 
-def service_mark_reviewed(*, service: Service, by) -> Service:
+def service_mark_reviewed(*, service: Service, by_user: User) -> Service:
     """"These details are still right": resets the 12-month clock."""
-    if not user_can_edit_service(user=by, service=service):
+    if not user_can_edit_service(user=by_user, service=service):
         raise NotAllowedError("Only the group's organisers or a coordinator can confirm this listing.")
     Service.objects.filter(pk=service.pk).update(last_reviewed=timezone.localdate(), modified_at=timezone.now())
     service.refresh_from_db()
     return service
 
 
-def capacity_update(*, service: Service, by, places_available: int | None, waitlist_open: bool) -> Capacity:
-    if not user_can_edit_service(user=by, service=service):
+def capacity_update(
+    *, service: Service, by_user: User, places_available: int | None, waitlist_open: bool
+) -> Capacity:
+    if not user_can_edit_service(user=by_user, service=service):
         raise NotAllowedError("Only the group's organisers or a coordinator can change places left.")
     if places_available is not None and places_available < 0:
         raise InvalidInputError("Places left cannot be below zero.", field="places_available")
@@ -85,15 +89,15 @@ def capacity_update(*, service: Service, by, places_available: int | None, waitl
     return capacity
 
 
-def organisation_claim_request(*, user, service: Service, message: str = "") -> OrganisationClaim:
+def organisation_claim_request(*, by_user: User, service: Service, message: str = "") -> OrganisationClaim:
     """A group organiser says "I run this": a coordinator decides."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(by_user, "is_authenticated", False):
         raise NotAllowedError("Log in to claim a listing.")
-    if not user.has_role(Role.GROUP_ORGANISER) and not user.is_coordinator:
+    if not has_role(by_user, Role.GROUP_ORGANISER) and not is_coordinator(by_user):
         raise NotAllowedError("Only group organisers can claim a listing. Ask a coordinator to give you that role.")
     if len(message) > 2000:
         raise InvalidInputError("Keep the message under 2,000 characters.", field="message")
-    membership = OrganisationMembership.objects.filter(user=user).first()
+    membership = OrganisationMembership.objects.filter(user=by_user).first()
     if membership and membership.organisation_id == service.organisation_id:
         raise ConflictError("You already manage this group's listings.")
     if membership:
@@ -105,14 +109,14 @@ def organisation_claim_request(*, user, service: Service, message: str = "") -> 
         # keeps the caller's transaction usable after that refusal.
         with transaction.atomic():
             return OrganisationClaim.objects.create(
-                organisation_id=service.organisation_id, service=service, user=user, message=message.strip()
+                organisation_id=service.organisation_id, service=service, user=by_user, message=message.strip()
             )
     except IntegrityError:
         raise ConflictError("You have already asked to manage this group. A coordinator will reply soon.") from None
 
 
-def organisation_claim_approve(*, claim: OrganisationClaim, by) -> OrganisationMembership:
-    _require_coordinator(by)
+def organisation_claim_approve(*, claim: OrganisationClaim, by_user: User) -> OrganisationMembership:
+    require_coordinator(by_user, message=NOT_A_COORDINATOR)
     # Lock the claim so two coordinators deciding at once cannot both act on it.
     with transaction.atomic():
         locked = OrganisationClaim.objects.select_for_update().get(pk=claim.pk)
@@ -123,25 +127,30 @@ def organisation_claim_approve(*, claim: OrganisationClaim, by) -> OrganisationM
         membership = OrganisationMembership.objects.create(
             user_id=locked.user_id, organisation_id=locked.organisation_id, role=MembershipRole.ORGANISER
         )
-        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.APPROVED, by, timezone.now()
+        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.APPROVED, by_user, timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
     return membership
 
 
-def organisation_claim_reject(*, claim: OrganisationClaim, by, note: str = "") -> OrganisationClaim:
-    _require_coordinator(by)
+def organisation_claim_reject(*, claim: OrganisationClaim, by_user: User, note: str = "") -> OrganisationClaim:
+    require_coordinator(by_user, message=NOT_A_COORDINATOR)
     with transaction.atomic():
         locked = OrganisationClaim.objects.select_for_update().get(pk=claim.pk)
         if locked.status != ClaimStatus.PENDING:
             raise ConflictError("This claim has already been decided.")
-        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.REJECTED, by, timezone.now()
+        locked.status, locked.decided_by, locked.decided_at = ClaimStatus.REJECTED, by_user, timezone.now()
         locked.decision_note = note[:500]
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     return locked
 
 
 def problem_report_create(
-    *, service: Service, kind: str, details: str = "", reporter=None, reporter_email: str = ""
+    *,
+    service: Service,
+    kind: str,
+    details: str = "",
+    reporter: User | AnonymousUser | None = None,
+    reporter_email: str = "",
 ) -> ProblemReport:
     """Anyone, logged in or not, can say a listing is wrong."""
     if kind not in ProblemKind.values:
@@ -154,19 +163,21 @@ def problem_report_create(
         service=service,
         kind=kind,
         details=details.strip(),
-        reporter=reporter if getattr(reporter, "is_authenticated", False) else None,
+        reporter=reporter if isinstance(reporter, User) and reporter.is_authenticated else None,
         reporter_email=reporter_email.strip(),
     )
 
 
-def problem_report_resolve(*, report: ProblemReport, by, note: str = "", close_service: bool = False) -> ProblemReport:
-    _require_coordinator(by)
+def problem_report_resolve(
+    *, report: ProblemReport, by_user: User, note: str = "", close_service: bool = False
+) -> ProblemReport:
+    require_coordinator(by_user, message=NOT_A_COORDINATOR)
     # Lock so a report is resolved once, and the listing change goes with it.
     with transaction.atomic():
         locked = ProblemReport.objects.select_for_update().get(pk=report.pk)
         if locked.resolved_at is not None:
             raise ConflictError("This report has already been dealt with.")
-        locked.resolved_at, locked.resolved_by, locked.resolution_note = timezone.now(), by, note[:500]
+        locked.resolved_at, locked.resolved_by, locked.resolution_note = timezone.now(), by_user, note[:500]
         locked.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
         if close_service:
             Service.objects.filter(pk=locked.service_id).update(status=ServiceStatus.DEFUNCT, modified_at=timezone.now())
@@ -213,7 +224,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
                 if not created:
                     continue
                 transaction.on_commit(
-                    lambda s=service, m=months, r=recipients: _send_review_reminder(service=s, months=m, recipients=r)
+                    functools.partial(_send_review_reminder, service=service, months=months, recipients=recipients)
                 )
             sent += 1
     return sent
@@ -235,7 +246,7 @@ def _send_review_reminder(*, service: Service, months: int, recipients: list[str
     )
 
 
-def organisation_create(*, name: str, organisation_type: str, **fields) -> Organisation:
+def organisation_create(*, name: str, organisation_type: str, **fields: Any) -> Organisation:
     """Used by admin tools, imports and demo data."""
     if not name.strip():
         raise InvalidInputError("Give the organisation a name.", field="name")

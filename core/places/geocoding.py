@@ -167,7 +167,7 @@ def _name_key(text: str) -> str:
 class _Tables:
     """The outward-code and place tables, loaded once per process."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.outcodes: dict[str, tuple[float, float]] = {}
         with open(DATA_DIR / "gb_outcodes.csv", newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
@@ -345,7 +345,9 @@ def geocode(query: str) -> GeocodeResult:
 
 
 def _cache_generation() -> int:
-    return cache.get_or_set(CACHE_PREFIX + "generation", 1, timeout=None)
+    generation = cache.get_or_set(CACHE_PREFIX + "generation", 1, timeout=None)
+    assert generation is not None  # the key only ever holds an int: 1, then incremented
+    return generation
 
 
 def forget_cached_answers() -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from assets.models import Location, Organisation, Schedule, Service, ServiceArea, ServiceAtLocation, TaxonomyTerm, stable_uuid
 from assets.selectors import asset_search
 from assets.services import openreferral_import, service_import_record
-from assets.openreferral.importer import RecordError
+from assets.openreferral.report import RecordError
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"

@@ -97,13 +97,13 @@ def test_anyone_can_report_a_problem_and_a_coordinator_resolves_it(client, walk,
 
 def test_members_cannot_see_the_coordinator_queues(client, alice):
     client.force_login(alice.user)
-    assert client.get("/coordinator/directory/reports/").status_code == 403
-    assert client.get("/coordinator/directory/claims/").status_code == 403
+    assert client.get("/coordinator/directory/reports/").status_code == 404
+    assert client.get("/coordinator/directory/claims/").status_code == 404
 
 
 def test_an_organiser_claims_a_group_a_coordinator_approves_and_then_they_can_edit(client, walk, organiser, coordinator):
     client.force_login(organiser)
-    assert client.get(f"/directory/services/{walk.id}/edit/").status_code == 403
+    assert client.get(f"/directory/services/{walk.id}/edit/").status_code == 404
     empty = client.post(f"/directory/services/{walk.id}/claim/", {"message": ""})
     assert empty.status_code == 200 and OrganisationClaim.objects.count() == 0
     client.post(f"/directory/services/{walk.id}/claim/", {"message": "I lead the walks"})
@@ -133,7 +133,7 @@ def test_an_outsider_organiser_cannot_edit_and_a_claim_on_a_second_group_is_refu
     other = service_at(51.46, -0.97, name="Other group")
     OrganisationMembership.objects.create(user=organiser, organisation=other.organisation, role="organiser")
     client.force_login(organiser)
-    assert client.post(f"/directory/services/{walk.id}/edit/", {"service-name": "Hijack"}).status_code == 403
+    assert client.post(f"/directory/services/{walk.id}/edit/", {"service-name": "Hijack"}).status_code == 404
     response = client.post(f"/directory/services/{walk.id}/claim/", {"message": "Mine too"})
     assert "already belong to" in response.content.decode() and not OrganisationClaim.objects.exists()
     assert Service.objects.get(pk=walk.pk).name == "Thames walk"

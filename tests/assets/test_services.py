@@ -40,25 +40,25 @@ def test_review_reminders_go_to_organisers_at_10_11_and_12_months_once_each(djan
 def test_a_claim_by_a_member_without_the_organiser_role_is_refused():
     walk = service_at(51.46, -0.97)
     with pytest.raises(NotAllowedError):
-        organisation_claim_request(user=UserFactory(roles=[Role.MEMBER]), service=walk, message="Mine")
+        organisation_claim_request(by_user=UserFactory(roles=[Role.MEMBER]), service=walk, message="Mine")
 
 
 def test_a_decided_claim_cannot_be_decided_again(coordinator):
     walk = service_at(51.46, -0.97)
-    claim = organisation_claim_request(user=UserFactory(roles=[Role.GROUP_ORGANISER]), service=walk, message="Mine")
-    organisation_claim_approve(claim=claim, by=coordinator)
+    claim = organisation_claim_request(by_user=UserFactory(roles=[Role.GROUP_ORGANISER]), service=walk, message="Mine")
+    organisation_claim_approve(claim=claim, by_user=coordinator)
     with pytest.raises(ConflictError):
-        organisation_claim_approve(claim=claim, by=coordinator)
+        organisation_claim_approve(claim=claim, by_user=coordinator)
     with pytest.raises(NotAllowedError):
-        organisation_claim_approve(claim=claim, by=UserFactory())
+        organisation_claim_approve(claim=claim, by_user=UserFactory())
 
 
 def test_capacity_is_kept_by_organisers_only(coordinator):
     walk = service_at(51.46, -0.97)
     with pytest.raises(NotAllowedError):
-        capacity_update(service=walk, by=UserFactory(), places_available=3, waitlist_open=False)
+        capacity_update(service=walk, by_user=UserFactory(), places_available=3, waitlist_open=False)
     with pytest.raises(InvalidInputError):
-        capacity_update(service=walk, by=coordinator, places_available=-1, waitlist_open=False)
-    capacity_update(service=walk, by=coordinator, places_available=0, waitlist_open=True)
+        capacity_update(service=walk, by_user=coordinator, places_available=-1, waitlist_open=False)
+    capacity_update(service=walk, by_user=coordinator, places_available=0, waitlist_open=True)
     walk.refresh_from_db()
     assert (walk.capacity.places_available, walk.capacity.waitlist_open) == (0, True)

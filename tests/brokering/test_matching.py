@@ -14,8 +14,8 @@ from tests.brokering.factories import (
 )
 from tests.factories import category
 from timebank import ledger
-from brokering import matching
-from brokering.matching import suggest_for_requests, suggest_helpers
+from brokering.selectors import matching
+from brokering.selectors.matching import suggest_for_requests, suggest_helpers
 from timebank.models import CategoryRestriction, Listing
 from timebank.services.listings import listing_create
 from timebank.services.members import member_update_profile

@@ -7,7 +7,7 @@ from django.utils import timezone
 from assets.models import Organisation, OrganisationType
 from referrals.models import Outcome, Referral
 from tests.assets.factories import service_at
-from brokering.reports import Period, report_build
+from brokering.selectors.reports import Period, report_build
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.brokering.factories import exchange, member_at, request_for
 from tests.factories import ListingFactory, category
 from timebank import ledger
-from brokering.reports import Period, report_build
+from brokering.selectors.reports import Period, report_build
 from timebank.models import Member, TransferKind
 
 pytestmark = pytest.mark.django_db

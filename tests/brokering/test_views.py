@@ -263,7 +263,7 @@ def test_the_weekly_digest_lists_new_matching_listings_and_respects_never(
 def test_nothing_is_sent_when_the_transaction_rolls_back(alice):
     from django.db import transaction
 
-    from brokering.safeguarding import check_reminders_send
+    from brokering.services.safeguarding import check_reminders_send
 
     dbs_check(alice, expires_in_days=5)
     with pytest.raises(RuntimeError):

@@ -27,5 +27,6 @@ class Timebank(models.Model):
         return self.name
 
     @classmethod
-    def get_default(cls) -> "Timebank":
+    def get_default(cls) -> "Timebank | None":
+        """The first timebank (migration 0002 makes one); None in an empty database."""
         return cls.objects.order_by("pk").first()

@@ -10,7 +10,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Min, Prefetch, Q, Sum
+from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from timebank import ledger
@@ -143,7 +143,10 @@ class StatementPage:
 def transfer_involves_erased_member(transfer: Transfer) -> bool:
     """Whether the transfer moved time for a member whose personal data was erased.
     Reads its entries, which callers prefetch with each account's member."""
-    return any(entry.account.member_id and entry.account.member.erased_at for entry in transfer.entries.all())
+    return any(
+        entry.account.member is not None and entry.account.member.erased_at is not None
+        for entry in transfer.entries.all()
+    )
 
 
 def transfer_description(transfer: Transfer) -> str:
@@ -156,7 +159,7 @@ def transfer_description(transfer: Transfer) -> str:
     return transfer.memo or transfer.get_kind_display()
 
 
-def _statement_rows(account: Account):
+def _statement_rows(account: Account) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account)
         .select_related("transfer", "transfer__reversed_by", "transfer__recorded_by")

@@ -3,10 +3,20 @@ and the coordinators' queue of disputes. Receivers and history are prefetched,
 so a list's query count does not grow with its rows."""
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.errors import NotFoundError
-from timebank.models import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus, Member, MemberStatus, Timebank
+from timebank.models import (
+    Exchange,
+    ExchangeHistory,
+    ExchangeReceiver,
+    ExchangeStatus,
+    Member,
+    MemberStatus,
+    Timebank,
+    User,
+)
 
 # History rows with who acted (and their member name), for the exchange's page.
 _HISTORY = ExchangeHistory.objects.select_related("actor", "actor__member")
@@ -14,7 +24,7 @@ _HISTORY = ExchangeHistory.objects.select_related("actor", "actor__member")
 OPEN_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED, ExchangeStatus.DONE, ExchangeStatus.DISPUTED)
 
 
-def _with_people(queryset: QuerySet) -> QuerySet:
+def _with_people(queryset: QuerySet[Exchange]) -> QuerySet[Exchange]:
     return queryset.select_related("provider", "provider__user", "listing", "timebank", "proposed_by").prefetch_related(
         Prefetch("receivers", queryset=Member.objects.select_related("user").order_by("pk"))
     )
@@ -30,7 +40,7 @@ def exchanges_for_member(*, member: Member, statuses: list[str] | None = None) -
     return _with_people(queryset).order_by("-created_at", "-pk")
 
 
-def exchange_detail(*, public_id: uuid.UUID, user) -> Exchange:
+def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Exchange:
     """One exchange with its people and history, if `user` takes part in it or
     is a coordinator; anyone else is told it does not exist."""
     exchange = (

@@ -4,18 +4,19 @@ shows already joined, so a page's query count does not grow with its rows."""
 import datetime
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFoundError
-from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank
+from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank, User
 
 # Members whose listings others may see and answer.
 VISIBLE_MEMBER_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE)
 TEXT_MAX = 100
 
 
-def _live(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+def _live(queryset: QuerySet[Listing], *, today: datetime.date | None = None) -> QuerySet[Listing]:
     """Open, not past their end date, listed by a member who can take part."""
     today = today or timezone.localdate()
     return queryset.filter(
@@ -54,7 +55,7 @@ def listings_of_member(*, member: Member) -> QuerySet[Listing]:
     )
 
 
-def listing_for_viewer(*, public_id: uuid.UUID, user) -> Listing:
+def listing_for_viewer(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Listing:
     """One listing as `user` may see it: anyone logged in sees live listings;
     the owner and coordinators also see closed and expired ones."""
     listing = (

@@ -6,12 +6,13 @@ timebank never finds another's members (they get "not found").
 """
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from core.errors import NotFoundError
 from timebank.hours import format_minutes
-from timebank.models import Account, Member, MemberStatus, Timebank
+from timebank.models import Account, Member, MemberStatus, Timebank, User
 from core.places.postcodes import PostcodeError, normalise_postcode
 
 MEMBERS_PAGE_SIZE = 25
@@ -19,7 +20,7 @@ MEMBERS_PAGE_SIZE = 25
 ACCOUNT_OPEN_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED)
 
 
-def member_for_user(user) -> Member | None:
+def member_for_user(user: User | AnonymousUser | None) -> Member | None:
     """The logged-in person's member profile, if they have one."""
     if user is None or not user.is_authenticated:
         return None
@@ -29,13 +30,14 @@ def member_for_user(user) -> Member | None:
         return None
 
 
-def timebank_for_user(user) -> Timebank:
-    """The timebank a person works in: their member profile's, else the default one."""
+def timebank_for_user(user: User | AnonymousUser | None) -> Timebank | None:
+    """The timebank a person works in: their member profile's, else the default
+    one (None only in a database with no timebank at all)."""
     member = member_for_user(user)
     return member.timebank if member is not None else Timebank.get_default()
 
 
-def member_search(*, timebank: Timebank, text: str = "", status: str = "", page_number=1) -> Page:
+def member_search(*, timebank: Timebank, text: str = "", status: str = "", page_number: int | str = 1) -> Page[Member]:
     """Members matching a name, e-mail, phone or postcode, in name order, paginated."""
     members = Member.objects.filter(timebank=timebank).select_related("account", "user")
     text = " ".join((text or "").split())[:100]
@@ -53,13 +55,15 @@ def member_search(*, timebank: Timebank, text: str = "", status: str = "", page_
     page = Paginator(members.order_by("display_name", "pk"), MEMBERS_PAGE_SIZE).get_page(page_number)
     for member in page.object_list:
         try:
-            member.balance_text = format_minutes(member.account.balance)
+            balance_text = format_minutes(member.account.balance)
         except Account.DoesNotExist:
-            member.balance_text = ""
+            balance_text = ""
+        # For the page only, not a model field: setattr, as Member declares no such attribute.
+        setattr(member, "balance_text", balance_text)  # noqa: B010
     return page
 
 
-def member_applications(*, timebank: Timebank, page_number=1) -> Page:
+def member_applications(*, timebank: Timebank, page_number: int | str = 1) -> Page[Member]:
     """Applications waiting for a decision, oldest first (first come, first seen)."""
     applications = Member.objects.filter(timebank=timebank, status=MemberStatus.APPLIED).order_by("joined_at", "pk")
     return Paginator(applications, MEMBERS_PAGE_SIZE).get_page(page_number)
@@ -74,7 +78,7 @@ def member_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) ->
     return member
 
 
-def member_gift_choices(*, timebank: Timebank, exclude: Member | None = None) -> QuerySet:
+def member_gift_choices(*, timebank: Timebank, exclude: Member | None = None) -> QuerySet[Member]:
     """Members who can be given hours, for a "give hours to" list."""
     members = Member.objects.filter(timebank=timebank, status__in=ACCOUNT_OPEN_STATUSES).order_by("display_name", "pk")
     if exclude is not None:

@@ -33,6 +33,7 @@ import datetime
 import logging
 from collections.abc import Iterable, Sequence
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -53,8 +54,10 @@ from timebank.models import (
     MemberStatus,
     Timebank,
     TransferKind,
+    User,
 )
 from timebank.notifications import notify
+from timebank.permissions import is_coordinator
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ ACTIONS = sorted({action for _, action in TRANSITIONS})
 RESOLVE_OUTCOMES = ("confirm", "change", "cancel")
 
 # What a person is told when the exchange is not in a state that allows their step.
-_STATE_MESSAGES = {
+_STATE_MESSAGES: dict[str, str] = {
     S.PROPOSED: "This exchange has not been accepted yet.",
     S.ACCEPTED: "This exchange has already been accepted.",
     S.DONE: "The time for this exchange has already been recorded.",
@@ -88,7 +91,7 @@ _STATE_MESSAGES = {
     S.CANCELLED: "This exchange was cancelled.",
     S.DISPUTED: "This exchange is disputed: a coordinator will sort it out.",
 }
-_SPECIFIC_MESSAGES = {
+_SPECIFIC_MESSAGES: dict[tuple[str, str], str] = {
     (S.ACCEPTED, "confirm"): "The time for this exchange has not been recorded yet.",
     (S.ACCEPTED, "dispute"): "The time for this exchange has not been recorded yet.",
     (S.PROPOSED, "record"): "This exchange must be accepted before the time is recorded.",
@@ -108,16 +111,12 @@ def refusal_message(status: str, action: str) -> str:
 # --- Who is who ----------------------------------------------------------------
 
 
-def _is_coordinator(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_coordinator)
-
-
 def _receiver_members(exchange: Exchange) -> list[Member]:
     # Uses a prefetch when the caller made one (selectors do), else one query.
     return sorted(exchange.receivers.all(), key=lambda m: m.pk)
 
 
-def _role_of(exchange: Exchange, user) -> str | None:
+def _role_of(exchange: Exchange, user: User | AnonymousUser | None) -> str | None:
     """'provider', 'receiver' or None for `user` in this exchange."""
     if user is None or not user.is_authenticated:
         return None
@@ -136,8 +135,8 @@ def _answering_role(exchange: Exchange) -> str:
     return "provider"
 
 
-def _may(exchange: Exchange, user, action: str) -> bool:
-    if _is_coordinator(user):
+def _may(exchange: Exchange, user: User | AnonymousUser | None, action: str) -> bool:
+    if is_coordinator(user):
         return True
     role = _role_of(exchange, user)
     if role is None or action.startswith("resolve") or action == "post":
@@ -153,12 +152,12 @@ def _may(exchange: Exchange, user, action: str) -> bool:
     return False
 
 
-def exchange_is_party(*, exchange: Exchange, user) -> bool:
+def exchange_is_party(*, exchange: Exchange, user: User | AnonymousUser | None) -> bool:
     """True when `user` is the provider or a receiver of this exchange."""
     return _role_of(exchange, user) is not None
 
 
-def exchange_available_actions(*, exchange: Exchange, user) -> list[str]:
+def exchange_available_actions(*, exchange: Exchange, user: User | AnonymousUser | None) -> list[str]:
     """The steps `user` may take on this exchange now (for pages and the API)."""
     return [
         action
@@ -167,7 +166,7 @@ def exchange_available_actions(*, exchange: Exchange, user) -> list[str]:
     ]
 
 
-def exchange_refusal_reason(*, exchange: Exchange, user, action: str) -> str | None:
+def exchange_refusal_reason(*, exchange: Exchange, user: User | AnonymousUser | None, action: str) -> str | None:
     """Why `user` may not take `action` now, in plain words; None when they may."""
     try:
         _require(exchange, user, action)
@@ -178,7 +177,7 @@ def exchange_refusal_reason(*, exchange: Exchange, user, action: str) -> str | N
     return None
 
 
-def _require(exchange: Exchange, user, action: str) -> None:
+def _require(exchange: Exchange, user: User | AnonymousUser | None, action: str) -> None:
     if not _may(exchange, user, action):
         messages = {
             "accept": "Only the other person in this exchange can accept it.",
@@ -207,7 +206,7 @@ def _lock(exchange: Exchange) -> Exchange:
     )
 
 
-def _step(locked: Exchange, action: str, *, actor, note: str = "") -> None:
+def _step(locked: Exchange, action: str, *, actor: User | None, note: str = "") -> None:
     """Move `locked` along TRANSITIONS and write the history row (no save of the exchange)."""
     to_status = TRANSITIONS.get((locked.status, action))
     if to_status is None:
@@ -235,7 +234,7 @@ def _clean_note(note: str, *, required: bool = False, what: str = "a note") -> s
     return note
 
 
-def _clean_minutes(minutes) -> int:
+def _clean_minutes(minutes: object) -> int:
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_EXCHANGE_MINUTES:
         raise InvalidInputError(
             "Enter a time between 1 minute and 24 hours. Record longer help as separate exchanges.", field="minutes"
@@ -247,7 +246,9 @@ def _exchange_path(exchange: Exchange) -> str:
     return reverse("exchange_detail", kwargs={"public_id": exchange.public_id})
 
 
-def _tell(members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context) -> None:
+def _tell(
+    members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context: object
+) -> None:
     for member in members:
         notify(
             to_member=member,
@@ -281,7 +282,15 @@ def _check_parties(*, timebank: Timebank, provider: Member, receivers: Sequence[
 
 
 def _create_exchange(
-    *, timebank, provider, receivers, by_user, listing, agreed_for, description, recorded_by_coordinator=False
+    *,
+    timebank: Timebank,
+    provider: Member,
+    receivers: Sequence[Member],
+    by_user: User | None,
+    listing: Listing | None,
+    agreed_for: datetime.datetime | None,
+    description: str,
+    recorded_by_coordinator: bool = False,
 ) -> Exchange:
     description = " ".join((description or "").split())
     if len(description) > 300:
@@ -307,7 +316,7 @@ def exchange_propose(
     timebank: Timebank,
     provider: Member,
     receivers: list[Member],
-    by_user,
+    by_user: User | None,
     listing: Listing | None = None,
     agreed_for: datetime.datetime | None = None,
     description: str = "",
@@ -316,7 +325,7 @@ def exchange_propose(
     provider, a receiver, or a coordinator (an introduction)."""
     receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
     party_users = {provider.user_id, *(m.user_id for m in receivers)} - {None}
-    if not _is_coordinator(by_user) and (by_user is None or by_user.pk not in party_users):
+    if not is_coordinator(by_user) and (by_user is None or by_user.pk not in party_users):
         raise NotAllowedError("You can only propose exchanges that you take part in.")
     # Why atomic: the exchange, its receivers, its first history row and the
     # listing's matched time appear together or not at all.
@@ -356,7 +365,7 @@ def exchange_propose(
     return exchange
 
 
-def _display_name_of(user, exchange: Exchange) -> str:
+def _display_name_of(user: User | None, exchange: Exchange) -> str:
     if user is None:
         return "TimeCommons"
     if exchange.provider.user_id == user.pk:
@@ -368,7 +377,12 @@ def _display_name_of(user, exchange: Exchange) -> str:
 
 
 def exchange_propose_from_listing(
-    *, listing: Listing, member: Member, by_user, agreed_for: datetime.datetime | None = None, description: str = ""
+    *,
+    listing: Listing,
+    member: Member,
+    by_user: User | None,
+    agreed_for: datetime.datetime | None = None,
+    description: str = "",
 ) -> Exchange:
     """Answer a listing: for an offer the lister gives time to `member`; for a
     request `member` gives time to the lister."""
@@ -394,7 +408,9 @@ def exchange_propose_from_listing(
 # --- Answering, cancelling, recording ------------------------------------------
 
 
-def _simple_transition(exchange: Exchange, action: str, *, by_user, note: str) -> tuple[Exchange, Exchange]:
+def _simple_transition(
+    exchange: Exchange, action: str, *, by_user: User | None, note: str
+) -> tuple[Exchange, Exchange]:
     locked = _lock(exchange)
     _require(locked, by_user, action)
     _step(locked, action, actor=by_user, note=note)
@@ -402,7 +418,7 @@ def _simple_transition(exchange: Exchange, action: str, *, by_user, note: str) -
     return locked, _sync(exchange, locked)
 
 
-def exchange_accept(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+def exchange_accept(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
     """The other party agrees to the proposal."""
     note = _clean_note(note)
     # Why atomic: the row lock, the status and the history row belong together.
@@ -419,7 +435,7 @@ def exchange_accept(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
     return exchange
 
 
-def exchange_decline(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+def exchange_decline(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
     """The other party says no to the proposal."""
     note = _clean_note(note)
     # Why atomic: as in exchange_accept.
@@ -428,7 +444,7 @@ def exchange_decline(*, exchange: Exchange, by_user, note: str = "") -> Exchange
     return exchange
 
 
-def exchange_cancel(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+def exchange_cancel(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
     """Either party calls the exchange off before the time is recorded."""
     note = _clean_note(note)
     # Why atomic: as in exchange_accept.
@@ -437,7 +453,7 @@ def exchange_cancel(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
     return exchange
 
 
-def exchange_record(*, exchange: Exchange, by_user, minutes: int) -> Exchange:
+def exchange_record(*, exchange: Exchange, by_user: User | None, minutes: int) -> Exchange:
     """The provider records how long the help took; receivers are asked to confirm."""
     minutes = _clean_minutes(minutes)
     # Why atomic: the minutes, the status and the history row belong together.
@@ -462,11 +478,20 @@ def exchange_record(*, exchange: Exchange, by_user, minutes: int) -> Exchange:
 # --- Confirming and posting ----------------------------------------------------
 
 
-def _post(locked: Exchange, *, actor) -> None:
+def _recorded_minutes(exchange: Exchange) -> int:
+    """The minutes recorded for an exchange that is done (or later): record sets them."""
+    if exchange.minutes is None:
+        # What the ledger would refuse a transfer of no minutes with.
+        raise ledger.InvalidTransferError("Time must be recorded in whole minutes.")
+    return exchange.minutes
+
+
+def _post(locked: Exchange, *, actor: User | None) -> None:
     """Post the exchange's one ledger transfer and mark it posted (caller holds the lock)."""
     receivers = _receiver_members(locked)
-    shares = ledger.split_minutes(locked.minutes, len(receivers))
-    legs = [ledger.Leg(ledger.account_for_member(member=locked.provider), locked.minutes)]
+    minutes = _recorded_minutes(locked)
+    shares = ledger.split_minutes(minutes, len(receivers))
+    legs = [ledger.Leg(ledger.account_for_member(member=locked.provider), minutes)]
     legs += [
         ledger.Leg(ledger.account_for_member(member=member), -share)
         for member, share in zip(receivers, shares)
@@ -507,20 +532,21 @@ def _post(locked: Exchange, *, actor) -> None:
         hooks.first_exchange_posted.send(member=member)
 
 
-def _confirm_and_post(locked: Exchange, action: str, *, actor, note: str) -> None:
+def _confirm_and_post(locked: Exchange, action: str, *, actor: User | None, note: str) -> None:
     _step(locked, action, actor=actor, note=note)
     locked.confirmed_at = timezone.now()
     _post(locked, actor=actor)
+    hours = format_minutes(_recorded_minutes(locked))
     _tell(
         [locked.provider, *_receiver_members(locked)],
-        subject=f"{format_minutes(locked.minutes)} recorded for your exchange",
+        subject=f"{hours} recorded for your exchange",
         template="emails/exchange_confirmed.txt",
         exchange=locked,
-        hours=format_minutes(locked.minutes),
+        hours=hours,
     )
 
 
-def exchange_confirm(*, exchange: Exchange, by_user, note: str = "") -> Exchange:
+def exchange_confirm(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
     """A receiver (or a coordinator) confirms the recorded time; the hours are posted."""
     note = _clean_note(note)
     # Why atomic: confirmed and posted are one step for people: the status, the
@@ -533,7 +559,7 @@ def exchange_confirm(*, exchange: Exchange, by_user, note: str = "") -> Exchange
     return _sync(exchange, locked)
 
 
-def exchange_dispute(*, exchange: Exchange, by_user, note: str) -> Exchange:
+def exchange_dispute(*, exchange: Exchange, by_user: User | None, note: str) -> Exchange:
     """A receiver says the recorded time is wrong; a coordinator will resolve it."""
     note = _clean_note(note, required=True, what="what is wrong, so a coordinator can help")
     # Why atomic: as in exchange_accept.
@@ -550,16 +576,15 @@ def exchange_dispute(*, exchange: Exchange, by_user, note: str) -> Exchange:
 
 
 def exchange_resolve(
-    *, exchange: Exchange, by_user, outcome: str, minutes: int | None = None, note: str
+    *, exchange: Exchange, by_user: User | None, outcome: str, minutes: int | None = None, note: str
 ) -> Exchange:
     """A coordinator settles a dispute: confirm the time, change it, or cancel."""
-    if not _is_coordinator(by_user):
+    if not is_coordinator(by_user):
         raise NotAllowedError("Only a coordinator can resolve a dispute.")
     if outcome not in RESOLVE_OUTCOMES:
         raise InvalidInputError("Choose confirm, change the time, or cancel.", field="outcome")
     note = _clean_note(note, required=True, what="a note explaining the decision")
-    if outcome == "change":
-        minutes = _clean_minutes(minutes)
+    changed_minutes = _clean_minutes(minutes) if outcome == "change" else None
     # Why atomic: as in exchange_confirm.
     with transaction.atomic():
         locked = _lock(exchange)
@@ -568,9 +593,10 @@ def exchange_resolve(
             _step(locked, action, actor=by_user, note=note)
             locked.save(update_fields=["status", "updated_at"])
         else:
-            if outcome == "change" and locked.status == S.DISPUTED:
-                note = f"Time changed from {format_minutes(locked.minutes)} to {format_minutes(minutes)}. {note}"
-                locked.minutes = minutes
+            if changed_minutes is not None and locked.status == S.DISPUTED:
+                was = format_minutes(_recorded_minutes(locked))
+                note = f"Time changed from {was} to {format_minutes(changed_minutes)}. {note}"
+                locked.minutes = changed_minutes
             _confirm_and_post(locked, action, actor=by_user, note=note)
     return _sync(exchange, locked)
 
@@ -613,14 +639,14 @@ def exchange_record_for_members(
     provider: Member,
     receivers: list[Member],
     minutes: int,
-    by_user,
+    by_user: User | None,
     category: Category | None = None,
     description: str,
     occurred_on: datetime.date | None = None,
 ) -> Exchange:
     """A coordinator records a whole exchange at once (e.g. from a phone call or
     paper slip): proposed, accepted, done, confirmed and posted, one history row each."""
-    if not _is_coordinator(by_user):
+    if not is_coordinator(by_user):
         raise NotAllowedError("Only a coordinator can record an exchange for other members.")
     minutes = _clean_minutes(minutes)
     timebank = provider.timebank

@@ -7,7 +7,6 @@ with a plain message; a move by someone who is not a coordinator is a
 NotAllowedError. Every ledger change goes through timebank.ledger; this module
 only checks who may ask for it and whose accounts it touches.
 """
-from core.places.geocoding import GeocodingError, geocode
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,9 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from timebank import ledger
+from core.errors import ConflictError, InvalidInputError
+from core.places.geocoding import GeocodingError, geocode
+from core.places.postcodes import normalise_postcode, postcode_district
 from core.text import clean_text
-from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank import ledger
 from timebank.models import (
     Account,
     Availability,
@@ -33,7 +34,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency, MemberKind
-from core.places.postcodes import normalise_postcode, postcode_district
+from timebank.permissions import require_coordinator
 from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
 
 MIN_TRAVEL_RADIUS_KM = 1
@@ -71,12 +72,7 @@ MEMBER_TRANSITIONS: dict[str, MemberTransition] = {
 }
 
 
-# --- Roles -------------------------------------------------------------------------------
-
-
-def require_coordinator(user) -> None:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_coordinator:
-        raise NotAllowedError("Only a coordinator can do this.")
+# --- Roles (who holds which role is timebank.permissions') ---------------------------------
 
 
 def user_make_coordinator(*, user: User) -> User:
@@ -99,19 +95,21 @@ class _Place:
     longitude: float | None
 
 
-def _place_from_postcode(text: str) -> _Place:
-    """Check the postcode's format, then find its point with the one geocoder."""
+def _place_from_postcode(text: str, *, keep_unknown: bool = False) -> _Place:
+    """Check the postcode's format, then find its point with the one geocoder.
+    A postcode the geocoder does not know is refused, or with `keep_unknown`
+    kept without a point."""
     postcode = normalise_postcode(text)
     try:
         found = geocode(postcode)
     except GeocodingError:
+        if keep_unknown:
+            return _Place(postcode, postcode_district(postcode), None, None)
         raise InvalidInputError(
             f"We could not find the postcode {postcode}. Check it, or enter just the first part, like RG1.",
             field="postcode",
         ) from None
     return _Place(postcode, postcode_district(postcode), found.lat, found.lng)
-
-
 
 
 def _availability(slots: Iterable[str]) -> int:
@@ -130,7 +128,7 @@ def _communication_needs(needs: Iterable[str]) -> list[str]:
     return needs
 
 
-def _travel_radius(value) -> int:
+def _travel_radius(value: object) -> int:
     if (
         not isinstance(value, int)
         or isinstance(value, bool)
@@ -149,7 +147,97 @@ def _kind(value: str) -> str:
     return value
 
 
-# --- Joining -------------------------------------------------------------------------------
+# --- Creating a member: joining, a coordinator adding someone, a referral ------------------
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """How messages name the person: applying themselves, or added by someone else."""
+
+    name: str
+    email: str
+    about: str
+
+
+_THEMSELVES = _Wording(name="your name", email="your e-mail address", about="the text about you")
+_SOMEONE = _Wording(name="their name", email="the e-mail address", about="the text about them")
+
+
+def member_create(
+    *,
+    timebank: Timebank,
+    display_name: str,
+    postcode: str,
+    status: str = MemberStatus.APPLIED,
+    user: User | None = None,
+    by_user: User | None = None,
+    kind: str = MemberKind.PERSON,
+    email: str = "",
+    phone: str = "",
+    about: str = "",
+    availability_slots: Iterable[str] = (),
+    communication_needs: Iterable[str] = (),
+    note: str = "",
+    keep_unknown_postcode: bool = False,
+) -> Member:
+    """The one way a member is made, on every path: joining (member_apply), a
+    coordinator adding someone who is not online (member_create_offline) and a
+    referral to the timebank (referrals.services).
+
+    - `status`: applied (a coordinator decides later) or approved at once,
+      which only a coordinator (`by_user`) may do; an approved member's hour
+      account is opened with them.
+    - `user`: the member's login, if they have one. A new (unsaved) login is
+      saved here with the member and given the member role: the two exist
+      together or not at all. `by_user`: who adds the member for them.
+    - `postcode`: its place comes from the one geocoder. A postcode the
+      geocoder does not know is refused, or with `keep_unknown_postcode` kept
+      without a map point (an application made for someone must not fail on
+      it: a coordinator corrects it when approving).
+    - `note`: why the membership is in its status, for coordinators (who added
+      them, or that a social prescriber referred them).
+    """
+    if status not in (MemberStatus.APPLIED, MemberStatus.APPROVED):
+        raise InvalidInputError("A new member is either waiting for approval or approved.", field="status")
+    if status == MemberStatus.APPROVED:
+        require_coordinator(by_user)
+    wording = _THEMSELVES if user is not None and by_user is None else _SOMEONE
+    display_name = clean_text(display_name, field="display_name", label=wording.name, max_length=80, required=True)
+    email = clean_text(email, field="email", label=wording.email, max_length=254).lower()
+    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
+    about = clean_text(about, field="about", label=wording.about, max_length=2000)
+    note = clean_text(note, field="note", label="the note", max_length=300)
+    kind = _kind(kind)
+    availability = _availability(availability_slots)
+    needs = _communication_needs(communication_needs)
+    place = _place_from_postcode(postcode, keep_unknown=keep_unknown_postcode)
+    # Why atomic: the login, the member and (when approved) their ledger account
+    # are created together or not at all.
+    with transaction.atomic():
+        if user is not None and user.pk is None:
+            user.save()
+            user.groups.add(Group.objects.get(name=Role.MEMBER))
+        member = Member.objects.create(
+            timebank=timebank,
+            user=user,
+            kind=kind,
+            display_name=display_name,
+            email=email,
+            phone=phone,
+            postcode=place.postcode,
+            postcode_district=place.district,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            availability=availability,
+            communication_needs=needs,
+            about=about,
+            status=status,
+            approved_at=timezone.now() if status == MemberStatus.APPROVED else None,
+            status_note=note,
+        )
+        if status == MemberStatus.APPROVED:
+            ledger.account_for_member(member=member)
+    return member
 
 
 def member_apply(
@@ -171,14 +259,9 @@ def member_apply(
     Without a password (an application made for someone, e.g. from a referral)
     the account cannot log in until they set one through "forgotten password".
     """
+    # The login is named by the e-mail address: checked here, before it is made.
     display_name = clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
     email = clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
-    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
-    about = clean_text(about, field="about", label="the text about you", max_length=2000)
-    kind = _kind(kind)
-    availability = _availability(availability_slots)
-    needs = _communication_needs(communication_needs)
-    place = _place_from_postcode(postcode)
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise InvalidInputError(
             "There is already an account with this e-mail address. "
@@ -195,26 +278,18 @@ def member_apply(
     else:
         user.set_unusable_password()
     try:
-        # Why atomic: the login and the member profile exist together or not at all.
-        with transaction.atomic():
-            user.save()
-            user.groups.add(Group.objects.get(name=Role.MEMBER))
-            return Member.objects.create(
-                timebank=timebank,
-                user=user,
-                kind=kind,
-                display_name=display_name,
-                email=email,
-                phone=phone,
-                postcode=place.postcode,
-                postcode_district=place.district,
-                latitude=place.latitude,
-                longitude=place.longitude,
-                availability=availability,
-                communication_needs=needs,
-                about=about,
-                status=MemberStatus.APPLIED,
-            )
+        return member_create(
+            timebank=timebank,
+            user=user,
+            kind=kind,
+            display_name=display_name,
+            email=email,
+            phone=phone,
+            postcode=postcode,
+            about=about,
+            availability_slots=availability_slots,
+            communication_needs=communication_needs,
+        )
     except IntegrityError:
         # Two applications with the same address at once: the unique username caught it.
         raise InvalidInputError(
@@ -238,36 +313,20 @@ def member_create_offline(
     """A coordinator adds someone who is not online: no login, approved at once,
     with their account open, so the coordinator can record exchanges for them."""
     require_coordinator(by_user)
-    display_name = clean_text(display_name, field="display_name", label="their name", max_length=80, required=True)
-    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
-    email = clean_text(email, field="email", label="the e-mail address", max_length=254).lower()
-    about = clean_text(about, field="about", label="the text about them", max_length=2000)
-    kind = _kind(kind)
-    availability = _availability(availability_slots)
-    needs = _communication_needs(communication_needs)
-    place = _place_from_postcode(postcode)
-    # Why atomic: the member and their ledger account are created together.
-    with transaction.atomic():
-        member = Member.objects.create(
-            timebank=timebank,
-            user=None,
-            kind=kind,
-            display_name=display_name,
-            email=email,
-            phone=phone,
-            postcode=place.postcode,
-            postcode_district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            availability=availability,
-            communication_needs=needs,
-            about=about,
-            status=MemberStatus.APPROVED,
-            approved_at=timezone.now(),
-            status_note=f"Added by {by_user.get_full_name() or by_user.username} (not online)",
-        )
-        ledger.account_for_member(member=member)
-    return member
+    return member_create(
+        timebank=timebank,
+        status=MemberStatus.APPROVED,
+        by_user=by_user,
+        kind=kind,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        postcode=postcode,
+        about=about,
+        availability_slots=availability_slots,
+        communication_needs=communication_needs,
+        note=f"Added by {by_user.get_full_name() or by_user.username} (not online)",
+    )
 
 
 # --- Status changes ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from core.errors import DomainError
 from timebank.forms.accounts import DonateForm, GiveHoursForm, PotDonationForm, PotGrantForm, ReverseTransferForm
 from timebank.hours import format_minutes
+from timebank.pages import coordinator_page, member_page, put_error_on_form
 from timebank.selectors.accounts import (
     account_statement,
     member_account,
@@ -23,7 +24,7 @@ from timebank.selectors.accounts import (
 )
 from timebank.selectors.members import member_for_coordinator, member_gift_choices
 from timebank.services import members as member_services
-from timebank.views.members import coordinator_page, member_page, put_error_on_form, statement_cursors
+from timebank.views.members import statement_cursors
 
 
 @member_page()

@@ -9,19 +9,25 @@ refusal comes back on the exchange's page next to the step's field.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
 from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
 from timebank.hours import format_minutes
 from timebank.models import Exchange, ExchangeStatus
+from timebank.pages import (
+    coordinator_page,
+    member_page,
+    not_found,
+    not_found_as_404,
+    page_number,
+    put_error_on_form,
+)
 from timebank.selectors.exchanges import OPEN_STATUSES, disputed_exchanges, exchanges_for_member
 from timebank.selectors.exchanges import exchange_detail as select_exchange
 from timebank.selectors.exchanges import members_who_can_exchange
 from timebank.services import exchanges as exchange_services
-from timebank.views.members import coordinator_page, member_page, page_number, put_error_on_form
 
 PAGE_SIZE = 20
 
@@ -75,10 +81,8 @@ def _history(exchange: Exchange) -> list:
 
 
 def _load(request, public_id) -> Exchange:
-    try:
+    with not_found_as_404():
         return _label(select_exchange(public_id=public_id, user=request.user))
-    except NotFoundError:
-        raise Http404("Not found") from None
 
 
 @member_page()
@@ -125,7 +129,7 @@ def exchange_detail(request, public_id):
 def exchange_action(request, public_id, action):
     exchange = _load(request, public_id)
     if action not in STEPS:
-        raise Http404("Not found")
+        raise not_found()
     reason = exchange_services.exchange_refusal_reason(exchange=exchange, user=request.user, action=action)
     if reason:
         # Already done by someone else, a second click, or not this person's step.

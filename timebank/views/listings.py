@@ -9,20 +9,27 @@ listing someone may not see is "not found".
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
 from timebank.forms.exchanges import ProposeExchangeForm
 from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm
 from timebank.models import Category, Listing, ListingStatus
+from timebank.pages import (
+    coordinator_page,
+    member_page,
+    not_found_as_404,
+    not_found_unless,
+    page_number,
+    put_error_on_form,
+)
+from timebank.permissions import is_coordinator
 from timebank.selectors.listings import listing_browse as select_listings
 from timebank.selectors.listings import listing_for_viewer, listings_of_member
 from timebank.selectors.members import member_for_user, timebank_for_user
 from timebank.services import exchanges as exchange_services
 from timebank.services import listings as listing_services
-from timebank.views.members import coordinator_page, member_page, page_number, put_error_on_form
 
 PAGE_SIZE = 20
 
@@ -59,10 +66,8 @@ def _can_propose(member, listing: Listing) -> bool:
 
 @login_required
 def listing_detail(request, public_id):
-    try:
+    with not_found_as_404():
         listing = listing_for_viewer(public_id=public_id, user=request.user)
-    except NotFoundError:
-        raise Http404("Not found") from None
     member = member_for_user(request.user)
     form = None
     if _can_propose(member, listing):
@@ -117,8 +122,7 @@ def listing_create(request, member):
 def _editable_listing(request, public_id) -> Listing:
     """The owner's listing, or any listing for a coordinator; anyone else gets 404."""
     listing = get_object_or_404(Listing.objects.select_related("member", "category"), public_id=public_id)
-    if listing.member.user_id != request.user.pk and not request.user.is_coordinator:
-        raise Http404("Not found")
+    not_found_unless(listing.member.user_id == request.user.pk or is_coordinator(request.user))
     return listing
 
 

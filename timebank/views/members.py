@@ -2,23 +2,18 @@
 and the coordinator's dashboard, applications and members.
 
 Views are thin: parse the form, check who is asking, call one service or
-selector, render. A DomainError from a service is put back on the form next
-to the field it names, so a person always sees the form again with the
-message (never a 500). Coordinator pages answer "not found" to anyone else,
-so they reveal nothing about members.
+selector, render. Who may open a page and how a service's refusal is shown on
+the form are timebank.pages' (coordinator pages answer "not found" to anyone
+else, so they reveal nothing about members).
 """
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
 from timebank.forms.members import (
     JoinForm,
     LoginForm,
@@ -29,66 +24,18 @@ from timebank.forms.members import (
     ResetPasswordForm,
 )
 from timebank.hours import format_minutes
-from timebank.models import Availability, CommunicationNeed, MemberStatus, Timebank
+from timebank.models import Availability, CommunicationNeed, Timebank
+from timebank.pages import coordinator_page, member_page, page_number, put_error_on_form
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary, pot_account
 from timebank.selectors.members import (
     member_applications,
     member_for_coordinator,
-    member_for_user,
     member_search,
     member_status_counts,
-    timebank_for_user,
 )
 from timebank.services import members as member_services
 
 # --- Shared by the member and account pages -----------------------------------------------
-
-
-def put_error_on_form(form, error: DomainError) -> None:
-    """Show a service's refusal next to the field it names, else at the top."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
-def member_page(*, allow_applicants: bool = False):
-    """Pages for a member about themselves. People still waiting for approval
-    (or turned down) see that instead; a login without a member profile is
-    told so rather than shown an error."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            member = member_for_user(request.user)
-            if member is None:
-                return render(request, "timebank/members/no_profile.html")
-            if member.status == MemberStatus.DECLINED:
-                return render(request, "timebank/members/declined.html", {"member": member})
-            if member.status == MemberStatus.APPLIED and not allow_applicants:
-                return render(request, "timebank/members/waiting.html", {"member": member})
-            return view(request, member, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def coordinator_page(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_coordinator:
-            raise Http404("Not found")
-        try:
-            return view(request, timebank_for_user(request.user), *args, **kwargs)
-        except NotFoundError:
-            raise Http404("Not found") from None
-
-    return wrapper
-
-
-def page_number(request) -> str:
-    return request.GET.get("page", "1")[:10]
 
 
 def statement_cursors(request) -> dict:

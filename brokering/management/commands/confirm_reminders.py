@@ -1,7 +1,7 @@
 """Reminders to confirm a done exchange (run daily by cron or Celery beat)."""
 from django.core.management.base import BaseCommand
 
-from brokering.digests import confirm_reminders_send
+from brokering.services.digests import confirm_reminders_send
 
 
 class Command(BaseCommand):

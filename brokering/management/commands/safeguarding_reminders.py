@@ -1,7 +1,7 @@
 """Safeguarding check expiry reminders to coordinators (run daily)."""
 from django.core.management.base import BaseCommand
 
-from brokering.safeguarding import check_reminders_send
+from brokering.services.safeguarding import check_reminders_send
 
 
 class Command(BaseCommand):

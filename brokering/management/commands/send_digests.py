@@ -1,7 +1,7 @@
 """Weekly digest e-mails (run daily or weekly by cron or Celery beat)."""
 from django.core.management.base import BaseCommand
 
-from brokering.digests import digests_send
+from brokering.services.digests import digests_send
 
 
 class Command(BaseCommand):

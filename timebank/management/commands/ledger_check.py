@@ -14,6 +14,7 @@ accounts and the problems found. Exits non-zero and names each account
 (name and public id) or transfer that is wrong.
 """
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand, CommandError
@@ -45,7 +46,7 @@ class LedgerReport:
         self.problems.append(message)
 
 
-def _account_label(row: dict) -> str:
+def _account_label(row: Mapping[str, object]) -> str:
     return f"account '{row['name']}' ({row['public_id']})"
 
 

@@ -10,7 +10,7 @@ from timebank import demo, hooks
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo logins."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         logins: list[tuple[str, str, str]] = []
         # The demo's people are made up: the e-mails their story triggers go nowhere.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):

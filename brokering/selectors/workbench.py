@@ -1,10 +1,15 @@
-"""Reads for the coordinators' workbench and the member's "matches" page, and
-the introduction service (one click: a proposed exchange, both people told).
+"""Reads for the coordinators' workbench and the member's "matches" page:
+requests waiting for a match with their best suggestions, quiet members,
+members without a first exchange, listings about to expire, requests near a
+helper. (The introduction itself is brokering.services.introductions.)
 
 Every list here is capped and loaded with a fixed number of queries, however
-many rows it shows (QUALITY P5).
+many rows it shows.
 """
+from __future__ import annotations
+
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from geopy.distance import great_circle
 
-from brokering.matching import (
+from brokering.selectors.matching import (
     CAN_EXCHANGE,
     DISTANCE_FREE,
     Suggestion,
@@ -22,12 +27,11 @@ from brokering.matching import (
     home_visits_need_dbs,
     suggest_for_requests,
 )
-from brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_checks_q
-from core.errors import InvalidInputError
+from brokering.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_checks_q
+from core.errors import NotFoundError
 from timebank.models import (
     CategoryRestriction,
     CommunicationNeed,
-    Exchange,
     Listing,
     ListingKind,
     ListingStatus,
@@ -37,7 +41,6 @@ from timebank.models import (
     Where,
 )
 from timebank.notifications import member_email
-from timebank.services.exchanges import exchange_propose
 
 QUIET_DAYS = 90
 LIST_LIMIT = 25
@@ -112,10 +115,14 @@ def expiring_listings(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySe
     )
 
 
-def request_for_coordinator(*, timebank: Timebank, public_id) -> Listing:
-    return Listing.objects.select_related("member", "category", "timebank").get(
-        public_id=public_id, kind=ListingKind.REQUEST, timebank=timebank
-    )
+def request_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) -> Listing:
+    """A request of the coordinator's timebank, or NotFoundError."""
+    try:
+        return Listing.objects.select_related("member", "category", "timebank").get(
+            public_id=public_id, kind=ListingKind.REQUEST, timebank=timebank
+        )
+    except Listing.DoesNotExist:
+        raise NotFoundError("No such request.") from None
 
 
 # --- introductions -----------------------------------------------------------------------------
@@ -124,30 +131,6 @@ def request_for_coordinator(*, timebank: Timebank, public_id) -> Listing:
 def needs_letter_or_call(member: Member) -> bool:
     """True when e-mail will not reach the member: a coordinator writes or phones."""
     return not member_email(member) or CommunicationNeed.PHONE_ONLY in (member.communication_needs or [])
-
-
-def introduction_make(*, request: Listing, helper_public_id, by_user, description: str = "") -> Exchange:
-    """Propose an exchange between the helper and the person who asked. The
-    helper must be one of the request's current suggestions, so a coordinator
-    cannot introduce someone the safeguarding rules exclude."""
-    if request.status != ListingStatus.OPEN:
-        raise InvalidInputError("This request is closed.", field="helper")
-    suggestions = suggest_for_requests(requests=[request], limit=1000).get(request.pk, [])
-    chosen = next((s for s in suggestions if str(s.member.public_id) == str(helper_public_id)), None)
-    if chosen is None:
-        raise InvalidInputError(
-            "That person is no longer a suggestion for this request (their checks, availability or "
-            "open exchanges may have changed).",
-            field="helper",
-        )
-    return exchange_propose(
-        timebank=request.timebank,
-        provider=chosen.member,
-        receivers=[request.member],
-        by_user=by_user,
-        listing=request,
-        description=description or f"Introduction for: {request.title}",
-    )
 
 
 # --- the member's own matches ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from brokering.matching import CAN_EXCHANGE
+from brokering.selectors.matching import CAN_EXCHANGE
 from timebank.models import Exchange, ExchangeStatus, Listing, ListingKind, ListingStatus, Member
 from timebank.models.members import DigestFrequency
 from timebank.notifications import notify
@@ -41,7 +41,10 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
         if not members:
             return 0
         ids = [m.pk for m in members]
-        own = defaultdict(lambda: {ListingKind.OFFER: set(), ListingKind.REQUEST: set()})
+        # Each member's categories with an open offer, and with an open request, by listing kind.
+        own: defaultdict[int, dict[str, set[int]]] = defaultdict(
+            lambda: {ListingKind.OFFER: set(), ListingKind.REQUEST: set()}
+        )
         for member_id, kind, category_id in Listing.objects.filter(
             member_id__in=ids, status=ListingStatus.OPEN
         ).values_list("member_id", "kind", "category_id"):

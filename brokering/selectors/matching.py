@@ -33,16 +33,18 @@ the longer-standing member.
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 from geopy.distance import great_circle
 
-from assets.selectors import asset_search
-from brokering.safeguarding import DBS_KINDS, REFERENCE_KINDS
+from assets.selectors import AssetResult, asset_search
+from brokering.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS
 from core.errors import DomainError
 from timebank.models import (
     Account,
@@ -89,8 +91,15 @@ WEIGHT_RECIPROCITY = 5
 RECIPROCITY_FULL_MINUTES = 600
 
 
+# SQL parameters by name, and one candidate row (the candidate query's columns,
+# then the helper's exchange counts): plain dicts, built for speed.
+SqlParams = dict[str, Any]
+CandidateRow = dict[str, Any]
+
+
 def home_visits_need_dbs() -> bool:
-    return settings.BROKERING_HOME_VISITS_NEED_DBS
+    need: bool = settings.BROKERING_HOME_VISITS_NEED_DBS
+    return need
 
 
 @dataclass
@@ -154,11 +163,11 @@ def needs_distance(listing: Listing) -> bool:
     return listing.where not in DISTANCE_FREE
 
 
-def _table(model) -> str:
+def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _in(name: str, values, params: dict) -> str:
+def _in(name: str, values: Iterable[object], params: SqlParams) -> str:
     """An IN list of named parameters: name_0, name_1, ..."""
     keys = []
     for i, value in enumerate(values):
@@ -186,7 +195,7 @@ def _in(name: str, values, params: dict) -> str:
 #   LIMIT; PostgreSQL sorts the category's index entries, top-N).
 # The safeguarding fit and the figures scoring needs are worked out for the
 # chosen offers only.
-def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> str:
+def _request_part(i: int, request: Listing, params: SqlParams, open_offers: str) -> str:
     listing, member = _table(Listing), _table(Member)
     params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = request.category_id, request.timebank_id, request.member_id
     where = f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
@@ -204,7 +213,7 @@ def _request_part(i: int, request: Listing, params: dict, open_offers: str) -> s
     )
 
 
-def _candidate_sql(requests: list[Listing], params: dict) -> str:
+def _candidate_sql(requests: list[Listing], params: SqlParams) -> str:
     listing, member, category = _table(Listing), _table(Member), _table(Category)
     account, check, restriction = _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction)
     current = "c.checked_on <= %(today)s AND (c.expires_on IS NULL OR c.expires_on >= %(today)s)"
@@ -233,16 +242,16 @@ def _candidate_sql(requests: list[Listing], params: dict) -> str:
     """
 
 
-def _candidate_rows(requests: list[Listing], today: datetime.date) -> dict[int, list[dict]]:
+def _candidate_rows(requests: list[Listing], today: datetime.date) -> dict[int, list[CandidateRow]]:
     """Candidate offer rows for each request (by position in `requests`), in one query."""
-    params = {
+    params: SqlParams = {
         "today": connection.ops.adapt_datefield_value(today),
         "offer": ListingKind.OFFER.value,
         "open": ListingStatus.OPEN.value,
         "false": False,
     }
     sql = _candidate_sql(requests, params)
-    rows: dict[int, list[dict]] = defaultdict(list)
+    rows: dict[int, list[CandidateRow]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -252,7 +261,7 @@ def _candidate_rows(requests: list[Listing], today: datetime.date) -> dict[int, 
     return rows
 
 
-def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, dict]:
+def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, Mapping[str, object]]:
     """Open, completed and cancelled exchanges per helper, and whether they
     helped recently: one grouped query for the helpers still in the running."""
     if not member_ids:
@@ -275,7 +284,7 @@ def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, dic
 NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "recent": 0}
 
 
-def _place(request: Listing, row: dict) -> float | None | bool:
+def _place(request: Listing, row: CandidateRow) -> float | None | bool:
     """The distance in km (None when it does not matter or is not known), or
     False when the helper is out of reach or may not visit the requester's home."""
     if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
@@ -285,17 +294,17 @@ def _place(request: Listing, row: dict) -> float | None | bool:
         return None
     if row["lat"] is None or row["lng"] is None:
         return False
-    distance_km = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
+    distance_km: float = great_circle((requester.latitude, requester.longitude), (row["lat"], row["lng"])).km
     return distance_km if distance_km <= min(requester.travel_radius_km, row["radius"]) else False
 
 
-def _score(request: Listing, row: dict, distance_km: float | None, cap: int) -> int | None:
+def _score(request: Listing, row: CandidateRow, distance_km: float | None, cap: int) -> int | None:
     """The score out of 100, or None for a helper at the cap of open exchanges.
     `_explain` gives the same judgement in words; it runs only for the winners."""
     if row["open_count"] >= cap:
         return None
     requester = request.member
-    score = WEIGHT_CATEGORY
+    score: float = WEIGHT_CATEGORY
     if distance_km is None:
         # Phone and online help (or an unknown place): distance gives everyone the same points.
         score += WEIGHT_DISTANCE if not needs_distance(request) else 0
@@ -319,7 +328,7 @@ def _score(request: Listing, row: dict, distance_km: float | None, cap: int) -> 
     return round(score)
 
 
-def _explain(request: Listing, row: dict, distance_km: float | None, cap: int) -> list[Reason]:
+def _explain(request: Listing, row: CandidateRow, distance_km: float | None, cap: int) -> list[Reason]:
     requester, category = request.member, request.category
     offers_text = Reason(f"offers {category.name.lower()}")
     if not needs_distance(request):
@@ -368,15 +377,15 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
     candidates = _candidate_rows(requests, timezone.localdate())
 
     # Distance, radius and the home-visit rule first: counts only for who is left.
-    placed: dict[int, list[tuple[float | None, dict]]] = {}
+    placed: dict[int, list[tuple[float | None, CandidateRow]]] = {}
     for i, request in enumerate(requests):
         placed[i] = [(distance, row) for row in candidates.get(i, [])
                      if (distance := _place(request, row)) is not False]
     stats = _helper_stats({row["member_id"] for kept in placed.values() for _, row in kept}, now)
 
-    ranked_rows: dict[int, list[tuple]] = {}
+    ranked_rows: dict[int, list[tuple[int, float | None, CandidateRow]]] = {}
     for i, request in enumerate(requests):
-        best: dict[int, tuple] = {}
+        best: dict[int, tuple[int, float | None, CandidateRow]] = {}
         cap = request.timebank.max_open_exchanges_per_member
         for distance_km, row in placed[i]:
             row.update(stats.get(row["member_id"], NO_EXCHANGES))
@@ -432,10 +441,10 @@ ASSET_TERMS_FOR_CATEGORY = {
 ASSET_RADIUS_KM = 5.0
 
 
-def suggest_assets(*, request: Listing, limit: int = 3) -> list:
+def suggest_assets(*, request: Listing, limit: int = 3) -> list[AssetResult]:
     """Community services from the directory that meet the same need near the
     requester (assets.selectors.asset_search results, nearest first)."""
-    terms = getattr(settings, "BROKERING_ASSET_TERMS", ASSET_TERMS_FOR_CATEGORY)
+    terms: dict[str, str] = getattr(settings, "BROKERING_ASSET_TERMS", ASSET_TERMS_FOR_CATEGORY)
     term = terms.get(request.category.slug)
     requester = request.member
     if not term or requester.latitude is None or requester.longitude is None:
@@ -446,4 +455,5 @@ def suggest_assets(*, request: Listing, limit: int = 3) -> list:
                             per_page=limit)
     except DomainError:
         return []
-    return page.results
+    results: list[AssetResult] = page.results
+    return results

@@ -17,11 +17,13 @@ Shared definitions:
 """
 import datetime
 import statistics
+import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -94,7 +96,7 @@ def _median_days(durations: list[datetime.timedelta]) -> float | None:
 # --- the building blocks ------------------------------------------------------------------------
 
 
-def exchange_transfers(*, timebank: Timebank, period: Period):
+def exchange_transfers(*, timebank: Timebank, period: Period) -> QuerySet[Transfer]:
     return Transfer.objects.filter(
         timebank=timebank,
         kind=TransferKind.EXCHANGE,
@@ -104,7 +106,7 @@ def exchange_transfers(*, timebank: Timebank, period: Period):
     )
 
 
-def exchange_entries(*, timebank: Timebank, period: Period):
+def exchange_entries(*, timebank: Timebank, period: Period) -> QuerySet[Entry]:
     return Entry.objects.filter(
         transfer__in=exchange_transfers(timebank=timebank, period=period).values("pk"),
         account__kind=AccountKind.MEMBER,
@@ -138,14 +140,14 @@ def overview_figures(*, timebank: Timebank, period: Period) -> list[tuple[str, s
     first_exchanges = Member.objects.filter(
         timebank=timebank, first_exchange_at__gte=period.start_at, first_exchange_at__lt=period.end_before
     ).values_list("joined_at", "first_exchange_at")
-    join_to_first = _median_days([first - joined for joined, first in first_exchanges])
+    join_to_first = _median_days([first - joined for joined, first in first_exchanges if first is not None])
     matched = Listing.objects.filter(
         timebank=timebank,
         kind=ListingKind.REQUEST,
         matched_at__gte=period.start_at,
         matched_at__lt=period.end_before,
     ).values_list("created_at", "matched_at")
-    wait = _median_days([done - made for made, done in matched])
+    wait = _median_days([done - made for made, done in matched if done is not None])
     still_waiting = (
         Listing.objects.filter(timebank=timebank, kind=ListingKind.REQUEST, created_at__lt=period.end_before)
         .filter(Q(matched_at__isnull=True) | Q(matched_at__gte=period.end_before))
@@ -255,7 +257,7 @@ def categories_report(*, timebank: Timebank, period: Period) -> Report:
 
 
 def monthly_report(*, timebank: Timebank, period: Period) -> Report:
-    by_month = {
+    by_month: dict[datetime.date, Mapping[str, Any]] = {
         row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row
         for row in exchange_entries(timebank=timebank, period=period)
         .filter(minutes__gt=0)
@@ -276,7 +278,7 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
     }
     table = []
     for month in period.months():
-        row = by_month.get(month, {})
+        row: Mapping[str, Any] = by_month.get(month, {})
         table.append(
             [f"{month:%B %Y}", str(row.get("exchanges", 0)), hours_cell(row.get("minutes", 0)), str(joined.get(month, 0))]
         )
@@ -311,13 +313,15 @@ REFERRAL_SCOPE = (
 )
 
 
-def _referrals(period: Period):
+def _referrals(period: Period) -> QuerySet[Referral]:
     return Referral.objects.filter(
         requested_at__gte=period.start_at, requested_at__lt=period.end_before
     ).exclude(status=ReferralStatus.ENTERED_IN_ERROR)
 
 
-def _count_report(*, slug, title, summary, heading, rows, definition) -> Report:
+def _count_report(
+    *, slug: str, title: str, summary: str, heading: str, rows: Iterable[tuple[str, int]], definition: str
+) -> Report:
     table = [[label, str(n)] for label, n in rows]
     return Report(
         slug=slug,
@@ -332,7 +336,7 @@ def _count_report(*, slug, title, summary, heading, rows, definition) -> Report:
     )
 
 
-def _sorted_counts(pairs) -> list[tuple[str, int]]:
+def _sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
 
@@ -385,7 +389,8 @@ def referrals_by_outcome_report(*, timebank: Timebank, period: Period) -> Report
 
 
 def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
-    answers: dict = defaultdict(dict)
+    # Each referral's answers by stage: {referral id: {stage: {question key: score}}}.
+    answers: defaultdict[uuid.UUID, dict[str, dict[str, int]]] = defaultdict(dict)
     for referral_id, stage, given in (
         Outcome.objects.filter(instrument=ONS4.slug, referral__in=_referrals(period).values("pk"))
         .order_by("recorded_at", "pk")

@@ -1,0 +1,54 @@
+"""What an Open Referral UK import tells the person running it.
+
+Owns the two ways an import can fail and the running tally of what it did:
+
+* `RecordError`: one record cannot be imported. Its `reason` is shown next to the
+  record's id and the import carries on with the next record.
+* `SourceError`: the source as a whole is unusable (no such file, not JSON, the
+  feed did not answer). The import stops; nothing more is read.
+* `ImportSummary`: the counts so far. Every record read ends up in exactly one of
+  created, updated, skipped (with an entry in `errors`) or unchanged, so the
+  counts add up to the number of records read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.errors import InvalidInputError
+
+
+class RecordError(Exception):
+    """A record that cannot be imported; `reason` is shown to the person running the import."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SourceError(InvalidInputError):
+    code = "import_source"
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.skipped} skipped"
+        if self.unchanged:
+            text += f", {self.unchanged} not modified since the date given"
+        return text
+
+    def skip(self, record_id: str, reason: str) -> None:
+        self.skipped += 1
+        self.errors.append((record_id, reason))
+
+    def count(self, *, created: bool) -> None:
+        if created:
+            self.created += 1
+        else:
+            self.updated += 1
