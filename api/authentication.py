@@ -3,7 +3,7 @@ client-credentials bearer token.
 
 A client-credentials token has no user, so the request's user becomes an
 `ApiClientPrincipal`: authenticated, never staff, carrying the client and its
-organisation. Tokens in the query string are refused (QUALITY A2).
+organisation. Tokens in the query string are refused (docs/quality.md A2).
 """
 from django.utils.functional import cached_property
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication

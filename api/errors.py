@@ -5,7 +5,7 @@ DRF's own exceptions keep their status (and headers such as Retry-After),
 domain errors (core.errors) use their `http_status`, a database that is
 busy or past its statement timeout is a 503 with Retry-After, anything
 unexpected is a 500 with no traceback or data in the body. Messages are plain English
-and never echo what was sent (QUALITY D8).
+and never echo what was sent (docs/quality.md D8).
 """
 import logging
 import traceback

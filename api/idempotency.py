@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST (QUALITY L8): a retry gets the first answer,
+"""Idempotency-Key on POST (docs/quality.md L8): a retry gets the first answer,
 never a second object.
 
 The first request with a key claims it by inserting a row (the unique

@@ -40,7 +40,7 @@ class IdempotencyState(models.TextChoices):
 
 
 class IdempotencyKey(models.Model):
-    """One POST per (owner, key): a retry replays the stored response (QUALITY L8).
+    """One POST per (owner, key): a retry replays the stored response (docs/quality.md L8).
 
     `owner` is "client:<application id>" or "user:<user id>", so two clients
     may use the same key without meeting. Only a hash of the request is kept,

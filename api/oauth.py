@@ -1,6 +1,6 @@
 """django-oauth-toolkit's validator, loading a bearer token together with the API
 client and organisation it belongs to: authenticating a machine client is then
-one query instead of two, and that query's SQL is compiled once (timebank/
+one query instead of two, and that query's SQL is compiled once (core/
 compiled.py), not on every API request. Everything else, the expiry, revocation,
 scope and audience checks included, is the toolkit's own."""
 import hashlib

@@ -1,6 +1,6 @@
 """Permissions shared by every API view.
 
-Deny by default (QUALITY A5): the settings make every view need an
+Deny by default (docs/quality.md A5): the settings make every view need an
 authenticated caller and pass `ClientHasScope`. A machine client may call a
 view only if the view names the scope it needs (`required_scopes`, one for
 reading and one for writing) and the client's token carries it; views for

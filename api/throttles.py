@@ -2,7 +2,7 @@
 else the address. A view names its scope with `throttle_scope`, or `throttle_scopes`
 {"read": ..., "write": ...} (rates in settings.REST_FRAMEWORK
 ["DEFAULT_THROTTLE_RATES"]); views without one share the "api" rate. A refusal is
-429 with Retry-After (QUALITY A4).
+429 with Retry-After (docs/quality.md A4).
 
 Counting is a sliding window of two fixed-window counters, not DRF's list of
 every request's time: DRF reads and writes that whole list on each request, so
@@ -94,7 +94,7 @@ class ClientScopedThrottle(SimpleRateThrottle):
 
 
 class ReferralDailyThrottle(ClientScopedThrottle):
-    """QUALITY A6: a daily cap on new referrals per client or person (POST only)."""
+    """docs/quality.md A6: a daily cap on new referrals per client or person (POST only)."""
 
     scope = "referrals-daily"
 

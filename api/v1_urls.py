@@ -1,4 +1,4 @@
-"""/api/v1/... and the schema and docs pages (issue 4). Other areas include
+"""/api/v1/... and the schema and docs pages. Other areas include
 their own modules from api/urls.py."""
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView

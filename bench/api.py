@@ -1,4 +1,4 @@
-"""Benchmark the REST API over HTTP (QUALITY P1, P4; issue 4).
+"""Benchmark the REST API over HTTP (docs/quality.md P1, P4).
 
 Builds, in a database of its own (SQLite under /tmp, or a fresh PostgreSQL
 database next to --database-url, dropped afterwards), N directory services
@@ -8,7 +8,7 @@ it with wrk, 10 connections for --duration seconds per endpoint, in one run:
 - GET /health/ (no database: the floor set by the web stack and middleware);
 - GET /api/v1/services/?near=RG1&radius_km=5&category=... (20 per page), then the
   same with one connection (P1's single client);
-- POST /api/v1/referrals/ (the issue's example body, a fresh Idempotency-Key each).
+- POST /api/v1/referrals/ (the API's documented example body, api.serializers.referrals.REFERRAL_EXAMPLE, a fresh Idempotency-Key each).
 Prints requests/s, p50/p95/p99 latency, errors and the server CPU time per
 request (gunicorn's processes, from /proc) for each. Throttles are
 lifted for the run (the API's own limits would otherwise answer 429).
@@ -363,7 +363,7 @@ def main() -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(WRK_SCRIPT)
             script = handle.name
-        # (label, path, extra wrk settings, connections): QUALITY P1 also asks for one client.
+        # (label, path, extra wrk settings, connections): docs/quality.md P1 also asks for one client.
         runs = [
             ("GET /health/", "/health/", {}, None),
             ("GET /api/v1/services/ (5 km, one category)", search, {}, None),

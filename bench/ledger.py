@@ -1,4 +1,4 @@
-"""Benchmark the hour ledger at 1,000,000 entries (QUALITY P7, issue 2).
+"""Benchmark the hour ledger at 1,000,000 entries (docs/quality.md P7).
 
 Builds a ledger in a database of its own (SQLite at /tmp by default, or a
 fresh PostgreSQL database created next to --database-url and dropped after),

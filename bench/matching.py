@@ -1,4 +1,4 @@
-"""Benchmark: match suggestions among 100,000 members (QUALITY P6: <= 50 ms)
+"""Benchmark: match suggestions among 100,000 members (docs/quality.md P6: <= 50 ms)
 and each brokering report over 1,000,000 ledger entries.
 
 Builds its own database (never db.sqlite3): SQLite at /tmp/bench-matching.sqlite3

@@ -1,4 +1,4 @@
-"""Benchmark: directory search over 100,000 services (QUALITY P1).
+"""Benchmark: directory search over 100,000 services (docs/quality.md P1).
 
 Builds its own database: a SQLite file (/tmp/bench-search.sqlite3, never
 db.sqlite3) or, with --database-url, a PostgreSQL database created next to

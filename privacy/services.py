@@ -1,5 +1,5 @@
-"""A member's rights over their data: erasure (QUALITY D6) and the subject
-access export (QUALITY D7).
+"""A member's rights over their data: erasure (docs/quality.md D6) and the subject
+access export (docs/quality.md D7).
 
 Erasure (`member_erase`) removes what identifies the person and what they
 wrote, ends their access, and keeps everything the hour ledger needs: the
@@ -62,7 +62,7 @@ EXPORT_FORMAT_VERSION = 1
 CANCELLABLE_EXCHANGE_STATUSES = (ExchangeStatus.PROPOSED, ExchangeStatus.ACCEPTED)
 
 
-# --- Erasure (QUALITY D6) -----------------------------------------------------------------
+# --- Erasure (docs/quality.md D6) -----------------------------------------------------------------
 
 
 def member_erase(*, member: Member, by_user: User) -> None:
@@ -87,7 +87,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
       kept for legal reasons (a safeguarding concern must stay on record even
       after someone leaves; these are coordinator-only);
     - referrals linked to the member: they are the referring organisation's
-      health record, with their own lawful basis and retention (QUALITY D5),
+      health record, with their own lawful basis and retention (docs/quality.md D5),
       and are changed only through referrals.services.
 
     Exchanges not yet done are cancelled through the exchange service; exchanges
@@ -241,7 +241,7 @@ def _exchange_party(member: Member) -> Q:
     return Q(provider=member) | Q(receiver_links__member=member)
 
 
-# --- Subject access export (QUALITY D7) ---------------------------------------------------
+# --- Subject access export (docs/quality.md D7) ---------------------------------------------------
 
 
 def _user_rows(model: type[Model], lookup: str) -> Callable[[Member], QuerySet[Any]]:

@@ -124,7 +124,7 @@ class Referral(models.Model):
     # Set when the referral first leaves draft: only then does the receiver see it.
     requested_at = models.DateTimeField(null=True, blank=True)
     first_exchange_at = models.DateTimeField(null=True, blank=True)
-    # Set when the retention job removed the person's details (QUALITY D5,
+    # Set when the retention job removed the person's details (docs/quality.md D5,
     # retention.py); an anonymised referral can no longer be changed.
     anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -169,7 +169,7 @@ class Referral(models.Model):
 
 
 class Consent(models.Model):
-    """The person's consent, recorded before the referral is requested (QUALITY D1).
+    """The person's consent, recorded before the referral is requested (docs/quality.md D1).
     Withdrawal stops sharing: receivers then see codes only."""
 
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="consent")
@@ -228,7 +228,7 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class ReferralAccessLog(models.Model):
-    """Who touched which referral, how, and whether it was allowed (QUALITY D2).
+    """Who touched which referral, how, and whether it was allowed (docs/quality.md D2).
 
     `referral_id` is a plain UUID, not a foreign key, so the log outlives the
     referral and records refused attempts on ids that do not exist.
@@ -345,7 +345,7 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
 
 
-# QUALITY D3: every field that holds data about the person, and its class.
+# docs/quality.md D3: every field that holds data about the person, and its class.
 PERSONAL_DATA_FIELDS = {
     "given_name": "personal",
     "family_name": "personal",

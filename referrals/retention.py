@@ -1,4 +1,4 @@
-"""Retention of referrals (QUALITY D5): a closed referral's personal details
+"""Retention of referrals (docs/quality.md D5): a closed referral's personal details
 are removed REFERRAL_RETENTION_DAYS after it closed.
 
 Run daily by `manage.py anonymise_referrals` (cron, or Celery beat when a

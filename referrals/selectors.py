@@ -1,4 +1,4 @@
-"""Reads of referrals, always scoped to an Actor (QUALITY A1, D4).
+"""Reads of referrals, always scoped to an Actor (docs/quality.md A1, D4).
 
 - A referring organisation sees the referrals it made.
 - A receiving organisation sees referrals to its services once requested.
@@ -28,7 +28,7 @@ RECEIVER_PERSON_FIELDS = (
     "communication_needs",
     "do_not_contact",
 ) + CONTACT_FIELDS
-# What is left of the person once a referral is anonymised (QUALITY D5,
+# What is left of the person once a referral is anonymised (docs/quality.md D5,
 # retention.py): the placeholder name and the postcode district. The blanked
 # contact fields are not shown, so pages and the API say nothing misleading
 # (like "best way to contact: " with no way given).

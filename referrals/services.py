@@ -1,10 +1,10 @@
 """Every write to referrals: making one, moving it through the state machine
 (states.py), consent, outcomes, the timebank's first-exchange note, webhook
-subscriptions, and the access log (QUALITY D2).
+subscriptions, and the access log (docs/quality.md D2).
 
 Each public function takes an Actor (who, for which organisation) and checks
 that the actor may do it; refusals are DomainErrors with plain messages that
-never quote the person's details (QUALITY D8). Every change and every refused
+never quote the person's details (docs/quality.md D8). Every change and every refused
 attempt is written to the access log, outside the change's transaction so a
 refusal is recorded even though the change rolled back.
 """
@@ -146,7 +146,7 @@ def _get_visible(
 
 
 def _refuse_if_anonymised(referral: Referral) -> None:
-    """An anonymised referral (QUALITY D5, retention.py) is read-only: no new
+    """An anonymised referral (docs/quality.md D5, retention.py) is read-only: no new
     statuses, reasons, consent or outcomes are attached to it."""
     if referral.anonymised_at is not None:
         raise ConflictError(
@@ -469,7 +469,7 @@ def _gp_record_events(referral: Referral, from_status: str) -> None:
 
 def referral_consent_record(*, actor: Actor, referral_id: object, consent: ConsentDetails) -> Consent:
     """The referrer records (or updates) consent; recording it as not given after
-    it was given is a withdrawal: sharing stops at once (QUALITY D1)."""
+    it was given is a withdrawal: sharing stops at once (docs/quality.md D1)."""
     with _logged(actor, AccessAction.CONSENT, referral_id):
         consent = _clean_consent(consent)
         with transaction.atomic():

@@ -1,12 +1,12 @@
 """Webhooks: telling a client's system that one of its referrals changed.
 
 Payload: {"event", "referral_id", "status", "occurred_at"}: ids only, never
-personal data (QUALITY D8). Each delivery is signed with HMAC-SHA256 over
+personal data (docs/quality.md D8). Each delivery is signed with HMAC-SHA256 over
 "<timestamp>.<body>" with the subscription's secret, sent in the header
 `TimeCommons-Signature: t=<timestamp>,v1=<hex digest>`.
 
 Deliveries are rows written in the same transaction as the change and sent
-only after it commits (a rolled-back change sends nothing, QUALITY L12): by a
+only after it commits (a rolled-back change sends nothing, docs/quality.md L12): by a
 Celery task when a broker is configured, inline otherwise. A failed attempt
 is retried with exponential backoff (settings.WEBHOOK_RETRY_BASE_SECONDS,
 doubling, up to settings.WEBHOOK_MAX_ATTEMPTS): by Celery's retry, or by
@@ -16,7 +16,7 @@ URLs must be https to a public address; loopback, private, link-local and
 other non-global targets are refused at registration and again before each
 send (the name may resolve elsewhere later); redirects are never followed;
 connect 3 s, read 10 s, TLS verified, at most 64 KiB of the answer read
-(QUALITY A7, A10).
+(docs/quality.md A7, A10).
 """
 import datetime
 import hashlib

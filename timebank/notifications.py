@@ -1,6 +1,6 @@
 """E-mail to members, sent only after the surrounding transaction commits.
 
-Every area calls `notify()` instead of sending mail itself, so that QUALITY L12
+Every area calls `notify()` instead of sending mail itself, so that docs/quality.md L12
 holds everywhere: a write that rolls back (a refused transfer, an illegal
 transition) sends nothing. Messages are plain text rendered from a template
 under templates/emails/.

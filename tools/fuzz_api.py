@@ -1,4 +1,4 @@
-"""Fuzz the running API with schemathesis (QUALITY F1): 0 server errors.
+"""Fuzz the running API with schemathesis (docs/quality.md F1): 0 server errors.
 
 Builds a database of its own (SQLite under /tmp, or a fresh PostgreSQL database
 next to --database-url, dropped afterwards), loads the demo, creates an OAuth
@@ -13,7 +13,7 @@ when schemathesis found a server error, printing its report.
     make fuzz
 
 The in-process version with fewer examples runs in the test suite on every run
-(tests/api/test_schema.py, QUALITY F2).
+(tests/api/test_schema.py, docs/quality.md F2).
 """
 import argparse
 import importlib.util

@@ -1,4 +1,4 @@
-"""The public Open Referral UK 3.0 feed, included at /openreferral/ by timebank/urls.py."""
+"""The public Open Referral UK 3.0 feed, included at /openreferral/ by config/urls.py."""
 from django.urls import path
 
 from api.openreferral import views

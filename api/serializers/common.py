@@ -5,7 +5,7 @@ from rest_framework import serializers
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, so a client that sends `status`,
     `organisation` or `is_staff` learns at once that they are not accepted
-    (QUALITY A3), instead of wondering why nothing changed."""
+    (docs/quality.md A3), instead of wondering why nothing changed."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

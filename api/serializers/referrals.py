@@ -2,7 +2,7 @@
 
 Input serializers check shapes and lengths only; the rules live in
 referrals.services. Output serializers show each caller only what the
-selectors' `referral_sharing` allows (QUALITY D4): keys a caller may not see
+selectors' `referral_sharing` allows (docs/quality.md D4): keys a caller may not see
 are left out of the response, not sent empty.
 """
 from drf_spectacular.utils import OpenApiExample, extend_schema_field

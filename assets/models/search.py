@@ -10,7 +10,7 @@ Django never writes this table; it only reads it.
 
 On SQLite, a later migration that rebuilds one of those three tables (Django
 does that for most column changes) drops its triggers: such a migration must
-create that table's triggers again from TRIGGERS in 0004 (tests/test_search_index.py
+create that table's triggers again from TRIGGERS in 0004 (tests/assets/test_search_index.py
 fails otherwise).
 """
 from django.db import models

@@ -1,4 +1,4 @@
-"""The directory in Open Referral UK 3.0 shapes (schema/compiled/*.json).
+"""The directory in Open Referral UK 3.0 shapes (the profile's JSON Schemas, copied in tests/api/oruk_schemas/).
 
 Plain functions from model instances to dicts: the feed publishes a fixed,
 profile-defined shape, and building dicts directly keeps the ndjson export

@@ -12,7 +12,7 @@ Settings:
   a named geocoder is tried for place names and for full postcodes missing
   from the unit-postcode table, and the offline one answers when it fails.
 - GEOCODER_USER_AGENT, GEOCODER_OPTIONS (extra keyword arguments, e.g. api_key),
-  GEOCODER_TIMEOUT (connect, read) seconds, capped at (3, 10) (QUALITY A10).
+  GEOCODER_TIMEOUT (connect, read) seconds, capped at (3, 10) (docs/quality.md A10).
 - GEOCODER_CACHE_SECONDS: how long answers stay in the Django cache.
 
 The offline geocoder is a geopy `Geocoder` over core/places/data/gb_outcodes.csv and
@@ -119,7 +119,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def great_circle_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """The same great-circle formula and Earth radius as geopy.distance.great_circle,
     without building geopy Point objects (about 100 times faster), for ranking
-    thousands of candidates in one search. tests/assets/test_geocoding.py checks
+    thousands of candidates in one search. tests/core/test_geocoding.py checks
     it against geopy."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     delta = math.radians(lng2 - lng1)
@@ -298,7 +298,7 @@ def _remote_geocoder() -> Geocoder | None:
     geocoder_class = get_geocoder_for_service(name)
     return geocoder_class(
         user_agent=getattr(settings, "GEOCODER_USER_AGENT", "TimeCommons"),
-        # Never wait longer than a person would (QUALITY A10): connect <= 3 s, read <= 10 s.
+        # Never wait longer than a person would (docs/quality.md A10): connect <= 3 s, read <= 10 s.
         timeout=(min(float(connect), 3.0), min(float(read), 10.0)),
         adapter_factory=RequestsAdapter,
         **getattr(settings, "GEOCODER_OPTIONS", {}),

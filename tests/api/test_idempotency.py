@@ -1,4 +1,4 @@
-"""Idempotency-Key (QUALITY L8): replays, mismatches, in-flight retries, and
+"""Idempotency-Key (docs/quality.md L8): replays, mismatches, in-flight retries, and
 20 concurrent identical POSTs that make exactly one referral."""
 import threading
 

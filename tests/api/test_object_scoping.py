@@ -1,4 +1,4 @@
-"""QUALITY A1: the cross-organisation matrix, built from the URL resolver.
+"""docs/quality.md A1: the cross-organisation matrix, built from the URL resolver.
 
 Every route under /api/ must be listed below, either as PUBLIC, as SHARED
 (the same for every authenticated caller, owning no organisation's data), or

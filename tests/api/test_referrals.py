@@ -26,7 +26,7 @@ def transition(party, referral_id, to, reason=None, business_status=None):
     )
 
 
-def test_the_issue_example_creates_a_requested_referral_with_its_history(surgery, greenfingers, make_referral):
+def test_the_documented_example_creates_a_requested_referral_with_its_history(surgery, greenfingers, make_referral):
     body = make_referral()
     assert body["status"] == "requested"
     assert [row["to_status"] for row in body["history"]] == ["requested"]

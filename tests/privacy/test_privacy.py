@@ -1,5 +1,5 @@
-"""A member's rights over their data: erasure (QUALITY D6) and the subject
-access export with its coverage test (QUALITY D7)."""
+"""A member's rights over their data: erasure (docs/quality.md D6) and the subject
+access export with its coverage test (docs/quality.md D7)."""
 import json
 
 import pytest

@@ -1,4 +1,4 @@
-"""Retention of referrals (QUALITY D5): closed referrals are anonymised
+"""Retention of referrals (docs/quality.md D5): closed referrals are anonymised
 REFERRAL_RETENTION_DAYS after they closed, by `manage.py anonymise_referrals`.
 Every test runs the job on a frozen clock (time_machine)."""
 import datetime
@@ -109,7 +109,7 @@ def anonymise(now) -> int:
 
 
 def test_every_personal_field_has_a_rule():
-    """QUALITY D3 + D5: a new personal field must say what anonymising does to it."""
+    """docs/quality.md D3 + D5: a new personal field must say what anonymising does to it."""
     assert set(ANONYMISED_VALUES) | HANDLED_SEPARATELY == set(PERSONAL_DATA_FIELDS)
 
 

@@ -81,7 +81,7 @@ def test_two_moves_from_the_same_status_cannot_both_succeed(surgery, greenfinger
 
 
 def test_every_field_about_the_person_is_classified():
-    """QUALITY D3: a new field on Referral must be classified or declared non-personal."""
+    """docs/quality.md D3: a new field on Referral must be classified or declared non-personal."""
     non_personal = {
         "id", "referring_organisation", "receiving_organisation", "target_service", "target_timebank", "created_by",
         "created_by_application", "priority", "status", "business_status", "status_reason", "member",

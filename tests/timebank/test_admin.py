@@ -1,6 +1,6 @@
 """The Django admin as coordinators and administrators use it.
 
-Ledger rows and exchange history are read-only for everyone (QUALITY L3);
+Ledger rows and exchange history are read-only for everyone (docs/quality.md L3);
 an account's balance cannot be edited, only its limits; a coordinator (staff,
 in the coordinator group) can run the timebank but not grant themselves rights.
 """

@@ -1,6 +1,6 @@
 """The exchange lifecycle: every transition allowed and refused, who may take
 each step, posting to the ledger, automatic confirmation, coordinators
-recording for members, and e-mails only on commit (QUALITY L11, L12)."""
+recording for members, and e-mails only on commit (docs/quality.md L11, L12)."""
 import datetime
 import threading
 import uuid
@@ -468,7 +468,7 @@ def test_only_coordinators_record_for_others_and_bad_input_leaves_nothing(alice,
     assert not Exchange.objects.exists() and not Transfer.objects.exists()
 
 
-# --- E-mails: on commit only (QUALITY L12) -----------------------------------------------
+# --- E-mails: on commit only (docs/quality.md L12) -----------------------------------------------
 
 def test_each_step_tells_the_other_person_after_commit(alice, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,6 +1,6 @@
 """The hour ledger, told as stories, plus the database's own guards.
 
-QUALITY L1 (ledger_check after the stories), L2 (constraints and triggers
+docs/quality.md L1 (ledger_check after the stories), L2 (constraints and triggers
 refuse bad rows written around timebank.ledger), L3 (append-only) and L11
 (group split). Concurrency (L4, L5, L10) is in test_ledger_concurrency.py,
 the stateful model (L9) in test_ledger_properties.py.

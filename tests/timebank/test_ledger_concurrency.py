@@ -1,4 +1,4 @@
-"""The ledger under real concurrency, with real commits (QUALITY L2 deferred
+"""The ledger under real concurrency, with real commits (docs/quality.md L2 deferred
 check, L4, L5, L10), on SQLite (file test database) and PostgreSQL.
 
 These tests use `transaction=True`, so the database is emptied after each
@@ -79,7 +79,7 @@ def real_post(*, timebank, payer, payee, minutes, between) -> None:
 
 
 def naive_post(*, timebank, payer, payee, minutes, between) -> None:
-    """Deliberately wrong (QUALITY L5): reads the balances in one transaction
+    """Deliberately wrong (docs/quality.md L5): reads the balances in one transaction
     without a lock and writes absolute balances in another, so a transfer that
     commits in between is overwritten. Kept to prove the harness catches it."""
     with transaction.atomic():
@@ -104,7 +104,7 @@ def naive_post(*, timebank, payer, payee, minutes, between) -> None:
 
 
 def random_transfers_from_many_threads(post) -> Counter:
-    """QUALITY L4 harness: 8 threads x 50 random transfers over 5 accounts.
+    """docs/quality.md L4 harness: 8 threads x 50 random transfers over 5 accounts.
 
     Every round starts with all threads released together (a barrier) so the
     transfers really collide. Asserts that nothing but limit refusals went

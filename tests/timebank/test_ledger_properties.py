@@ -1,4 +1,4 @@
-"""The ledger against a reference model (QUALITY L9) and whole-minute splits
+"""The ledger against a reference model (docs/quality.md L9) and whole-minute splits
 (L11), with hypothesis.
 
 The model is a dict of balances and limits. After every step the database's

@@ -1,4 +1,4 @@
-"""notify(): plain-text e-mail sent only when the transaction commits (QUALITY L12)."""
+"""notify(): plain-text e-mail sent only when the transaction commits (docs/quality.md L12)."""
 import pytest
 from django.core import mail
 from django.db import transaction

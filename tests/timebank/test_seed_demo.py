@@ -68,7 +68,7 @@ def test_the_demo_is_a_complete_reading_timebank_whose_ledger_adds_up(db):
     dates = Exchange.objects.filter(status="posted").values_list("posted_at", flat=True)
     assert (max(dates) - min(dates)).days >= 90
 
-    # The ledger adds up (QUALITY L1), by the command and by hand.
+    # The ledger adds up (docs/quality.md L1), by the command and by hand.
     call_command("ledger_check", stdout=io.StringIO())
     for account in Account.objects.all():
         assert account.balance == sum(Entry.objects.filter(account=account).values_list("minutes", flat=True))

@@ -3,7 +3,7 @@
 On both databases: entries and transfers are append-only (UPDATE/DELETE are
 refused), and a reversal may not reverse a reversal. On PostgreSQL a
 deferred constraint trigger also checks at COMMIT that every transfer's
-entries sum to zero and that it has at least two (QUALITY L2, L3).
+entries sum to zero and that it has at least two (docs/quality.md L2, L3).
 SQLite has no deferred triggers; there the ledger module and ledger_check
 guard the sum.
 """

@@ -54,7 +54,7 @@ class Exchange(models.Model):
             models.Index(fields=["status", "done_at"], name="exchange_status_done"),
         ]
         constraints = [
-            # QUALITY A6: one exchange is at most a day of someone's time.
+            # docs/quality.md A6: one exchange is at most a day of someone's time.
             models.CheckConstraint(
                 condition=models.Q(minutes__isnull=True) | models.Q(minutes__gt=0, minutes__lte=24 * 60),
                 name="exchange_minutes_between_1_and_1440",

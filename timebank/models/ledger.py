@@ -2,7 +2,7 @@
 
 Only timebank.ledger writes these rows. The invariants are mirrored here as
 named database constraints so that code which bypasses the ledger module is
-still refused (QUALITY L2): non-zero entries, balances within limits, one
+still refused (docs/quality.md L2): non-zero entries, balances within limits, one
 reversal per transfer and no reversal of a reversal. Sum-to-zero per transfer
 is enforced by a deferred PostgreSQL trigger; append-only and "no reversal of
 a reversal" by triggers on both databases (see the timebank migrations), and

@@ -66,7 +66,7 @@ class Listing(models.Model):
     # listing_create and member_update_profile. Why a copy: match suggestions
     # find in-person offers in a bounding box from one index on listings
     # (listing_offer_place) instead of reading every offer in the category and
-    # its member row (QUALITY P6).
+    # its member row (docs/quality.md P6).
     latitude = models.FloatField(null=True, blank=True, editable=False)
     longitude = models.FloatField(null=True, blank=True, editable=False)
 

@@ -1,5 +1,5 @@
 """`manage.py export_personal_data MEMBER_ID [--output FILE]`: a subject access
-export (QUALITY D7) of everything the app holds about one member, as JSON.
+export (docs/quality.md D7) of everything the app holds about one member, as JSON.
 
 MEMBER_ID is the member's number or their public id (the UUID in the address
 of their page). Without --output the JSON is written to standard output.
@@ -31,5 +31,5 @@ class Command(BaseCommand):
                 handle.write(text + "\n")
         except OSError as error:
             raise CommandError(f"Could not write {output}: {error.strerror}.") from None
-        # The member's id only: the file holds personal data, the screen need not (QUALITY D8).
+        # The member's id only: the file holds personal data, the screen need not (docs/quality.md D8).
         self.stdout.write(f"Wrote the data held about member {member.public_id} to {output}.")

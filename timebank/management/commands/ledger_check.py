@@ -1,6 +1,6 @@
 """`manage.py ledger_check [--timebank SLUG]`: prove the hour ledger adds up.
 
-Recomputes every account's balance from its entries and checks (QUALITY L1):
+Recomputes every account's balance from its entries and checks (docs/quality.md L1):
 - each cached balance equals the sum of its entries, and the last entry's
   running balance (what a statement shows) equals it too;
 - each transfer has two or more entries that sum to zero, all in the
