@@ -16,6 +16,7 @@ Sync workers expect a proxy in front that buffers slow clients and keeps their
 connections alive: serve through nginx or Caddy, which also terminates TLS
 (settings.SECURE_PROXY_SSL_HEADER trusts its X-Forwarded-Proto).
 """
+
 import gc
 import multiprocessing
 import os

@@ -1,5 +1,6 @@
 """The referral Actor for an API request: a machine client acts for its
 organisation; a person for the organisation they belong to."""
+
 from api.authentication import ApiClientPrincipal
 from referrals.actors import Actor, actor_for_client, actor_for_user
 

@@ -1,5 +1,6 @@
 """Admin for API clients: see which organisation and scopes each has.
 Clients are made with `manage.py create_api_client` (the secret is shown once)."""
+
 from django.contrib import admin
 
 from api.models import ApiClient

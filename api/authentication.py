@@ -5,6 +5,7 @@ A client-credentials token has no user, so the request's user becomes an
 `ApiClientPrincipal`: authenticated, never staff, carrying the client and its
 organisation. Tokens in the query string are refused (docs/quality.md A2).
 """
+
 from django.utils.functional import cached_property
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.exceptions import AuthenticationFailed

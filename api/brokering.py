@@ -6,6 +6,7 @@ that *is* the request's timebank (assets.Organisation.timebank) holding the
 "brokering:read" scope. Everyone else gets 404 for the listing (they must not
 learn which requests exist) or 403 when their role can never use it.
 """
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -82,7 +83,9 @@ class ListingSuggestionsView(ApiView):
 
     @extend_schema(
         summary="Ranked helpers for a request, with reasons",
-        parameters=[OpenApiParameter("listing_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The request's id")],
+        parameters=[
+            OpenApiParameter("listing_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The request's id")
+        ],
         responses={
             200: SuggestionPageSerializer,
             403: OpenApiResponse(description="Only coordinators or the timebank's own API clients"),
@@ -96,5 +99,3 @@ class ListingSuggestionsView(ApiView):
         response = self.get_paginated_response(SuggestionSerializer(page, many=True).data)
         response.data["assets"] = SuggestedAssetSerializer(suggest_assets(request=listing), many=True).data
         return response
-
-

@@ -1,4 +1,5 @@
 """Brokering API routes, included under /api/v1/."""
+
 from django.urls import path
 
 from api.brokering import ListingSuggestionsView

@@ -1,6 +1,7 @@
 """Making API clients: an OAuth2 client-credentials application attached to
 one organisation with a fixed set of scopes. The secret is returned once;
 only its hash is stored."""
+
 import secrets
 
 from django.conf import settings

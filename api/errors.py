@@ -7,6 +7,7 @@ busy or past its statement timeout is a 503 with Retry-After, anything
 unexpected is a 500 with no traceback or data in the body. Messages are plain English
 and never echo what was sent (docs/quality.md D8).
 """
+
 import logging
 import traceback
 
@@ -40,7 +41,10 @@ _DRF_CODES = {
     exceptions.NotFound: ("not_found", "Not found."),
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
-    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
+    exceptions.UnsupportedMediaType: (
+        "unsupported_media_type",
+        "Send the body as JSON (Content-Type: application/json).",
+    ),
     exceptions.ParseError: ("parse_error", "The body is not valid JSON."),
     exceptions.Throttled: ("throttled", None),
 }

@@ -1,4 +1,5 @@
 """django-filter FilterSets, one per list endpoint."""
+
 import datetime
 
 import django_filters
@@ -37,9 +38,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class ReferralFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReferralStatus.choices)
-    target = django_filters.CharFilter(
-        method="filter_target", max_length=40, help_text="A service id, or `timebank`."
-    )
+    target = django_filters.CharFilter(method="filter_target", max_length=40, help_text="A service id, or `timebank`.")
     modified_after = UtcDateTimeFilter(field_name="modified_at", lookup_expr="gt")
     name = django_filters.CharFilter(
         method="filter_name",

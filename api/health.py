@@ -1,5 +1,6 @@
 """Health checks for load balancers: /health/ touches nothing (it measures
 the web process and middleware alone); /health/ready/ also asks the database."""
+
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache

@@ -11,6 +11,7 @@ row. A later request with the same key and owner then gets:
 A 5xx releases the key so the client can try again. Keys are scoped per
 client or user and kept settings.API_IDEMPOTENCY_KEY_HOURS (>= 24 h).
 """
+
 import datetime
 import hashlib
 import json
@@ -85,13 +86,17 @@ def claim(request) -> IdempotencyKey | None:
         pass
     existing = IdempotencyKey.objects.filter(owner=owner, key=key).first()
     if existing is None:
-        raise IdempotencyKeyInFlightError("A request with this Idempotency-Key is still being handled. Try again shortly.")
+        raise IdempotencyKeyInFlightError(
+            "A request with this Idempotency-Key is still being handled. Try again shortly."
+        )
     if existing.request_hash != request_hash:
         raise IdempotencyKeyMismatchError(
             "This Idempotency-Key was already used for a different request. Use a new key for a new request."
         )
     if existing.state != IdempotencyState.DONE:
-        raise IdempotencyKeyInFlightError("A request with this Idempotency-Key is still being handled. Try again shortly.")
+        raise IdempotencyKeyInFlightError(
+            "A request with this Idempotency-Key is still being handled. Try again shortly."
+        )
     raise _Replay(existing)
 
 

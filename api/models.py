@@ -3,6 +3,7 @@ client belongs to, and the idempotency keys that make POST retries safe.
 
 Referral data never lives here; the api app only parses, checks and renders.
 """
+
 from django.conf import settings
 from django.db import models
 

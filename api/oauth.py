@@ -3,6 +3,7 @@ client and organisation it belongs to: authenticating a machine client is then
 one query instead of two, and that query's SQL is compiled once (core/
 compiled.py), not on every API request. Everything else, the expiry, revocation,
 scope and audience checks included, is the toolkit's own."""
+
 import hashlib
 
 from oauth2_provider.models import get_access_token_model
@@ -11,9 +12,11 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from core.compiled import CompiledQuery
 
 _TOKEN_BY_CHECKSUM = CompiledQuery(
-    lambda checksum: get_access_token_model()
-    .objects.select_related("application__api_client__organisation", "user")
-    .filter(token_checksum=checksum)[:1]
+    lambda checksum: (
+        get_access_token_model()
+        .objects.select_related("application__api_client__organisation", "user")
+        .filter(token_checksum=checksum)[:1]
+    )
 )
 
 

@@ -1,6 +1,7 @@
 """OAuth2 endpoints for machine clients: only what client credentials need
 (token, revoke, introspect); no authorisation pages, no application management
 pages (clients are made with `manage.py create_api_client`)."""
+
 from django.urls import path
 from oauth2_provider import views as oauth2_views
 

@@ -1,5 +1,6 @@
 """One list shape for the whole API: DRF's count/next/previous/results,
 20 per page by default, never more than 100 (docs/quality.md A4)."""
+
 from rest_framework.pagination import PageNumberPagination
 
 

@@ -8,6 +8,7 @@ people only (a member's own account) name none, so clients get 403 there.
 Object-level rules (which organisation sees which referral) live in the
 selectors and services, not here.
 """
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from api.authentication import ApiClientPrincipal

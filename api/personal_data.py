@@ -1,5 +1,6 @@
 """What the API keeps about a person, entered in privacy's registry from
 ApiConfig.ready(): the export finds it and erasure removes it."""
+
 from django.db.models import QuerySet
 
 from api.models import IdempotencyKey

@@ -1,5 +1,6 @@
 """drf-spectacular extensions: document our client-credentials authentication
 as the OAuth2 scheme, with the scopes each operation needs."""
+
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from rest_framework.permissions import SAFE_METHODS
 

@@ -1,5 +1,6 @@
 """OAuth2 scopes: a client may only ask for, and by default gets, the scopes
 it was created with (`manage.py create_api_client --scopes ...`)."""
+
 from oauth2_provider.scopes import SettingsScopes
 
 

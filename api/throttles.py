@@ -15,6 +15,7 @@ take the last place; a refused request is taken off again. The estimate is the
 current window's count plus the previous window's, weighted by how much of it
 the sliding window still covers.
 """
+
 import math
 
 from rest_framework.throttling import SimpleRateThrottle

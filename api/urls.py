@@ -1,5 +1,6 @@
 """REST API routes. /api/v1/ and the schema are owned by api/v1_urls.py;
 other areas add their own included modules here."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 """/api/v1/... and the schema and docs pages. Other areas include
 their own modules from api/urls.py."""
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -32,7 +33,9 @@ urlpatterns = [
         referrals.ReferralTransitionView.as_view(),
         name="referral-transition",
     ),
-    path("v1/referrals/<uuid:referral_id>/outcomes/", referrals.ReferralOutcomeView.as_view(), name="referral-outcomes"),
+    path(
+        "v1/referrals/<uuid:referral_id>/outcomes/", referrals.ReferralOutcomeView.as_view(), name="referral-outcomes"
+    ),
     path("v1/referrals/<uuid:referral_id>/consent/", referrals.ReferralConsentView.as_view(), name="referral-consent"),
     path("v1/webhooks/", referrals.WebhookListCreateView.as_view(), name="webhook-list"),
     path("v1/webhooks/<uuid:webhook_id>/", referrals.WebhookDetailView.as_view(), name="webhook-detail"),

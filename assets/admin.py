@@ -1,4 +1,5 @@
 """Admin for the directory: coordinators fix listings and organisations here too."""
+
 from django.contrib import admin
 
 from assets.models import (

@@ -1,4 +1,5 @@
 """Forms for the directory pages: thin, every input labelled, messages in plain English."""
+
 from django import forms
 
 from assets.models import ACCESSIBILITY_FEATURES, DAY_CODES, ProblemKind, Service, TaxonomyTerm
@@ -6,8 +7,14 @@ from assets.selectors import MAX_TEXT_LENGTH
 
 KM_PER_MILE = 1.609344
 # (miles, label): people in the UK think in miles; each label shows km too.
-RADIUS_MILES = [(1, "1 mile (1.6 km)"), (2, "2 miles (3.2 km)"), (3, "3 miles (4.8 km)"),
-                (5, "5 miles (8 km)"), (10, "10 miles (16 km)"), (25, "25 miles (40 km)")]
+RADIUS_MILES = [
+    (1, "1 mile (1.6 km)"),
+    (2, "2 miles (3.2 km)"),
+    (3, "3 miles (4.8 km)"),
+    (5, "5 miles (8 km)"),
+    (10, "10 miles (16 km)"),
+    (25, "25 miles (40 km)"),
+]
 
 
 class AssetSearchForm(forms.Form):
@@ -36,7 +43,8 @@ class AssetSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Anything")] + [
-            (term.slug, term.name) for term in TaxonomyTerm.objects.filter(taxonomy__slug="timecommons-social-prescribing")
+            (term.slug, term.name)
+            for term in TaxonomyTerm.objects.filter(taxonomy__slug="timecommons-social-prescribing")
         ]
 
     def clean_near(self):
@@ -52,9 +60,7 @@ class ProblemReportForm(forms.Form):
     details = forms.CharField(
         label="Tell us more", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    reporter_email = forms.EmailField(
-        label="Your e-mail, if you would like a reply", required=False, max_length=254
-    )
+    reporter_email = forms.EmailField(label="Your e-mail, if you would like a reply", required=False, max_length=254)
 
 
 class ClaimForm(forms.Form):
@@ -70,9 +76,23 @@ class ServiceEditForm(forms.ModelForm):
     class Meta:
         model = Service
         fields = [
-            "name", "description", "status", "alert", "url", "email", "phone", "is_free", "cost_amount",
-            "cost_description", "minimum_age", "maximum_age", "eligibility_description",
-            "accepts_self_referral", "accepts_referrals", "drop_in", "by_appointment",
+            "name",
+            "description",
+            "status",
+            "alert",
+            "url",
+            "email",
+            "phone",
+            "is_free",
+            "cost_amount",
+            "cost_description",
+            "minimum_age",
+            "maximum_age",
+            "eligibility_description",
+            "accepts_self_referral",
+            "accepts_referrals",
+            "drop_in",
+            "by_appointment",
         ]
         labels = {
             "url": "Website",

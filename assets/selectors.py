@@ -9,6 +9,7 @@ distances in Python for that small set, keeps each service's nearest location,
 ranks stale listings after fresh ones at a similar distance, and loads only the
 requested page's objects (a fixed number of queries whatever the page size).
 """
+
 from __future__ import annotations
 
 import math
@@ -118,7 +119,9 @@ def _check_radius(radius_km: float | None) -> float:
     except (TypeError, ValueError):
         radius = float("nan")
     if not (MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM):
-        raise InvalidInputError(f"Choose a distance between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} km.", field="radius")
+        raise InvalidInputError(
+            f"Choose a distance between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} km.", field="radius"
+        )
     return radius
 
 
@@ -190,7 +193,9 @@ def _filtered_rows(
     conditions = [Q(**box, service__status__in=SEARCHABLE_STATUSES)]
     if q:
         conditions.append(
-            Q(service__name__icontains=q) | Q(service__description__icontains=q) | Q(service__organisation__name__icontains=q)
+            Q(service__name__icontains=q)
+            | Q(service__description__icontains=q)
+            | Q(service__organisation__name__icontains=q)
         )
     if day:
         conditions.append(Exists(Schedule.objects.filter(service_id=OuterRef("service_id"), byday__contains=day)))
@@ -213,15 +218,21 @@ def _category_candidates(**criteria) -> QuerySet:
 CATEGORY_CANDIDATES = CompiledQuery(_category_candidates)
 
 
-def services_near(
-    *, origin: GeocodeResult, radius_km: float, extra: Q | None = None
-) -> list[tuple[UUID, UUID, float]]:
+def services_near(*, origin: GeocodeResult, radius_km: float, extra: Q | None = None) -> list[tuple[UUID, UUID, float]]:
     """(service_at_location id, service id, km) within radius_km of origin, nearest first,
     every location kept. Used by the Open Referral feed's postcode + proximity filter."""
     lat_range, lng_range, cells = _search_box(origin, radius_km)
     rows = _filtered_rows(
-        lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(origin.district),
-        category=None, q=None, day=None, free_only=False, accessibility=[], extra=extra,
+        lat_range=lat_range,
+        lng_range=lng_range,
+        cells=cells,
+        prefixes=area_prefixes(origin.district),
+        category=None,
+        q=None,
+        day=None,
+        free_only=False,
+        accessibility=[],
+        extra=extra,
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
     for sal_id, service_id, lat, lng in rows:
@@ -288,18 +299,36 @@ def asset_search_rows(
     finish = unchanged
     if category and not q:
         rows, finish = CATEGORY_CANDIDATES.raw_rows(
-            later=(0, 1), lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category,
-            day=Fixed(day_code), free_only=Fixed(free_only), accessibility=Fixed.options(needs),
+            later=(0, 1),
+            lat_range=lat_range,
+            lng_range=lng_range,
+            cells=cells,
+            prefixes=prefixes,
+            category=category,
+            day=Fixed(day_code),
+            free_only=Fixed(free_only),
+            accessibility=Fixed.options(needs),
         )
     else:
         rows = _filtered_rows(
-            lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=prefixes, category=category or None,
-            q=q or None, day=day_code, free_only=free_only, accessibility=needs,
+            lat_range=lat_range,
+            lng_range=lng_range,
+            cells=cells,
+            prefixes=prefixes,
+            category=category or None,
+            q=q or None,
+            day=day_code,
+            free_only=free_only,
+            accessibility=needs,
         )
         if category:
-            rows = rows.values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
+            rows = rows.values_list(
+                "service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed"
+            )
         else:
-            rows = rows.values_list("id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed")
+            rows = rows.values_list(
+                "id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed"
+            )
 
     cutoff = stale_before()
     # service id -> (rank, km, stale, the row of its nearest place)
@@ -397,7 +426,8 @@ def user_can_edit_service(*, user, service: Service) -> bool:
     if user.is_coordinator:
         return True
     return OrganisationMembership.objects.filter(
-        user=user, organisation_id=service.organisation_id,
+        user=user,
+        organisation_id=service.organisation_id,
         role__in=[MembershipRole.ORGANISER, MembershipRole.STAFF],
     ).exists()
 
@@ -412,15 +442,19 @@ def taxonomy_terms() -> QuerySet:
 
 def open_problem_reports() -> QuerySet:
     """The coordinators' queue: unresolved reports, oldest first."""
-    return ProblemReport.objects.filter(resolved_at__isnull=True).select_related(
-        "service__organisation", "reporter"
-    ).order_by("created_at")
+    return (
+        ProblemReport.objects.filter(resolved_at__isnull=True)
+        .select_related("service__organisation", "reporter")
+        .order_by("created_at")
+    )
 
 
 def pending_claims() -> QuerySet:
-    return OrganisationClaim.objects.filter(status=ClaimStatus.PENDING).select_related(
-        "organisation", "service", "user"
-    ).order_by("created_at")
+    return (
+        OrganisationClaim.objects.filter(status=ClaimStatus.PENDING)
+        .select_related("organisation", "service", "user")
+        .order_by("created_at")
+    )
 
 
 def timebank_service(*, timebank) -> Service | None:

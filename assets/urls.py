@@ -1,4 +1,5 @@
 """Directory pages: /directory/... for everyone, /coordinator/directory/... for coordinators."""
+
 from django.urls import path
 
 from assets import views

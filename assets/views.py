@@ -2,6 +2,7 @@
 problem, claim a listing, edit it, and the coordinators' queues. Thin: parse,
 check, call one selector or service, render. Who may open a page (404 "Not
 found" to anyone else) and how a refusal shows on a form are timebank.pages'."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -148,7 +149,9 @@ def service_edit(request, service_id):
     capacity_form = CapacityForm(
         request.POST or None,
         prefix="capacity",
-        initial={"places_available": capacity.places_available, "waitlist_open": capacity.waitlist_open} if capacity else None,
+        initial={"places_available": capacity.places_available, "waitlist_open": capacity.waitlist_open}
+        if capacity
+        else None,
     )
     if request.method == "POST" and "still_right" in request.POST:
         services.service_mark_reviewed(service=service, by_user=request.user)

@@ -17,6 +17,7 @@ lifted for the run (the API's own limits would otherwise answer 429).
     .venv/bin/python bench/api.py --quick         # 10,000 / 1,000, 10 s each
     .venv/bin/python bench/api.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 """
+
 import argparse
 import base64
 import json
@@ -74,7 +75,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=30, help="seconds per endpoint (default 30)")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2, one per core)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1, as gunicorn.conf.py)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (default 1, as gunicorn.conf.py)"
+    )
     parser.add_argument("--worker-class", help="gunicorn worker class (default: gunicorn.conf.py's, sync)")
     parser.add_argument("--quick", action="store_true", help="10,000 services, 1,000 referrals, 10 s each")
     parser.add_argument("--database-url", help="a PostgreSQL server: a bench database is created there and dropped")
@@ -176,8 +179,14 @@ def build(args, env) -> dict:
                 )
                 services.append(service)
                 locations.append(location)
-                links.append(ServiceAtLocation(id=uuid.UUID(int=rng.getrandbits(128)), service=service, location=location))
-                attributes.append(ServiceAttribute(id=uuid.UUID(int=rng.getrandbits(128)), service=service, taxonomy_term=rng.choice(terms)))
+                links.append(
+                    ServiceAtLocation(id=uuid.UUID(int=rng.getrandbits(128)), service=service, location=location)
+                )
+                attributes.append(
+                    ServiceAttribute(
+                        id=uuid.UUID(int=rng.getrandbits(128)), service=service, taxonomy_term=rng.choice(terms)
+                    )
+                )
             Service.objects.bulk_create(services)
             Location.objects.bulk_create(locations)
             ServiceAtLocation.objects.bulk_create(links)
@@ -211,7 +220,14 @@ def build(args, env) -> dict:
             Referral.objects.bulk_create(referrals)
             Consent.objects.bulk_create(
                 [
-                    Consent(referral=r, given=True, scopes=["share-with-service"], method="verbal", recorded_by="Bench", recorded_at=now)
+                    Consent(
+                        referral=r,
+                        given=True,
+                        scopes=["share-with-service"],
+                        method="verbal",
+                        recorded_by="Bench",
+                        recorded_at=now,
+                    )
                     for r in referrals
                 ]
             )
@@ -225,7 +241,9 @@ def build(args, env) -> dict:
         # now, so the run sees the steady state (index-only scans of the search index).
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-    print(f"built {args.services:,} services in {services_built:.1f} s, {args.referrals:,} referrals in {referrals_built:.1f} s")
+    print(
+        f"built {args.services:,} services in {services_built:.1f} s, {args.referrals:,} referrals in {referrals_built:.1f} s"
+    )
     return {"client_id": client_id, "secret": secret, "target": str(target.pk), "category": category.slug}
 
 
@@ -258,18 +276,32 @@ def wait_until_up(base: str, process) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def start_server(env: dict, *, workers: int, threads: int, worker_class: str | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    env: dict, *, workers: int, threads: int, worker_class: str | None = None
+) -> tuple[subprocess.Popen, str]:
     """gunicorn with gunicorn.conf.py on a free port of 127.0.0.1, serving; returns (process, base URL).
     Stop it with stop_server."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
-            PYTHON, "-m", "gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", str(threads),
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
             *(["--worker-class", worker_class] if worker_class else []),
-            "--log-level", "warning", "--access-logfile", "/dev/null",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
         ],
         cwd=ROOT,
         env=env,
@@ -342,13 +374,24 @@ def main() -> None:
         body = json.dumps(
             {
                 "person": {
-                    "given_name": "Joan", "family_name": "Rivers", "preferred_name": "Jo", "date_of_birth": "1948-05-02",
-                    "postcode": "RG1 7QE", "phone": "0118 496 0000", "email": None, "preferred_contact": "phone",
-                    "contact_times": "weekday afternoons", "communication_needs": ["large-print"], "do_not_contact": False,
+                    "given_name": "Joan",
+                    "family_name": "Rivers",
+                    "preferred_name": "Jo",
+                    "date_of_birth": "1948-05-02",
+                    "postcode": "RG1 7QE",
+                    "phone": "0118 496 0000",
+                    "email": None,
+                    "preferred_contact": "phone",
+                    "contact_times": "weekday afternoons",
+                    "communication_needs": ["large-print"],
+                    "do_not_contact": False,
                 },
                 "consent": {
-                    "given": True, "scopes": ["share-with-service", "share-back-with-referrer"], "method": "verbal",
-                    "recorded_by": "Sam Patel, link worker", "recorded_at": "2026-01-20T10:15:00Z",
+                    "given": True,
+                    "scopes": ["share-with-service", "share-back-with-referrer"],
+                    "method": "verbal",
+                    "recorded_by": "Sam Patel, link worker",
+                    "recorded_at": "2026-01-20T10:15:00Z",
                 },
                 "what_matters": "Getting out of the house and meeting people who like gardening.",
                 "needs": ["befriending-and-loneliness", "green-and-outdoor"],
@@ -374,13 +417,18 @@ def main() -> None:
             f"{args.connections} connections, {args.duration} s each, gunicorn {args.workers} "
             f"{args.worker_class or 'sync'} workers x {args.threads} threads"
         )
-        print(f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}")
+        print(
+            f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}"
+        )
         for label, path, extra, connections in runs:
             # A fresh token per run: tokens live at most 10 minutes.
             token = get_token(base, made["client_id"], made["secret"])
             cpu_before = server_cpu_seconds(server)
             figures = run_wrk(
-                base + path, args=args, script=script, env_extra={"BENCH_AUTH": f"Bearer {token}", **extra},
+                base + path,
+                args=args,
+                script=script,
+                env_extra={"BENCH_AUTH": f"Bearer {token}", **extra},
                 connections=connections,
             )
             cpu_ms = (server_cpu_seconds(server) - cpu_before) * 1000 / max(1, figures["requests"])

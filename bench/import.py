@@ -9,6 +9,7 @@ and reports peak Python memory for 1/10 and all of the rows.
     .venv/bin/python bench/import.py            # 10,000 services
     .venv/bin/python bench/import.py --quick    # 1,000 services
 """
+
 import argparse
 import io
 import json
@@ -44,18 +45,52 @@ def configure() -> Path:
 def record(n: int) -> dict:
     ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench:{n}:{k}")) for k in range(8)]
     return {
-        "id": ids[0], "name": f"Service {n}", "description": "Tea and a chat.", "status": "active",
-        "fees": "Free", "last_modified": "2025-01-01T00:00:00Z", "assured_date": "2025-01-01",
-        "organization": {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-org:{n % 500}")), "name": f"Org {n % 500}", "description": ""},
+        "id": ids[0],
+        "name": f"Service {n}",
+        "description": "Tea and a chat.",
+        "status": "active",
+        "fees": "Free",
+        "last_modified": "2025-01-01T00:00:00Z",
+        "assured_date": "2025-01-01",
+        "organization": {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-org:{n % 500}")),
+            "name": f"Org {n % 500}",
+            "description": "",
+        },
         "schedules": [{"id": ids[1], "freq": "WEEKLY", "byday": "TU", "opens_at": "10:00:00", "closes_at": "12:00:00"}],
         "service_areas": [{"id": ids[2], "name": "RG1", "extent": "RG1", "extent_type": "postcode"}],
-        "service_at_locations": [{"id": ids[3], "location": {
-            "id": ids[4], "location_type": "physical", "name": f"Hall {n}", "latitude": 51.45 + (n % 100) / 1000,
-            "longitude": -0.97 - (n % 70) / 1000,
-            "addresses": [{"id": ids[5], "address_1": "1 High Street", "city": "Reading", "state_province": "", "postal_code": "RG1 1AA", "country": "GB", "address_type": "physical"}],
-            "accessibility": [{"id": ids[6], "description": "Step-free access"}]}}],
+        "service_at_locations": [
+            {
+                "id": ids[3],
+                "location": {
+                    "id": ids[4],
+                    "location_type": "physical",
+                    "name": f"Hall {n}",
+                    "latitude": 51.45 + (n % 100) / 1000,
+                    "longitude": -0.97 - (n % 70) / 1000,
+                    "addresses": [
+                        {
+                            "id": ids[5],
+                            "address_1": "1 High Street",
+                            "city": "Reading",
+                            "state_province": "",
+                            "postal_code": "RG1 1AA",
+                            "country": "GB",
+                            "address_type": "physical",
+                        }
+                    ],
+                    "accessibility": [{"id": ids[6], "description": "Step-free access"}],
+                },
+            }
+        ],
         "contacts": [{"id": ids[7], "name": "Sam", "phones": [{"id": ids[7], "number": "0118 000 0000"}]}],
-        "attributes": [{"id": ids[7], "link_type": "category", "taxonomy_term": {"id": "x", "name": "Food", "description": "", "code": "food"}}],
+        "attributes": [
+            {
+                "id": ids[7],
+                "link_type": "category",
+                "taxonomy_term": {"id": "x", "name": "Food", "description": "", "code": "food"},
+            }
+        ],
     }
 
 
@@ -96,7 +131,9 @@ def main():
                 sink = io.StringIO()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"ndjson export of {lines:,} services: {time.perf_counter() - started:.1f} s, peak Python memory {peak / 1e6:.1f} MB")
+        print(
+            f"ndjson export of {lines:,} services: {time.perf_counter() - started:.1f} s, peak Python memory {peak / 1e6:.1f} MB"
+        )
     source.unlink()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

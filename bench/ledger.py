@@ -19,6 +19,7 @@ balances in entry order, cached balances set to the entries' sums.
     .venv/bin/python bench/ledger.py --entries 20000      # quick run
     .venv/bin/python bench/ledger.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 """
+
 import argparse
 import os
 import random
@@ -138,8 +139,10 @@ def run(args, where: str) -> None:
     post_transfers(timebank, sample, 800, rng)
     small_entries = entry_count()
     small = measure_statement(sample)
-    print(f"  statement read at {small_entries:,} entries: median {small['median_ms']:.2f} ms, "
-          f"p95 {small['p95_ms']:.2f} ms ({small['queries']} queries)")
+    print(
+        f"  statement read at {small_entries:,} entries: median {small['median_ms']:.2f} ms, "
+        f"p95 {small['p95_ms']:.2f} ms ({small['queries']} queries)"
+    )
 
     t, built = timed(lambda: bulk_build(timebank, accounts, args.entries - small_entries, rng))
     total = entry_count()
@@ -148,8 +151,10 @@ def run(args, where: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     big = measure_statement(sample)
-    print(f"  statement read at {total:,} entries: median {big['median_ms']:.2f} ms, "
-          f"p95 {big['p95_ms']:.2f} ms ({big['queries']} queries)")
+    print(
+        f"  statement read at {total:,} entries: median {big['median_ms']:.2f} ms, "
+        f"p95 {big['p95_ms']:.2f} ms ({big['queries']} queries)"
+    )
     print(f"  statement plan: {statement_plan(sample[0])}")
 
     cpu_started = time.process_time()
@@ -157,22 +162,28 @@ def run(args, where: str) -> None:
     cpu_ms = (time.process_time() - cpu_started) * 1000 / (posted + refused)
     # The machine is shared: this process's own CPU per transfer shows what
     # one free core would allow, whatever else is running.
-    print(f"  transfer_post: {posted + refused:,} exchange transfers in {t:.2f} s = "
-          f"{(posted + refused) / t:,.0f} transfers/s ({refused} refused by limits); "
-          f"client CPU {cpu_ms:.2f} ms/transfer (ceiling {1000 / cpu_ms:,.0f}/s on a free core)")
+    print(
+        f"  transfer_post: {posted + refused:,} exchange transfers in {t:.2f} s = "
+        f"{(posted + refused) / t:,.0f} transfers/s ({refused} refused by limits); "
+        f"client CPU {cpu_ms:.2f} ms/transfer (ceiling {1000 / cpu_ms:,.0f}/s on a free core)"
+    )
 
     exchange_rates = post_exchanges(timebank, args.exchanges, rng)
     if exchange_rates:
-        print(f"  exchanges (propose, accept, record, confirm): {exchange_rates['lifecycle_per_s']:,.0f} exchanges/s; "
-              f"exchange_confirm (posts the transfer): {exchange_rates['confirm_per_s']:,.0f}/s")
+        print(
+            f"  exchanges (propose, accept, record, confirm): {exchange_rates['lifecycle_per_s']:,.0f} exchanges/s; "
+            f"exchange_confirm (posts the transfer): {exchange_rates['confirm_per_s']:,.0f}/s"
+        )
     else:
         print("  exchanges: timebank.services.exchanges.exchange_confirm not available, skipped")
 
     from timebank.management.commands.ledger_check import check_ledger
 
     t, report = timed(lambda: check_ledger())
-    print(f"  ledger_check: {report.entries:,} entries, {report.transfers:,} transfers, {report.accounts:,} "
-          f"accounts in {t:.2f} s: {'OK' if report.ok else 'PROBLEMS'}")
+    print(
+        f"  ledger_check: {report.entries:,} entries, {report.transfers:,} transfers, {report.accounts:,} "
+        f"accounts in {t:.2f} s: {'OK' if report.ok else 'PROBLEMS'}"
+    )
     if not report.ok:
         for problem in report.problems[:10]:
             print(f"    {problem}")
@@ -273,8 +284,14 @@ def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 20_
             transfer_id = next_transfer_id
             next_transfer_id += 1
             transfer_rows.append(
-                (transfer_id, public_id_field.get_db_prep_value(uuid.uuid4(), connection), timebank.pk,
-                 TransferKind.EXCHANGE, "Bench history", now)
+                (
+                    transfer_id,
+                    public_id_field.get_db_prep_value(uuid.uuid4(), connection),
+                    timebank.pk,
+                    TransferKind.EXCHANGE,
+                    "Bench history",
+                    now,
+                )
             )
             # In generation order, so entry ids follow each account's running balance.
             entry_rows.append((transfer_id, payer, -minutes, balances[payer], now))
@@ -318,9 +335,7 @@ def statement_queries(account_pk: int):
 
     return (
         Account.objects.only("balance", "name").get(pk=account_pk),
-        Entry.objects.filter(account_id=account_pk)
-        .select_related("transfer")
-        .order_by("-id")[:STATEMENT_PAGE_SIZE],
+        Entry.objects.filter(account_id=account_pk).select_related("transfer").order_by("-id")[:STATEMENT_PAGE_SIZE],
     )
 
 

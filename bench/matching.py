@@ -13,6 +13,7 @@ are computed as they go, so `ledger_check`-style invariants hold.
     .venv/bin/python bench/matching.py --postgres # the same on PostgreSQL
     .venv/bin/python bench/matching.py --suggestions-only  # no ledger, no reports: P6 alone, faster
 """
+
 import argparse
 import datetime
 import os
@@ -37,8 +38,11 @@ def parse_args():
     parser.add_argument("--samples", type=int, default=300, help="requests to time")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time against the database a --keep run left")
-    parser.add_argument("--suggestions-only", action="store_true",
-                        help="skip the ledger build and the reports: time match suggestions alone")
+    parser.add_argument(
+        "--suggestions-only",
+        action="store_true",
+        help="skip the ledger build and the reports: time match suggestions alone",
+    )
     return parser.parse_args()
 
 
@@ -123,8 +127,13 @@ def build_people(n_members: int, n_listings: int, rng: random.Random):
     members = list(Member.objects.order_by("pk").only("pk", "timebank_id", "latitude", "longitude"))
     Account.objects.bulk_create(
         [
-            Account(timebank=timebank, kind=AccountKind.MEMBER, member_id=m.pk, name=f"Member {i}",
-                    min_balance=timebank.default_min_balance)
+            Account(
+                timebank=timebank,
+                kind=AccountKind.MEMBER,
+                member_id=m.pk,
+                name=f"Member {i}",
+                min_balance=timebank.default_min_balance,
+            )
             for i, m in enumerate(members)
         ],
         batch_size=BATCH,
@@ -133,40 +142,62 @@ def build_people(n_members: int, n_listings: int, rng: random.Random):
     for m in members:
         if rng.random() < 0.3:
             expires = today + datetime.timedelta(days=rng.randint(-200, 900))
-            checks.append(SafeguardingCheck(member_id=m.pk, kind="dbs-enhanced", reference_number="0012",
-                                            checked_on=min(today, expires) - datetime.timedelta(days=400),
-                                            expires_on=expires))
+            checks.append(
+                SafeguardingCheck(
+                    member_id=m.pk,
+                    kind="dbs-enhanced",
+                    reference_number="0012",
+                    checked_on=min(today, expires) - datetime.timedelta(days=400),
+                    expires_on=expires,
+                )
+            )
         if rng.random() < 0.4:
-            checks.append(SafeguardingCheck(member_id=m.pk, kind="reference", referee_name="Neighbour",
-                                            checked_on=today - datetime.timedelta(days=100)))
+            checks.append(
+                SafeguardingCheck(
+                    member_id=m.pk,
+                    kind="reference",
+                    referee_name="Neighbour",
+                    checked_on=today - datetime.timedelta(days=100),
+                )
+            )
     SafeguardingCheck.objects.bulk_create(checks, batch_size=BATCH)
     CategoryRestriction.objects.bulk_create(
-        [CategoryRestriction(member_id=m.pk, category=rng.choice(categories)) for m in rng.sample(members, len(members) // 100)],
-        batch_size=BATCH, ignore_conflicts=True,
+        [
+            CategoryRestriction(member_id=m.pk, category=rng.choice(categories))
+            for m in rng.sample(members, len(members) // 100)
+        ],
+        batch_size=BATCH,
+        ignore_conflicts=True,
     )
     wheres = ["home"] * 4 + ["public"] * 4 + ["phone", "online"]
     listings = []
     for i in range(n_listings):
         owner = rng.choice(members)
-        listings.append(Listing(
-            timebank=timebank,
-            member_id=owner.pk,
-            # Each listing carries its owner's place, as listing_create copies it.
-            latitude=owner.latitude,
-            longitude=owner.longitude,
-            kind="offer" if i % 2 == 0 else "request",
-            category=rng.choice(categories),
-            title=f"Listing {i}",
-            where=rng.choice(wheres),
-            status="open" if rng.random() < 0.85 else "closed",
-            expires_on=today + datetime.timedelta(days=rng.randint(-10, 90)),
-        ))
+        listings.append(
+            Listing(
+                timebank=timebank,
+                member_id=owner.pk,
+                # Each listing carries its owner's place, as listing_create copies it.
+                latitude=owner.latitude,
+                longitude=owner.longitude,
+                kind="offer" if i % 2 == 0 else "request",
+                category=rng.choice(categories),
+                title=f"Listing {i}",
+                where=rng.choice(wheres),
+                status="open" if rng.random() < 0.85 else "closed",
+                expires_on=today + datetime.timedelta(days=rng.randint(-10, 90)),
+            )
+        )
     Listing.objects.bulk_create(listings, batch_size=BATCH)
     # Some helpers are busy: open and finished exchanges for reliability and the cap.
     statuses = ["proposed", "accepted", "posted", "posted", "cancelled"]
     busy = [
-        Exchange(timebank=timebank, provider_id=rng.choice(members).pk, status=rng.choice(statuses),
-                 done_at=now - datetime.timedelta(days=rng.randint(1, 200)))
+        Exchange(
+            timebank=timebank,
+            provider_id=rng.choice(members).pk,
+            status=rng.choice(statuses),
+            done_at=now - datetime.timedelta(days=rng.randint(1, 200)),
+        )
         for _ in range(n_members // 2)
     ]
     Exchange.objects.bulk_create(busy, batch_size=BATCH)
@@ -183,7 +214,9 @@ def build_ledger(timebank, n_entries: int, rng: random.Random):
     from timebank.models import Account, Entry, Exchange, ExchangeReceiver, Listing, Transfer
 
     started = time.perf_counter()
-    accounts = list(Account.objects.filter(timebank=timebank, kind="member").values_list("pk", "member_id", "min_balance"))
+    accounts = list(
+        Account.objects.filter(timebank=timebank, kind="member").values_list("pk", "member_id", "min_balance")
+    )
     offers = list(Listing.objects.filter(kind="offer").values_list("pk", "member_id")[:50000])
     balance = {pk: 0 for pk, _, _ in accounts}
     floor = {pk: low for pk, _, low in accounts}
@@ -215,8 +248,17 @@ def build_ledger(timebank, n_entries: int, rng: random.Random):
                 balance[provider] += minutes
                 balance[receiver] -= minutes
                 pairs.append((provider, receiver, minutes, balance[provider], balance[receiver]))
-                exchanges.append(Exchange(timebank=timebank, listing_id=listing_id, provider_id=provider_member,
-                                          status="posted", minutes=minutes, done_at=moment, posted_at=moment))
+                exchanges.append(
+                    Exchange(
+                        timebank=timebank,
+                        listing_id=listing_id,
+                        provider_id=provider_member,
+                        status="posted",
+                        minutes=minutes,
+                        done_at=moment,
+                        posted_at=moment,
+                    )
+                )
             Exchange.objects.bulk_create(exchanges, batch_size=BATCH)
             ExchangeReceiver.objects.bulk_create(
                 [ExchangeReceiver(exchange=e, member_id=member_of_account[p[1]]) for e, p in zip(exchanges, pairs)],
@@ -291,8 +333,10 @@ def time_reports():
 
     timebank = Timebank.get_default()
     today = timezone.localdate()
-    periods = {"1 year": Period(today - datetime.timedelta(days=365), today),
-               "2 years": Period(today - datetime.timedelta(days=730), today)}
+    periods = {
+        "1 year": Period(today - datetime.timedelta(days=365), today),
+        "2 years": Period(today - datetime.timedelta(days=730), today),
+    }
     results = []
     for label, period in periods.items():
         for slug in REPORTS:
@@ -318,8 +362,10 @@ def main():
         if not args.reuse:
             call_command("migrate", verbosity=0)
             timebank, people_s = build_people(n_members, n_listings, rng)
-            print(f"database: {connection.vendor}; built {n_members:,} members, {n_listings:,} listings "
-                  f"in {people_s:.0f} s")
+            print(
+                f"database: {connection.vendor}; built {n_members:,} members, {n_listings:,} listings "
+                f"in {people_s:.0f} s"
+            )
             if not args.suggestions_only:
                 entries, ledger_s = build_ledger(timebank, n_entries, rng)
                 print(f"built {entries:,} ledger entries in {ledger_s:.0f} s")
@@ -328,8 +374,10 @@ def main():
                 cursor.execute("ANALYZE")
         from timebank.models import Entry, Listing, Member
 
-        print(f"database: {connection.vendor}; {Member.objects.count():,} members, "
-              f"{Listing.objects.count():,} listings, {Entry.objects.count():,} ledger entries")
+        print(
+            f"database: {connection.vendor}; {Member.objects.count():,} members, "
+            f"{Listing.objects.count():,} listings, {Entry.objects.count():,} ledger entries"
+        )
         times, found, workbench_ms = time_suggestions(args.samples, rng)
         print(
             f"suggest_helpers over {len(times)} random open requests: median {statistics.median(times):.1f} ms, "

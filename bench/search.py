@@ -14,6 +14,7 @@ Runs with DEBUG off (the test settings), as a server would.
     .venv/bin/python bench/search.py --database-url postgres://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/search.py --quick --explain   # also print the 5 km query plan
 """
+
 import argparse
 import os
 import random
@@ -101,11 +102,18 @@ def build(total: int) -> None:
                 lat, lng = rng.choice(outcodes)
                 lat, lng = lat + rng.uniform(-0.02, 0.02), lng + rng.uniform(-0.03, 0.03)
             service = Service(
-                id=uuid.UUID(int=rng.getrandbits(128)), organisation=orgs[n % 1000], name=f"Service {n}",
+                id=uuid.UUID(int=rng.getrandbits(128)),
+                organisation=orgs[n % 1000],
+                name=f"Service {n}",
                 description="Tea, chat and a warm welcome.",
             )
-            location = Location(id=uuid.UUID(int=rng.getrandbits(128)), name=f"Hall {n}", latitude=lat, longitude=lng,
-                                step_free_access=n % 3 == 0)
+            location = Location(
+                id=uuid.UUID(int=rng.getrandbits(128)),
+                name=f"Hall {n}",
+                latitude=lat,
+                longitude=lng,
+                step_free_access=n % 3 == 0,
+            )
             services.append(service)
             locations.append(location)
             sals.append(ServiceAtLocation(service=service, location=location))
@@ -129,8 +137,14 @@ def explain() -> None:
     origin = geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}")
     lat_range, lng_range, cells = _search_box(origin, 5)
     rows = _category_candidates(
-        lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(origin.district),
-        category="food", day=None, free_only=False, accessibility=(),
+        lat_range=lat_range,
+        lng_range=lng_range,
+        cells=cells,
+        prefixes=area_prefixes(origin.district),
+        category="food",
+        day=None,
+        free_only=False,
+        accessibility=(),
     )
     print(rows.explain())
 
@@ -156,7 +170,9 @@ def measure(samples: int) -> None:
     from assets.selectors import asset_search
 
     rng = random.Random(7)
-    points = [(h[0] + rng.uniform(-0.05, 0.05), h[1] + rng.uniform(-0.08, 0.08)) for h in HOTSPOTS for _ in range(samples)]
+    points = [
+        (h[0] + rng.uniform(-0.05, 0.05), h[1] + rng.uniform(-0.08, 0.08)) for h in HOTSPOTS for _ in range(samples)
+    ]
     rng.shuffle(points)
     for radius, category in ((2, "food"), (5, "food"), (25, "food"), (5, None)):
         walls, cpus, counts = [], [], []
@@ -168,7 +184,9 @@ def measure(samples: int) -> None:
             cpus.append(cpu)
             counts.append(page.count)
         label = f"asset_search {radius:>2} km, {'one category' if category else 'any category '}"
-        print(f"{label}: wall {percentiles(walls)} | CPU {percentiles(cpus)}   (median {int(statistics.median(counts))} matches)")
+        print(
+            f"{label}: wall {percentiles(walls)} | CPU {percentiles(cpus)}   (median {int(statistics.median(counts))} matches)"
+        )
     client = Client()
     walls, cpus = [], []
     for n in range(samples):

@@ -4,6 +4,7 @@ A Figure is built per call rather than through pyplot's global state, so
 concurrent requests in threads never draw on each other's charts. Every chart
 comes with a text description for people who cannot see it.
 """
+
 import io
 import re
 
@@ -47,8 +48,12 @@ def render_svg(chart: Chart) -> str:
         axes.set_xlabel(chart.value_label)
     else:
         axes.bar(positions, chart.values, color=ACCENT)
-        axes.set_xticks(positions, chart.labels, rotation=30 if len(chart.labels) > 6 else 0, ha="right"
-                        if len(chart.labels) > 6 else "center")
+        axes.set_xticks(
+            positions,
+            chart.labels,
+            rotation=30 if len(chart.labels) > 6 else 0,
+            ha="right" if len(chart.labels) > 6 else "center",
+        )
         axes.set_ylabel(chart.value_label)
     if not chart.labels:
         axes.text(0.5, 0.5, "No data for this period", ha="center", va="center", transform=axes.transAxes)
@@ -58,6 +63,6 @@ def render_svg(chart: Chart) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     # The description is given next to the chart; screen readers skip the drawing itself.
     return re.sub(r"<svg ", '<svg aria-hidden="true" focusable="false" ', svg, count=1)

@@ -1,4 +1,5 @@
 """Forms for the brokering pages: input parsing only, the rules live in services."""
+
 import datetime
 
 from django import forms

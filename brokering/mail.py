@@ -1,6 +1,7 @@
 """The one way brokering sends e-mail: rendered from templates/emails/brokering/
 and handed to the mail backend only after the surrounding transaction commits,
 so a rolled-back change never tells anyone anything (docs/quality.md L12)."""
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction

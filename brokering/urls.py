@@ -1,4 +1,5 @@
 """Brokering pages: workbench, introductions, safeguarding, reports, my matches."""
+
 from django.urls import path
 
 from brokering import views
@@ -7,9 +8,7 @@ urlpatterns = [
     path("coordinator/workbench/", views.workbench_home, name="brokering_workbench"),
     path("coordinator/workbench/requests/<uuid:public_id>/", views.request_suggestions, name="brokering_request"),
     path("coordinator/workbench/requests/<uuid:public_id>/introduce/", views.introduce, name="brokering_introduce"),
-    path(
-        "coordinator/workbench/introductions/<uuid:public_id>/", views.introduction, name="brokering_introduction"
-    ),
+    path("coordinator/workbench/introductions/<uuid:public_id>/", views.introduction, name="brokering_introduction"),
     path("coordinator/safeguarding/", views.safeguarding_home, name="brokering_safeguarding"),
     path(
         "coordinator/safeguarding/members/<uuid:public_id>/",

@@ -2,6 +2,7 @@
 and the member's own matches. Thin: parse, check the role, call one selector
 or service, render. Who may open a page (404 "Not found" to anyone else) and
 how a refusal shows on a form are timebank.pages'."""
+
 import csv
 
 from django.contrib import messages
@@ -252,7 +253,11 @@ def report_index(request, timebank):
     return render(
         request,
         "brokering/report_index.html",
-        {"form": form, "reports": [(slug, title) for slug, (title, _) in REPORTS.items()], "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "reports": [(slug, title) for slug, (title, _) in REPORTS.items()],
+            "query": request.GET.urlencode(),
+        },
     )
 
 

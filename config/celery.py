@@ -5,6 +5,7 @@ without a broker the code paths that would queue a task run inline instead.
 Periodic jobs (reminders, digests) are management commands run by cron or
 Celery beat: see the README.
 """
+
 import os
 
 from celery import Celery

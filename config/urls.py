@@ -1,5 +1,6 @@
 """Top-level URL configuration: the admin, health checks, the API, the Open
 Referral UK feed, and each app's pages from its own urls module."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -1,4 +1,5 @@
 """Full unit postcodes (optional table filled by `manage.py import_postcodes`)."""
+
 from django.db import models
 
 

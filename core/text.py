@@ -1,4 +1,5 @@
 """Cleaning free text people type, with one set of plain messages."""
+
 from core.errors import InvalidInputError
 
 

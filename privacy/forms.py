@@ -1,4 +1,5 @@
 """The erasure form: input parsing only; the rules live in privacy.services."""
+
 from django import forms
 
 

@@ -8,6 +8,7 @@ enter theirs from their `AppConfig.ready()` with `register_personal_data`,
 imports them. tests/privacy/test_privacy.py fails when a model of the
 project's apps is in neither table.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -13,6 +13,7 @@ rows. Every other model of the project's apps is listed in
 HOLDS_NO_PERSONAL_DATA with the reason. tests/privacy/test_privacy.py fails
 when a model is in neither, so a new model cannot be forgotten.
 """
+
 import datetime
 import decimal
 import json
@@ -153,8 +154,19 @@ def member_erase(*, member: Member, by_user: User) -> None:
         locked.erased_at = now
         locked.save(
             update_fields=[
-                "display_name", "email", "phone", "postcode", "latitude", "longitude", "about",
-                "communication_needs", "availability", "digest", "status", "status_note", "erased_at",
+                "display_name",
+                "email",
+                "phone",
+                "postcode",
+                "latitude",
+                "longitude",
+                "about",
+                "communication_needs",
+                "availability",
+                "digest",
+                "status",
+                "status_note",
+                "erased_at",
             ]
         )
         if user is not None:
@@ -173,7 +185,8 @@ def _erase_admin_history(member: Member, user: User | None) -> None:
     objects = [(member, FORMER_MEMBER)] + ([(user, user.username)] if user is not None else [])
     for instance, shown_as in objects:
         LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False), object_id=str(instance.pk)
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=str(instance.pk),
         ).update(object_repr=shown_as, change_message="")
 
 
@@ -286,96 +299,103 @@ def _referral_access_log_of(member: Member) -> QuerySet[ReferralAccessLog]:
 
 
 # The lower apps' models; apps above privacy register theirs (privacy.registry).
-EXPORT_REGISTRY.update({
-    "timebank.User": Selection(
-        _user_rows(User, "pk"), exclude=("password",), note="Your login. The password is never exported."
-    ),
-    "timebank.Member": Selection(lambda m: Member.objects.filter(pk=m.pk), note="Your member profile."),
-    "timebank.Listing": Selection(lambda m: Listing.objects.filter(member=m), note="What you offered or asked for."),
-    "timebank.Exchange": Selection(_exchanges_of, note="Exchanges you gave or received."),
-    "timebank.ExchangeReceiver": Selection(
-        lambda m: ExchangeReceiver.objects.filter(exchange__in=_exchanges_of(m)),
-        note="Who received the help in your exchanges (member ids).",
-    ),
-    "timebank.ExchangeHistory": Selection(
-        _exchange_history_of, note="Every change to your exchanges, and the notes you wrote on exchanges."
-    ),
-    "timebank.Account": Selection(
-        lambda m: Account.objects.filter(member=m), note="Your hours account; balance in minutes."
-    ),
-    "timebank.Transfer": Selection(
-        _transfers_of,
-        note="Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
-        "when it involves a former member, because it may name them.",
-    ),
-    "timebank.Entry": Selection(
-        lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
-    ),
-    "timebank.SafeguardingCheck": Selection(
-        lambda m: SafeguardingCheck.objects.filter(member=m), note="Safeguarding checks about you (coordinators only)."
-    ),
-    "timebank.Incident": Selection(
-        lambda m: Incident.objects.filter(member=m),
-        note="Incidents recorded about you. Coordinator-only records, included because they are about you.",
-    ),
-    "timebank.CategoryRestriction": Selection(
-        lambda m: CategoryRestriction.objects.filter(member=m),
-        note="Kinds of help you will not be matched for (coordinators only).",
-    ),
-    "assets.OrganisationMembership": Selection(
-        lambda m: _user_rows(OrganisationMembership, "user_id")(m),
-        note="The organisation you work for in the directory.",
-    ),
-    "assets.OrganisationClaim": Selection(
-        lambda m: _user_rows(OrganisationClaim, "user_id")(m),
-        note="Your requests to manage a group's listings.",
-    ),
-    "assets.ProblemReport": Selection(
-        lambda m: _user_rows(ProblemReport, "reporter_id")(m),
-        note="Problems you reported with directory listings.",
-    ),
-    "referrals.Referral": Selection(
-        _referral_rows(Referral, "member"), note="Referrals (social prescribing) that brought you to the timebank."
-    ),
-    "referrals.Consent": Selection(
-        _referral_rows(Consent, "referral__member"), note="The consent you gave for each referral."
-    ),
-    "referrals.ReferralHistory": Selection(
-        _referral_rows(ReferralHistory, "referral__member"), note="Every change of status of your referrals."
-    ),
-    "referrals.Outcome": Selection(
-        _referral_rows(Outcome, "referral__member"), note="Wellbeing measures recorded for your referrals."
-    ),
-    "referrals.GpRecordEvent": Selection(
-        _referral_rows(GpRecordEvent, "referral__member"), note="Codes sent back to your GP record."
-    ),
-    "referrals.ReferralAccessLog": Selection(
-        _referral_access_log_of,
-        exclude=("user",),
-        note="Who looked at or changed your referrals (by organisation), and what you did with referrals.",
-    ),
-})
+EXPORT_REGISTRY.update(
+    {
+        "timebank.User": Selection(
+            _user_rows(User, "pk"), exclude=("password",), note="Your login. The password is never exported."
+        ),
+        "timebank.Member": Selection(lambda m: Member.objects.filter(pk=m.pk), note="Your member profile."),
+        "timebank.Listing": Selection(
+            lambda m: Listing.objects.filter(member=m), note="What you offered or asked for."
+        ),
+        "timebank.Exchange": Selection(_exchanges_of, note="Exchanges you gave or received."),
+        "timebank.ExchangeReceiver": Selection(
+            lambda m: ExchangeReceiver.objects.filter(exchange__in=_exchanges_of(m)),
+            note="Who received the help in your exchanges (member ids).",
+        ),
+        "timebank.ExchangeHistory": Selection(
+            _exchange_history_of, note="Every change to your exchanges, and the notes you wrote on exchanges."
+        ),
+        "timebank.Account": Selection(
+            lambda m: Account.objects.filter(member=m), note="Your hours account; balance in minutes."
+        ),
+        "timebank.Transfer": Selection(
+            _transfers_of,
+            note="Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
+            "when it involves a former member, because it may name them.",
+        ),
+        "timebank.Entry": Selection(
+            lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
+        ),
+        "timebank.SafeguardingCheck": Selection(
+            lambda m: SafeguardingCheck.objects.filter(member=m),
+            note="Safeguarding checks about you (coordinators only).",
+        ),
+        "timebank.Incident": Selection(
+            lambda m: Incident.objects.filter(member=m),
+            note="Incidents recorded about you. Coordinator-only records, included because they are about you.",
+        ),
+        "timebank.CategoryRestriction": Selection(
+            lambda m: CategoryRestriction.objects.filter(member=m),
+            note="Kinds of help you will not be matched for (coordinators only).",
+        ),
+        "assets.OrganisationMembership": Selection(
+            lambda m: _user_rows(OrganisationMembership, "user_id")(m),
+            note="The organisation you work for in the directory.",
+        ),
+        "assets.OrganisationClaim": Selection(
+            lambda m: _user_rows(OrganisationClaim, "user_id")(m),
+            note="Your requests to manage a group's listings.",
+        ),
+        "assets.ProblemReport": Selection(
+            lambda m: _user_rows(ProblemReport, "reporter_id")(m),
+            note="Problems you reported with directory listings.",
+        ),
+        "referrals.Referral": Selection(
+            _referral_rows(Referral, "member"), note="Referrals (social prescribing) that brought you to the timebank."
+        ),
+        "referrals.Consent": Selection(
+            _referral_rows(Consent, "referral__member"), note="The consent you gave for each referral."
+        ),
+        "referrals.ReferralHistory": Selection(
+            _referral_rows(ReferralHistory, "referral__member"), note="Every change of status of your referrals."
+        ),
+        "referrals.Outcome": Selection(
+            _referral_rows(Outcome, "referral__member"), note="Wellbeing measures recorded for your referrals."
+        ),
+        "referrals.GpRecordEvent": Selection(
+            _referral_rows(GpRecordEvent, "referral__member"), note="Codes sent back to your GP record."
+        ),
+        "referrals.ReferralAccessLog": Selection(
+            _referral_access_log_of,
+            exclude=("user",),
+            note="Who looked at or changed your referrals (by organisation), and what you did with referrals.",
+        ),
+    }
+)
 
-HOLDS_NO_PERSONAL_DATA.update({
-    "timebank.Timebank": "A timebank's name and settings.",
-    "timebank.Category": "The list of kinds of help.",
-    "assets.Taxonomy": "A directory classification scheme.",
-    "assets.TaxonomyTerm": "Terms of a classification scheme.",
-    "assets.Organisation": "An organisation's public directory entry.",
-    "assets.Service": "A service's public directory entry.",
-    "assets.ServiceAttribute": "Links a service to taxonomy terms.",
-    "assets.Capacity": "Places available at a service.",
-    "assets.Contact": "A service's published contact point, not linked to any member or login.",
-    "assets.Location": "A service's public address and map point.",
-    "assets.ServiceAtLocation": "Where a service runs.",
-    "assets.ServiceArea": "The area a service covers.",
-    "assets.Schedule": "When a service runs.",
-    "assets.ReviewReminder": "Which reminders about stale listings were sent, by service.",
-    "core.PostcodePoint": "Public postcode centroids (Ordnance Survey open data).",
-    "assets.SearchEntry": "The directory's search index, built from services.",
-    "referrals.WebhookSubscription": "An organisation's webhook address and secret.",
-    "referrals.WebhookDelivery": "Webhook events, which carry ids only, never personal data.",
-})
+HOLDS_NO_PERSONAL_DATA.update(
+    {
+        "timebank.Timebank": "A timebank's name and settings.",
+        "timebank.Category": "The list of kinds of help.",
+        "assets.Taxonomy": "A directory classification scheme.",
+        "assets.TaxonomyTerm": "Terms of a classification scheme.",
+        "assets.Organisation": "An organisation's public directory entry.",
+        "assets.Service": "A service's public directory entry.",
+        "assets.ServiceAttribute": "Links a service to taxonomy terms.",
+        "assets.Capacity": "Places available at a service.",
+        "assets.Contact": "A service's published contact point, not linked to any member or login.",
+        "assets.Location": "A service's public address and map point.",
+        "assets.ServiceAtLocation": "Where a service runs.",
+        "assets.ServiceArea": "The area a service covers.",
+        "assets.Schedule": "When a service runs.",
+        "assets.ReviewReminder": "Which reminders about stale listings were sent, by service.",
+        "core.PostcodePoint": "Public postcode centroids (Ordnance Survey open data).",
+        "assets.SearchEntry": "The directory's search index, built from services.",
+        "referrals.WebhookSubscription": "An organisation's webhook address and secret.",
+        "referrals.WebhookDelivery": "Webhook events, which carry ids only, never personal data.",
+    }
+)
 
 
 # A value in the export: what json.dumps writes as text, number, bool, null, list or object.
@@ -413,8 +433,9 @@ def _row(obj: Model, *, exclude: tuple[str, ...]) -> dict[str, JsonValue]:
 
 def _erased_account_transfer_ids(transfer_ids: list[int]) -> set[int]:
     return set(
-        Entry.objects.filter(transfer_id__in=transfer_ids, account__member__erased_at__isnull=False)
-        .values_list("transfer_id", flat=True)
+        Entry.objects.filter(transfer_id__in=transfer_ids, account__member__erased_at__isnull=False).values_list(
+            "transfer_id", flat=True
+        )
     )
 
 

@@ -1,4 +1,5 @@
 """Pages for a member's personal data: a coordinator downloads it or erases it."""
+
 from django.urls import path
 
 from privacy import views

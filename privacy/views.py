@@ -1,5 +1,6 @@
 """Pages for a member's rights over their data: a coordinator downloads
 everything held about a member as JSON, or erases their personal data."""
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render

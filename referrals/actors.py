@@ -2,6 +2,7 @@
 membership), a coordinator (receives referrals to the timebank), or an API
 client (through its organisation). Services and selectors take an Actor, so
 pages and the API share one set of rules."""
+
 from dataclasses import dataclass
 
 from assets.models import Organisation

@@ -1,5 +1,6 @@
 """Admin for referrals: read-only. Referrals change only through the services
 (state machine, history, access log); the access log is append-only."""
+
 from django.contrib import admin
 
 from referrals.models import ReferralAccessLog, WebhookDelivery, WebhookSubscription

@@ -2,6 +2,7 @@
 Oxford Road Befrienders, and a few referrals in different states made through
 the real services. Idempotent: nothing is added when the practice already has
 referrals. Runs after the timebank and directory seeders."""
+
 import datetime
 
 from django.contrib.auth.models import Group
@@ -76,8 +77,13 @@ def seed(*, stdout):
         joan = referral_create(
             actor=actor,
             person=PersonDetails(
-                given_name="Joan", family_name="Rivers", preferred_name="Jo", postcode="RG1 7QE",
-                preferred_contact="phone", phone="0118 496 0000", contact_times="weekday afternoons",
+                given_name="Joan",
+                family_name="Rivers",
+                preferred_name="Jo",
+                postcode="RG1 7QE",
+                preferred_contact="phone",
+                phone="0118 496 0000",
+                contact_times="weekday afternoons",
                 communication_needs=["large-print"],
             ),
             consent=consent,
@@ -92,7 +98,10 @@ def seed(*, stdout):
         referral_create(
             actor=actor,
             person=PersonDetails(
-                given_name="Frank", family_name="Osei", postcode="RG30 1AB", preferred_contact="phone",
+                given_name="Frank",
+                family_name="Osei",
+                postcode="RG30 1AB",
+                preferred_contact="phone",
                 phone="0118 496 0001",
             ),
             consent=consent,
@@ -105,7 +114,10 @@ def seed(*, stdout):
     referral_create(
         actor=actor,
         person=PersonDetails(
-            given_name="Lena", family_name="Kowalska", postcode="RG1 6DP", preferred_contact="email",
+            given_name="Lena",
+            family_name="Kowalska",
+            postcode="RG1 6DP",
+            preferred_contact="email",
             email="lena@example.org",
         ),
         consent=consent,

@@ -2,6 +2,7 @@
 check shapes only; the rules are the services'. A service's refusal is put
 next to the field it names by timebank.pages.put_error_on_form ("person.phone"
 -> phone, "consent.scopes" -> consent_scopes; `service_error_fields` names the rest)."""
+
 from django import forms
 from django.utils import timezone
 
@@ -21,7 +22,9 @@ class ReferralForm(forms.Form):
     family_name = forms.CharField(label="Family name", max_length=100)
     preferred_name = forms.CharField(label="Preferred name", max_length=100, required=False)
     date_of_birth = forms.DateField(
-        label="Date of birth", required=False, help_text="For example 2 5 1948, or 1948-05-02",
+        label="Date of birth",
+        required=False,
+        help_text="For example 2 5 1948, or 1948-05-02",
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
     )
     postcode = forms.CharField(label="Postcode", max_length=10)
@@ -30,19 +33,35 @@ class ReferralForm(forms.Form):
     preferred_contact = forms.ChoiceField(label="Best way to contact them", choices=PreferredContact.choices)
     contact_times = forms.CharField(label="Best times to contact them", max_length=200, required=False)
     communication_needs = forms.CharField(
-        label="Communication needs", max_length=200, required=False, help_text="Codes separated by commas, like large-print, bsl"
+        label="Communication needs",
+        max_length=200,
+        required=False,
+        help_text="Codes separated by commas, like large-print, bsl",
     )
     do_not_contact = forms.BooleanField(label="Do not contact this person directly", required=False)
-    what_matters = forms.CharField(label="What matters to them", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False)
+    what_matters = forms.CharField(
+        label="What matters to them", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
+    )
     needs = forms.ModelMultipleChoiceField(
-        label="Needs", queryset=TaxonomyTerm.objects.order_by("name"), to_field_name="slug", required=False,
+        label="Needs",
+        queryset=TaxonomyTerm.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.ROUTINE)
-    notes = forms.CharField(label="Notes for the receiving organisation", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
+    notes = forms.CharField(
+        label="Notes for the receiving organisation",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
     consent_given = forms.BooleanField(label="The person has given consent", required=False)
     consent_scopes = forms.MultipleChoiceField(
-        label="What they agreed to share", choices=ConsentScope.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="What they agreed to share",
+        choices=ConsentScope.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     consent_method = forms.ChoiceField(label="How consent was given", choices=ConsentMethod.choices)
     consent_recorded_by = forms.CharField(label="Consent recorded by", max_length=200)
@@ -75,4 +94,3 @@ class TransitionForm(forms.Form):
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[("", "Any")] + ReferralStatus.choices, required=False)
     name = forms.CharField(label="Person's name", max_length=100, required=False)
-

@@ -14,6 +14,7 @@ Invariants:
 - person fields are personal data and `what_matters`/`needs`/`notes` and
   outcomes are special category (health) data: see `PERSONAL_DATA_FIELDS`.
 """
+
 import uuid
 
 from django.conf import settings
@@ -143,9 +144,7 @@ class Referral(models.Model):
                 | (models.Q(target_service__isnull=True) & models.Q(target_timebank__isnull=False)),
                 name="referral_targets_service_or_timebank",
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=ReferralStatus.values), name="referral_status_known"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=ReferralStatus.values), name="referral_status_known"),
         ]
 
     def __str__(self) -> str:
@@ -193,7 +192,9 @@ class ReferralHistory(models.Model):
     organisation = models.ForeignKey(
         "assets.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     application = models.ForeignKey(
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -237,7 +238,9 @@ class ReferralAccessLog(models.Model):
     referral_id = models.UUIDField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=12, choices=AccessAction.choices)
     outcome = models.CharField(max_length=10, choices=AccessOutcome.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     application = models.ForeignKey(
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

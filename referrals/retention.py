@@ -46,6 +46,7 @@ Each anonymised referral gets one access-log row with action "anonymise" and
 no user, client or organisation: the system did it. Nothing here logs or
 returns personal data: callers get counts only.
 """
+
 import datetime
 from collections import defaultdict
 

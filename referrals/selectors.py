@@ -7,6 +7,7 @@
 What a receiver sees of the person depends on the consent scope and the
 do-not-contact flag (`referral_sharing`).
 """
+
 import dataclasses
 import uuid
 from collections.abc import Iterable

@@ -8,6 +8,7 @@ never quote the person's details (docs/quality.md D8). Every change and every re
 attempt is written to the access log, outside the change's transaction so a
 refusal is recorded even though the change rolled back.
 """
+
 import contextlib
 import datetime
 import re
@@ -69,9 +70,7 @@ def _acting_user(actor: Actor | None) -> User | None:
     return user if isinstance(user, User) and user.pk is not None else None
 
 
-def access_log_record(
-    *, actor: Actor, action: str, outcome: str, referral_ids: Iterable[uuid.UUID | None]
-) -> None:
+def access_log_record(*, actor: Actor, action: str, outcome: str, referral_ids: Iterable[uuid.UUID | None]) -> None:
     """Append who did what to which referrals; ids only, never field values."""
     user = _acting_user(actor)
     ReferralAccessLog.objects.bulk_create(
@@ -181,19 +180,29 @@ class ConsentDetails:
     recorded_at: datetime.datetime
 
 
-
-
 def _clean_person(person: PersonDetails) -> PersonDetails:
     p = PersonDetails(
-        given_name=clean_text(person.given_name, field="person.given_name", label="the person's given name", max_length=100, required=True),
-        family_name=clean_text(person.family_name, field="person.family_name", label="the person's family name", max_length=100, required=True),
-        preferred_name=clean_text(person.preferred_name, field="person.preferred_name", label="the preferred name", max_length=100),
+        given_name=clean_text(
+            person.given_name, field="person.given_name", label="the person's given name", max_length=100, required=True
+        ),
+        family_name=clean_text(
+            person.family_name,
+            field="person.family_name",
+            label="the person's family name",
+            max_length=100,
+            required=True,
+        ),
+        preferred_name=clean_text(
+            person.preferred_name, field="person.preferred_name", label="the preferred name", max_length=100
+        ),
         date_of_birth=person.date_of_birth,
         postcode="",
         phone=clean_text(person.phone, field="person.phone", label="the phone number", max_length=30),
         email=clean_text(person.email, field="person.email", label="the e-mail address", max_length=254).lower(),
         preferred_contact=person.preferred_contact,
-        contact_times=clean_text(person.contact_times, field="person.contact_times", label="the contact times", max_length=200),
+        contact_times=clean_text(
+            person.contact_times, field="person.contact_times", label="the contact times", max_length=200
+        ),
         communication_needs=list(person.communication_needs or []),
         do_not_contact=bool(person.do_not_contact),
     )
@@ -214,9 +223,13 @@ def _clean_person(person: PersonDetails) -> PersonDetails:
             f"Choose how to contact the person: {', '.join(PreferredContact.values)}.", field="person.preferred_contact"
         )
     if p.preferred_contact in (PreferredContact.PHONE, PreferredContact.TEXT) and not p.phone:
-        raise InvalidInputError("Give a phone number, or choose another way to contact the person.", field="person.phone")
+        raise InvalidInputError(
+            "Give a phone number, or choose another way to contact the person.", field="person.phone"
+        )
     if p.preferred_contact == PreferredContact.EMAIL and not p.email:
-        raise InvalidInputError("Give an e-mail address, or choose another way to contact the person.", field="person.email")
+        raise InvalidInputError(
+            "Give an e-mail address, or choose another way to contact the person.", field="person.email"
+        )
     if len(p.communication_needs) > MAX_COMMUNICATION_NEEDS or not all(
         isinstance(n, str) and _SLUG.match(n) for n in p.communication_needs
     ):
@@ -240,19 +253,23 @@ def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
         raise InvalidInputError("Say what the person agreed to share.", field="consent.scopes")
     if consent.method not in ConsentMethod.values:
         raise InvalidInputError(f"Consent method is one of: {', '.join(ConsentMethod.values)}.", field="consent.method")
-    recorded_by = clean_text(consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True)
+    recorded_by = clean_text(
+        consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True
+    )
     if consent.recorded_at is None or consent.recorded_at > timezone.now() + CLOCK_SKEW:
         raise InvalidInputError("Consent cannot be recorded in the future.", field="consent.recorded_at")
     return ConsentDetails(
-        given=bool(consent.given), scopes=scopes, method=consent.method, recorded_by=recorded_by, recorded_at=consent.recorded_at
+        given=bool(consent.given),
+        scopes=scopes,
+        method=consent.method,
+        recorded_by=recorded_by,
+        recorded_at=consent.recorded_at,
     )
 
 
 def _require_consent_to_request(referral: Referral, consent: Consent | ConsentDetails | None) -> None:
     if consent is None or not consent.given or getattr(consent, "withdrawn_at", None) is not None:
-        raise InvalidInputError(
-            "Record the person's consent before requesting the referral.", field="consent"
-        )
+        raise InvalidInputError("Record the person's consent before requesting the referral.", field="consent")
     if referral.target_timebank_id and ConsentScope.SHARE_WITH_SERVICE not in consent.scopes:
         raise InvalidInputError(
             "A referral to the timebank needs the person's consent to share their details with it, "
@@ -273,9 +290,7 @@ def _needs(slugs: Iterable[str]) -> list[TaxonomyTerm]:
     return terms
 
 
-def _target(
-    *, service_id: object, to_timebank: bool
-) -> tuple[Service | None, Timebank | None, Organisation | None]:
+def _target(*, service_id: object, to_timebank: bool) -> tuple[Service | None, Timebank | None, Organisation | None]:
     if bool(service_id) == bool(to_timebank):
         raise InvalidInputError("Refer to one service or to the timebank.", field="target")
     if to_timebank:
@@ -350,7 +365,9 @@ def referral_create(
             raise NotAllowedError("Only staff of a referring organisation, or its API clients, can make referrals.")
         person = _clean_person(person)
         consent = _clean_consent(consent) if consent is not None else None
-        what_matters = clean_text(what_matters, field="what_matters", label="what matters to the person", max_length=2000)
+        what_matters = clean_text(
+            what_matters, field="what_matters", label="what matters to the person", max_length=2000
+        )
         notes = clean_text(notes, field="notes", label="the notes", max_length=2000)
         if priority not in Priority.values:
             raise InvalidInputError("Priority is routine or urgent.", field="priority")
@@ -438,7 +455,9 @@ def referral_transition(
             if from_status == to and not business_status:
                 raise InvalidInputError("Give the new business status.", field="business_status")
             if to in states.REASON_REQUIRED and not reason:
-                raise InvalidInputError(f"Give a reason for moving the referral to {_status_label(to)}.", field="reason")
+                raise InvalidInputError(
+                    f"Give a reason for moving the referral to {_status_label(to)}.", field="reason"
+                )
             if from_status == ReferralStatus.DRAFT and to == ReferralStatus.REQUESTED:
                 _require_consent_to_request(referral, getattr(referral, "consent", None))
                 _on_requested(referral)
@@ -449,7 +468,11 @@ def referral_transition(
             referral.save()
             _history(referral, actor, from_status, reason)
             _gp_record_events(referral, from_status)
-            if referral.member_id and to in (ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.ENTERED_IN_ERROR):
+            if referral.member_id and to in (
+                ReferralStatus.REJECTED,
+                ReferralStatus.CANCELLED,
+                ReferralStatus.ENTERED_IN_ERROR,
+            ):
                 Member.objects.filter(pk=referral.member_id, status=MemberStatus.APPLIED).update(
                     status=MemberStatus.DECLINED, status_note="The referral was closed"
                 )
@@ -462,9 +485,13 @@ def referral_transition(
 def _gp_record_events(referral: Referral, from_status: str) -> None:
     today = timezone.localdate()
     if referral.status == ReferralStatus.ACCEPTED and from_status == ReferralStatus.REQUESTED:
-        GpRecordEvent.objects.get_or_create(referral=referral, snomed_code=SnomedCode.REFERRED, defaults={"occurred_on": today})
+        GpRecordEvent.objects.get_or_create(
+            referral=referral, snomed_code=SnomedCode.REFERRED, defaults={"occurred_on": today}
+        )
     if referral.business_status == BusinessStatus.PERSON_DECLINED:
-        GpRecordEvent.objects.get_or_create(referral=referral, snomed_code=SnomedCode.DECLINED, defaults={"occurred_on": today})
+        GpRecordEvent.objects.get_or_create(
+            referral=referral, snomed_code=SnomedCode.DECLINED, defaults={"occurred_on": today}
+        )
 
 
 def referral_consent_record(*, actor: Actor, referral_id: object, consent: ConsentDetails) -> Consent:
@@ -554,6 +581,8 @@ def webhook_subscription_create(*, actor: Actor, url: str) -> WebhookSubscriptio
 
 def webhook_subscription_delete(*, actor: Actor, subscription_id: object) -> None:
     pk = _as_uuid(subscription_id)
-    deleted, _ = WebhookSubscription.objects.filter(pk=pk, organisation_id=actor.organisation_id).delete() if pk else (0, {})
+    deleted, _ = (
+        WebhookSubscription.objects.filter(pk=pk, organisation_id=actor.organisation_id).delete() if pk else (0, {})
+    )
     if not deleted:
         raise NotFoundError("There is no webhook with this id for your organisation.")

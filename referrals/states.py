@@ -26,6 +26,7 @@ receiver, while the referral is accepted, in progress or on hold. A reason is
 required for rejected, cancelled, on-hold and failed. Every other move is
 illegal (409 with a plain message).
 """
+
 from referrals.models import ReferralStatus as S
 
 REFERRER = "referrer"

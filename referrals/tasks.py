@@ -1,5 +1,6 @@
 """Celery tasks for referrals (used only when a broker is configured).
 Arguments are ids, never personal data (docs/quality.md D8)."""
+
 from celery import shared_task
 
 from referrals.models import DeliveryState

@@ -1,4 +1,5 @@
 """Referral pages for link workers and group organisers, under /referrals/."""
+
 from django.urls import path
 
 from referrals import views

@@ -4,6 +4,7 @@ referrals in with places left. Thin: every rule is in services/selectors,
 every read of a referral is logged, and pages are never cached. Who may open
 a page (404 "Not found" to anyone else) and how a refusal shows on a form
 are timebank.pages'."""
+
 import uuid
 
 from django.contrib import messages
@@ -64,9 +65,11 @@ def new_referral(request):
         return _pick_target(request)
     service = None
     if service_id:
-        service = Service.objects.select_related("organisation").filter(
-            pk=_uuid_or_none(service_id), status=ServiceStatus.ACTIVE, accepts_referrals=True
-        ).first()
+        service = (
+            Service.objects.select_related("organisation")
+            .filter(pk=_uuid_or_none(service_id), status=ServiceStatus.ACTIVE, accepts_referrals=True)
+            .first()
+        )
         if service is None:
             messages.error(request, "That service cannot take referrals. Choose another.")
             return redirect("referrals:new")
@@ -150,7 +153,9 @@ def referral_detail(request, referral_id):
     actor = actor_for_user(request.user)
     with not_found_as_404():
         referral = services.referral_read(
-            actor=actor, referral_id=referral_id, queryset=selectors.referral_with_details(selectors.referrals_visible_to(actor))
+            actor=actor,
+            referral_id=referral_id,
+            queryset=selectors.referral_with_details(selectors.referrals_visible_to(actor)),
         )
     parties = selectors.referral_parties(actor, referral)
     moves = [m for party in parties for m in states.moves_for(referral.status, party)]
@@ -192,8 +197,10 @@ def referral_detail(request, referral_id):
 @login_required
 def referrals_in(request):
     actor = _actor(request)
-    queryset = selectors.referrals_received_by(actor).filter(status__in=selectors.OPEN_STATUSES).order_by(
-        "-priority", "requested_at", "pk"
+    queryset = (
+        selectors.referrals_received_by(actor)
+        .filter(status__in=selectors.OPEN_STATUSES)
+        .order_by("-priority", "requested_at", "pk")
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     referrals = list(page.object_list)
@@ -201,7 +208,9 @@ def referrals_in(request):
     own_services = []
     if actor.organisation is not None:
         own_services = list(
-            Service.objects.filter(organisation=actor.organisation, accepts_referrals=True).select_related("capacity").order_by("name")
+            Service.objects.filter(organisation=actor.organisation, accepts_referrals=True)
+            .select_related("capacity")
+            .order_by("name")
         )
     taken = selectors.places_taken([s.pk for s in own_services])
     places = [
@@ -214,4 +223,3 @@ def referrals_in(request):
     ]
     rows = [(r, selectors.referral_sharing(actor, r)) for r in referrals]
     return render(request, "referrals/incoming.html", {"page": page, "rows": rows, "places": places})
-

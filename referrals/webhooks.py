@@ -18,6 +18,7 @@ send (the name may resolve elsewhere later); redirects are never followed;
 connect 3 s, read 10 s, TLS verified, at most 64 KiB of the answer read
 (docs/quality.md A7, A10).
 """
+
 import datetime
 import hashlib
 import hmac
@@ -183,7 +184,9 @@ def deliver_due(*, now: datetime.datetime | None = None) -> int:
     """Retry every pending delivery whose backoff has passed; returns how many were tried."""
     now = now or timezone.now()
     due = list(
-        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).values_list("pk", flat=True)
+        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).values_list(
+            "pk", flat=True
+        )
     )
     for delivery_id in due:
         deliver(delivery_id)

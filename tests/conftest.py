@@ -1,4 +1,5 @@
 """Shared fixtures: a fixed cast of test people (healthchecks habit)."""
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -67,7 +68,6 @@ def _sqlite_ledger_triggers_allow_flush(request):
             cursor.execute(statement)
 
 
-
 # What migrations seed (roles, the default timebank and its pot, categories,
 # the directory taxonomy, coordinator permissions).
 MIGRATION_SEEDS = [
@@ -82,8 +82,10 @@ def _transactional_tests_start_with_the_migration_seeds(request):
     """A transactional test's database is emptied after it, seed rows included;
     every seed is idempotent, so put them back before each such test."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or bool(
-        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     )
     if transactional:
         from importlib import import_module

@@ -1,5 +1,6 @@
 """factory_boy factories for the timebank core. Other apps keep theirs in
 tests/<app>/factories.py."""
+
 import datetime
 
 import factory

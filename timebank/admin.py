@@ -12,6 +12,7 @@ do is bypass the domain rules:
 - an exchange's lifecycle fields are read-only: transitions go through the
   exchange services so every change writes a history row.
 """
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -103,7 +104,9 @@ class TimebankAdmin(admin.ModelAdmin):
 
 class MemberAdminForm(forms.ModelForm):
     availability = forms.MultipleChoiceField(
-        choices=Availability.choices(), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Availability.choices(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="When this member is usually free.",
     )
     communication_needs = forms.MultipleChoiceField(
@@ -113,8 +116,20 @@ class MemberAdminForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "timebank", "user", "kind", "display_name", "email", "phone", "postcode", "travel_radius_km",
-            "availability", "communication_needs", "about", "status", "status_note", "digest",
+            "timebank",
+            "user",
+            "kind",
+            "display_name",
+            "email",
+            "phone",
+            "postcode",
+            "travel_radius_km",
+            "availability",
+            "communication_needs",
+            "about",
+            "status",
+            "status_note",
+            "digest",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -165,7 +180,12 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "email", "phone", "postcode", "user__username", "=public_id"]
     list_select_related = ["account", "timebank"]
     readonly_fields = [
-        "public_id", "balance", "joined_at", "approved_at", "first_exchange_at", "last_exchange_at",
+        "public_id",
+        "balance",
+        "joined_at",
+        "approved_at",
+        "first_exchange_at",
+        "last_exchange_at",
         "last_digest_sent_at",
     ]
     autocomplete_fields = ["user"]
@@ -239,8 +259,20 @@ class ExchangeAdmin(admin.ModelAdmin):
     search_fields = ["=public_id", "description", "provider__display_name", "receivers__display_name"]
     list_select_related = ["provider"]
     fields = [
-        "public_id", "timebank", "listing", "provider", "description", "agreed_for", "status", "minutes",
-        "proposed_by", "recorded_by_coordinator", "done_at", "confirmed_at", "posted_at", "created_at",
+        "public_id",
+        "timebank",
+        "listing",
+        "provider",
+        "description",
+        "agreed_for",
+        "status",
+        "minutes",
+        "proposed_by",
+        "recorded_by_coordinator",
+        "done_at",
+        "confirmed_at",
+        "posted_at",
+        "created_at",
         "updated_at",
     ]
     # Only the description and planned time may be edited here; the lifecycle
@@ -295,8 +327,16 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "member__display_name", "=public_id"]
     list_select_related = ["timebank"]
     fields = [
-        "public_id", "name", "kind", "timebank", "member", "balance_hours", "min_balance", "max_balance",
-        "statement", "created_at",
+        "public_id",
+        "name",
+        "kind",
+        "timebank",
+        "member",
+        "balance_hours",
+        "min_balance",
+        "max_balance",
+        "statement",
+        "created_at",
     ]
     readonly_fields = ["public_id", "name", "kind", "timebank", "member", "balance_hours", "statement", "created_at"]
 

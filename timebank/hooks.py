@@ -12,6 +12,7 @@ aborts the change: a hook is part of the write, not a notification after it.
 - `demo_seeders`: functions `seed(*, stdout) -> logins` that `seed_demo` runs
   after the timebank's own demo, in the order the apps are installed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@ people read ("1½ hours", "1.5 h") and what they type into minutes.
 
 Hours are never floats anywhere in the app; this module only formats them.
 """
+
 import re
 
 MAX_EXCHANGE_MINUTES = 24 * 60
@@ -45,9 +46,7 @@ def format_hours_decimal(minutes: int) -> str:
 
 
 _HM = re.compile(r"^(\d{1,2}):(\d{2})$")
-_NUMBER_UNIT = re.compile(
-    r"^(\d{1,4}(?:\.\d{1,2})?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?$"
-)
+_NUMBER_UNIT = re.compile(r"^(\d{1,4}(?:\.\d{1,2})?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?$")
 _HOURS_AND_MINUTES = re.compile(
     r"^(\d{1,2})\s*(?:h|hr|hrs|hour|hours)\s*(?:and\s*)?(\d{1,2})\s*(?:m|min|mins|minute|minutes)$"
 )

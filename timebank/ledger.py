@@ -18,6 +18,7 @@ instead of losing updates, and two transfers can never wait on each other in
 opposite orders (no deadlocks). On SQLite the whole database is locked at
 BEGIN (transaction_mode=IMMEDIATE), which gives the same guarantee.
 """
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 

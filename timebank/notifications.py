@@ -9,6 +9,7 @@ A member with no e-mail address, or who asked for no e-mail ("no-email" in
 their communication needs), is sent nothing; `notify()` returns False so the
 caller can tell a coordinator to phone or write instead.
 """
+
 import logging
 
 from django.conf import settings

@@ -22,6 +22,7 @@ it into answers for pages.
 - `put_error_on_form(form, error)`: a service's DomainError next to its field.
 - `page_number(request)`: the ?page= of a list, trimmed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping

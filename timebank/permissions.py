@@ -25,6 +25,7 @@ Naming the person who acts, in every app:
 - other names for a User say what the person is in the record, not who acts
   (`reporter` of a problem report, the `user` a login is made for).
 """
+
 from __future__ import annotations
 
 from core.errors import NotAllowedError

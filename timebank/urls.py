@@ -2,6 +2,7 @@
 hours, listings (offers and requests), exchanges, and the coordinator's
 members, applications, pot, reversals, recorded exchanges, disputes and
 categories."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import TemplateView

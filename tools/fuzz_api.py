@@ -15,6 +15,7 @@ when schemathesis found a server error, printing its report.
 The in-process version with fewer examples runs in the test suite on every run
 (tests/api/test_schema.py, docs/quality.md F2).
 """
+
 import argparse
 import importlib.util
 import re
@@ -55,9 +56,22 @@ def manage(env: dict, *arguments: str) -> str:
 
 def schemathesis(base: str, *, args, token: str | None) -> int:
     command = [
-        str(Path(PYTHON).with_name("st")), "run", f"{base}/api/schema/?format=json", "--url", base,
-        "--checks", "not_a_server_error", "--max-examples", str(args.examples), "--seed", str(args.seed),
-        "--workers", "2", "--request-timeout", "20", "--continue-on-failure",
+        str(Path(PYTHON).with_name("st")),
+        "run",
+        f"{base}/api/schema/?format=json",
+        "--url",
+        base,
+        "--checks",
+        "not_a_server_error",
+        "--max-examples",
+        str(args.examples),
+        "--seed",
+        str(args.seed),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "20",
+        "--continue-on-failure",
     ]
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]

@@ -1,4 +1,5 @@
 """The public Open Referral UK 3.0 feed, included at /openreferral/ by config/urls.py."""
+
 from django.urls import path
 
 from api.openreferral import views

@@ -10,6 +10,7 @@ This module only parses the request (query parameters, ids, paging), calls the
 selectors in assets.openreferral.queries and renders their rows with
 assets.openreferral.mapping: every read of the directory lives there.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,5 @@
 """Serializer building blocks shared by the API's subjects."""
+
 from rest_framework import serializers
 
 

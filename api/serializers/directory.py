@@ -5,13 +5,20 @@ from two narrow queries as plain dicts, in exactly the shape ServiceResultSerial
 documents (tests/api/test_directory.py compares the two on the same results);
 one service's page goes through the serializers.
 """
+
 from collections import defaultdict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
-from assets.models import ACCESSIBILITY_FEATURES, ServiceAtLocation, ServiceAttribute, accessibility_labels, one_line_address
+from assets.models import (
+    ACCESSIBILITY_FEATURES,
+    ServiceAtLocation,
+    ServiceAttribute,
+    accessibility_labels,
+    one_line_address,
+)
 from core.compiled import CompiledQuery, uuid_text
 
 DAY_HELP = "A day of the week, like monday or MO."
@@ -20,7 +27,9 @@ DAY_HELP = "A day of the week, like monday or MO."
 class ServiceSearchQuerySerializer(StrictSerializer):
     near = serializers.CharField(max_length=100, help_text="A postcode (RG1 7QE or RG1), a place name, or lat,lng.")
     radius_km = serializers.FloatField(required=False, min_value=0.1, max_value=50, default=5)
-    category = serializers.SlugField(max_length=80, required=False, help_text="A category slug from /api/v1/categories/.")
+    category = serializers.SlugField(
+        max_length=80, required=False, help_text="A category slug from /api/v1/categories/."
+    )
     q = serializers.CharField(max_length=100, required=False, help_text="Words to look for.")
     day = serializers.CharField(max_length=10, required=False, help_text=DAY_HELP)
     free = serializers.BooleanField(required=False, default=False, help_text="Only free services.")
@@ -90,10 +99,21 @@ class CategoryOutSerializer(serializers.Serializer):
 _ACCESSIBILITY = [field for field, _ in ACCESSIBILITY_FEATURES]
 _ADDRESS = ["address_1", "address_2", "city", "postcode"]
 _RESULT_FIELDS = [
-    "id", "service_id", "service__name", "service__description", "service__status",
-    "service__organisation_id", "service__organisation__name", "service__is_free", "service__cost_description",
-    "service__accepts_referrals", "service__last_reviewed", "location_id", "location__name",
-    "location__latitude", "location__longitude",
+    "id",
+    "service_id",
+    "service__name",
+    "service__description",
+    "service__status",
+    "service__organisation_id",
+    "service__organisation__name",
+    "service__is_free",
+    "service__cost_description",
+    "service__accepts_referrals",
+    "service__last_reviewed",
+    "location_id",
+    "location__name",
+    "location__latitude",
+    "location__longitude",
     *(f"location__{field}" for field in _ADDRESS + _ACCESSIBILITY),
 ]
 
@@ -102,10 +122,12 @@ _PRINTED_IDS = tuple(_RESULT_FIELDS.index(name) for name in ("service_id", "serv
 # Compiled once per page size (core/compiled.py): these run on every search.
 _RESULT_ROWS = CompiledQuery(lambda ids: ServiceAtLocation.objects.filter(id__in=ids).values_list(*_RESULT_FIELDS))
 _RESULT_CATEGORIES = CompiledQuery(
-    lambda ids: ServiceAttribute.objects.filter(service_id__in=ids)
-    .order_by("taxonomy_term__name")
-    .values_list("service_id", "taxonomy_term__slug", "taxonomy_term__name")
-    .distinct()
+    lambda ids: (
+        ServiceAttribute.objects.filter(service_id__in=ids)
+        .order_by("taxonomy_term__name")
+        .values_list("service_id", "taxonomy_term__slug", "taxonomy_term__name")
+        .distinct()
+    )
 )
 
 
@@ -131,7 +153,10 @@ def search_results_data(rows) -> list[dict]:
                 "name": row["service__name"],
                 "description": row["service__description"],
                 "status": row["service__status"],
-                "organisation": {"id": uuid_text(row["service__organisation_id"]), "name": row["service__organisation__name"]},
+                "organisation": {
+                    "id": uuid_text(row["service__organisation_id"]),
+                    "name": row["service__organisation__name"],
+                },
                 "categories": categories[service_id],
                 "locations": [
                     {

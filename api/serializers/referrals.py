@@ -5,6 +5,7 @@ referrals.services. Output serializers show each caller only what the
 selectors' `referral_sharing` allows (docs/quality.md D4): keys a caller may not see
 are left out of the response, not sent empty.
 """
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
@@ -86,7 +87,9 @@ class ReferralCreateSerializer(StrictSerializer):
     person = PersonInSerializer()
     consent = ConsentInSerializer(required=False, allow_null=True)
     what_matters = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    needs = serializers.ListField(child=serializers.SlugField(max_length=80), max_length=20, required=False, default=list)
+    needs = serializers.ListField(
+        child=serializers.SlugField(max_length=80), max_length=20, required=False, default=list
+    )
     target = TargetInSerializer()
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.ROUTINE)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -1,4 +1,5 @@
 """A member's own timebank data: profile and hours, statement, listings, exchanges."""
+
 from rest_framework import serializers
 
 from api.serializers.common import StrictSerializer
@@ -24,7 +25,10 @@ class StatementLineSerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="entry.created_at")
     minutes = serializers.IntegerField(source="entry.minutes", help_text="Positive in, negative out")
     balance_after_minutes = serializers.IntegerField(source="entry.balance_after")
-    memo = serializers.CharField(source="description", help_text="What the transfer was; only its kind once a member it involves has been erased.")
+    memo = serializers.CharField(
+        source="description",
+        help_text="What the transfer was; only its kind once a member it involves has been erased.",
+    )
     kind = serializers.CharField(source="entry.transfer.kind")
     counterparts = serializers.ListField(child=serializers.CharField())
     is_reversed = serializers.BooleanField()

@@ -1,5 +1,6 @@
 """The base every API view builds on: idempotent POSTs and no caching of
 responses that may carry personal data (docs/quality.md A8)."""
+
 from django.utils.cache import patch_cache_control
 from rest_framework.generics import GenericAPIView
 

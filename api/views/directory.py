@@ -1,6 +1,7 @@
 """Directory endpoints: search services near a place, one service, categories.
 The search itself is assets.selectors.asset_search_rows (one search for pages,
 the API and the feed)."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -53,7 +54,11 @@ class ServiceSearchView(DirectoryView):
                 "previous": (
                     None
                     if found.page <= 1
-                    else (replace_query_param(url, "page", found.page - 1) if found.page > 2 else remove_query_param(url, "page"))
+                    else (
+                        replace_query_param(url, "page", found.page - 1)
+                        if found.page > 2
+                        else remove_query_param(url, "page")
+                    )
                 ),
                 "results": d.search_results_data(found.results),
             }
@@ -82,8 +87,9 @@ class CategoryListView(DirectoryView):
     def get_queryset(self):
         return taxonomy_terms().select_related("parent")
 
-    @extend_schema(summary="Categories (taxonomy terms) to search and refer by", responses=d.CategoryOutSerializer(many=True))
+    @extend_schema(
+        summary="Categories (taxonomy terms) to search and refer by", responses=d.CategoryOutSerializer(many=True)
+    )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(d.CategoryOutSerializer(page, many=True).data)
-

@@ -1,6 +1,7 @@
 """Referral endpoints: list, make, read, move on, outcomes, consent, webhooks.
 Scoping is the selectors' (A1), rules the services' (states.py), logging the
 services' access log (D2)."""
+
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -98,7 +99,9 @@ class ReferralListCreateView(ReferralApiView):
 class ReferralDetailView(ReferralApiView):
     serializer_class = s.ReferralDetailSerializer
 
-    @extend_schema(summary="One referral with its history", responses={200: s.ReferralDetailSerializer, 404: ERRORS[404]})
+    @extend_schema(
+        summary="One referral with its history", responses={200: s.ReferralDetailSerializer, 404: ERRORS[404]}
+    )
     def get(self, request, referral_id):
         return self.render_detail(referral_id, log_read=True)
 
@@ -197,4 +200,3 @@ class WebhookDetailView(ReferralApiView):
     def delete(self, request, webhook_id):
         services.webhook_subscription_delete(actor=self.actor, subscription_id=webhook_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-

@@ -1,6 +1,7 @@
 """A member's own timebank through the API: me, my statement, my listings,
 my exchanges and one POST per exchange move. For people (session) only:
 API clients have no member and get 403 (no `required_scopes`)."""
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -91,7 +92,9 @@ class ListingListCreateView(MemberView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(t.ListingOutSerializer(page, many=True).data)
 
-    @extend_schema(summary="List an offer or a request", request=t.ListingInSerializer, responses={201: t.ListingOutSerializer})
+    @extend_schema(
+        summary="List an offer or a request", request=t.ListingInSerializer, responses={201: t.ListingOutSerializer}
+    )
     def post(self, request):
         body = t.ListingInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -112,7 +115,9 @@ class MyListingView(MemberView):
 class ListingDetailView(MyListingView):
     serializer_class = t.ListingOutSerializer
 
-    @extend_schema(summary="Change my offer or request", request=t.ListingUpdateSerializer, responses=t.ListingOutSerializer)
+    @extend_schema(
+        summary="Change my offer or request", request=t.ListingUpdateSerializer, responses=t.ListingOutSerializer
+    )
     def patch(self, request, listing_id):
         listing = self.get_listing(listing_id)
         body = t.ListingUpdateSerializer(data=request.data)
@@ -153,7 +158,9 @@ class ExchangeListCreateView(MemberView):
         body = t.ExchangeProposeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         listing = (
-            Listing.objects.select_related("member", "timebank").filter(public_id=body.validated_data["listing"]).first()
+            Listing.objects.select_related("member", "timebank")
+            .filter(public_id=body.validated_data["listing"])
+            .first()
         )
         if listing is None:
             raise InvalidInputError("There is no offer or request with this id.", field="listing")
@@ -197,7 +204,9 @@ def _action_view(name: str, summary: str, body):
     class View(ExchangeActionView):
         action_name = name
 
-        @extend_schema(summary=summary, request=body, responses=t.ExchangeOutSerializer, operation_id=f"exchange_{name}")
+        @extend_schema(
+            summary=summary, request=body, responses=t.ExchangeOutSerializer, operation_id=f"exchange_{name}"
+        )
         def post(self, request, exchange_id):
             return super().post(request, exchange_id)
 
@@ -214,7 +223,9 @@ EXCHANGE_ACTIONS = {
     "accept": _action_view("accept", "Accept a proposed exchange", t.ExchangeNoteSerializer),
     "decline": _action_view("decline", "Decline a proposed exchange", t.ExchangeNoteSerializer),
     "record": _action_view("record", "Record the minutes given (provider)", t.ExchangeRecordSerializer),
-    "confirm": _action_view("confirm", "Confirm the recorded time (receiver): the hours are posted", t.ExchangeNoteSerializer),
+    "confirm": _action_view(
+        "confirm", "Confirm the recorded time (receiver): the hours are posted", t.ExchangeNoteSerializer
+    ),
     "dispute": _action_view("dispute", "Say the recorded time is wrong (receiver)", t.ExchangeNoteSerializer),
     "cancel": _action_view("cancel", "Call the exchange off", t.ExchangeNoteSerializer),
 }

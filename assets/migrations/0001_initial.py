@@ -7,322 +7,606 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('timebank', '0003_ledger_triggers'),
+        ("timebank", "0003_ledger_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PostcodePoint',
+            name="PostcodePoint",
             fields=[
-                ('postcode', models.CharField(max_length=8, primary_key=True, serialize=False)),
-                ('latitude', models.FloatField()),
-                ('longitude', models.FloatField()),
+                ("postcode", models.CharField(max_length=8, primary_key=True, serialize=False)),
+                ("latitude", models.FloatField()),
+                ("longitude", models.FloatField()),
             ],
         ),
         migrations.CreateModel(
-            name='Taxonomy',
+            name="Taxonomy",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('uri', models.URLField(blank=True)),
-                ('version', models.CharField(blank=True, max_length=40)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("uri", models.URLField(blank=True)),
+                ("version", models.CharField(blank=True, max_length=40)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'taxonomies',
-                'ordering': ['name'],
+                "verbose_name_plural": "taxonomies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('organisation_type', models.CharField(choices=[('voluntary', 'Voluntary or community group'), ('gp-practice', 'GP practice'), ('pcn', 'Primary care network'), ('link-worker-service', 'Link-worker service'), ('council', 'Council'), ('nhs', 'NHS service'), ('business', 'Business or social enterprise'), ('timebank', 'Timebank')], db_index=True, default='voluntary', max_length=30)),
-                ('description', models.TextField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('website', models.URLField(blank=True)),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('timebank', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organisation', to='timebank.timebank')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "organisation_type",
+                    models.CharField(
+                        choices=[
+                            ("voluntary", "Voluntary or community group"),
+                            ("gp-practice", "GP practice"),
+                            ("pcn", "Primary care network"),
+                            ("link-worker-service", "Link-worker service"),
+                            ("council", "Council"),
+                            ("nhs", "NHS service"),
+                            ("business", "Business or social enterprise"),
+                            ("timebank", "Timebank"),
+                        ],
+                        db_index=True,
+                        default="voluntary",
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("website", models.URLField(blank=True)),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "timebank",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="organisation",
+                        to="timebank.timebank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('location_type', models.CharField(choices=[('physical', 'A place you can go'), ('postal', 'Postal address only'), ('virtual', 'Online or by phone')], default='physical', max_length=20)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('address_1', models.CharField(blank=True, max_length=200)),
-                ('address_2', models.CharField(blank=True, max_length=200)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('region', models.CharField(blank=True, max_length=100)),
-                ('postcode', models.CharField(blank=True, max_length=8)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('step_free_access', models.BooleanField(default=False)),
-                ('accessible_toilet', models.BooleanField(default=False)),
-                ('hearing_loop', models.BooleanField(default=False)),
-                ('bsl', models.BooleanField(default=False)),
-                ('easy_read', models.BooleanField(default=False)),
-                ('quiet_space', models.BooleanField(default=False)),
-                ('parking', models.BooleanField(default=False)),
-                ('accessibility_description', models.TextField(blank=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='locations', to='assets.organisation')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "location_type",
+                    models.CharField(
+                        choices=[
+                            ("physical", "A place you can go"),
+                            ("postal", "Postal address only"),
+                            ("virtual", "Online or by phone"),
+                        ],
+                        default="physical",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("address_1", models.CharField(blank=True, max_length=200)),
+                ("address_2", models.CharField(blank=True, max_length=200)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("region", models.CharField(blank=True, max_length=100)),
+                ("postcode", models.CharField(blank=True, max_length=8)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("step_free_access", models.BooleanField(default=False)),
+                ("accessible_toilet", models.BooleanField(default=False)),
+                ("hearing_loop", models.BooleanField(default=False)),
+                ("bsl", models.BooleanField(default=False)),
+                ("easy_read", models.BooleanField(default=False)),
+                ("quiet_space", models.BooleanField(default=False)),
+                ("parking", models.BooleanField(default=False)),
+                ("accessibility_description", models.TextField(blank=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="locations",
+                        to="assets.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OrganisationMembership',
+            name="OrganisationMembership",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role', models.CharField(choices=[('organiser', 'Group organiser'), ('link-worker', 'Link worker'), ('staff', 'Staff')], default='staff', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='assets.organisation')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='organisation_membership', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("organiser", "Group organiser"), ("link-worker", "Link worker"), ("staff", "Staff")],
+                        default="staff",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organisation_membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name', 'user__username'],
+                "ordering": ["organisation__name", "user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('url', models.URLField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('status', models.CharField(choices=[('active', 'Running'), ('inactive', 'Not running at the moment'), ('defunct', 'Closed for good'), ('temporarily closed', 'Temporarily closed')], default='active', max_length=20)),
-                ('alert', models.CharField(blank=True, help_text='A short notice shown at the top, like a holiday closure.', max_length=500)),
-                ('is_free', models.BooleanField(default=True)),
-                ('cost_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
-                ('cost_description', models.CharField(blank=True, max_length=300)),
-                ('minimum_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('eligibility_description', models.CharField(blank=True, max_length=500)),
-                ('accepts_self_referral', models.BooleanField(default=True)),
-                ('accepts_referrals', models.BooleanField(default=False)),
-                ('drop_in', models.BooleanField(default=False)),
-                ('by_appointment', models.BooleanField(default=False)),
-                ('last_reviewed', models.DateField(blank=True, db_index=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='assets.organisation')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("url", models.URLField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Running"),
+                            ("inactive", "Not running at the moment"),
+                            ("defunct", "Closed for good"),
+                            ("temporarily closed", "Temporarily closed"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "alert",
+                    models.CharField(
+                        blank=True, help_text="A short notice shown at the top, like a holiday closure.", max_length=500
+                    ),
+                ),
+                ("is_free", models.BooleanField(default=True)),
+                ("cost_amount", models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                ("cost_description", models.CharField(blank=True, max_length=300)),
+                ("minimum_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("maximum_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("eligibility_description", models.CharField(blank=True, max_length=500)),
+                ("accepts_self_referral", models.BooleanField(default=True)),
+                ("accepts_referrals", models.BooleanField(default=False)),
+                ("drop_in", models.BooleanField(default=False)),
+                ("by_appointment", models.BooleanField(default=False)),
+                ("last_reviewed", models.DateField(blank=True, db_index=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="services", to="assets.organisation"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewReminder',
+            name="ReviewReminder",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('months', models.PositiveSmallIntegerField()),
-                ('last_reviewed', models.DateField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_reminders', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("months", models.PositiveSmallIntegerField()),
+                ("last_reviewed", models.DateField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_reminders",
+                        to="assets.service",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProblemReport',
+            name="ProblemReport",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('wrong-details', 'Some details are wrong'), ('closed', 'It has closed or stopped running'), ('no-reply', 'Nobody replies'), ('other', 'Something else')], max_length=20)),
-                ('details', models.TextField(blank=True)),
-                ('reporter_email', models.EmailField(blank=True, max_length=254)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problem_reports', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("wrong-details", "Some details are wrong"),
+                            ("closed", "It has closed or stopped running"),
+                            ("no-reply", "Nobody replies"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("details", models.TextField(blank=True)),
+                ("reporter_email", models.EmailField(blank=True, max_length=254)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="problem_reports", to="assets.service"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrganisationClaim',
+            name="OrganisationClaim",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('message', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a coordinator'), ('approved', 'Approved'), ('rejected', 'Not approved')], default='pending', max_length=20)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='assets.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organisation_claims', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claims', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a coordinator"),
+                            ("approved", "Approved"),
+                            ("rejected", "Not approved"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="claims", to="assets.organisation"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organisation_claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="claims",
+                        to="assets.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="assets.service"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Capacity',
+            name="Capacity",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('places_available', models.PositiveIntegerField(blank=True, null=True)),
-                ('waitlist_open', models.BooleanField(default=False)),
-                ('waitlist_length', models.PositiveIntegerField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='capacity', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("places_available", models.PositiveIntegerField(blank=True, null=True)),
+                ("waitlist_open", models.BooleanField(default=False)),
+                ("waitlist_length", models.PositiveIntegerField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="capacity", to="assets.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'capacities',
+                "verbose_name_plural": "capacities",
             },
         ),
         migrations.CreateModel(
-            name='ServiceArea',
+            name="ServiceArea",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('postcode_prefix', models.CharField(max_length=4)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_areas', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("postcode_prefix", models.CharField(max_length=4)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="service_areas", to="assets.service"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['postcode_prefix'],
+                "ordering": ["postcode_prefix"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceAtLocation',
+            name="ServiceAtLocation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_at_locations', to='assets.location')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_at_locations', to='assets.service')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_at_locations",
+                        to="assets.location",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_at_locations",
+                        to="assets.service",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Schedule',
+            name="Schedule",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('freq', models.CharField(choices=[('WEEKLY', 'Every week'), ('MONTHLY', 'Every month')], default='WEEKLY', max_length=10)),
-                ('interval', models.PositiveSmallIntegerField(default=1)),
-                ('byday', models.CharField(blank=True, max_length=40)),
-                ('bymonthday', models.CharField(blank=True, max_length=40)),
-                ('opens_at', models.TimeField(blank=True, null=True)),
-                ('closes_at', models.TimeField(blank=True, null=True)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='assets.service')),
-                ('service_at_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='assets.serviceatlocation')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "freq",
+                    models.CharField(
+                        choices=[("WEEKLY", "Every week"), ("MONTHLY", "Every month")], default="WEEKLY", max_length=10
+                    ),
+                ),
+                ("interval", models.PositiveSmallIntegerField(default=1)),
+                ("byday", models.CharField(blank=True, max_length=40)),
+                ("bymonthday", models.CharField(blank=True, max_length=40)),
+                ("opens_at", models.TimeField(blank=True, null=True)),
+                ("closes_at", models.TimeField(blank=True, null=True)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("description", models.CharField(blank=True, max_length=500)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="schedules", to="assets.service"
+                    ),
+                ),
+                (
+                    "service_at_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedules",
+                        to="assets.serviceatlocation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['byday', 'opens_at'],
+                "ordering": ["byday", "opens_at"],
             },
         ),
         migrations.CreateModel(
-            name='TaxonomyTerm',
+            name="TaxonomyTerm",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('code', models.CharField(blank=True, max_length=80)),
-                ('term_uri', models.URLField(blank=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='assets.taxonomyterm')),
-                ('taxonomy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terms', to='assets.taxonomy')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("code", models.CharField(blank=True, max_length=80)),
+                ("term_uri", models.URLField(blank=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="assets.taxonomyterm",
+                    ),
+                ),
+                (
+                    "taxonomy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="terms", to="assets.taxonomy"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceAttribute',
+            name="ServiceAttribute",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('link_type', models.CharField(choices=[('category', 'What it offers'), ('eligibility', 'Who it is for')], default='category', max_length=20)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributes', to='assets.service')),
-                ('taxonomy_term', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributes', to='assets.taxonomyterm')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "link_type",
+                    models.CharField(
+                        choices=[("category", "What it offers"), ("eligibility", "Who it is for")],
+                        default="category",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attributes", to="assets.service"
+                    ),
+                ),
+                (
+                    "taxonomy_term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attributes", to="assets.taxonomyterm"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='service',
-            name='taxonomy_terms',
-            field=models.ManyToManyField(related_name='services', through='assets.ServiceAttribute', to='assets.taxonomyterm'),
+            model_name="service",
+            name="taxonomy_terms",
+            field=models.ManyToManyField(
+                related_name="services", through="assets.ServiceAttribute", to="assets.taxonomyterm"
+            ),
         ),
         migrations.AddIndex(
-            model_name='location',
-            index=models.Index(fields=['latitude', 'longitude'], name='location_lat_lng_idx'),
+            model_name="location",
+            index=models.Index(fields=["latitude", "longitude"], name="location_lat_lng_idx"),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='location_latitude_range'),
+            model_name="location",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True), models.Q(("latitude__gte", -90), ("latitude__lte", 90)), _connector="OR"
+                ),
+                name="location_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='location_longitude_range'),
+            model_name="location",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="location_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewreminder',
-            constraint=models.UniqueConstraint(fields=('service', 'months', 'last_reviewed'), name='review_reminder_once_per_cycle'),
+            model_name="reviewreminder",
+            constraint=models.UniqueConstraint(
+                fields=("service", "months", "last_reviewed"), name="review_reminder_once_per_cycle"
+            ),
         ),
         migrations.AddIndex(
-            model_name='problemreport',
-            index=models.Index(fields=['resolved_at', 'created_at'], name='problem_report_queue_idx'),
+            model_name="problemreport",
+            index=models.Index(fields=["resolved_at", "created_at"], name="problem_report_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='organisationclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('organisation', 'user'), name='organisation_claim_one_pending_per_user'),
+            model_name="organisationclaim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("organisation", "user"),
+                name="organisation_claim_one_pending_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicearea',
-            constraint=models.UniqueConstraint(fields=('service', 'postcode_prefix'), name='service_area_unique_prefix'),
+            model_name="servicearea",
+            constraint=models.UniqueConstraint(
+                fields=("service", "postcode_prefix"), name="service_area_unique_prefix"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceatlocation',
-            constraint=models.UniqueConstraint(fields=('service', 'location'), name='service_at_location_unique_pair'),
+            model_name="serviceatlocation",
+            constraint=models.UniqueConstraint(fields=("service", "location"), name="service_at_location_unique_pair"),
         ),
         migrations.AddIndex(
-            model_name='serviceattribute',
-            index=models.Index(fields=['taxonomy_term', 'service'], name='service_attribute_term_idx'),
+            model_name="serviceattribute",
+            index=models.Index(fields=["taxonomy_term", "service"], name="service_attribute_term_idx"),
         ),
         migrations.AddConstraint(
-            model_name='serviceattribute',
-            constraint=models.UniqueConstraint(fields=('service', 'taxonomy_term', 'link_type'), name='service_attribute_unique_term'),
+            model_name="serviceattribute",
+            constraint=models.UniqueConstraint(
+                fields=("service", "taxonomy_term", "link_type"), name="service_attribute_unique_term"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('minimum_age__isnull', True), ('maximum_age__isnull', True), ('minimum_age__lte', models.F('maximum_age')), _connector='OR'), name='service_age_range_ordered'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("minimum_age__isnull", True),
+                    ("maximum_age__isnull", True),
+                    ("minimum_age__lte", models.F("maximum_age")),
+                    _connector="OR",
+                ),
+                name="service_age_range_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_amount__isnull', True), ('cost_amount__gte', 0), _connector='OR'), name='service_cost_not_negative'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost_amount__isnull", True), ("cost_amount__gte", 0), _connector="OR"),
+                name="service_cost_not_negative",
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 """Seed the social-prescribing taxonomy. Slugs and ids are stable: the same on
 every install (ids are uuid5 of the slug), so feeds and API clients can rely on them."""
+
 import uuid
 
 from django.db import migrations

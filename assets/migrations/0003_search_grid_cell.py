@@ -10,32 +10,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0002_seed_social_prescribing_taxonomy'),
+        ("assets", "0002_seed_social_prescribing_taxonomy"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='location',
-            name='location_lat_lng_idx',
+            model_name="location",
+            name="location_lat_lng_idx",
         ),
         migrations.AddField(
-            model_name='location',
-            name='grid_cell',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(assets.models.directory.FloorToInteger(django.db.models.expressions.CombinedExpression(models.F('latitude'), '*', models.Value(20))), '*', models.Value(10000)), '+', assets.models.directory.FloorToInteger(django.db.models.expressions.CombinedExpression(models.F('longitude'), '*', models.Value(20)))), output_field=models.IntegerField(null=True)),
+            model_name="location",
+            name="grid_cell",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.expressions.CombinedExpression(
+                    django.db.models.expressions.CombinedExpression(
+                        assets.models.directory.FloorToInteger(
+                            django.db.models.expressions.CombinedExpression(models.F("latitude"), "*", models.Value(20))
+                        ),
+                        "*",
+                        models.Value(10000),
+                    ),
+                    "+",
+                    assets.models.directory.FloorToInteger(
+                        django.db.models.expressions.CombinedExpression(models.F("longitude"), "*", models.Value(20))
+                    ),
+                ),
+                output_field=models.IntegerField(null=True),
+            ),
         ),
         migrations.AlterField(
-            model_name='serviceatlocation',
-            name='location',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='service_at_locations', to='assets.location'),
+            model_name="serviceatlocation",
+            name="location",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="service_at_locations",
+                to="assets.location",
+            ),
         ),
         migrations.AddIndex(
-            model_name='location',
-            index=models.Index(fields=['grid_cell', 'latitude', 'longitude', 'id'], name='location_grid_cell_idx'),
+            model_name="location",
+            index=models.Index(fields=["grid_cell", "latitude", "longitude", "id"], name="location_grid_cell_idx"),
         ),
         migrations.AddIndex(
-            model_name='serviceatlocation',
-            index=models.Index(fields=['location', 'service', 'id'], name='sal_location_service_idx'),
+            model_name="serviceatlocation",
+            index=models.Index(fields=["location", "service", "id"], name="sal_location_service_idx"),
         ),
     ]

@@ -44,15 +44,36 @@ BACKFILL = ADD_FOR_ATTRIBUTES.format(new="assets_serviceattribute")
 # (name, table, the columns its statements read, event, statements); an UPDATE
 # lists the columns whose change matters.
 TRIGGERS = [
-    ("search_attribute_insert", "assets_serviceattribute", ("id", "service_id", "taxonomy_term_id"),
-     "INSERT", [ADD_FOR_ATTRIBUTES]),
+    (
+        "search_attribute_insert",
+        "assets_serviceattribute",
+        ("id", "service_id", "taxonomy_term_id"),
+        "INSERT",
+        [ADD_FOR_ATTRIBUTES],
+    ),
     ("search_attribute_delete", "assets_serviceattribute", ("id",), "DELETE", [DROP_FOR_ATTRIBUTES]),
-    ("search_attribute_update", "assets_serviceattribute", ("id", "service_id", "taxonomy_term_id"),
-     "UPDATE", [DROP_FOR_ATTRIBUTES, ADD_FOR_ATTRIBUTES]),
-    ("search_place_insert", "assets_serviceatlocation", ("id", "service_id", "location_id"), "INSERT", [ADD_FOR_PLACES]),
+    (
+        "search_attribute_update",
+        "assets_serviceattribute",
+        ("id", "service_id", "taxonomy_term_id"),
+        "UPDATE",
+        [DROP_FOR_ATTRIBUTES, ADD_FOR_ATTRIBUTES],
+    ),
+    (
+        "search_place_insert",
+        "assets_serviceatlocation",
+        ("id", "service_id", "location_id"),
+        "INSERT",
+        [ADD_FOR_PLACES],
+    ),
     ("search_place_delete", "assets_serviceatlocation", ("id",), "DELETE", [DROP_FOR_PLACES]),
-    ("search_place_update", "assets_serviceatlocation", ("id", "service_id", "location_id"),
-     "UPDATE", [DROP_FOR_PLACES, ADD_FOR_PLACES]),
+    (
+        "search_place_update",
+        "assets_serviceatlocation",
+        ("id", "service_id", "location_id"),
+        "UPDATE",
+        [DROP_FOR_PLACES, ADD_FOR_PLACES],
+    ),
     ("search_location_insert", "assets_location", ("id", "latitude", "longitude"), "INSERT", [MOVE]),
     ("search_location_update", "assets_location", ("id", "latitude", "longitude"), "UPDATE", [MOVE]),
 ]
@@ -115,30 +136,112 @@ def reverse(apps, schema_editor):
         if postgresql:
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
-class Migration(migrations.Migration):
 
+class Migration(migrations.Migration):
     dependencies = [
-        ('assets', '0003_search_grid_cell'),
+        ("assets", "0003_search_grid_cell"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchEntry',
+            name="SearchEntry",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('latitude', models.FloatField(null=True)),
-                ('longitude', models.FloatField(null=True)),
-                ('grid_cell', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(assets.models.directory.FloorToInteger(django.db.models.expressions.CombinedExpression(models.F('latitude'), '*', models.Value(20))), '*', models.Value(10000)), '+', assets.models.directory.FloorToInteger(django.db.models.expressions.CombinedExpression(models.F('longitude'), '*', models.Value(20)))), output_field=models.IntegerField(null=True))),
-                ('attribute', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assets.serviceattribute')),
-                ('location', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assets.location')),
-                ('service', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assets.service')),
-                ('service_at_location', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assets.serviceatlocation')),
-                ('taxonomy_term', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assets.taxonomyterm')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("latitude", models.FloatField(null=True)),
+                ("longitude", models.FloatField(null=True)),
+                (
+                    "grid_cell",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                assets.models.directory.FloorToInteger(
+                                    django.db.models.expressions.CombinedExpression(
+                                        models.F("latitude"), "*", models.Value(20)
+                                    )
+                                ),
+                                "*",
+                                models.Value(10000),
+                            ),
+                            "+",
+                            assets.models.directory.FloorToInteger(
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("longitude"), "*", models.Value(20)
+                                )
+                            ),
+                        ),
+                        output_field=models.IntegerField(null=True),
+                    ),
+                ),
+                (
+                    "attribute",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assets.serviceattribute",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assets.location",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assets.service",
+                    ),
+                ),
+                (
+                    "service_at_location",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assets.serviceatlocation",
+                    ),
+                ),
+                (
+                    "taxonomy_term",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assets.taxonomyterm",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'search entries',
-                'indexes': [models.Index(fields=['taxonomy_term', 'grid_cell', 'latitude', 'longitude', 'service', 'service_at_location'], name='search_entry_term_cell_idx')],
-                'constraints': [models.UniqueConstraint(fields=('attribute', 'service_at_location'), name='search_entry_unique_pair')],
+                "verbose_name_plural": "search entries",
+                "indexes": [
+                    models.Index(
+                        fields=[
+                            "taxonomy_term",
+                            "grid_cell",
+                            "latitude",
+                            "longitude",
+                            "service",
+                            "service_at_location",
+                        ],
+                        name="search_entry_term_cell_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("attribute", "service_at_location"), name="search_entry_unique_pair"
+                    )
+                ],
             },
         ),
         migrations.RunPython(forward, reverse),

@@ -1,4 +1,5 @@
 """PostcodePoint now belongs to the kernel (core.0001); its table is kept."""
+
 from django.db import migrations
 
 

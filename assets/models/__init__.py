@@ -1,4 +1,5 @@
 """Community asset directory models (Open Referral UK / HSDS 3.0 shaped)."""
+
 from assets.models.taxonomy import (  # noqa: F401
     SOCIAL_PRESCRIBING_TAXONOMY_SLUG,
     Taxonomy,

@@ -10,6 +10,7 @@ keeps it right), then the exact bounding box, then exact distance in Python.
 Coordinates live on Location as plain floats; accessibility and access methods
 are booleans so filters stay indexable on SQLite and PostgreSQL alike.
 """
+
 import datetime
 import math
 import uuid
@@ -78,7 +79,9 @@ class OrganisationMembership(models.Model):
     """A staff user's one organisation, and what they do there."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_membership"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=MembershipRole.choices, default=MembershipRole.STAFF)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,7 +109,9 @@ class Service(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE)
-    alert = models.CharField(max_length=500, blank=True, help_text="A short notice shown at the top, like a holiday closure.")
+    alert = models.CharField(
+        max_length=500, blank=True, help_text="A short notice shown at the top, like a holiday closure."
+    )
     # Cost: free, or an amount with what it is for ("£2 per session, tea included").
     is_free = models.BooleanField(default=True)
     cost_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -262,9 +267,7 @@ def grid_cell_for(latitude: float, longitude: float) -> int:
 
 def grid_cells_covering(lat_min: float, lat_max: float, lng_min: float, lng_max: float) -> list[int]:
     """Every grid cell that a latitude/longitude box touches."""
-    columns = range(
-        math.floor(lng_min * GRID_CELLS_PER_DEGREE), math.floor(lng_max * GRID_CELLS_PER_DEGREE) + 1
-    )
+    columns = range(math.floor(lng_min * GRID_CELLS_PER_DEGREE), math.floor(lng_max * GRID_CELLS_PER_DEGREE) + 1)
     return [
         row * GRID_ROW + column
         for row in range(math.floor(lat_min * GRID_CELLS_PER_DEGREE), math.floor(lat_max * GRID_CELLS_PER_DEGREE) + 1)

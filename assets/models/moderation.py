@@ -1,4 +1,5 @@
 """Keeping listings true: organisers' claims, people's problem reports, review reminders."""
+
 import uuid
 
 from django.conf import settings
@@ -14,7 +15,7 @@ class ClaimStatus(models.TextChoices):
 
 
 class OrganisationClaim(models.Model):
-    """"I run this group": a user asks to manage an organisation's listings."""
+    """ "I run this group": a user asks to manage an organisation's listings."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="claims")

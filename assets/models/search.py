@@ -13,6 +13,7 @@ does that for most column changes) drops its triggers: such a migration must
 create that table's triggers again from TRIGGERS in 0004 (tests/assets/test_search_index.py
 fails otherwise).
 """
+
 from django.db import models
 
 from assets.models.directory import (
@@ -28,9 +29,7 @@ from assets.models.taxonomy import TaxonomyTerm
 def _derived(model, **options):
     """A reference to a row the triggers copied from: no database constraint (the
     triggers delete these rows with their source) and nothing for Django to cascade."""
-    return models.ForeignKey(
-        model, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", **options
-    )
+    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", **options)
 
 
 class SearchEntry(models.Model):

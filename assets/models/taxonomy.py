@@ -4,6 +4,7 @@ Terms carry a stable `slug` (`green-and-outdoor`) that pages, the API and
 imports use; the seeded social-prescribing terms get UUIDs derived from their
 slugs so every install publishes the same ids in its Open Referral feed.
 """
+
 import uuid
 
 from django.db import models

@@ -11,6 +11,7 @@ Invariants:
 * Ids are kept when they are UUIDs; other ids (v1 feeds often use numbers) become
   stable uuid5 values, so re-importing the same feed updates instead of duplicating.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -175,9 +176,10 @@ def cost(record: Record) -> CostFields:
             amounts.append((amount, option))
     if amounts:
         amount, option = min(amounts, key=lambda pair: pair[0])
-        description = " ".join(
-            str(part) for part in (option.get("option"), option.get("amount_description")) if part
-        )[:300] or fees
+        description = (
+            " ".join(str(part) for part in (option.get("option"), option.get("amount_description")) if part)[:300]
+            or fees
+        )
         return {"is_free": amount == 0, "cost_amount": None if amount == 0 else amount, "cost_description": description}
     is_free = not fees or fees.lower().startswith("free") or fees.lower() in {"none", "no cost", "£0", "0"}
     return {"is_free": is_free, "cost_amount": None, "cost_description": "" if is_free else fees}

@@ -2,6 +2,7 @@
 queryset (a fixed number of queries per chunk) and ndjson lines, one service
 per line, streamed so memory stays flat whatever the directory's size. The
 feed's `?format=ndjson` and `manage.py export_openreferral` both use it."""
+
 from __future__ import annotations
 
 import json

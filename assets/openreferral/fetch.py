@@ -14,6 +14,7 @@ Invariants:
 * Every HTTP call has a timeout and a size cap, and paging stops after MAX_PAGES:
   a feed cannot hang or exhaust the import.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -17,6 +17,7 @@ Invariants:
   second replaces it, as if the file had been imported record by record.
 * Re-importing the same source updates instead of duplicating (stable ids, see `clean`).
 """
+
 from __future__ import annotations
 
 import datetime

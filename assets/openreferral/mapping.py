@@ -9,6 +9,7 @@ people never appear here.
 Callers prefetch with `FULL_SERVICE_PREFETCH` / `LIST_SERVICE_RELATED` so a
 page costs a fixed number of queries.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -151,7 +152,11 @@ def location_data(location: Location) -> JSONObject:
         ]
     features = [(name, label) for name, label in ACCESSIBILITY_FEATURES if getattr(location, name)]
     accessibility = [
-        {"id": str(stable_uuid("accessibility", f"{location.id}:{name}")), "location_id": str(location.id), "description": label}
+        {
+            "id": str(stable_uuid("accessibility", f"{location.id}:{name}")),
+            "location_id": str(location.id),
+            "description": label,
+        }
         for name, label in features
     ]
     if location.accessibility_description:
@@ -214,7 +219,11 @@ def service_full_data(service: Service) -> JSONObject:
         data["cost_options"] = [{**cost, "option": "Free", "amount": 0}]
     elif service.cost_amount is not None:
         data["cost_options"] = [
-            {**cost, "amount": float(service.cost_amount), **_drop_empty({"amount_description": service.cost_description})}
+            {
+                **cost,
+                "amount": float(service.cost_amount),
+                **_drop_empty({"amount_description": service.cost_description}),
+            }
         ]
     else:
         data["cost_options"] = []
@@ -251,7 +260,11 @@ def service_at_location_list_data(sal: ServiceAtLocation) -> JSONObject:
         "id": str(sal.id),
         "service_id": str(sal.service_id),
         "location_id": str(sal.location_id),
-        "location": {key: value for key, value in location_data(sal.location).items() if key not in ("addresses", "accessibility")},
+        "location": {
+            key: value
+            for key, value in location_data(sal.location).items()
+            if key not in ("addresses", "accessibility")
+        },
         "service": service_list_data(sal.service),
     }
 

@@ -14,6 +14,7 @@ Invariants:
   service_at_locations, whose id is derived from the service and location so that
   re-importing replaces rather than duplicates them.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -118,14 +119,23 @@ def prepare_record(record: object) -> PreparedRecord:
     minimum, maximum = _age_range(record)
     organisation_id, organisation = _organisation_row(record)
     service = Service(
-        id=service_id, organisation_id=organisation_id, status=status, minimum_age=minimum, maximum_age=maximum,
+        id=service_id,
+        organisation_id=organisation_id,
+        status=status,
+        minimum_age=minimum,
+        maximum_age=maximum,
         **_service_fields(record),
     )
     locations, sals = _location_rows(record, service_id=service_id, organisation_id=organisation_id)
     return PreparedRecord(
-        record_id=record_id, service=service, organisation=organisation, locations=locations,
-        service_at_locations=sals, schedules=_schedule_rows(record, service_id=service_id),
-        contacts=_contact_rows(record, service_id=service_id), areas=_area_rows(record, service_id=service_id),
+        record_id=record_id,
+        service=service,
+        organisation=organisation,
+        locations=locations,
+        service_at_locations=sals,
+        schedules=_schedule_rows(record, service_id=service_id),
+        contacts=_contact_rows(record, service_id=service_id),
+        areas=_area_rows(record, service_id=service_id),
         attributes=_attribute_specs(record),
     )
 
@@ -288,9 +298,9 @@ def _area_rows(record: Record, *, service_id: uuid.UUID) -> list[ServiceArea]:
                 id=clean.optional_identifier(area.get("id"), kind="service_area") or uuid.uuid4(),
                 service_id=service_id,
                 postcode_prefix=prefix,
-                name=clean.text(
-                    area.get("name") or area.get("service_area"), name="service area name", max_length=200
-                )[:200],
+                name=clean.text(area.get("name") or area.get("service_area"), name="service area name", max_length=200)[
+                    :200
+                ],
             )
     rows = list(areas.values())
     _unique_ids(rows, "service_area")
@@ -313,7 +323,10 @@ def _term_spec(data: Record) -> TermSpec:
     name = clean.text(data.get("name") or data.get("term"), name="taxonomy term name", max_length=200, required=True)
     slug = slugify(data.get("code") or "")[:80] or slugify(name)[:80]
     return TermSpec(
-        key=str(term_id) if term_id else name.lower(), term_id=term_id, name=name, slug=slug,
+        key=str(term_id) if term_id else name.lower(),
+        term_id=term_id,
+        name=name,
+        slug=slug,
         description=data.get("description"),
     )
 

@@ -13,6 +13,7 @@ Invariants:
 * Only what the feed publishes: organisations with at least one service.
   Detail selectors return None for an id the feed does not publish.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -186,7 +187,8 @@ def _filter_services(rows: QuerySet[_Row], *, filters: ServiceFilters, prefix: s
     p = prefix
     if filters.search:
         rows = rows.filter(
-            Q(**{f"{p}name__icontains": filters.search}) | Q(**{f"{p}description__icontains": filters.search})
+            Q(**{f"{p}name__icontains": filters.search})
+            | Q(**{f"{p}description__icontains": filters.search})
             | Q(**{f"{p}organisation__name__icontains": filters.search})
         )
     service_ref = OuterRef(f"{p}id" if p else "id")

@@ -10,6 +10,7 @@ Owns the two ways an import can fail and the running tally of what it did:
   created, updated, skipped (with an entry in `errors`) or unchanged, so the
   counts add up to the number of records read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

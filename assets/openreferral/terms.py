@@ -10,6 +10,7 @@ Invariants:
   learnt or queued since the snapshot, so the cache never claims a term the
   database does not hold.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -111,6 +112,7 @@ def _new_term(spec: TermSpec) -> TaxonomyTerm:
     slug = spec.slug or f"-{(spec.term_id or uuid.uuid4()).hex[:8]}"
     return TaxonomyTerm(
         id=spec.term_id or stable_uuid("oruk-taxonomy_term", spec.name.lower()),
-        slug=slug, name=spec.name,
+        slug=slug,
+        name=spec.name,
         description=clean.text(spec.description, name="term description", max_length=2000),
     )

@@ -8,14 +8,22 @@ Invariants:
   names) are checked with the same cleaners, so a bad one is a `RecordError`.
 * No queries, no model instances.
 """
+
 from __future__ import annotations
 
 from assets.openreferral import clean
 from assets.openreferral.clean import Record
 from assets.openreferral.report import RecordError
 
-_V1_DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
-            "saturday": "SA", "sunday": "SU"}
+_V1_DAYS = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+}
 _V1_ONLY_KEYS = ("regular_schedules", "eligibilitys", "service_taxonomys")
 _SAME_IN_BOTH = ("id", "name", "description", "url", "email", "status", "fees", "assured_date")
 
@@ -45,7 +53,10 @@ def normalise_v1_service(record: Record) -> Record:
     ]
     out["contacts"] = [
         {
-            "id": c.get("id"), "name": c.get("name"), "title": c.get("title"), "email": c.get("email"),
+            "id": c.get("id"),
+            "name": c.get("name"),
+            "title": c.get("title"),
+            "email": c.get("email"),
             "phones": clean.object_list(c, "phones"),
         }
         for c in clean.object_list(record, "contacts")

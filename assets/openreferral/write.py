@@ -11,6 +11,7 @@ Invariants:
   (an organisation, a location) are written once, the last one given winning, as
   if the records had been written one after another.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -35,12 +36,36 @@ from assets.openreferral.terms import TermCache
 
 _ORGANISATION_FIELDS = ["name", "description", "email", "website", "modified_at"]
 _SERVICE_FIELDS = [
-    "organisation", "name", "description", "url", "email", "status", "alert", "is_free", "cost_amount",
-    "cost_description", "minimum_age", "maximum_age", "eligibility_description", "last_reviewed", "modified_at",
+    "organisation",
+    "name",
+    "description",
+    "url",
+    "email",
+    "status",
+    "alert",
+    "is_free",
+    "cost_amount",
+    "cost_description",
+    "minimum_age",
+    "maximum_age",
+    "eligibility_description",
+    "last_reviewed",
+    "modified_at",
 ]
 _LOCATION_FIELDS = [
-    "organisation", "location_type", "name", "description", "address_1", "address_2", "city", "region",
-    "postcode", "latitude", "longitude", "accessibility_description", "modified_at",
+    "organisation",
+    "location_type",
+    "name",
+    "description",
+    "address_1",
+    "address_2",
+    "city",
+    "region",
+    "postcode",
+    "latitude",
+    "longitude",
+    "accessibility_description",
+    "modified_at",
     *(name for name, _ in ACCESSIBILITY_FEATURES),
 ]
 
@@ -72,7 +97,10 @@ def write_records(prepared: list[PreparedRecord], *, terms: TermCache) -> set[uu
     _clear_children(
         existing,
         [
-            (Schedule, schedules), (Contact, contacts), (ServiceArea, areas), (ServiceAttribute, []),
+            (Schedule, schedules),
+            (Contact, contacts),
+            (ServiceArea, areas),
+            (ServiceAttribute, []),
             (ServiceAtLocation, sals),
         ],
     )

@@ -1,4 +1,5 @@
 """Every write to the directory. Import from here: `from assets.services import ...`."""
+
 from assets.openreferral.importer import (
     openreferral_import as openreferral_import,
     service_import_record as service_import_record,

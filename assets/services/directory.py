@@ -1,5 +1,6 @@
 """Writes for the directory: listings, organisers' claims, problem reports, capacity,
 review reminders. Each write checks who may make it and runs in one transaction."""
+
 from __future__ import annotations
 
 import datetime
@@ -33,9 +34,23 @@ from timebank.permissions import has_role, is_coordinator, require_coordinator
 
 # Fields an organiser may change on their own listing from the edit page.
 EDITABLE_SERVICE_FIELDS = (
-    "name", "description", "url", "email", "phone", "status", "alert", "is_free", "cost_amount",
-    "cost_description", "minimum_age", "maximum_age", "eligibility_description",
-    "accepts_self_referral", "accepts_referrals", "drop_in", "by_appointment",
+    "name",
+    "description",
+    "url",
+    "email",
+    "phone",
+    "status",
+    "alert",
+    "is_free",
+    "cost_amount",
+    "cost_description",
+    "minimum_age",
+    "maximum_age",
+    "eligibility_description",
+    "accepts_self_referral",
+    "accepts_referrals",
+    "drop_in",
+    "by_appointment",
 )
 REVIEW_REMINDER_MONTHS = (10, 11, 12)
 
@@ -66,7 +81,7 @@ def service_update(*, service: Service, by_user: User, changes: dict[str, Any]) 
 
 
 def service_mark_reviewed(*, service: Service, by_user: User) -> Service:
-    """"These details are still right": resets the 12-month clock."""
+    """ "These details are still right": resets the 12-month clock."""
     if not user_can_edit_service(user=by_user, service=service):
         raise NotAllowedError("Only the group's organisers or a coordinator can confirm this listing.")
     Service.objects.filter(pk=service.pk).update(last_reviewed=timezone.localdate(), modified_at=timezone.now())
@@ -74,9 +89,7 @@ def service_mark_reviewed(*, service: Service, by_user: User) -> Service:
     return service
 
 
-def capacity_update(
-    *, service: Service, by_user: User, places_available: int | None, waitlist_open: bool
-) -> Capacity:
+def capacity_update(*, service: Service, by_user: User, places_available: int | None, waitlist_open: bool) -> Capacity:
     if not user_can_edit_service(user=by_user, service=service):
         raise NotAllowedError("Only the group's organisers or a coordinator can change places left.")
     if places_available is not None and places_available < 0:
@@ -101,9 +114,7 @@ def organisation_claim_request(*, by_user: User, service: Service, message: str 
     if membership and membership.organisation_id == service.organisation_id:
         raise ConflictError("You already manage this group's listings.")
     if membership:
-        raise ConflictError(
-            f"You already belong to {membership.organisation.name}. Ask a coordinator to move you."
-        )
+        raise ConflictError(f"You already belong to {membership.organisation.name}. Ask a coordinator to move you.")
     try:
         # The partial unique constraint refuses a second pending claim; the savepoint
         # keeps the caller's transaction usable after that refusal.
@@ -180,7 +191,9 @@ def problem_report_resolve(
         locked.resolved_at, locked.resolved_by, locked.resolution_note = timezone.now(), by_user, note[:500]
         locked.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
         if close_service:
-            Service.objects.filter(pk=locked.service_id).update(status=ServiceStatus.DEFUNCT, modified_at=timezone.now())
+            Service.objects.filter(pk=locked.service_id).update(
+                status=ServiceStatus.DEFUNCT, modified_at=timezone.now()
+            )
     return locked
 
 
@@ -235,11 +248,11 @@ def _send_review_reminder(*, service: Service, months: int, recipients: list[str
     send_mail(
         subject=f"Please check your listing: {service.name}",
         message=(
-            f"Hello,\n\nYour listing \"{service.name}\" was last checked {months} months ago. "
+            f'Hello,\n\nYour listing "{service.name}" was last checked {months} months ago. '
             "People and link workers rely on it being right.\n\n"
-            f"Please look at it and press \"These details are still right\", or change what is out of date:\n"
+            f'Please look at it and press "These details are still right", or change what is out of date:\n'
             f"{base}/directory/services/{service.id}/edit/\n\n"
-            "After 12 months without a check it shows as \"may be out of date\" and appears lower in searches.\n"
+            'After 12 months without a check it shows as "may be out of date" and appears lower in searches.\n'
         ),
         from_email=None,
         recipient_list=recipients,

@@ -30,6 +30,7 @@ Score out of 100: category 30, distance 25, availability 20, reliability and
 recent activity 15, DBS checked 5, reciprocity 5. Ties go to the nearer, then
 the longer-standing member.
 """
+
 import datetime
 import math
 from collections import defaultdict
@@ -143,7 +144,7 @@ def describe_distance(km: float) -> str:
 
 
 def describe_free_times(mask: int, limit: int = 3) -> str:
-    """"free Tuesday mornings and Friday afternoons" from an availability mask."""
+    """ "free Tuesday mornings and Friday afternoons" from an availability mask."""
     slots = [f"{text}s" for text in Availability.describe(mask)]
     if len(slots) > limit:
         shown = ", ".join(slots[:limit])
@@ -197,14 +198,22 @@ def _in(name: str, values: Iterable[object], params: SqlParams) -> str:
 # chosen offers only.
 def _request_part(i: int, request: Listing, params: SqlParams, open_offers: str) -> str:
     listing, member = _table(Listing), _table(Member)
-    params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = request.category_id, request.timebank_id, request.member_id
-    where = f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
+    params[f"cat{i}"], params[f"tb{i}"], params[f"asker{i}"] = (
+        request.category_id,
+        request.timebank_id,
+        request.member_id,
+    )
+    where = (
+        f"{open_offers} AND l.category_id = %(cat{i})s AND l.timebank_id = %(tb{i})s AND l.member_id <> %(asker{i})s"
+    )
     requester = request.member
     if needs_distance(request) and requester.latitude is not None and requester.longitude is not None:
         box = bounding_box(requester.latitude, requester.longitude, requester.travel_radius_km)
         params.update({f"lat_lo{i}": box[0], f"lat_hi{i}": box[1], f"lng_lo{i}": box[2], f"lng_hi{i}": box[3]})
-        where += (f" AND l.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
-                  f" AND l.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s")
+        where += (
+            f" AND l.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
+            f" AND l.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s"
+        )
         return f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l JOIN {member} m ON m.id = l.member_id {where}"
     params[f"pool{i}"] = DISTANCE_FREE_POOL
     return (
@@ -217,12 +226,18 @@ def _candidate_sql(requests: list[Listing], params: SqlParams) -> str:
     listing, member, category = _table(Listing), _table(Member), _table(Category)
     account, check, restriction = _table(Account), _table(SafeguardingCheck), _table(CategoryRestriction)
     current = "c.checked_on <= %(today)s AND (c.expires_on IS NULL OR c.expires_on >= %(today)s)"
-    has_dbs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
-               f"AND c.kind IN {_in('dbs', DBS_KINDS, params)})")
-    has_refs = (f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
-                f"AND c.kind IN {_in('ref', REFERENCE_KINDS, params)})")
-    open_offers = (f"WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s "
-                   f"AND m.status IN {_in('can', CAN_EXCHANGE, params)}")
+    has_dbs = (
+        f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+        f"AND c.kind IN {_in('dbs', DBS_KINDS, params)})"
+    )
+    has_refs = (
+        f"EXISTS (SELECT 1 FROM {check} c WHERE c.member_id = l.member_id AND {current} "
+        f"AND c.kind IN {_in('ref', REFERENCE_KINDS, params)})"
+    )
+    open_offers = (
+        f"WHERE l.kind = %(offer)s AND l.status = %(open)s AND l.expires_on >= %(today)s "
+        f"AND m.status IN {_in('can', CAN_EXCHANGE, params)}"
+    )
     parts = " UNION ALL ".join(_request_part(i, request, params, open_offers) for i, request in enumerate(requests))
     return f"""
         WITH picked (request_no, listing_id) AS ({parts})
@@ -379,8 +394,9 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
     # Distance, radius and the home-visit rule first: counts only for who is left.
     placed: dict[int, list[tuple[float | None, CandidateRow]]] = {}
     for i, request in enumerate(requests):
-        placed[i] = [(distance, row) for row in candidates.get(i, [])
-                     if (distance := _place(request, row)) is not False]
+        placed[i] = [
+            (distance, row) for row in candidates.get(i, []) if (distance := _place(request, row)) is not False
+        ]
     stats = _helper_stats({row["member_id"] for kept in placed.values() for _, row in kept}, now)
 
     ranked_rows: dict[int, list[tuple[int, float | None, CandidateRow]]] = {}
@@ -451,8 +467,9 @@ def suggest_assets(*, request: Listing, limit: int = 3) -> list[AssetResult]:
         return []
     radius = max(float(requester.travel_radius_km), ASSET_RADIUS_KM)
     try:
-        page = asset_search(lat=requester.latitude, lng=requester.longitude, radius_km=radius, category=term,
-                            per_page=limit)
+        page = asset_search(
+            lat=requester.latitude, lng=requester.longitude, radius_km=radius, category=term, per_page=limit
+        )
     except DomainError:
         return []
     results: list[AssetResult] = page.results

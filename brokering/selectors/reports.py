@@ -15,6 +15,7 @@ Shared definitions:
 - The provider of an exchange *gives* (their account is credited); the
   receivers *receive* (their accounts are debited).
 """
+
 import datetime
 import statistics
 import uuid
@@ -165,32 +166,56 @@ def overview_figures(*, timebank: Timebank, period: Period) -> list[tuple[str, s
     )
     share = f" ({round(100 * both / active)}% of active members)" if active else ""
     return [
-        ("Hours exchanged", hours_cell(minutes),
-         "Hours given in exchange transfers recorded in the period (each exchange counted once, from the "
-         "provider's side; a group exchange counts its hours once). Gifts, grants and donations are not included."),
-        ("Exchanges", str(exchanges),
-         "Exchange transfers recorded in the ledger in the period and not reversed."),
-        ("Active members", str(active),
-         "Members who gave or received in at least one exchange in the period. System accounts are not members."),
-        ("New members", str(new_members),
-         "Members whose application was approved in the period."),
-        ("Members who both gave and received", f"{both}{share}",
-         "Active members who were a provider in one exchange and a receiver in another, in the period."),
-        ("Median days from joining to first exchange", days_cell(join_to_first),
-         "For members whose first exchange was in the period: the median time from joining (applying) to it."),
-        ("Median days a request waited for a match", days_cell(wait),
-         "For requests matched in the period (a first exchange proposed for them): the median time from "
-         "posting the request to the match."),
-        ("Requests still waiting at the end of the period", str(still_waiting),
-         "Requests posted before the end of the period, not matched and not closed by then."),
-        ("Average different exchange partners per active member",
-         "no data" if mean_partners is None else f"{mean_partners:.1f}",
-         "For each active member, how many different people they exchanged with in the period; the mean over "
-         "active members."),
-        ("Community pot: hours in", hours_cell(pot["pot_in"]),
-         "Hours paid into the community pot in the period (donations, reversals of grants)."),
-        ("Community pot: hours out", hours_cell(-(pot["pot_out"] or 0)),
-         "Hours paid out of the community pot in the period (grants, reversals of donations)."),
+        (
+            "Hours exchanged",
+            hours_cell(minutes),
+            "Hours given in exchange transfers recorded in the period (each exchange counted once, from the "
+            "provider's side; a group exchange counts its hours once). Gifts, grants and donations are not included.",
+        ),
+        ("Exchanges", str(exchanges), "Exchange transfers recorded in the ledger in the period and not reversed."),
+        (
+            "Active members",
+            str(active),
+            "Members who gave or received in at least one exchange in the period. System accounts are not members.",
+        ),
+        ("New members", str(new_members), "Members whose application was approved in the period."),
+        (
+            "Members who both gave and received",
+            f"{both}{share}",
+            "Active members who were a provider in one exchange and a receiver in another, in the period.",
+        ),
+        (
+            "Median days from joining to first exchange",
+            days_cell(join_to_first),
+            "For members whose first exchange was in the period: the median time from joining (applying) to it.",
+        ),
+        (
+            "Median days a request waited for a match",
+            days_cell(wait),
+            "For requests matched in the period (a first exchange proposed for them): the median time from "
+            "posting the request to the match.",
+        ),
+        (
+            "Requests still waiting at the end of the period",
+            str(still_waiting),
+            "Requests posted before the end of the period, not matched and not closed by then.",
+        ),
+        (
+            "Average different exchange partners per active member",
+            "no data" if mean_partners is None else f"{mean_partners:.1f}",
+            "For each active member, how many different people they exchanged with in the period; the mean over "
+            "active members.",
+        ),
+        (
+            "Community pot: hours in",
+            hours_cell(pot["pot_in"]),
+            "Hours paid into the community pot in the period (donations, reversals of grants).",
+        ),
+        (
+            "Community pot: hours out",
+            hours_cell(-(pot["pot_out"] or 0)),
+            "Hours paid out of the community pot in the period (grants, reversals of donations).",
+        ),
     ]
 
 
@@ -229,8 +254,11 @@ def categories_report(*, timebank: Timebank, period: Period) -> Report:
         .order_by("-minutes", "transfer__exchange__listing__category__name")
     )
     table = [
-        [row["transfer__exchange__listing__category__name"] or "No category", str(row["exchanges"]),
-         hours_cell(row["minutes"])]
+        [
+            row["transfer__exchange__listing__category__name"] or "No category",
+            str(row["exchanges"]),
+            hours_cell(row["minutes"]),
+        ]
         for row in rows
     ]
     return Report(
@@ -240,8 +268,11 @@ def categories_report(*, timebank: Timebank, period: Period) -> Report:
         columns=["Category", "Exchanges", "Hours"],
         rows=table,
         definitions=[
-            ("Category", "The category of the listing the exchange was arranged from; \"No category\" when it "
-                         "was recorded without a listing."),
+            (
+                "Category",
+                'The category of the listing the exchange was arranged from; "No category" when it '
+                "was recorded without a listing.",
+            ),
             ("Exchanges", "Exchange transfers recorded in the period and not reversed."),
             ("Hours", "Hours given in those exchanges, counted once per exchange."),
         ],
@@ -280,7 +311,12 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
     for month in period.months():
         row: Mapping[str, Any] = by_month.get(month, {})
         table.append(
-            [f"{month:%B %Y}", str(row.get("exchanges", 0)), hours_cell(row.get("minutes", 0)), str(joined.get(month, 0))]
+            [
+                f"{month:%B %Y}",
+                str(row.get("exchanges", 0)),
+                hours_cell(row.get("minutes", 0)),
+                str(joined.get(month, 0)),
+            ]
         )
     return Report(
         slug="monthly",
@@ -314,9 +350,9 @@ REFERRAL_SCOPE = (
 
 
 def _referrals(period: Period) -> QuerySet[Referral]:
-    return Referral.objects.filter(
-        requested_at__gte=period.start_at, requested_at__lt=period.end_before
-    ).exclude(status=ReferralStatus.ENTERED_IN_ERROR)
+    return Referral.objects.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_before).exclude(
+        status=ReferralStatus.ENTERED_IN_ERROR
+    )
 
 
 def _count_report(
@@ -330,8 +366,13 @@ def _count_report(
         columns=[heading, "Referrals"],
         rows=table,
         definitions=[("Referrals", REFERRAL_SCOPE), (heading, definition)],
-        chart=Chart(kind="barh", title=title, labels=[r[0] for r in table], values=[float(r[1]) for r in table],
-                    value_label="Referrals"),
+        chart=Chart(
+            kind="barh",
+            title=title,
+            labels=[r[0] for r in table],
+            values=[float(r[1]) for r in table],
+            value_label="Referrals",
+        ),
         numeric_columns={1},
     )
 
@@ -343,8 +384,11 @@ def _sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 def referrals_by_source_report(*, timebank: Timebank, period: Period) -> Report:
     rows = _referrals(period).values("referring_organisation__name").annotate(n=Count("pk")).order_by()
     return _count_report(
-        slug="referrals-source", title="Referrals by source", summary="Who referred people.",
-        heading="Referred by", rows=_sorted_counts((r["referring_organisation__name"], r["n"]) for r in rows),
+        slug="referrals-source",
+        title="Referrals by source",
+        summary="Who referred people.",
+        heading="Referred by",
+        rows=_sorted_counts((r["referring_organisation__name"], r["n"]) for r in rows),
         definition="The organisation that made the referral (a GP practice, PCN or link-worker service).",
     )
 
@@ -353,24 +397,31 @@ def referrals_by_status_report(*, timebank: Timebank, period: Period) -> Report:
     labels = dict(ReferralStatus.choices)
     rows = _referrals(period).values("status").annotate(n=Count("pk")).order_by()
     return _count_report(
-        slug="referrals-status", title="Referrals by status", summary="Where the referrals are now.",
-        heading="Status", rows=_sorted_counts((labels.get(r["status"], r["status"]), r["n"]) for r in rows),
+        slug="referrals-status",
+        title="Referrals by status",
+        summary="Where the referrals are now.",
+        heading="Status",
+        rows=_sorted_counts((labels.get(r["status"], r["status"]), r["n"]) for r in rows),
         definition="The referral's status today (FHIR Task statuses), not at the end of the period.",
     )
 
 
 def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
-    rows = (
-        _referrals(period).values("target_service__name", "target_timebank__name").annotate(n=Count("pk")).order_by()
-    )
+    rows = _referrals(period).values("target_service__name", "target_timebank__name").annotate(n=Count("pk")).order_by()
     pairs = [
-        (r["target_service__name"] or (f"Timebank: {r['target_timebank__name']}" if r["target_timebank__name"]
-                                       else "No target"), r["n"])
+        (
+            r["target_service__name"]
+            or (f"Timebank: {r['target_timebank__name']}" if r["target_timebank__name"] else "No target"),
+            r["n"],
+        )
         for r in rows
     ]
     return _count_report(
-        slug="referrals-target", title="Referrals by target", summary="Which services and timebanks people were "
-        "referred to.", heading="Referred to", rows=_sorted_counts(pairs),
+        slug="referrals-target",
+        title="Referrals by target",
+        summary="Which services and timebanks people were referred to.",
+        heading="Referred to",
+        rows=_sorted_counts(pairs),
         definition="The service or timebank the referral was sent to.",
     )
 
@@ -379,10 +430,11 @@ def referrals_by_outcome_report(*, timebank: Timebank, period: Period) -> Report
     labels = dict(BusinessStatus.choices)
     rows = _referrals(period).values("business_status").annotate(n=Count("pk")).order_by()
     return _count_report(
-        slug="referrals-outcome", title="Referrals by outcome", summary="What happened after the referral.",
-        heading="Outcome", rows=_sorted_counts(
-            (labels.get(r["business_status"], "No outcome recorded yet"), r["n"]) for r in rows
-        ),
+        slug="referrals-outcome",
+        title="Referrals by outcome",
+        summary="What happened after the referral.",
+        heading="Outcome",
+        rows=_sorted_counts((labels.get(r["business_status"], "No outcome recorded yet"), r["n"]) for r in rows),
         definition="The latest detail recorded by the receiving organisation (contacted, first session "
         "attended, did not attend, …).",
     )
@@ -422,15 +474,25 @@ def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
         rows=table,
         definitions=[
             ("Referrals", REFERRAL_SCOPE),
-            ("People", "Referrals in the period with an ONS4 score both at referral and at follow-up (the first "
-                       "at referral, the latest follow-up)."),
-            ("Scores", "Each question is answered 0 to 10. For anxiety a fall is an improvement; for the other "
-                       "three a rise is."),
+            (
+                "People",
+                "Referrals in the period with an ONS4 score both at referral and at follow-up (the first "
+                "at referral, the latest follow-up).",
+            ),
+            (
+                "Scores",
+                "Each question is answered 0 to 10. For anxiety a fall is an improvement; for the other "
+                "three a rise is.",
+            ),
             ("Change", "Mean at follow-up minus mean at referral, for the same people."),
         ],
-        chart=Chart(kind="barh", title="Change in mean score, referral to follow-up",
-                    labels=["Life satisfaction", "Worthwhile", "Happiness", "Anxiety"], values=changes,
-                    value_label="Points"),
+        chart=Chart(
+            kind="barh",
+            title="Change in mean score, referral to follow-up",
+            labels=["Life satisfaction", "Worthwhile", "Happiness", "Anxiety"],
+            values=changes,
+            value_label="Points",
+        ),
         numeric_columns={1, 2, 3, 4},
     )
 
@@ -449,4 +511,3 @@ REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
 
 def report_build(*, slug: str, timebank: Timebank, period: Period) -> Report:
     return REPORTS[slug][1](timebank=timebank, period=period)
-

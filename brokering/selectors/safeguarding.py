@@ -7,6 +7,7 @@ not expired (no expiry date means it does not expire): `current_checks_q`
 here, and the same condition in the candidate SQL of
 brokering.selectors.matching.
 """
+
 from __future__ import annotations
 
 import datetime

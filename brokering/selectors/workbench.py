@@ -6,6 +6,7 @@ helper. (The introduction itself is brokering.services.introductions.)
 Every list here is capped and loaded with a fixed number of queries, however
 many rows it shows.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -83,7 +84,10 @@ def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_ea
 
 def open_request_count(*, timebank: Timebank) -> int:
     return Listing.objects.filter(
-        timebank=timebank, kind=ListingKind.REQUEST, status=ListingStatus.OPEN, matched_at__isnull=True,
+        timebank=timebank,
+        kind=ListingKind.REQUEST,
+        status=ListingStatus.OPEN,
+        matched_at__isnull=True,
         expires_on__gte=timezone.localdate(),
     ).count()
 
@@ -91,16 +95,16 @@ def open_request_count(*, timebank: Timebank) -> int:
 def quiet_members(*, timebank: Timebank, days: int = QUIET_DAYS, limit: int = LIST_LIMIT) -> QuerySet[Member]:
     """Members who have exchanged before but not in the last `days` days, longest quiet first."""
     since = timezone.now() - datetime.timedelta(days=days)
-    return Member.objects.filter(
-        timebank=timebank, status__in=CAN_EXCHANGE, last_exchange_at__lt=since
-    ).order_by("last_exchange_at", "pk")[:limit]
+    return Member.objects.filter(timebank=timebank, status__in=CAN_EXCHANGE, last_exchange_at__lt=since).order_by(
+        "last_exchange_at", "pk"
+    )[:limit]
 
 
 def members_without_first_exchange(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySet[Member]:
     """Approved members who have not yet had an exchange, longest waiting first."""
-    return Member.objects.filter(
-        timebank=timebank, status__in=CAN_EXCHANGE, first_exchange_at__isnull=True
-    ).order_by("joined_at", "pk")[:limit]
+    return Member.objects.filter(timebank=timebank, status__in=CAN_EXCHANGE, first_exchange_at__isnull=True).order_by(
+        "joined_at", "pk"
+    )[:limit]
 
 
 def expiring_listings(*, timebank: Timebank, limit: int = LIST_LIMIT) -> QuerySet[Listing]:
@@ -148,7 +152,7 @@ class NearbyRequest:
 
 
 def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyRequest]:
-    """"People near you who need what you offer": open requests in categories
+    """ "People near you who need what you offer": open requests in categories
     the member offers, within both people's travel radius (phone and online
     requests at any distance), that the member may help with."""
     today = timezone.localdate()
@@ -210,7 +214,7 @@ def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyReque
 
 
 def help_for_my_requests(*, member: Member, suggestions_each: int = 3) -> list[tuple[Listing, list[Suggestion]]]:
-    """"Help near you for what you asked": the member's open requests with the best few helpers each."""
+    """ "Help near you for what you asked": the member's open requests with the best few helpers each."""
     requests = list(
         Listing.objects.filter(
             member=member, kind=ListingKind.REQUEST, status=ListingStatus.OPEN, expires_on__gte=timezone.localdate()

@@ -5,6 +5,7 @@ Each run loads its rows in a fixed number of queries, marks what it sent in
 the same transaction, and sends through timebank.notifications (after commit
 only), so a failed run sends nothing and a second run does not repeat.
 """
+
 import datetime
 from collections import defaultdict
 
@@ -50,9 +51,7 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
         ).values_list("member_id", "kind", "category_id"):
             own[member_id][kind].add(category_id)
         fresh = list(
-            Listing.objects.filter(
-                status=ListingStatus.OPEN, created_at__gte=due_before, expires_on__gte=now.date()
-            )
+            Listing.objects.filter(status=ListingStatus.OPEN, created_at__gte=due_before, expires_on__gte=now.date())
             .select_related("category", "member")
             .order_by("-created_at", "pk")
         )
@@ -62,17 +61,25 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
             mine = own.get(member.pk)
             if not mine:
                 continue
-            new = [lst for lst in fresh if lst.created_at > since and lst.member_id != member.pk
-                   and lst.timebank_id == member.timebank_id]
-            requests = [lst for lst in new if lst.kind == ListingKind.REQUEST
-                        and lst.category_id in mine[ListingKind.OFFER]][:DIGEST_LIMIT]
-            offers = [lst for lst in new if lst.kind == ListingKind.OFFER
-                      and lst.category_id in mine[ListingKind.REQUEST]][:DIGEST_LIMIT]
+            new = [
+                lst
+                for lst in fresh
+                if lst.created_at > since and lst.member_id != member.pk and lst.timebank_id == member.timebank_id
+            ]
+            requests = [
+                lst for lst in new if lst.kind == ListingKind.REQUEST and lst.category_id in mine[ListingKind.OFFER]
+            ][:DIGEST_LIMIT]
+            offers = [
+                lst for lst in new if lst.kind == ListingKind.OFFER and lst.category_id in mine[ListingKind.REQUEST]
+            ][:DIGEST_LIMIT]
             if not (requests or offers):
                 continue
-            if notify(to_member=member, subject="New offers and requests for you this week",
-                      template="emails/brokering/digest.txt",
-                      context={"requests": requests, "offers": offers}):
+            if notify(
+                to_member=member,
+                subject="New offers and requests for you this week",
+                template="emails/brokering/digest.txt",
+                context={"requests": requests, "offers": offers},
+            ):
                 sent.append(member.pk)
         Member.objects.filter(pk__in=sent).update(last_digest_sent_at=now)
     return len(sent)
@@ -93,8 +100,11 @@ def confirm_reminders_send(*, now: datetime.datetime | None = None) -> int:
         )
         for exchange in exchanges:
             for receiver in exchange.receivers.all():
-                notify(to_member=receiver, subject="Please confirm the help you received",
-                       template="emails/brokering/confirm_reminder.txt",
-                       context={"exchange": exchange})
+                notify(
+                    to_member=receiver,
+                    subject="Please confirm the help you received",
+                    template="emails/brokering/confirm_reminder.txt",
+                    context={"exchange": exchange},
+                )
         Exchange.objects.filter(pk__in=[e.pk for e in exchanges]).update(confirm_reminded_at=now)
     return len(exchanges)

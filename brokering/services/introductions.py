@@ -1,6 +1,7 @@
 """Introductions: one click on the workbench proposes an exchange between a
 helper and the person who asked, and both people are told (through the
 exchange service's e-mails)."""
+
 from __future__ import annotations
 
 import uuid

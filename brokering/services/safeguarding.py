@@ -6,6 +6,7 @@ Everything here is for coordinators only; pages check the role before
 calling. The reads (and what makes a check current) are
 brokering.selectors.safeguarding's.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -1,5 +1,6 @@
 """PostcodePoint moves from the assets app to the kernel: the table stays as
 it is (assets_postcodepoint), only Django's record of its owner changes."""
+
 from django.db import migrations, models
 
 

@@ -20,6 +20,7 @@ gb_places.csv (Code-Point Open and GeoNames: see core/places/data/README.md), re
 once per process. Full unit postcodes resolve to their own point when
 `manage.py import_postcodes` has filled the PostcodePoint table.
 """
+
 from __future__ import annotations
 
 import csv
@@ -137,10 +138,7 @@ def km_to_miles(km: float) -> float:
 
 
 def not_found_message(query: str) -> str:
-    return (
-        f"We could not find '{query}'. Try the first part of the postcode, like RG1, "
-        "or a town name."
-    )
+    return f"We could not find '{query}'. Try the first part of the postcode, like RG1, or a town name."
 
 
 # --- The offline tables -----------------------------------------------------------------
@@ -320,9 +318,7 @@ def _remote_lookup(query: str, *, kind: str) -> GeocodeResult | None:
     lat, lng = float(found.latitude), float(found.longitude)
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return None
-    return GeocodeResult(
-        lat=lat, lng=lng, label=query, kind=kind, district=district_near(lat, lng), source="remote"
-    )
+    return GeocodeResult(lat=lat, lng=lng, label=query, kind=kind, district=district_near(lat, lng), source="remote")
 
 
 # --- The entry point -------------------------------------------------------------------
@@ -366,7 +362,9 @@ def _geocode_uncached(text: str) -> GeocodeResult:
                 "That is not a point on the map: latitude goes from -90 to 90 and longitude from -180 to 180.",
                 field="near",
             )
-        return GeocodeResult(lat=lat, lng=lng, label=f"{lat:.4f}, {lng:.4f}", kind="latlng", district=district_near(lat, lng))
+        return GeocodeResult(
+            lat=lat, lng=lng, label=f"{lat:.4f}, {lng:.4f}", kind="latlng", district=district_near(lat, lng)
+        )
     try:
         postcode = normalise_postcode(text)
     except PostcodeError:
@@ -381,12 +379,19 @@ def _geocode_postcode(postcode: str, text: str) -> GeocodeResult:
     if " " in postcode:
         unit = PostcodePoint.objects.filter(postcode=postcode).values_list("latitude", "longitude").first()
         if unit:
-            return GeocodeResult(lat=unit[0], lng=unit[1], label=postcode, kind="postcode", district=district, postcode=postcode)
+            return GeocodeResult(
+                lat=unit[0], lng=unit[1], label=postcode, kind="postcode", district=district, postcode=postcode
+            )
         remote = _remote_lookup(postcode, kind="postcode")
         if remote and remote.district:
             return GeocodeResult(
-                lat=remote.lat, lng=remote.lng, label=postcode, kind="postcode", district=district,
-                postcode=postcode, source="remote",
+                lat=remote.lat,
+                lng=remote.lng,
+                label=postcode,
+                kind="postcode",
+                district=district,
+                postcode=postcode,
+                source="remote",
             )
     centroid = _tables().outcodes.get(district)
     if centroid is None:
@@ -408,12 +413,17 @@ def _geocode_place(text: str) -> GeocodeResult:
     if len(found) > 1:
         choices = [
             PlaceChoice(
-                name=loc.address, admin1=loc.raw["admin1"], lat=loc.latitude, lng=loc.longitude,
+                name=loc.address,
+                admin1=loc.raw["admin1"],
+                lat=loc.latitude,
+                lng=loc.longitude,
                 district=loc.raw["district"],
             )
             for loc in found
         ]
-        raise AmbiguousPlaceError(f"There is more than one place called '{found[0].address}'. Which one do you mean?", choices=choices)
+        raise AmbiguousPlaceError(
+            f"There is more than one place called '{found[0].address}'. Which one do you mean?", choices=choices
+        )
     if found:
         loc = found[0]
         return GeocodeResult(

@@ -5,6 +5,7 @@ Britain": the inverse Transverse Mercator projection on the Airy 1830
 ellipsoid, then a 7-parameter Helmert transform to WGS84 through Cartesian
 coordinates. Accurate to about 5 m, plenty for "which groups are near me".
 """
+
 import math
 
 # Airy 1830 (OSGB36) and GRS80/WGS84 ellipsoids: semi-major and semi-minor axes, metres.
@@ -24,11 +25,15 @@ _RX, _RY, _RZ = (math.radians(value / 3600) for value in (0.1502, 0.2470, 0.8421
 def _meridional_arc(lat: float, a: float, b: float) -> float:
     n = (a - b) / (a + b)
     d, s = lat - _LAT0, lat + _LAT0
-    return b * _F0 * (
-        (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
-        - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(d) * math.cos(s)
-        + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * d) * math.cos(2 * s)
-        - 35 / 24 * n**3 * math.sin(3 * d) * math.cos(3 * s)
+    return (
+        b
+        * _F0
+        * (
+            (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
+            - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(d) * math.cos(s)
+            + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * d) * math.cos(2 * s)
+            - 35 / 24 * n**3 * math.sin(3 * d) * math.cos(3 * s)
+        )
     )
 
 

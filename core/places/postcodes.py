@@ -3,6 +3,7 @@
 Only the format is checked here; turning a postcode into a point is the
 geocoder's job (core.places.geocoding).
 """
+
 import re
 
 from core.errors import InvalidInputError

@@ -7,191 +7,523 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assets', '0002_seed_social_prescribing_taxonomy'),
-        ('timebank', '0004_coordinator_admin_permissions'),
+        ("assets", "0002_seed_social_prescribing_taxonomy"),
+        ("timebank", "0004_coordinator_admin_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('postcode', models.CharField(max_length=10)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('preferred_contact', models.CharField(choices=[('phone', 'Phone'), ('email', 'E-mail'), ('text', 'Text message'), ('letter', 'Letter')], max_length=10)),
-                ('contact_times', models.CharField(blank=True, max_length=200)),
-                ('communication_needs', models.JSONField(blank=True, default=list)),
-                ('do_not_contact', models.BooleanField(default=False)),
-                ('what_matters', models.TextField(blank=True, max_length=2000)),
-                ('priority', models.CharField(choices=[('routine', 'Routine'), ('urgent', 'Urgent')], default='routine', max_length=10)),
-                ('notes', models.TextField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('requested', 'Requested'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('in-progress', 'In progress'), ('on-hold', 'On hold'), ('completed', 'Completed'), ('failed', 'Failed'), ('entered-in-error', 'Entered in error')], default='requested', max_length=20)),
-                ('business_status', models.CharField(blank=True, choices=[('contact-attempted', 'Contact attempted'), ('contacted', 'Contacted'), ('waitlisted', 'On the waiting list'), ('first-session-attended', 'First session attended'), ('did-not-attend', 'Did not attend'), ('person-declined', 'The person decided not to go ahead'), ('first-exchange-posted', 'First timebank exchange recorded')], max_length=30)),
-                ('status_reason', models.CharField(blank=True, max_length=500)),
-                ('requested_at', models.DateTimeField(blank=True, null=True)),
-                ('first_exchange_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by_application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referrals', to='timebank.member')),
-                ('needs', models.ManyToManyField(blank=True, related_name='+', to='assets.taxonomyterm')),
-                ('receiving_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_received', to='assets.organisation')),
-                ('referring_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='assets.organisation')),
-                ('target_service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='assets.service')),
-                ('target_timebank', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='timebank.timebank')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("postcode", models.CharField(max_length=10)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "preferred_contact",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("text", "Text message"),
+                            ("letter", "Letter"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("contact_times", models.CharField(blank=True, max_length=200)),
+                ("communication_needs", models.JSONField(blank=True, default=list)),
+                ("do_not_contact", models.BooleanField(default=False)),
+                ("what_matters", models.TextField(blank=True, max_length=2000)),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("routine", "Routine"), ("urgent", "Urgent")], default="routine", max_length=10
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("requested", "Requested"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("in-progress", "In progress"),
+                            ("on-hold", "On hold"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("entered-in-error", "Entered in error"),
+                        ],
+                        default="requested",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "business_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contact-attempted", "Contact attempted"),
+                            ("contacted", "Contacted"),
+                            ("waitlisted", "On the waiting list"),
+                            ("first-session-attended", "First session attended"),
+                            ("did-not-attend", "Did not attend"),
+                            ("person-declined", "The person decided not to go ahead"),
+                            ("first-exchange-posted", "First timebank exchange recorded"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, max_length=500)),
+                ("requested_at", models.DateTimeField(blank=True, null=True)),
+                ("first_exchange_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by_application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referrals",
+                        to="timebank.member",
+                    ),
+                ),
+                ("needs", models.ManyToManyField(blank=True, related_name="+", to="assets.taxonomyterm")),
+                (
+                    "receiving_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_received",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "referring_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "target_service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="assets.service",
+                    ),
+                ),
+                (
+                    "target_timebank",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="timebank.timebank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Outcome',
+            name="Outcome",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('instrument', models.CharField(max_length=40)),
-                ('stage', models.CharField(choices=[('baseline', 'At referral'), ('follow-up', 'At follow-up')], max_length=12)),
-                ('answers', models.JSONField()),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assets.organisation')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='referrals.referral')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("instrument", models.CharField(max_length=40)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[("baseline", "At referral"), ("follow-up", "At follow-up")], max_length=12
+                    ),
+                ),
+                ("answers", models.JSONField()),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="outcomes", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recorded_at', 'pk'],
+                "ordering": ["recorded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GpRecordEvent',
+            name="GpRecordEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('snomed_code', models.CharField(choices=[('871731000000106', 'Referral to social prescribing service'), ('871711000000103', 'Social prescribing declined')], max_length=20)),
-                ('occurred_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gp_record_events', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "snomed_code",
+                    models.CharField(
+                        choices=[
+                            ("871731000000106", "Referral to social prescribing service"),
+                            ("871711000000103", "Social prescribing declined"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gp_record_events",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_on', 'pk'],
+                "ordering": ["occurred_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given', models.BooleanField()),
-                ('scopes', models.JSONField(default=list)),
-                ('method', models.CharField(choices=[('verbal', 'Verbal'), ('written', 'Written'), ('digital', 'Digital')], max_length=10)),
-                ('recorded_by', models.CharField(max_length=200)),
-                ('recorded_at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('referral', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='consent', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("given", models.BooleanField()),
+                ("scopes", models.JSONField(default=list)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("verbal", "Verbal"), ("written", "Written"), ("digital", "Digital")], max_length=10
+                    ),
+                ),
+                ("recorded_by", models.CharField(max_length=200)),
+                ("recorded_at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consent", to="referrals.referral"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferralAccessLog',
+            name="ReferralAccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referral_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(choices=[('list', 'Listed'), ('read', 'Read'), ('create', 'Created'), ('transition', 'Changed status'), ('outcome', 'Recorded an outcome'), ('consent', 'Changed consent')], max_length=12)),
-                ('outcome', models.CharField(choices=[('allowed', 'Allowed'), ('refused', 'Refused')], max_length=10)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assets.organisation')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("referral_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("list", "Listed"),
+                            ("read", "Read"),
+                            ("create", "Created"),
+                            ("transition", "Changed status"),
+                            ("outcome", "Recorded an outcome"),
+                            ("consent", "Changed consent"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("outcome", models.CharField(choices=[("allowed", "Allowed"), ("refused", "Refused")], max_length=10)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralHistory',
+            name="ReferralHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('requested', 'Requested'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('in-progress', 'In progress'), ('on-hold', 'On hold'), ('completed', 'Completed'), ('failed', 'Failed'), ('entered-in-error', 'Entered in error')], max_length=20)),
-                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('requested', 'Requested'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('in-progress', 'In progress'), ('on-hold', 'On hold'), ('completed', 'Completed'), ('failed', 'Failed'), ('entered-in-error', 'Entered in error')], max_length=20)),
-                ('business_status', models.CharField(blank=True, choices=[('contact-attempted', 'Contact attempted'), ('contacted', 'Contacted'), ('waitlisted', 'On the waiting list'), ('first-session-attended', 'First session attended'), ('did-not-attend', 'Did not attend'), ('person-declined', 'The person decided not to go ahead'), ('first-exchange-posted', 'First timebank exchange recorded')], max_length=30)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assets.organisation')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("requested", "Requested"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("in-progress", "In progress"),
+                            ("on-hold", "On hold"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("entered-in-error", "Entered in error"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("requested", "Requested"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                            ("in-progress", "In progress"),
+                            ("on-hold", "On hold"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("entered-in-error", "Entered in error"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "business_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contact-attempted", "Contact attempted"),
+                            ("contacted", "Contacted"),
+                            ("waitlisted", "On the waiting list"),
+                            ("first-session-attended", "First session attended"),
+                            ("did-not-attend", "Did not attend"),
+                            ("person-declined", "The person decided not to go ahead"),
+                            ("first-exchange-posted", "First timebank exchange recorded"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assets.organisation",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="history", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'referral history',
-                'ordering': ['at', 'pk'],
+                "verbose_name_plural": "referral history",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('url', models.URLField(max_length=500)),
-                ('secret', models.CharField(max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='assets.organisation')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("url", models.URLField(max_length=500)),
+                ("secret", models.CharField(max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="webhooks", to="assets.organisation"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('payload', models.JSONField()),
-                ('state', models.CharField(choices=[('pending', 'Waiting to send'), ('delivered', 'Delivered'), ('failed', 'Gave up')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='referrals.webhooksubscription')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("payload", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Waiting to send"), ("delivered", "Delivered"), ("failed", "Gave up")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="referrals.webhooksubscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['created_at'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referring_organisation', '-created_at'], name='referral_referrer_created'),
+            model_name="referral",
+            index=models.Index(fields=["referring_organisation", "-created_at"], name="referral_referrer_created"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['receiving_organisation', 'status'], name='referral_receiver_status'),
+            model_name="referral",
+            index=models.Index(fields=["receiving_organisation", "status"], name="referral_receiver_status"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['target_timebank', 'status'], name='referral_timebank_status'),
+            model_name="referral",
+            index=models.Index(fields=["target_timebank", "status"], name="referral_timebank_status"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('target_service__isnull', False), ('target_timebank__isnull', True)), models.Q(('target_service__isnull', True), ('target_timebank__isnull', False)), _connector='OR'), name='referral_targets_service_or_timebank'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("target_service__isnull", False), ("target_timebank__isnull", True)),
+                    models.Q(("target_service__isnull", True), ("target_timebank__isnull", False)),
+                    _connector="OR",
+                ),
+                name="referral_targets_service_or_timebank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'requested', 'accepted', 'rejected', 'cancelled', 'in-progress', 'on-hold', 'completed', 'failed', 'entered-in-error'])), name='referral_status_known'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "requested",
+                            "accepted",
+                            "rejected",
+                            "cancelled",
+                            "in-progress",
+                            "on-hold",
+                            "completed",
+                            "failed",
+                            "entered-in-error",
+                        ],
+                    )
+                ),
+                name="referral_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gprecordevent',
-            constraint=models.UniqueConstraint(fields=('referral', 'snomed_code'), name='gp_record_event_once_per_code'),
+            model_name="gprecordevent",
+            constraint=models.UniqueConstraint(
+                fields=("referral", "snomed_code"), name="gp_record_event_once_per_code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='webhook_delivery_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
         ),
     ]

@@ -1,5 +1,6 @@
 """On PostgreSQL, refuse UPDATE and DELETE on the referral access log even from
 raw SQL (docs/quality.md D2); the ORM refuses them on every database."""
+
 from django.db import migrations
 
 CREATE = """

@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0002_access_log_append_only'),
+        ("referrals", "0002_access_log_append_only"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='anonymised_at',
+            model_name="referral",
+            name="anonymised_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='referralaccesslog',
-            name='action',
-            field=models.CharField(choices=[('list', 'Listed'), ('read', 'Read'), ('create', 'Created'), ('transition', 'Changed status'), ('outcome', 'Recorded an outcome'), ('consent', 'Changed consent'), ('anonymise', 'Anonymised after the retention period')], max_length=12),
+            model_name="referralaccesslog",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("list", "Listed"),
+                    ("read", "Read"),
+                    ("create", "Created"),
+                    ("transition", "Changed status"),
+                    ("outcome", "Recorded an outcome"),
+                    ("consent", "Changed consent"),
+                    ("anonymise", "Anonymised after the retention period"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

@@ -1,6 +1,7 @@
 """API fixtures: two organisations, each with an OAuth client whose tokens come
 from POST /o/token/, a service that takes referrals, and a referral body that
 is the API's documented example (api.serializers.referrals.REFERRAL_EXAMPLE) as written."""
+
 import base64
 import copy
 

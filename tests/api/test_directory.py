@@ -1,4 +1,5 @@
 """The directory through the API: search near a place, one service, categories."""
+
 import pytest
 
 from tests.assets.factories import service_at
@@ -21,7 +22,11 @@ def test_search_near_a_postcode_returns_services_with_organisation_locations_and
 
 
 def test_search_with_bad_input_is_a_400_naming_the_field(surgery):
-    for query, field in [("near=ZZ99", "near"), ("near=RG1&radius_km=500", "radius_km"), ("near=RG1&page_size=101", "page_size")]:
+    for query, field in [
+        ("near=ZZ99", "near"),
+        ("near=RG1&radius_km=500", "radius_km"),
+        ("near=RG1&page_size=101", "page_size"),
+    ]:
         response = surgery.api.get(f"/api/v1/services/?{query}")
         assert response.status_code == 400, query
         assert field in response.json()["error"]["fields"], response.json()
@@ -52,11 +57,20 @@ def test_search_results_are_exactly_what_the_documented_serializer_gives(surgery
     from assets.models import Location, ServiceArea
     from assets.selectors import asset_search
 
-    service_at(51.4530, -0.9700, categories=["green-and-outdoor", "older-people"], name="Paid garden", is_free=False,
-               cost_amount=2, cost_description="£2 a session", last_reviewed=None)
+    service_at(
+        51.4530,
+        -0.9700,
+        categories=["green-and-outdoor", "older-people"],
+        name="Paid garden",
+        is_free=False,
+        cost_amount=2,
+        cost_description="£2 a session",
+        last_reviewed=None,
+    )
     accessible = service_at(51.4540, -0.9690, categories=["green-and-outdoor"], name="Step-free garden", areas=["RG1"])
     Location.objects.filter(service_at_locations__service=accessible).update(
-        step_free_access=True, quiet_space=True, address_1="2 Park Lane", address_2="", city="Reading")
+        step_free_access=True, quiet_space=True, address_1="2 Park Lane", address_2="", city="Reading"
+    )
     assert ServiceArea.objects.exists()
     body = surgery.api.get("/api/v1/services/?near=RG1&radius_km=3&category=green-and-outdoor").json()
     found = asset_search(near="RG1", radius_km=3, category="green-and-outdoor")

@@ -1,5 +1,6 @@
 """The API's foundation: who may call, tokens, scopes, one error shape,
 pagination, throttles, health, and making API clients."""
+
 import base64
 import datetime
 import io
@@ -50,7 +51,9 @@ def test_a_client_gets_only_its_own_scopes_and_is_refused_outside_them(db, garde
     assert reader.api.get("/api/v1/referrals/").status_code == 403
     basic = base64.b64encode(f"{reader.client_id}:{reader.secret}".encode()).decode()
     response = Client().post(
-        "/o/token/", {"grant_type": "client_credentials", "scope": "referrals:write"}, HTTP_AUTHORIZATION=f"Basic {basic}"
+        "/o/token/",
+        {"grant_type": "client_credentials", "scope": "referrals:write"},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
     )
     assert response.status_code in (400, 401)
     read_only = Party("Read Only Practice", "gp-practice", scopes=["referrals:read"])
@@ -62,7 +65,13 @@ def test_a_client_gets_only_its_own_scopes_and_is_refused_outside_them(db, garde
 def test_create_api_client_attaches_to_an_organisation_and_prints_the_secret_once():
     out = io.StringIO()
     call_command(
-        "create_api_client", "--organisation", "Whitley PCN", "--scopes", "referrals:read", "referrals:write", stdout=out
+        "create_api_client",
+        "--organisation",
+        "Whitley PCN",
+        "--scopes",
+        "referrals:read",
+        "referrals:write",
+        stdout=out,
     )
     lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
     organisation = Organisation.objects.get(name="Whitley PCN")
@@ -70,7 +79,9 @@ def test_create_api_client_attaches_to_an_organisation_and_prints_the_secret_onc
     assert client.application.client_id == lines["client_id"]
     assert client.application.client_secret != lines["client_secret"]  # only a hash is stored
     assert token_for(lines["client_id"], lines["client_secret"])
-    call_command("create_api_client", "--organisation", "whitley pcn", "--scopes", "directory:read", stdout=io.StringIO())
+    call_command(
+        "create_api_client", "--organisation", "whitley pcn", "--scopes", "directory:read", stdout=io.StringIO()
+    )
     assert Organisation.objects.filter(name__iexact="Whitley PCN").count() == 1
     assert ApiClient.objects.filter(organisation=organisation).count() == 2
 
@@ -93,7 +104,9 @@ def test_bad_json_and_overlong_strings_give_the_one_error_shape(surgery, referra
 
 
 def test_throttles_answer_429_with_retry_after(surgery, monkeypatch):
-    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "3/min"})
+    monkeypatch.setattr(
+        ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "3/min"}
+    )
     statuses = [surgery.api.get("/api/v1/referrals/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = surgery.api.get("/api/v1/referrals/")
@@ -102,7 +115,9 @@ def test_throttles_answer_429_with_retry_after(surgery, monkeypatch):
 
 
 def test_the_throttle_window_slides_and_retry_after_says_when_a_request_will_pass(surgery, monkeypatch):
-    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"})
+    monkeypatch.setattr(
+        ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"}
+    )
     clock = [60 * 1_000_000.0]  # the start of a minute
     monkeypatch.setattr(ClientScopedThrottle, "timer", lambda self: clock[0])
 
@@ -128,7 +143,9 @@ def test_throttle_counts_are_two_numbers_whatever_the_rate(surgery, monkeypatch)
     read and rewritten whole on each request. Here the cache holds one count per window."""
     from django.core.cache import cache
 
-    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "100000/min"})
+    monkeypatch.setattr(
+        ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "100000/min"}
+    )
     monkeypatch.setattr(ClientScopedThrottle, "timer", lambda self: 60 * 1_000_000.0 + 30)
     for _ in range(30):
         assert surgery.api.get("/api/v1/referrals/").status_code == 200
@@ -158,7 +175,9 @@ def test_two_workers_at_the_last_place_cannot_both_take_it(db, monkeypatch):
 
     request = SimpleNamespace(user=None, headers={}, META={"REMOTE_ADDR": "192.0.2.9"})
     view = SimpleNamespace(throttle_scope="referrals-read")
-    monkeypatch.setattr(ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"})
+    monkeypatch.setattr(
+        ClientScopedThrottle, "THROTTLE_RATES", {**ClientScopedThrottle.THROTTLE_RATES, "referrals-read": "10/min"}
+    )
     throttle = ClientScopedThrottle()
     throttle.timer = lambda: 60 * 1_000_000.0 + 10
     for _ in range(9):
@@ -237,11 +256,14 @@ def test_a_token_of_an_application_without_an_organisation_is_refused(db):
     from oauth2_provider.models import Application
 
     application = Application.objects.create(
-        name="Stray", client_type=Application.CLIENT_CONFIDENTIAL,
+        name="Stray",
+        client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
     )
     AccessToken.objects.create(
-        application=application, token="stray-token-123", scope="directory:read",
+        application=application,
+        token="stray-token-123",
+        scope="directory:read",
         expires=timezone.now() + datetime.timedelta(minutes=5),
     )
     response = Client().get("/api/v1/services/?near=RG1", HTTP_AUTHORIZATION="Bearer stray-token-123")

@@ -1,5 +1,6 @@
 """Idempotency-Key (docs/quality.md L8): replays, mismatches, in-flight retries, and
 20 concurrent identical POSTs that make exactly one referral."""
+
 import threading
 
 import pytest

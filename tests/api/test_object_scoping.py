@@ -6,6 +6,7 @@ in OWNED with a check that an outsider gets 404 on the owner's objects and 0
 of the owner's rows in lists. A new endpoint fails `test_every_api_route_is_covered`
 until someone decides which it is and writes its check.
 """
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -83,7 +84,9 @@ def check_referral_detail(world, route):
 
 def _post_referral_action(action, body):
     def check(world, route):
-        response = world["outsider"].api.post(f"/api/v1/referrals/{world['referral_id']}/{action}/", body, format="json")
+        response = world["outsider"].api.post(
+            f"/api/v1/referrals/{world['referral_id']}/{action}/", body, format="json"
+        )
         assert response.status_code == 404, response.json()
         _assert_referral_unchanged(world)
 
@@ -118,7 +121,9 @@ def check_listing_list(world, route):
 
 def check_listing_detail(world, route):
     listing = world["listing"]
-    response = _member_api(world["mallory"]).patch(f"/api/v1/listings/{listing.public_id}/", {"title": "Mine"}, format="json")
+    response = _member_api(world["mallory"]).patch(
+        f"/api/v1/listings/{listing.public_id}/", {"title": "Mine"}, format="json"
+    )
     assert response.status_code == 404
     assert Listing.objects.get(pk=listing.pk).title == listing.title
 
@@ -132,15 +137,16 @@ def check_listing_close(world, route):
 def check_listing_suggestions(world, route):
     response = _member_api(world["mallory"]).get(f"/api/v1/listings/{world['listing'].public_id}/suggestions/")
     assert response.status_code in (403, 404)
-    assert world["outsider"].api.get(f"/api/v1/listings/{world['listing'].public_id}/suggestions/").status_code in (403, 404)
+    assert world["outsider"].api.get(f"/api/v1/listings/{world['listing'].public_id}/suggestions/").status_code in (
+        403,
+        404,
+    )
 
 
 def _exchange(world) -> Exchange:
     from timebank.services.exchanges import exchange_propose_from_listing
 
-    return exchange_propose_from_listing(
-        listing=world["listing"], member=world["helper"], by_user=world["helper"].user
-    )
+    return exchange_propose_from_listing(listing=world["listing"], member=world["helper"], by_user=world["helper"].user)
 
 
 def check_exchange_list(world, route):
@@ -151,7 +157,9 @@ def check_exchange_list(world, route):
 def _exchange_action(action, body):
     def check(world, route):
         exchange = _exchange(world)
-        response = _member_api(world["mallory"]).post(f"/api/v1/exchanges/{exchange.public_id}/{action}/", body, format="json")
+        response = _member_api(world["mallory"]).post(
+            f"/api/v1/exchanges/{exchange.public_id}/{action}/", body, format="json"
+        )
         assert response.status_code == 404
         assert Exchange.objects.get(pk=exchange.pk).status == "proposed"
 
@@ -164,11 +172,21 @@ OWNED = {
     "api:referral-transition": _post_referral_action("transition", {"to": "accepted"}),
     "api:referral-outcomes": _post_referral_action(
         "outcomes",
-        {"instrument": "ons4", "stage": "baseline", "answers": {"life_satisfaction": 1, "worthwhile": 1, "happiness": 1, "anxiety": 1}},
+        {
+            "instrument": "ons4",
+            "stage": "baseline",
+            "answers": {"life_satisfaction": 1, "worthwhile": 1, "happiness": 1, "anxiety": 1},
+        },
     ),
     "api:referral-consent": _post_referral_action(
         "consent",
-        {"given": False, "scopes": ["codes-only"], "method": "verbal", "recorded_by": "x", "recorded_at": "2026-01-01T00:00:00Z"},
+        {
+            "given": False,
+            "scopes": ["codes-only"],
+            "method": "verbal",
+            "recorded_by": "x",
+            "recorded_at": "2026-01-01T00:00:00Z",
+        },
     ),
     "api:webhook-list": check_webhook_list,
     "api:webhook-detail": check_webhook_detail,

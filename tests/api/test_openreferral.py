@@ -1,5 +1,6 @@
 """The public Open Referral UK 3.0 feed: every response validated against the profile's
 compiled schemas (copied into tests/api/oruk_schemas/), filters combined with AND."""
+
 import datetime
 import json
 import uuid
@@ -62,12 +63,31 @@ def clear_cache():
 
 @pytest.fixture
 def directory(db):
-    walk = service_at(51.4600, -0.9700, name="Thames walk", categories=["physical-activity", "green-and-outdoor"],
-                      days=["TU"], url="https://walk.example.org", email="walk@example.org", minimum_age=16)
-    Location.objects.filter(service_at_locations__service=walk).update(step_free_access=True, accessibility_description="Flat path")
+    walk = service_at(
+        51.4600,
+        -0.9700,
+        name="Thames walk",
+        categories=["physical-activity", "green-and-outdoor"],
+        days=["TU"],
+        url="https://walk.example.org",
+        email="walk@example.org",
+        minimum_age=16,
+    )
+    Location.objects.filter(service_at_locations__service=walk).update(
+        step_free_access=True, accessibility_description="Flat path"
+    )
     Contact.objects.create(service=walk, name="Sam", title="Leader", phone="0118 000 0000")
-    lunch = service_at(51.4620, -0.9800, name="Lunch club", categories=["food"], areas=["RG1"], is_free=False,
-                       cost_amount=3, cost_description="per meal", organisation=walk.organisation)
+    lunch = service_at(
+        51.4620,
+        -0.9800,
+        name="Lunch club",
+        categories=["food"],
+        areas=["RG1"],
+        is_free=False,
+        cost_amount=3,
+        cost_description="per meal",
+        organisation=walk.organisation,
+    )
     far = service_at(51.5466, -0.0723, name="Hackney walk", categories=["physical-activity"])
     return {"walk": walk, "lunch": lunch, "far": far}
 
@@ -87,7 +107,13 @@ def test_the_root_names_the_version_profile_and_openapi(client):
 def test_services_list_validates_and_paginates_with_the_profile_keys(client, directory):
     body = get(client, "/openreferral/services", per_page=2).json()
     assert_page(body, validator("service_list"))
-    assert (body["total_items"], body["total_pages"], body["size"], body["first_page"], body["last_page"]) == (3, 2, 2, True, False)
+    assert (body["total_items"], body["total_pages"], body["size"], body["first_page"], body["last_page"]) == (
+        3,
+        2,
+        2,
+        True,
+        False,
+    )
     second = get(client, "/openreferral/services", per_page=2, page=2).json()
     assert second["last_page"] and second["size"] == 1 and not second["empty"]
     assert {s["name"] for s in body["contents"] + second["contents"]} == {"Thames walk", "Lunch club", "Hackney walk"}
@@ -141,16 +167,24 @@ def names(response):
 def test_filters_combine_with_and(client, directory):
     activity = TaxonomyTerm.objects.get(slug="physical-activity")
     assert names(get(client, "/openreferral/services", taxonomy_term_id=activity.id)) == ["Hackney walk", "Thames walk"]
-    assert names(get(client, "/openreferral/services", taxonomy_term_id=activity.id, search="thames")) == ["Thames walk"]
+    assert names(get(client, "/openreferral/services", taxonomy_term_id=activity.id, search="thames")) == [
+        "Thames walk"
+    ]
     assert names(get(client, "/openreferral/services", taxonomy_term_id=activity.id, search="lunch")) == []
     org = directory["walk"].organisation_id
     assert names(get(client, "/openreferral/services", organization_id=org)) == ["Lunch club", "Thames walk"]
-    assert names(get(client, "/openreferral/services", organization_id=org, taxonomy_term_id=activity.id)) == ["Thames walk"]
+    assert names(get(client, "/openreferral/services", organization_id=org, taxonomy_term_id=activity.id)) == [
+        "Thames walk"
+    ]
     assert names(get(client, "/openreferral/services", taxonomy_id=activity.taxonomy_id, day="TU")) == ["Thames walk"]
 
 
 def test_postcode_applies_service_areas_and_proximity_is_in_metres(client, directory):
-    assert names(get(client, "/openreferral/services", postcode="RG1 7QE")) == ["Hackney walk", "Lunch club", "Thames walk"]
+    assert names(get(client, "/openreferral/services", postcode="RG1 7QE")) == [
+        "Hackney walk",
+        "Lunch club",
+        "Thames walk",
+    ]
     assert names(get(client, "/openreferral/services", postcode="E8")) == ["Hackney walk", "Thames walk"]
     near = get(client, "/openreferral/services", postcode="RG1", proximity="2000")
     assert_page(near.json(), validator("service_list"))
@@ -180,9 +214,20 @@ def test_ndjson_streams_every_matching_full_service(client, directory):
 
 @pytest.mark.parametrize(
     "params",
-    [{"page": "x"}, {"per_page": "0"}, {"per_page": "1000"}, {"taxonomy_term_id": "nope"}, {"proximity": "100"},
-     {"postcode": "XX9 9ZZ"}, {"postcode": "RG1", "proximity": "far"}, {"modified_after": "yesterday"},
-     {"format": "xml"}, {"search": "a\x00b"}, {"day": "caturday"}, {"minimal": "perhaps"}],
+    [
+        {"page": "x"},
+        {"per_page": "0"},
+        {"per_page": "1000"},
+        {"taxonomy_term_id": "nope"},
+        {"proximity": "100"},
+        {"postcode": "XX9 9ZZ"},
+        {"postcode": "RG1", "proximity": "far"},
+        {"modified_after": "yesterday"},
+        {"format": "xml"},
+        {"search": "a\x00b"},
+        {"day": "caturday"},
+        {"minimal": "perhaps"},
+    ],
 )
 def test_bad_parameters_are_400_with_a_message_never_500(client, directory, params):
     response = get(client, "/openreferral/services", **params)

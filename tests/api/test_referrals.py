@@ -1,5 +1,6 @@
 """Referrals through the API: the lifecycle between two organisations, the
 state machine's refusals, consent, minimisation and the access log."""
+
 import itertools
 
 import pytest
@@ -47,10 +48,17 @@ def test_the_full_lifecycle_between_two_organisations(surgery, greenfingers, mak
     accepted = transition(greenfingers, referral_id, "accepted", business_status="contact-attempted")
     assert accepted.status_code == 200, accepted.json()
     assert accepted.json()["business_status"] == "contact-attempted"
-    assert transition(greenfingers, referral_id, "in-progress", business_status="first-session-attended").status_code == 200
+    assert (
+        transition(greenfingers, referral_id, "in-progress", business_status="first-session-attended").status_code
+        == 200
+    )
     outcome = greenfingers.api.post(
         f"/api/v1/referrals/{referral_id}/outcomes/",
-        {"instrument": "ons4", "stage": "follow-up", "answers": {"life_satisfaction": 7, "worthwhile": 7, "happiness": 6, "anxiety": 3}},
+        {
+            "instrument": "ons4",
+            "stage": "follow-up",
+            "answers": {"life_satisfaction": 7, "worthwhile": 7, "happiness": 6, "anxiety": 3},
+        },
         format="json",
     )
     assert outcome.status_code == 201, outcome.json()
@@ -75,7 +83,11 @@ def test_the_example_transition_and_outcome_bodies_work_as_written(greenfingers,
     assert response.status_code == 200
     response = surgery.api.post(
         f"/api/v1/referrals/{referral_id}/outcomes/",
-        {"instrument": "ons4", "stage": "baseline", "answers": {"life_satisfaction": 4, "worthwhile": 5, "happiness": 3, "anxiety": 7}},
+        {
+            "instrument": "ons4",
+            "stage": "baseline",
+            "answers": {"life_satisfaction": 4, "worthwhile": 5, "happiness": 3, "anxiety": 7},
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -146,9 +158,15 @@ def test_every_legal_transition_is_made_only_by_its_party(surgery, greenfingers,
 
 
 @pytest.mark.parametrize("to_status", sorted(states.REASON_REQUIRED))
-def test_a_reason_is_required_for_rejected_cancelled_on_hold_and_failed(surgery, greenfingers, make_referral, to_status):
+def test_a_reason_is_required_for_rejected_cancelled_on_hold_and_failed(
+    surgery, greenfingers, make_referral, to_status
+):
     referral_id = make_referral()["id"]
-    start = ReferralStatus.REQUESTED if to_status in (ReferralStatus.REJECTED, ReferralStatus.CANCELLED) else ReferralStatus.ACCEPTED
+    start = (
+        ReferralStatus.REQUESTED
+        if to_status in (ReferralStatus.REJECTED, ReferralStatus.CANCELLED)
+        else ReferralStatus.ACCEPTED
+    )
     _force_status(referral_id, start)
     party = surgery if states.who_may_move(start, to_status) == states.REFERRER else greenfingers
     response = transition(party, referral_id, to_status, reason="")
@@ -201,8 +219,16 @@ def test_the_receiver_sees_what_it_needs_to_contact_the_person_and_no_more(surge
     referral_id = make_referral()["id"]
     body = greenfingers.api.get(f"/api/v1/referrals/{referral_id}/").json()
     assert set(body["person"]) == {
-        "given_name", "family_name", "preferred_name", "postcode_district", "communication_needs",
-        "do_not_contact", "phone", "email", "preferred_contact", "contact_times",
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "postcode_district",
+        "communication_needs",
+        "do_not_contact",
+        "phone",
+        "email",
+        "preferred_contact",
+        "contact_times",
     }
     assert "gp_record_events" not in body
     assert set(body["consent"]) == {"given", "scopes", "withdrawn_at"}
@@ -254,14 +280,45 @@ def test_mass_assignment_of_status_organisation_or_ids_is_refused(surgery, other
 
 RESPONSE_KEYS = {
     "referrer": {
-        "id", "status", "business_status", "status_reason", "priority", "referring_organisation", "target",
-        "person", "consent", "what_matters", "needs", "notes", "first_exchange_at", "requested_at",
-        "created_at", "modified_at", "history", "outcomes", "gp_record_events",
+        "id",
+        "status",
+        "business_status",
+        "status_reason",
+        "priority",
+        "referring_organisation",
+        "target",
+        "person",
+        "consent",
+        "what_matters",
+        "needs",
+        "notes",
+        "first_exchange_at",
+        "requested_at",
+        "created_at",
+        "modified_at",
+        "history",
+        "outcomes",
+        "gp_record_events",
     },
     "receiver": {
-        "id", "status", "business_status", "status_reason", "priority", "referring_organisation", "target",
-        "person", "consent", "what_matters", "needs", "notes", "first_exchange_at", "requested_at",
-        "created_at", "modified_at", "history", "outcomes",
+        "id",
+        "status",
+        "business_status",
+        "status_reason",
+        "priority",
+        "referring_organisation",
+        "target",
+        "person",
+        "consent",
+        "what_matters",
+        "needs",
+        "notes",
+        "first_exchange_at",
+        "requested_at",
+        "created_at",
+        "modified_at",
+        "history",
+        "outcomes",
     },
 }
 
@@ -298,7 +355,9 @@ def test_reads_changes_and_refusals_are_in_the_access_log(surgery, greenfingers,
     greenfingers.api.get(f"/api/v1/referrals/{referral_id}/")
     other_practice.api.get(f"/api/v1/referrals/{referral_id}/")
     transition(surgery, referral_id, "accepted")  # wrong party: refused
-    rows = list(ReferralAccessLog.objects.filter(referral_id=referral_id).values_list("action", "outcome", "organisation_id"))
+    rows = list(
+        ReferralAccessLog.objects.filter(referral_id=referral_id).values_list("action", "outcome", "organisation_id")
+    )
     assert ("create", AccessOutcome.ALLOWED, surgery.organisation.pk) in rows
     assert ("read", AccessOutcome.ALLOWED, greenfingers.organisation.pk) in rows
     assert ("read", AccessOutcome.REFUSED, other_practice.organisation.pk) in rows

@@ -1,5 +1,6 @@
 """docs/quality.md A9 and F2: the OpenAPI schema validates, names every /api/ route,
 and no generated request (valid or not) makes the server answer 5xx."""
+
 import io
 import re
 

@@ -1,4 +1,5 @@
 """A member's own timebank through the API (session login)."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -34,14 +35,18 @@ def test_a_member_lists_changes_and_closes_an_offer_and_an_outsider_cannot(alice
     )
     assert created.status_code == 201, created.json()
     listing_id = created.json()["id"]
-    assert api.patch(f"/api/v1/listings/{listing_id}/", {"title": "Weeding and pruning"}, format="json").status_code == 200
+    assert (
+        api.patch(f"/api/v1/listings/{listing_id}/", {"title": "Weeding and pruning"}, format="json").status_code == 200
+    )
     assert logged_in(bob).patch(f"/api/v1/listings/{listing_id}/", {"title": "Mine"}, format="json").status_code == 404
     assert logged_in(bob).post(f"/api/v1/listings/{listing_id}/close/").status_code == 404
     assert api.post(f"/api/v1/listings/{listing_id}/close/").status_code == 200
     assert api.post(f"/api/v1/listings/{listing_id}/close/").status_code == 409
     listing = Listing.objects.get(public_id=listing_id)
     assert (listing.title, listing.status) == ("Weeding and pruning", ListingStatus.CLOSED)
-    bad = api.post("/api/v1/listings/", {"kind": "offer", "category": "nope", "title": "x", "where": "home"}, format="json")
+    bad = api.post(
+        "/api/v1/listings/", {"kind": "offer", "category": "nope", "title": "x", "where": "home"}, format="json"
+    )
     assert bad.status_code == 400 and "category" in bad.json()["error"]["fields"]
 
 
@@ -51,9 +56,14 @@ def test_an_exchange_goes_from_proposal_to_posted_hours_through_the_api(alice, b
     assert proposed.status_code == 201, proposed.json()
     exchange_id = proposed.json()["id"]
     assert logged_in(carol).post(f"/api/v1/exchanges/{exchange_id}/accept/", {}, format="json").status_code == 404
-    assert logged_in(bob).post(f"/api/v1/exchanges/{exchange_id}/record/", {"minutes": 60}, format="json").status_code in (403, 409)
+    assert logged_in(bob).post(
+        f"/api/v1/exchanges/{exchange_id}/record/", {"minutes": 60}, format="json"
+    ).status_code in (403, 409)
     assert logged_in(alice).post(f"/api/v1/exchanges/{exchange_id}/accept/", {}, format="json").status_code == 200
-    assert logged_in(alice).post(f"/api/v1/exchanges/{exchange_id}/record/", {"minutes": 90}, format="json").status_code == 200
+    assert (
+        logged_in(alice).post(f"/api/v1/exchanges/{exchange_id}/record/", {"minutes": 90}, format="json").status_code
+        == 200
+    )
     confirmed = logged_in(bob).post(f"/api/v1/exchanges/{exchange_id}/confirm/", {}, format="json")
     assert confirmed.status_code == 200, confirmed.json()
     assert Exchange.objects.get(public_id=exchange_id).status == ExchangeStatus.POSTED

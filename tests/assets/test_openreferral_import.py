@@ -1,4 +1,5 @@
 """import_openreferral / export_openreferral: 3.0 and v1, idempotent, bad records skipped whole."""
+
 import io
 import json
 import sys
@@ -9,7 +10,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from assets.models import Location, Organisation, Schedule, Service, ServiceArea, ServiceAtLocation, TaxonomyTerm, stable_uuid
+from assets.models import (
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    stable_uuid,
+)
 from assets.selectors import asset_search
 from assets.services import openreferral_import, service_import_record
 from assets.openreferral.report import RecordError
@@ -99,10 +109,16 @@ def test_a_feed_url_is_paged_and_each_service_fetched_in_full():
     full = json.loads(Path(V3).read_text())["contents"][0]
     pages = {
         "https://feed.example/openreferral/services?page=1&per_page=50": {
-            "total_items": 2, "page_number": 1, "last_page": False, "contents": [{"id": full["id"], "name": "x", "status": "active"}],
+            "total_items": 2,
+            "page_number": 1,
+            "last_page": False,
+            "contents": [{"id": full["id"], "name": "x", "status": "active"}],
         },
         "https://feed.example/openreferral/services?page=2&per_page=50": {
-            "total_items": 2, "page_number": 2, "last_page": True, "contents": [{"id": "2c9e4f5a-8b7d-4e6f-a1b2-c3d4e5f6a7b8"}],
+            "total_items": 2,
+            "page_number": 2,
+            "last_page": True,
+            "contents": [{"id": "2c9e4f5a-8b7d-4e6f-a1b2-c3d4e5f6a7b8"}],
         },
         f"https://feed.example/openreferral/services/{full['id']}": full,
     }
@@ -138,8 +154,21 @@ json_values = st.recursive(
     max_leaves=10,
 )
 record_keys = st.sampled_from(
-    ["id", "name", "status", "organization", "service_at_locations", "schedules", "minimum_age",
-     "attributes", "cost_options", "contacts", "regular_schedules", "eligibilitys", "service_areas"]
+    [
+        "id",
+        "name",
+        "status",
+        "organization",
+        "service_at_locations",
+        "schedules",
+        "minimum_age",
+        "attributes",
+        "cost_options",
+        "contacts",
+        "regular_schedules",
+        "eligibilitys",
+        "service_areas",
+    ]
 )
 
 
@@ -159,14 +188,25 @@ def oruk_record(n: int, **overrides) -> dict:
     """A small, complete ORUK 3.0 service; ids are stable for the same n."""
     ids = [str(stable_uuid("test-record", f"{n}:{k}")) for k in range(6)]
     record = {
-        "id": ids[0], "name": f"Group {n}", "status": "active",
+        "id": ids[0],
+        "name": f"Group {n}",
+        "status": "active",
         "organization": {"id": str(stable_uuid("test-org", str(n % 3))), "name": f"Org {n % 3}"},
         "schedules": [{"id": ids[1], "freq": "WEEKLY", "byday": "WE"}],
         "service_areas": [{"id": ids[2], "extent": "RG1"}],
         "contacts": [{"id": ids[3], "name": "Sam", "phones": [{"number": "0118 000 0000"}]}],
-        "service_at_locations": [{"id": ids[4], "location": {
-            "id": ids[5], "name": f"Hall {n}", "latitude": 51.45 + n / 10_000, "longitude": -0.97,
-            "addresses": [{"address_1": "1 High Street", "postal_code": "RG1 1AA"}]}}],
+        "service_at_locations": [
+            {
+                "id": ids[4],
+                "location": {
+                    "id": ids[5],
+                    "name": f"Hall {n}",
+                    "latitude": 51.45 + n / 10_000,
+                    "longitude": -0.97,
+                    "addresses": [{"address_1": "1 High Street", "postal_code": "RG1 1AA"}],
+                },
+            }
+        ],
         "attributes": [{"link_type": "category", "taxonomy_term": {"name": "Food", "code": "food"}}],
     }
     return record | overrides
@@ -180,7 +220,6 @@ def write_ndjson(path, records) -> str:
 def test_a_big_file_is_written_in_chunks_with_few_queries_and_every_record_counted(tmp_path, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
 
     monkeypatch.setattr(sys.modules["assets.openreferral.importer"], "CHUNK_SIZE", 10)
     records = [oruk_record(n) for n in range(25)]
@@ -223,15 +262,25 @@ def test_the_same_service_twice_in_one_file_is_created_then_updated(tmp_path):
 def test_a_record_the_database_refuses_is_skipped_alone_and_its_chunk_neighbours_kept(tmp_path):
     # "Tea" imported once gets an id derived from its name; a later feed calling the same
     # name by another code would create a second term with that id, which the database refuses.
-    openreferral_import(source=write_ndjson(tmp_path / "first.ndjson", [
-        oruk_record(1, attributes=[{"taxonomy_term": {"name": "Tea"}}]),
-    ]))
+    openreferral_import(
+        source=write_ndjson(
+            tmp_path / "first.ndjson",
+            [
+                oruk_record(1, attributes=[{"taxonomy_term": {"name": "Tea"}}]),
+            ],
+        )
+    )
     clash = oruk_record(3, attributes=[{"taxonomy_term": {"name": "Tea", "code": "hot-drinks"}}])
-    summary, _ = openreferral_import(source=write_ndjson(tmp_path / "second.ndjson", [oruk_record(2), clash, oruk_record(4)]))
+    summary, _ = openreferral_import(
+        source=write_ndjson(tmp_path / "second.ndjson", [oruk_record(2), clash, oruk_record(4)])
+    )
     assert (summary.created, summary.updated, summary.skipped) == (2, 0, 1)
     assert summary.errors == [(clash["id"], "the database refused it (IntegrityError)")]
     assert not Service.objects.filter(id=clash["id"]).exists()
-    assert not Location.objects.filter(name="Hall 3").exists() and not Schedule.objects.filter(service_id=clash["id"]).exists()
+    assert (
+        not Location.objects.filter(name="Hall 3").exists()
+        and not Schedule.objects.filter(service_id=clash["id"]).exists()
+    )
     assert not TaxonomyTerm.objects.filter(slug="hot-drinks").exists()
     assert Service.objects.filter(name__in=["Group 2", "Group 4"]).count() == 2
 

@@ -1,5 +1,6 @@
 """Directory pages: the list works without JavaScript, the map gets the same results,
 bad input comes back on the form, reports and claims reach the coordinators' queues."""
+
 import json
 
 import pytest
@@ -101,7 +102,9 @@ def test_members_cannot_see_the_coordinator_queues(client, alice):
     assert client.get("/coordinator/directory/claims/").status_code == 404
 
 
-def test_an_organiser_claims_a_group_a_coordinator_approves_and_then_they_can_edit(client, walk, organiser, coordinator):
+def test_an_organiser_claims_a_group_a_coordinator_approves_and_then_they_can_edit(
+    client, walk, organiser, coordinator
+):
     client.force_login(organiser)
     assert client.get(f"/directory/services/{walk.id}/edit/").status_code == 404
     empty = client.post(f"/directory/services/{walk.id}/claim/", {"message": ""})
@@ -121,10 +124,15 @@ def test_an_organiser_claims_a_group_a_coordinator_approves_and_then_they_can_ed
     form = client.get(f"/directory/services/{walk.id}/edit/")
     assert form.status_code == 200
     fields = {f"service-{k}": v for k, v in form.context["form"].initial.items() if v is not None and v is not False}
-    bad = client.post(f"/directory/services/{walk.id}/edit/", {**fields, "service-minimum_age": "70", "service-maximum_age": "20"})
+    bad = client.post(
+        f"/directory/services/{walk.id}/edit/", {**fields, "service-minimum_age": "70", "service-maximum_age": "20"}
+    )
     assert bad.status_code == 200 and "oldest age must not be less" in bad.content.decode()
     assert Service.objects.get(pk=walk.pk).minimum_age is None
-    client.post(f"/directory/services/{walk.id}/edit/", {**fields, "service-name": "Thames walk and talk", "capacity-places_available": "4"})
+    client.post(
+        f"/directory/services/{walk.id}/edit/",
+        {**fields, "service-name": "Thames walk and talk", "capacity-places_available": "4"},
+    )
     walk.refresh_from_db()
     assert walk.name == "Thames walk and talk" and walk.capacity.places_available == 4
 

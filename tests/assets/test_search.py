@@ -1,4 +1,5 @@
 """asset_search: distance ordering, filters, the ALISS service-area rule, staleness."""
+
 import datetime
 
 import pytest
@@ -50,7 +51,9 @@ def test_filters_combine_category_text_day_free_and_accessibility():
     assert [r.service.name for r in hits.results] == ["Tuesday walk"]
     assert [r.service.name for r in asset_search(near="RG1", q="LUNCH").results] == ["Tuesday lunch"]
     Location.objects.filter(service_at_locations__service=match).update(step_free_access=True, hearing_loop=True)
-    assert [r.service for r in asset_search(near="RG1", accessibility=["step_free_access", "hearing_loop"]).results] == [match]
+    assert [
+        r.service for r in asset_search(near="RG1", accessibility=["step_free_access", "hearing_loop"]).results
+    ] == [match]
     assert asset_search(near="RG1", accessibility=["step_free_access", "parking"]).count == 0
 
 
@@ -83,7 +86,9 @@ def test_pages_hold_per_page_results_and_the_count_is_the_total():
     for km in range(1, 8):
         service_at(*north(km * 0.5), name=f"S{km}")
     second = asset_search(near="RG1", per_page=3, page=2)
-    assert second.count == 7 and second.num_pages == 3 and [r.service.name for r in second.results] == ["S4", "S5", "S6"]
+    assert (
+        second.count == 7 and second.num_pages == 3 and [r.service.name for r in second.results] == ["S4", "S5", "S6"]
+    )
 
 
 def test_a_point_can_be_given_as_lat_and_lng():
@@ -130,7 +135,11 @@ def test_the_grid_cell_follows_latitude_and_longitude_on_every_kind_of_write():
     bulk = Location.objects.bulk_create([Location(name="Bulk", latitude=-33.87, longitude=151.21)])[0]
     nowhere = Location.objects.create(name="Online only")
     cells = dict(Location.objects.values_list("name", "grid_cell"))
-    assert cells == {"Saved": grid_cell_for(51.5466, -0.0740), "Bulk": grid_cell_for(-33.87, 151.21), "Online only": None}
+    assert cells == {
+        "Saved": grid_cell_for(51.5466, -0.0740),
+        "Bulk": grid_cell_for(-33.87, 151.21),
+        "Online only": None,
+    }
     # West of Greenwich the column is floor(), not truncation: -0.074 * 20 is column -2.
     assert grid_cell_for(51.5466, -0.0740) == 1030 * 10_000 - 2
     Location.objects.filter(id=saved.id).update(latitude=51.4516, longitude=0.0301)
@@ -144,8 +153,11 @@ def test_search_finds_services_in_every_grid_cell_the_circle_touches():
     # Near Greenwich, at a cell corner: 51.45 N is a row edge and 0 and -0.05 are column edges.
     origin = (51.4502, -0.0003)
     around = {
-        "North east": (51.4600, 0.0300), "North west": (51.4600, -0.0600), "South east": (51.4400, 0.0300),
-        "South west": (51.4380, -0.0550), "Across the meridian": (51.4502, 0.0004),
+        "North east": (51.4600, 0.0300),
+        "North west": (51.4600, -0.0600),
+        "South east": (51.4400, 0.0300),
+        "South west": (51.4380, -0.0550),
+        "Across the meridian": (51.4502, 0.0004),
     }
     for name, point in around.items():
         service_at(*point, name=name, categories=["food"])
@@ -177,8 +189,16 @@ from core.compiled import Fixed  # noqa: E402
 def _criteria(lat, lng, radius, district, category, day=None, free_only=False, needs=()):
     origin = geocode(f"{lat},{lng}")
     lat_range, lng_range, cells = _search_box(origin, radius)
-    return dict(lat_range=lat_range, lng_range=lng_range, cells=cells, prefixes=area_prefixes(district),
-                category=category, day=day, free_only=free_only, accessibility=tuple(needs))
+    return dict(
+        lat_range=lat_range,
+        lng_range=lng_range,
+        cells=cells,
+        prefixes=area_prefixes(district),
+        category=category,
+        day=day,
+        free_only=free_only,
+        accessibility=tuple(needs),
+    )
 
 
 def _compiled(criteria):
@@ -191,9 +211,13 @@ def neighbourhood(db):
     """Services of two categories around RG1, some with service areas, some on Tuesdays."""
     for n in range(16):
         service = service_at(
-            RG1[0] + (n % 4) * 0.004 - 0.006, RG1[1] + (n // 4) * 0.006 - 0.009,
-            name=f"S{n}", categories=["food" if n % 3 else "physical-activity"], days=["TU"] if n % 2 else [],
-            is_free=n % 5 != 0, cost_amount=None if n % 5 else 2,
+            RG1[0] + (n % 4) * 0.004 - 0.006,
+            RG1[1] + (n // 4) * 0.006 - 0.009,
+            name=f"S{n}",
+            categories=["food" if n % 3 else "physical-activity"],
+            days=["TU"] if n % 2 else [],
+            is_free=n % 5 != 0,
+            cost_amount=None if n % 5 else 2,
         )
         if n % 4 == 0:
             ServiceArea.objects.create(service=service, postcode_prefix="RG1" if n % 8 else "E8")
@@ -215,9 +239,13 @@ def test_the_compiled_category_search_is_planned_once_and_gives_the_orms_rows(ne
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    dlat=st.floats(-0.05, 0.05), dlng=st.floats(-0.08, 0.08), radius=st.floats(0.1, 8),
-    district=st.sampled_from(["RG1", "RG4", "E8", ""]), category=st.sampled_from(["food", "physical-activity", "housing", "no-such-term"]),
-    day=st.sampled_from([None, "TU", "MO"]), free_only=st.booleans(),
+    dlat=st.floats(-0.05, 0.05),
+    dlng=st.floats(-0.08, 0.08),
+    radius=st.floats(0.1, 8),
+    district=st.sampled_from(["RG1", "RG4", "E8", ""]),
+    category=st.sampled_from(["food", "physical-activity", "housing", "no-such-term"]),
+    day=st.sampled_from([None, "TU", "MO"]),
+    free_only=st.booleans(),
     needs=st.sampled_from([(), ("step_free_access",)]),
 )
 def test_the_compiled_category_search_always_agrees_with_the_orm(

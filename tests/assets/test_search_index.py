@@ -2,6 +2,7 @@
 directory, forms, bulk writes, queryset updates, deletes or the Open Referral
 import, a category search finds exactly what the tables say, and the index holds
 one row per (category on a service) x (place it runs), no more, no fewer."""
+
 import io
 from pathlib import Path
 
@@ -31,7 +32,15 @@ def expected_entries() -> set[tuple]:
     """What the index should hold, worked out from the tables themselves."""
     places = list(ServiceAtLocation.objects.select_related("location"))
     return {
-        (attr.id, attr.taxonomy_term_id, attr.service_id, sal.id, sal.location_id, sal.location.latitude, sal.location.longitude)
+        (
+            attr.id,
+            attr.taxonomy_term_id,
+            attr.service_id,
+            sal.id,
+            sal.location_id,
+            sal.location.latitude,
+            sal.location.longitude,
+        )
         for attr in ServiceAttribute.objects.all()
         for sal in places
         if sal.service_id == attr.service_id
@@ -41,7 +50,13 @@ def expected_entries() -> set[tuple]:
 def actual_entries() -> list[tuple]:
     return list(
         SearchEntry.objects.values_list(
-            "attribute_id", "taxonomy_term_id", "service_id", "service_at_location_id", "location_id", "latitude", "longitude"
+            "attribute_id",
+            "taxonomy_term_id",
+            "service_id",
+            "service_at_location_id",
+            "location_id",
+            "latitude",
+            "longitude",
         )
     )
 
@@ -53,7 +68,10 @@ def assert_index_matches_tables():
 
 
 def walking_near(point) -> list[str]:
-    return [r.service.name for r in asset_search(lat=point[0], lng=point[1], radius_km=3, category="physical-activity").results]
+    return [
+        r.service.name
+        for r in asset_search(lat=point[0], lng=point[1], radius_km=3, category="physical-activity").results
+    ]
 
 
 def test_a_new_service_is_found_by_category_and_indexed_once_per_category_and_place():
@@ -81,7 +99,9 @@ def test_moving_a_location_moves_its_search_rows_by_save_and_by_update():
 def test_changing_categories_changes_what_a_category_search_finds():
     walk = service_at(*RG1, name="Walk", categories=["food"])
     assert walking_near(RG1) == []
-    ServiceAttribute.objects.filter(service=walk).update(taxonomy_term=TaxonomyTerm.objects.get(slug="physical-activity"))
+    ServiceAttribute.objects.filter(service=walk).update(
+        taxonomy_term=TaxonomyTerm.objects.get(slug="physical-activity")
+    )
     assert walking_near(RG1) == ["Walk"]
     ServiceAttribute.objects.filter(service=walk).delete()
     assert walking_near(RG1) == []
@@ -119,8 +139,11 @@ def test_bulk_writes_in_any_order_are_indexed_even_a_place_written_before_its_lo
 def test_the_open_referral_import_and_reimport_keep_the_index_right():
     for _ in range(2):
         call_command(
-            "import_openreferral", str(SAMPLES / "oruk_v1_services.json"), "--no-progress",
-            stdout=io.StringIO(), stderr=io.StringIO(),
+            "import_openreferral",
+            str(SAMPLES / "oruk_v1_services.json"),
+            "--no-progress",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
         )
         assert SearchEntry.objects.exists()
         assert_index_matches_tables()
@@ -130,7 +153,9 @@ def test_the_open_referral_import_and_reimport_keep_the_index_right():
 def test_a_category_search_matches_the_same_services_as_a_search_without_the_index():
     """The two paths (index with a category, plain locations without) agree."""
     for n in range(12):
-        service_at(RG1[0] + n * 0.002, RG1[1] - n * 0.003, name=f"S{n}", categories=["food" if n % 3 else "physical-activity"])
+        service_at(
+            RG1[0] + n * 0.002, RG1[1] - n * 0.003, name=f"S{n}", categories=["food" if n % 3 else "physical-activity"]
+        )
     with_index = {r.service.name for r in asset_search(near="RG1", radius_km=3, category="food", per_page=100).results}
     without = {
         r.service.name
@@ -142,7 +167,18 @@ def test_a_category_search_matches_the_same_services_as_a_search_without_the_ind
 
 OPERATIONS = st.lists(
     st.tuples(
-        st.sampled_from(["add_service", "add_place", "add_category", "drop_category", "drop_place", "move", "drop_location", "drop_service"]),
+        st.sampled_from(
+            [
+                "add_service",
+                "add_place",
+                "add_category",
+                "drop_category",
+                "drop_place",
+                "move",
+                "drop_location",
+                "drop_service",
+            ]
+        ),
         st.integers(min_value=0, max_value=50),
     ),
     min_size=1,
@@ -157,11 +193,18 @@ def test_any_sequence_of_directory_writes_leaves_the_index_equal_to_the_tables(o
     with transaction.atomic():
         for operation, n in operations:
             services, locations = list(Service.objects.order_by("id")), list(Location.objects.order_by("id"))
-            places, attributes = list(ServiceAtLocation.objects.order_by("id")), list(ServiceAttribute.objects.order_by("id"))
+            places, attributes = (
+                list(ServiceAtLocation.objects.order_by("id")),
+                list(ServiceAttribute.objects.order_by("id")),
+            )
             if operation == "add_service" or not services:
                 service_at(RG1[0] + n / 1000, RG1[1], categories=[terms[n % 3].slug])
             elif operation == "add_place":
-                location = locations[n % len(locations)] if n % 2 and locations else LocationFactory(latitude=RG1[0] - n / 1000)
+                location = (
+                    locations[n % len(locations)]
+                    if n % 2 and locations
+                    else LocationFactory(latitude=RG1[0] - n / 1000)
+                )
                 ServiceAtLocation.objects.get_or_create(service=services[n % len(services)], location=location)
             elif operation == "add_category":
                 services[n % len(services)].taxonomy_terms.add(terms[n % 3])

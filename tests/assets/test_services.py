@@ -1,4 +1,5 @@
 """Directory writes: review reminders, claims' wrong states, capacity."""
+
 import datetime
 import io
 
@@ -8,7 +9,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from assets.models import OrganisationMembership, ReviewReminder
-from assets.services import capacity_update, organisation_claim_approve, organisation_claim_request, review_reminders_send
+from assets.services import (
+    capacity_update,
+    organisation_claim_approve,
+    organisation_claim_request,
+    review_reminders_send,
+)
 from tests.assets.factories import service_at
 from tests.factories import UserFactory
 from core.errors import ConflictError, InvalidInputError, NotAllowedError

@@ -1,4 +1,5 @@
 """Builders for brokering scenarios: helpers placed at a known distance, checks, exchanges."""
+
 import datetime
 
 from django.utils import timezone

@@ -1,4 +1,5 @@
 """GET /api/v1/listings/{id}/suggestions/: coordinators and the timebank's own API clients."""
+
 import pytest
 from rest_framework.test import APIClient
 

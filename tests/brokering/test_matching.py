@@ -1,4 +1,5 @@
 """Ranking and explanations for hand-built scenarios."""
+
 import importlib
 
 import pytest
@@ -185,9 +186,7 @@ def test_members_see_no_safeguarding_reasons(requester):
     assert "DBS checked" not in one.public_reasons
 
 
-def test_suggestions_for_many_requests_take_the_same_number_of_queries(
-    requester, django_assert_max_num_queries
-):
+def test_suggestions_for_many_requests_take_the_same_number_of_queries(requester, django_assert_max_num_queries):
     helpers = [member_at(f"Helper {i}", km=0.1 * i) for i in range(5)]
     for helper in helpers:
         offer(helper)

@@ -1,4 +1,5 @@
 """Referral reports and the ONS4 change, against a hand-computed scenario."""
+
 import datetime
 
 import pytest
@@ -27,9 +28,15 @@ def scenario(timebank):
 
     def referral(source, *, days_ago=5, status="requested", business_status="", service=None, to_timebank=False):
         return Referral.objects.create(
-            referring_organisation=source, target_service=service, target_timebank=timebank if to_timebank else None,
-            given_name="A", family_name="Person", postcode="RG1 7QE", preferred_contact="phone",
-            status=status, business_status=business_status,
+            referring_organisation=source,
+            target_service=service,
+            target_timebank=timebank if to_timebank else None,
+            given_name="A",
+            family_name="Person",
+            postcode="RG1 7QE",
+            preferred_contact="phone",
+            status=status,
+            business_status=business_status,
             requested_at=None if days_ago is None else timezone.now() - datetime.timedelta(days=days_ago),
         )
 

@@ -1,4 +1,5 @@
 """Every report figure against a hand-computed scenario; the CSV matches the table."""
+
 import csv
 import html as html_lib
 import datetime
@@ -121,7 +122,9 @@ def _table_rows(html: str, slug: str) -> list[list[str]]:
     table = re.search(rf'<table id="report-{slug}">(.*?)</table>', html, re.S).group(1)
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-        rows.append([re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+        rows.append(
+            [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        )
     return rows
 
 

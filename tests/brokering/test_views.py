@@ -1,4 +1,5 @@
 """Workbench, introductions, safeguarding pages, member matches and permissions."""
+
 import datetime
 
 import pytest
@@ -97,7 +98,12 @@ def test_introducing_a_suggested_helper_proposes_an_exchange_and_emails_both(
     made = Exchange.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/coordinator/workbench/introductions/{made.public_id}/"
-    assert (made.provider, list(made.receivers.all()), made.listing, made.status) == (helper, [rita], request, "proposed")
+    assert (made.provider, list(made.receivers.all()), made.listing, made.status) == (
+        helper,
+        [rita],
+        request,
+        "proposed",
+    )
     assert sorted(to for m in mail.outbox for to in m.to) == sorted([helper.email, rita.email])
     request.refresh_from_db()
     assert request.matched_at is not None
@@ -110,7 +116,9 @@ def test_a_member_without_email_gets_a_printable_letter(client, coordinator, rit
     request = request_for(rita)
     client.force_login(coordinator)
     response = client.post(
-        f"/coordinator/workbench/requests/{request.public_id}/introduce/", {"helper": str(helper.public_id)}, follow=True
+        f"/coordinator/workbench/requests/{request.public_id}/introduce/",
+        {"helper": str(helper.public_id)},
+        follow=True,
     )
     text = response.content.decode()
     assert "Letter or phone call for Dev" in text
@@ -146,10 +154,25 @@ def test_a_coordinator_records_a_check_an_incident_and_a_restriction(client, coo
     client.force_login(coordinator)
     url = f"/coordinator/safeguarding/members/{alice.public_id}/"
     today = timezone.localdate()
-    client.post(url, {"action": "check", "kind": "dbs-enhanced", "reference_number": "0012", "checked_on": today,
-                      "expires_on": today + datetime.timedelta(days=1000)})
-    client.post(url, {"action": "incident", "occurred_at": "2026-01-05T10:30", "what_happened": "Left the door open",
-                      "action_taken": "Talked it through"})
+    client.post(
+        url,
+        {
+            "action": "check",
+            "kind": "dbs-enhanced",
+            "reference_number": "0012",
+            "checked_on": today,
+            "expires_on": today + datetime.timedelta(days=1000),
+        },
+    )
+    client.post(
+        url,
+        {
+            "action": "incident",
+            "occurred_at": "2026-01-05T10:30",
+            "what_happened": "Left the door open",
+            "action_taken": "Talked it through",
+        },
+    )
     client.post(url, {"action": "restriction", "category": category("befriending").pk, "reason": "Pending review"})
     check = SafeguardingCheck.objects.get(member=alice)
     assert (check.kind, check.reference_number, check.recorded_by) == ("dbs-enhanced", "0012", coordinator)
@@ -166,8 +189,10 @@ def test_a_coordinator_records_a_check_an_incident_and_a_restriction(client, coo
     [
         ({"kind": "dbs-basic", "checked_on": "2026-01-01"}, "Enter the DBS certificate number."),
         ({"kind": "reference", "checked_on": "2026-01-01"}, "Enter who gave the reference."),
-        ({"kind": "dbs-basic", "reference_number": "1", "checked_on": "2026-01-02", "expires_on": "2026-01-01"},
-         "The expiry date must be on or after the date of the check."),
+        (
+            {"kind": "dbs-basic", "reference_number": "1", "checked_on": "2026-01-02", "expires_on": "2026-01-01"},
+            "The expiry date must be on or after the date of the check.",
+        ),
         ({"kind": "dbs-basic", "reference_number": "1", "checked_on": "not a date"}, "Enter a valid date."),
         ({"kind": "magic", "checked_on": "2026-01-01"}, "Select a valid choice."),
     ],

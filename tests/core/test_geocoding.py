@@ -1,4 +1,5 @@
 """The one geocoding entry point: postcodes, districts, places, lat,lng, bad input."""
+
 from unittest import mock
 
 import pytest
@@ -118,8 +119,10 @@ def test_any_text_either_resolves_or_gives_a_plain_message(text):
 
 @hsettings(max_examples=200, deadline=None)
 @given(
-    st.floats(min_value=49, max_value=61), st.floats(min_value=-8, max_value=2),
-    st.floats(min_value=49, max_value=61), st.floats(min_value=-8, max_value=2),
+    st.floats(min_value=49, max_value=61),
+    st.floats(min_value=-8, max_value=2),
+    st.floats(min_value=49, max_value=61),
+    st.floats(min_value=-8, max_value=2),
 )
 def test_the_fast_great_circle_used_by_search_equals_geopys(lat1, lng1, lat2, lng2):
     from core.places.geocoding import great_circle_km

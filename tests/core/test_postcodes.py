@@ -7,7 +7,14 @@ from core.places.postcodes import PostcodeError, normalise_postcode, postcode_di
 
 @pytest.mark.parametrize(
     "typed, expected",
-    [("rg1 7qe", "RG1 7QE"), ("RG17QE", "RG1 7QE"), (" rg1 ", "RG1"), ("EC1A 1BB", "EC1A 1BB"), ("e8", "E8"), ("W1A0AX", "W1A 0AX")],
+    [
+        ("rg1 7qe", "RG1 7QE"),
+        ("RG17QE", "RG1 7QE"),
+        (" rg1 ", "RG1"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("e8", "E8"),
+        ("W1A0AX", "W1A 0AX"),
+    ],
 )
 def test_it_normalises_full_postcodes_and_districts(typed, expected):
     assert normalise_postcode(typed) == expected

@@ -5,6 +5,7 @@ live test server.
 then skipped with that reason. CI (.ci/run) installs Chromium and sets
 TIMECOMMONS_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
 """
+
 import os
 import shutil
 

@@ -1,5 +1,6 @@
 """Whole journeys in a real browser: what a member, a coordinator and a
 visitor see and do, and what is in the database afterwards."""
+
 import re
 
 import pytest

@@ -1,5 +1,6 @@
 """A member's rights over their data: erasure (docs/quality.md D6) and the subject
 access export with its coverage test (docs/quality.md D7)."""
+
 import json
 
 import pytest
@@ -142,7 +143,11 @@ def story(alicia, bob, carol, coordinator):
         provider=bob, receivers=[carol], minutes=60, by_user=coordinator, description="Bicycle lesson"
     )
     check = SafeguardingCheck.objects.create(
-        member=alicia, kind="reference", referee_name="A referee", checked_on=timezone.localdate(), recorded_by=coordinator
+        member=alicia,
+        kind="reference",
+        referee_name="A referee",
+        checked_on=timezone.localdate(),
+        recorded_by=coordinator,
     )
     return {
         "listing": listing,
@@ -173,8 +178,10 @@ def ledger_snapshot(member):
 
 
 def timebank_sums():
-    return {tb.pk: Account.objects.filter(timebank=tb).aggregate(total=Sum("balance"))["total"] or 0
-            for tb in Timebank.objects.all()}
+    return {
+        tb.pk: Account.objects.filter(timebank=tb).aggregate(total=Sum("balance"))["total"] or 0
+        for tb in Timebank.objects.all()
+    }
 
 
 # --- Erasure (D6) ------------------------------------------------------------------------------
@@ -331,8 +338,13 @@ def test_a_member_who_never_went_online_and_an_applicant_can_be_erased(coordinat
 def test_a_linked_referral_is_kept_as_the_referrers_record(alicia, coordinator, timebank):
     surgery = Organisation.objects.create(name="Oxford Road Surgery", organisation_type=OrganisationType.GP_PRACTICE)
     referral = apps.get_model("referrals", "Referral").objects.create(
-        referring_organisation=surgery, target_timebank=timebank, member=alicia,
-        given_name="Ref", family_name="Person", postcode="RG1 7QE", preferred_contact="phone",
+        referring_organisation=surgery,
+        target_timebank=timebank,
+        member=alicia,
+        given_name="Ref",
+        family_name="Person",
+        postcode="RG1 7QE",
+        preferred_contact="phone",
     )
     privacy.member_erase(member=alicia, by_user=coordinator)
     referral.refresh_from_db()
@@ -380,7 +392,9 @@ def test_an_erased_members_profile_cannot_be_edited_by_its_address(story, alicia
     edit = reverse("coordinator_member_edit", kwargs={"public_id": alicia.public_id})
     for response in (
         client.get(edit, follow=True),
-        client.post(edit, {"display_name": NAME, "postcode": "RG1 7QE", "travel_radius_km": 5, "digest": "weekly"}, follow=True),
+        client.post(
+            edit, {"display_name": NAME, "postcode": "RG1 7QE", "travel_radius_km": 5, "digest": "weekly"}, follow=True
+        ),
     ):
         assert response.redirect_chain[-1][0] == member_page(alicia)
         assert "profile cannot be edited" in response.content.decode()
@@ -403,7 +417,11 @@ def test_a_profile_saved_from_a_page_loaded_before_the_erasure_is_refused(story,
     assert opened_before.erased_at is None  # the stale copy does not know
     with pytest.raises(ConflictError):
         member_services.member_update_profile(
-            member=opened_before, by_user=coordinator, display_name=NAME, postcode="RG1 7QE", travel_radius_km=5,
+            member=opened_before,
+            by_user=coordinator,
+            display_name=NAME,
+            postcode="RG1 7QE",
+            travel_radius_km=5,
             phone=PHONE,
         )
     alicia.refresh_from_db()
@@ -422,8 +440,12 @@ def test_erasure_removes_login_attempts_and_the_name_in_the_admin_history(story,
     AccessLog.objects.create(username="someone-else", ip_address="192.0.2.2", user_agent="x")
     for instance in (alicia, alicia.user):
         LogEntry.objects.create(
-            user=coordinator, content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk),
-            object_repr=NAME, action_flag=CHANGE, change_message=f"Changed phone to {PHONE}",
+            user=coordinator,
+            content_type=ContentType.objects.get_for_model(instance),
+            object_id=str(instance.pk),
+            object_repr=NAME,
+            action_flag=CHANGE,
+            change_message=f"Changed phone to {PHONE}",
         )
     privacy.member_erase(member=alicia, by_user=coordinator)
     assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()
@@ -485,8 +507,16 @@ def test_the_export_leaves_out_other_members(story, alicia, bob, carol):
     bob.phone, bob.about = "0118 496 0999", "Bob's own story"
     bob.save()
     text = json.dumps(privacy.member_personal_data(member=alicia))
-    for other in ["Bob mends bicycles", "Bring the bike round.", "0118 496 0999", "Bob's own story", "Bicycle lesson",
-                  bob.user.email, carol.user.email, "Carol"]:
+    for other in [
+        "Bob mends bicycles",
+        "Bring the bike round.",
+        "0118 496 0999",
+        "Bob's own story",
+        "Bicycle lesson",
+        bob.user.email,
+        carol.user.email,
+        "Carol",
+    ]:
         assert other not in text
     data = privacy.member_personal_data(member=alicia)["data"]
     assert story["others"].pk not in {row["id"] for row in data["timebank.Exchange"]}
@@ -497,16 +527,30 @@ def test_the_export_covers_referrals_with_consent_history_and_outcomes(alicia, b
     surgery = Organisation.objects.create(name="Oxford Road Surgery", organisation_type=OrganisationType.GP_PRACTICE)
     referral_model = apps.get_model("referrals", "Referral")
     referral = referral_model.objects.create(
-        referring_organisation=surgery, target_timebank=timebank, member=alicia,
-        given_name="Alicia", family_name="Quennell", postcode="RG1 7QE", preferred_contact="phone",
+        referring_organisation=surgery,
+        target_timebank=timebank,
+        member=alicia,
+        given_name="Alicia",
+        family_name="Quennell",
+        postcode="RG1 7QE",
+        preferred_contact="phone",
     )
     referral_model.objects.create(
-        referring_organisation=surgery, target_timebank=timebank, member=bob,
-        given_name="Bob", family_name="Other", postcode="RG1 7QE", preferred_contact="phone",
+        referring_organisation=surgery,
+        target_timebank=timebank,
+        member=bob,
+        given_name="Bob",
+        family_name="Other",
+        postcode="RG1 7QE",
+        preferred_contact="phone",
     )
     apps.get_model("referrals", "Consent").objects.create(
-        referral=referral, given=True, scopes=["share-with-service"], method="verbal",
-        recorded_by="Link worker", recorded_at=timezone.now(),
+        referral=referral,
+        given=True,
+        scopes=["share-with-service"],
+        method="verbal",
+        recorded_by="Link worker",
+        recorded_at=timezone.now(),
     )
     apps.get_model("referrals", "ReferralHistory").objects.create(referral=referral, to_status="requested")
     apps.get_model("referrals", "Outcome").objects.create(

@@ -1,4 +1,5 @@
 """Referral tests use the API test cast (two organisations with OAuth clients)."""
+
 from tests.api.conftest import (  # noqa: F401
     fresh_cache,
     garden_service,

@@ -1,5 +1,6 @@
 """The demo's referrals: a link worker and a group organiser who can log in
 and see them, made once however often seed_demo runs."""
+
 import io
 
 import pytest

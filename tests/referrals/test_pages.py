@@ -1,4 +1,5 @@
 """The link worker's and group organiser's referral pages."""
+
 import pytest
 from django.db import connection
 from django.test import Client

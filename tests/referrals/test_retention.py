@@ -1,6 +1,7 @@
 """Retention of referrals (docs/quality.md D5): closed referrals are anonymised
 REFERRAL_RETENTION_DAYS after they closed, by `manage.py anonymise_referrals`.
 Every test runs the job on a frozen clock (time_machine)."""
+
 import datetime
 import io
 import logging
@@ -208,7 +209,12 @@ def test_an_anonymised_referral_still_shows_through_the_api_without_personal_dat
         received = greenfingers.api.get(f"/api/v1/referrals/{referral_id}/")
     assert detail.status_code == 200, detail.content
     assert listing.status_code == 200 and received.status_code == 200
-    assert detail.json()["person"] == {"given_name": "Anonymised", "family_name": "", "preferred_name": "", "postcode": "RG1"}
+    assert detail.json()["person"] == {
+        "given_name": "Anonymised",
+        "family_name": "",
+        "preferred_name": "",
+        "postcode": "RG1",
+    }
     assert received.json()["person"]["given_name"] == "Anonymised"
     assert [r["id"] for r in listing.json()["results"]] == [referral_id]
     for response in (detail, listing, received):
@@ -248,9 +254,7 @@ def test_an_anonymised_referral_can_no_longer_be_changed(now, closed_on, surgery
     assert Referral.objects.get(pk=referral_id).status == "cancelled"
 
 
-def test_a_timebank_referral_is_anonymised_without_touching_the_member_or_the_ledger(
-    now, refer, coordinator, alice
-):
+def test_a_timebank_referral_is_anonymised_without_touching_the_member_or_the_ledger(now, refer, coordinator, alice):
     from timebank.services import exchanges as exchange_services
     from timebank.services.members import member_approve
 
@@ -260,7 +264,11 @@ def test_a_timebank_referral_is_anonymised_without_touching_the_member_or_the_le
     with frozen(days_before(now, 790)):
         member_approve(member=jo, by_user=coordinator)
         exchange_services.exchange_record_for_members(
-            provider=alice, receivers=[Member.objects.get(pk=jo.pk)], minutes=60, by_user=coordinator, description="A walk"
+            provider=alice,
+            receivers=[Member.objects.get(pk=jo.pk)],
+            minutes=60,
+            by_user=coordinator,
+            description="A walk",
         )
         cora = actor_for_user(coordinator)
         referral_transition(actor=cora, referral_id=referral_id, to="accepted")

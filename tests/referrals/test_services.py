@@ -1,5 +1,6 @@
 """Referral services beyond the API: the timebank as a target, the first
 exchange note, data classification and the append-only access log."""
+
 import pytest
 from django.db import connection
 
@@ -31,7 +32,9 @@ def test_a_referral_to_the_timebank_creates_a_pending_application_the_coordinato
     api.force_login(coordinator)
     seen = api.get("/api/v1/referrals/").json()
     assert [r["id"] for r in seen["results"]] == [str(referral.pk)]
-    assert api.post(f"/api/v1/referrals/{referral.pk}/transition/", {"to": "accepted"}, format="json").status_code == 200
+    assert (
+        api.post(f"/api/v1/referrals/{referral.pk}/transition/", {"to": "accepted"}, format="json").status_code == 200
+    )
 
 
 def test_a_timebank_referral_needs_consent_to_share_details_with_it(surgery, referral_body):
@@ -48,7 +51,9 @@ def test_rejecting_a_timebank_referral_declines_the_pending_application(surgery,
     referral = Referral.objects.get(
         pk=surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": True}), format="json").json()["id"]
     )
-    referral_transition(actor=actor_for_user(coordinator), referral_id=referral.pk, to="rejected", reason="Outside our area")
+    referral_transition(
+        actor=actor_for_user(coordinator), referral_id=referral.pk, to="rejected", reason="Outside our area"
+    )
     assert Member.objects.get(pk=referral.member_id).status == MemberStatus.DECLINED
 
 
@@ -83,9 +88,23 @@ def test_two_moves_from_the_same_status_cannot_both_succeed(surgery, greenfinger
 def test_every_field_about_the_person_is_classified():
     """docs/quality.md D3: a new field on Referral must be classified or declared non-personal."""
     non_personal = {
-        "id", "referring_organisation", "receiving_organisation", "target_service", "target_timebank", "created_by",
-        "created_by_application", "priority", "status", "business_status", "status_reason", "member",
-        "requested_at", "first_exchange_at", "created_at", "modified_at", "anonymised_at",
+        "id",
+        "referring_organisation",
+        "receiving_organisation",
+        "target_service",
+        "target_timebank",
+        "created_by",
+        "created_by_application",
+        "priority",
+        "status",
+        "business_status",
+        "status_reason",
+        "member",
+        "requested_at",
+        "first_exchange_at",
+        "created_at",
+        "modified_at",
+        "anonymised_at",
     }
     fields = {f.name for f in Referral._meta.concrete_fields} | {f.name for f in Referral._meta.many_to_many}
     unclassified = fields - non_personal - set(PERSONAL_DATA_FIELDS)

@@ -1,5 +1,6 @@
 """Webhooks: signed, sent after commit, retried with backoff, only to public
 https addresses, never following redirects. No network: HTTP and DNS are mocked."""
+
 import datetime
 import hashlib
 import hmac
@@ -22,7 +23,9 @@ PUBLIC_IP = "93.184.215.14"
 
 def resolves_to(*addresses):
     def fake(host, port, *args, **kwargs):
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses
+        ]
 
     return mock.patch.object(webhooks.socket, "getaddrinfo", side_effect=fake)
 
@@ -88,7 +91,11 @@ def test_a_status_change_is_sent_signed_after_commit_with_ids_only(
     url, body, headers, kwargs = sent[1]
     payload = json.loads(body)
     assert set(payload) == {"event", "referral_id", "status", "occurred_at"}
-    assert (payload["event"], payload["referral_id"], payload["status"]) == ("referral.status_changed", referral_id, "accepted")
+    assert (payload["event"], payload["referral_id"], payload["status"]) == (
+        "referral.status_changed",
+        referral_id,
+        "accepted",
+    )
     assert b"Joan" not in body
     timestamp, digest = (part.split("=", 1)[1] for part in headers["TimeCommons-Signature"].split(","))
     expected = hmac.new(hook["secret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
@@ -114,7 +121,9 @@ def test_nothing_is_sent_when_the_change_rolls_back(hook, surgery, make_referral
     assert WebhookDelivery.objects.count() == 1  # only the delivery for the referral's creation
 
 
-def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(hook, make_referral, settings, django_capture_on_commit_callbacks):
+def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
+    hook, make_referral, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 30
     answers = [FakeResponse(500), requests.ConnectionError(), FakeResponse(204)]
 
@@ -136,7 +145,9 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(hook, make_
         assert webhooks.deliver_due(now=delivery.next_attempt_at) == 1
         delivery.refresh_from_db()
         assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 2)
-        assert datetime.timedelta(seconds=55) < delivery.next_attempt_at - timezone.now() <= datetime.timedelta(seconds=60)
+        assert (
+            datetime.timedelta(seconds=55) < delivery.next_attempt_at - timezone.now() <= datetime.timedelta(seconds=60)
+        )
 
         webhooks.deliver_due(now=delivery.next_attempt_at)
         delivery.refresh_from_db()

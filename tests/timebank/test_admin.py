@@ -4,6 +4,7 @@ Ledger rows and exchange history are read-only for everyone (docs/quality.md L3)
 an account's balance cannot be edited, only its limits; a coordinator (staff,
 in the coordinator group) can run the timebank but not grant themselves rights.
 """
+
 import pytest
 from django.contrib import admin as django_admin
 from django.urls import reverse
@@ -69,8 +70,19 @@ TIMEBANK_MODELS = [model for model in django_admin.site._registry if model._meta
 def test_every_timebank_model_has_an_admin():
     registered = {model._meta.model_name for model in TIMEBANK_MODELS}
     assert registered >= {
-        "user", "timebank", "member", "category", "listing", "exchange", "exchangehistory", "account",
-        "transfer", "entry", "safeguardingcheck", "incident", "categoryrestriction",
+        "user",
+        "timebank",
+        "member",
+        "category",
+        "listing",
+        "exchange",
+        "exchangehistory",
+        "account",
+        "transfer",
+        "entry",
+        "safeguardingcheck",
+        "incident",
+        "categoryrestriction",
     }
 
 
@@ -190,12 +202,24 @@ def test_a_coordinator_can_change_an_accounts_limits(coordinator_client, ledger_
 
 def member_form(**overrides) -> dict:
     data = {
-        "timebank": "1", "user": "", "kind": "person", "display_name": "Dora", "email": "", "phone": "0118 496 0000",
-        "postcode": "rg1 7qe", "travel_radius_km": "3", "availability": ["tue-morning", "fri-afternoon"],
-        "communication_needs": ["large-print"], "about": "", "status": "active", "status_note": "",
+        "timebank": "1",
+        "user": "",
+        "kind": "person",
+        "display_name": "Dora",
+        "email": "",
+        "phone": "0118 496 0000",
+        "postcode": "rg1 7qe",
+        "travel_radius_km": "3",
+        "availability": ["tue-morning", "fri-afternoon"],
+        "communication_needs": ["large-print"],
+        "about": "",
+        "status": "active",
+        "status_note": "",
         "digest": "weekly",
-        "safeguarding_checks-TOTAL_FORMS": "0", "safeguarding_checks-INITIAL_FORMS": "0",
-        "category_restrictions-TOTAL_FORMS": "0", "category_restrictions-INITIAL_FORMS": "0",
+        "safeguarding_checks-TOTAL_FORMS": "0",
+        "safeguarding_checks-INITIAL_FORMS": "0",
+        "category_restrictions-TOTAL_FORMS": "0",
+        "category_restrictions-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -224,8 +248,14 @@ def test_a_bad_postcode_in_the_admin_comes_back_with_a_message(coordinator_clien
 def test_a_coordinators_safeguarding_record_notes_who_wrote_it(coordinator_client, coordinator, bob):
     response = coordinator_client.post(
         admin_url(SafeguardingCheck, "add"),
-        {"member": str(bob.pk), "kind": "dbs-basic", "reference_number": "001", "referee_name": "",
-         "checked_on": "2026-01-10", "expires_on": "2029-01-10"},
+        {
+            "member": str(bob.pk),
+            "kind": "dbs-basic",
+            "reference_number": "001",
+            "referee_name": "",
+            "checked_on": "2026-01-10",
+            "expires_on": "2029-01-10",
+        },
     )
     assert response.status_code == 302
     assert SafeguardingCheck.objects.get(member=bob).recorded_by == coordinator

@@ -1,6 +1,7 @@
 """Exchange pages: my exchanges, an exchange's page and its steps, and the
 coordinators' record-for-members and disputes pages, for the people in the
 exchange, an outsider and a coordinator, with bad input on every form."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +37,7 @@ def field_error(response, field_id, text):
 
 # --- Seeing an exchange -----------------------------------------------------------
 
+
 def test_the_people_in_an_exchange_and_coordinators_see_it_and_its_history(client, alice, bob, coordinator):
     exchange = exchange_in(S.DONE, bob, [alice], minutes=90)
     for who in (alice, bob, coordinator):
@@ -68,6 +70,7 @@ def test_an_unknown_step_is_not_found(client, alice, bob):
 
 
 # --- Taking the steps -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("typed,minutes", [("1.5 hours", 90), ("90", 90), ("1:30", 90), ("2 hours", 120)])
 def test_the_whole_way_through_on_the_pages(client, alice, bob, typed, minutes):
@@ -142,6 +145,7 @@ def test_a_refusal_by_limit_shows_on_the_page_and_leaves_it_done(client, alice, 
 
 # --- My exchanges -----------------------------------------------------------------
 
+
 def test_my_exchanges_lists_mine_only_and_can_show_finished_ones(client, alice, bob, carol):
     going = exchange_in(S.ACCEPTED, bob, [alice])
     going.description = "Mowing"
@@ -169,6 +173,7 @@ def test_my_exchanges_runs_the_same_queries_for_1_and_30_exchanges(client, alice
 
 
 # --- Coordinators: record for members ---------------------------------------------------
+
 
 def test_members_cannot_reach_the_coordinator_pages(client, alice, bob):
     exchange = exchange_in(S.DISPUTED, bob, [alice])
@@ -226,6 +231,7 @@ def test_bad_input_on_record_for_members_comes_back_and_records_nothing(
 
 
 # --- Coordinators: disputes ---------------------------------------------------------------
+
 
 def test_a_coordinator_sees_the_disputes_and_resolves_one_by_changing_the_time(client, alice, bob, coordinator):
     exchange = exchange_in(S.DISPUTED, bob, [alice], minutes=120)

@@ -1,6 +1,7 @@
 """The exchange lifecycle: every transition allowed and refused, who may take
 each step, posting to the ledger, automatic confirmation, coordinators
 recording for members, and e-mails only on commit (docs/quality.md L11, L12)."""
+
 import datetime
 import threading
 import uuid
@@ -23,6 +24,7 @@ S = ExchangeStatus
 
 
 # --- Building exchanges by calling the real services ---------------------------------
+
 
 def propose(provider, receivers, *, by=None, **kwargs):
     by = by or receivers[0].user
@@ -94,6 +96,7 @@ def balance(member):
 
 
 # --- The transition table ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("status,action", CASES)
 def test_each_step_is_allowed_exactly_where_the_table_says(status, action, alice, bob, coordinator):
@@ -229,6 +232,7 @@ def test_a_dispute_needs_a_note(alice, bob):
 
 # --- Proposing from a listing -----------------------------------------------------
 
+
 def test_answering_an_offer_makes_the_lister_the_provider(alice, bob):
     offer = ListingFactory(member=bob, kind="offer")
     exchange = svc.exchange_propose_from_listing(listing=offer, member=alice, by_user=alice.user)
@@ -263,6 +267,7 @@ def test_nobody_answers_their_own_listing(bob):
 
 
 # --- Posting to the ledger -------------------------------------------------------
+
 
 def test_alice_gardens_two_hours_for_bob_and_bob_teaches_carol_one_hour(alice, bob, carol):
     exchange_in(S.POSTED, alice, [bob], minutes=120)
@@ -379,6 +384,7 @@ def test_changing_the_time_needs_a_valid_time_and_a_note(alice, bob, coordinator
 
 # --- Automatic confirmation ---------------------------------------------------------
 
+
 def test_done_exchanges_confirm_themselves_after_the_timebanks_days(alice, bob, timebank):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -423,6 +429,7 @@ def test_the_auto_confirm_command_says_how_many(alice, bob, timebank):
 
 
 # --- Coordinators recording for members who are not online ------------------------
+
 
 def test_a_coordinator_records_a_whole_exchange_for_offline_members(coordinator, timebank):
     provider = MemberFactory(user=None, display_name="Doreen", email="")
@@ -469,6 +476,7 @@ def test_only_coordinators_record_for_others_and_bad_input_leaves_nothing(alice,
 
 
 # --- E-mails: on commit only (docs/quality.md L12) -----------------------------------------------
+
 
 def test_each_step_tells_the_other_person_after_commit(alice, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,6 +5,7 @@ refuse bad rows written around timebank.ledger), L3 (append-only) and L11
 (group split). Concurrency (L4, L5, L10) is in test_ledger_concurrency.py,
 the stateful model (L9) in test_ledger_properties.py.
 """
+
 import io
 from contextlib import contextmanager
 
@@ -92,7 +93,10 @@ def test_a_transfer_is_two_entries_summing_to_zero_with_its_header(alice, bob, c
 
     transfer.refresh_from_db()
     assert (transfer.kind, transfer.memo, transfer.recorded_by, transfer.timebank) == (
-        "exchange", "Exchange", coordinator, timebank,
+        "exchange",
+        "Exchange",
+        coordinator,
+        timebank,
     )
     assert sorted(transfer.entries.values_list("minutes", flat=True)) == [-90, 90]
 

@@ -5,6 +5,7 @@ These tests use `transaction=True`, so the database is emptied after each
 one: they build their own timebank and members instead of relying on the
 rows the migrations seed.
 """
+
 import io
 import random
 import threading

@@ -6,6 +6,7 @@ balances must equal it, sum to zero and sit within their limits, and a
 transfer, reversal or change of limits is refused exactly when the model says
 it would break a rule.
 """
+
 import uuid
 
 import pytest
@@ -73,11 +74,14 @@ class LedgerMachine(RuleBasedStateMachine):
         payees = data.draw(st.lists(st.sampled_from(others), min_size=1, max_size=3, unique_by=lambda a: a.pk))
         amounts = data.draw(st.lists(st.integers(1, 300), min_size=len(payees), max_size=len(payees)))
         legs = [(payer.pk, -sum(amounts))] + [(payee.pk, m) for payee, m in zip(payees, amounts)]
-        self._post(legs, lambda: ledger.transfer_post(
-            timebank=self.timebank,
-            kind=TransferKind.EXCHANGE,
-            legs=[Leg(payer, -sum(amounts))] + [Leg(payee, m) for payee, m in zip(payees, amounts)],
-        ))
+        self._post(
+            legs,
+            lambda: ledger.transfer_post(
+                timebank=self.timebank,
+                kind=TransferKind.EXCHANGE,
+                legs=[Leg(payer, -sum(amounts))] + [Leg(payee, m) for payee, m in zip(payees, amounts)],
+            ),
+        )
 
     @rule(data=st.data())
     def reverse(self, data):
@@ -107,8 +111,10 @@ class LedgerMachine(RuleBasedStateMachine):
         account = data.draw(st.sampled_from(self.accounts), label="account")
         low, high = limits
         balance = self.balances[account.pk]
-        allowed = (low is None or balance >= low) and (high is None or balance <= high) and (
-            low is None or high is None or low <= high
+        allowed = (
+            (low is None or balance >= low)
+            and (high is None or balance <= high)
+            and (low is None or high is None or low <= high)
         )
         if not allowed:
             with pytest.raises(InvalidInputError):
@@ -180,9 +186,7 @@ def group(db, alice):
 
 
 @given(data=st.data())
-@settings(
-    max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_a_group_transfer_keeps_the_total_whatever_the_split(group, data):
     provider, learners = group
     parts = data.draw(st.integers(1, len(learners)), label="parts")

@@ -1,6 +1,7 @@
 """Pages for offers and requests: browsing, a listing's page with "suggest an
 exchange", my listings (create, change, close, reopen) and categories, for the
 owner, an outsider and a coordinator, and bad input on every form."""
+
 import datetime
 
 import pytest
@@ -35,6 +36,7 @@ def field_error(response, field_id, text):
 
 
 # --- Browsing -------------------------------------------------------------------
+
 
 def test_browsing_needs_a_login(client, db):
     response = client.get(reverse("listing_browse"))
@@ -85,6 +87,7 @@ def test_the_browse_page_runs_the_same_queries_for_1_and_30_listings(as_alice, b
 
 # --- A listing's page and suggesting an exchange ---------------------------------------
 
+
 def test_a_member_suggests_an_exchange_from_an_offer(as_alice, alice, bob):
     offer = ListingFactory(member=bob, kind="offer", title="Mowing lawns")
     page = as_alice.get(reverse("listing_detail", args=[offer.public_id])).content.decode()
@@ -119,6 +122,7 @@ def test_a_closed_listing_is_not_found_for_others_but_visible_to_its_owner(as_al
 
 
 # --- My offers and requests -----------------------------------------------------------
+
 
 def test_a_member_lists_an_offer(as_alice, alice):
     response = as_alice.post(
@@ -194,6 +198,7 @@ def test_a_login_without_a_member_profile_is_told_so(as_coordinator):
 
 
 # --- Categories ------------------------------------------------------------------
+
 
 def test_members_cannot_reach_the_category_pages(as_alice):
     for url in (reverse("category_list"), reverse("category_create"), reverse("category_edit", args=[1])):

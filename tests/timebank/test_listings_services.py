@@ -1,5 +1,6 @@
 """Offers and requests: who may list and change them, end dates, reminders
 then hiding, browsing, and the coordinators' categories."""
+
 import datetime
 from io import StringIO
 
@@ -151,6 +152,7 @@ def test_reopening_a_listing_that_ran_out_gives_it_a_fresh_end_date(alice):
 
 # --- Reminders, then hiding ---------------------------------------------------------
 
+
 def test_owners_are_reminded_once_before_the_end_and_then_the_listing_is_hidden(
     alice, timebank, django_capture_on_commit_callbacks
 ):
@@ -187,6 +189,7 @@ def test_a_member_without_e_mail_is_not_reminded_by_e_mail_but_the_reminder_is_r
 
 # --- Browsing --------------------------------------------------------------------
 
+
 def test_browse_shows_open_listings_of_members_who_can_take_part_filtered(alice, bob, carol, timebank):
     garden = ListingFactory(member=alice, kind="offer", title="Garden help", category=category("gardening"))
     lift = ListingFactory(
@@ -218,6 +221,7 @@ def test_open_requests_come_oldest_first(alice, bob, timebank):
 
 
 # --- Categories ------------------------------------------------------------------
+
 
 def test_coordinators_add_rename_and_switch_off_categories(coordinator, alice):
     with pytest.raises(NotAllowedError):

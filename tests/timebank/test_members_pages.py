@@ -1,4 +1,5 @@
 """Member pages: joining, my profile, and the coordinator's applications and members."""
+
 import re
 
 import uuid

@@ -1,4 +1,5 @@
 """notify(): plain-text e-mail sent only when the transaction commits (docs/quality.md L12)."""
+
 import pytest
 from django.core import mail
 from django.db import transaction

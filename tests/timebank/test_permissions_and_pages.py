@@ -1,6 +1,7 @@
 """The rules every app shares: who holds a role (timebank.permissions), what a
 page answers to someone who may not open it, and where a service's refusal
 shows on a form (timebank.pages); and the one way a member is made."""
+
 import pytest
 from django import forms
 from django.contrib.auth.models import AnonymousUser

@@ -1,6 +1,7 @@
 """Forms that move hours: gifts, donations to and grants from the community
 pot, and reversals. Time is typed as people say it ("1½ hours", "90") and
 parsed by timebank.hours into whole minutes."""
+
 from django import forms
 
 from timebank.hours import DurationError, parse_duration

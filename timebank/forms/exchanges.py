@@ -1,6 +1,7 @@
 """Forms for the steps of an exchange and for coordinators recording and
 resolving exchanges. Time is typed as people say it ("1.5 hours", "90",
 "1:30") and parsed into whole minutes by timebank.hours (through HoursField)."""
+
 from django import forms
 
 from timebank.forms.accounts import HoursField, MemberChoiceField

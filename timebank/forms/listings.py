@@ -1,5 +1,6 @@
 """Forms for offers and requests, browsing them, and the category taxonomy.
 Forms only parse what people type; the rules live in timebank.services.listings."""
+
 from django import forms
 
 from timebank.models import Category, ListingKind, Where

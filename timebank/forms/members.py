@@ -3,6 +3,7 @@
 Forms only parse what was typed; the rules live in timebank.services.members,
 whose DomainErrors the views put back next to the field they name.
 """
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
@@ -134,9 +135,7 @@ class OfflineMemberForm(PostcodeFieldMixin, forms.Form):
 
 class MemberSearchForm(forms.Form):
     q = forms.CharField(label="Name, e-mail, phone or postcode", max_length=100, required=False)
-    status = forms.ChoiceField(
-        label="Status", choices=[("", "Any status"), *MemberStatus.choices], required=False
-    )
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *MemberStatus.choices], required=False)
 
 
 STATUS_ACTION_CHOICES = [

@@ -10,391 +10,802 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('needs_dbs_check', models.BooleanField(default=False)),
-                ('needs_references', models.BooleanField(default=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("needs_dbs_check", models.BooleanField(default=False)),
+                ("needs_references", models.BooleanField(default=False)),
+                ("is_active", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['position', 'name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Exchange',
+            name="Exchange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('agreed_for', models.DateTimeField(blank=True, help_text='When the help is planned', null=True)),
-                ('minutes', models.PositiveIntegerField(blank=True, help_text='Minutes given, recorded by the provider', null=True)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('done', 'Done: waiting for confirmation'), ('confirmed', 'Confirmed'), ('posted', 'Hours recorded'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('disputed', 'Disputed')], default='proposed', max_length=12)),
-                ('recorded_by_coordinator', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('posted_at', models.DateTimeField(blank=True, null=True)),
-                ('confirm_reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("agreed_for", models.DateTimeField(blank=True, help_text="When the help is planned", null=True)),
+                (
+                    "minutes",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Minutes given, recorded by the provider", null=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("done", "Done: waiting for confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("posted", "Hours recorded"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("disputed", "Disputed"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                ("recorded_by_coordinator", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("posted_at", models.DateTimeField(blank=True, null=True)),
+                ("confirm_reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ExchangeHistory',
+            name="ExchangeHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('done', 'Done: waiting for confirmation'), ('confirmed', 'Confirmed'), ('posted', 'Hours recorded'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('disputed', 'Disputed')], max_length=12)),
-                ('to_status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('done', 'Done: waiting for confirmation'), ('confirmed', 'Confirmed'), ('posted', 'Hours recorded'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('disputed', 'Disputed')], max_length=12)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('exchange', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='timebank.exchange')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("done", "Done: waiting for confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("posted", "Hours recorded"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("disputed", "Disputed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("done", "Done: waiting for confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("posted", "Hours recorded"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("disputed", "Disputed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "exchange",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="history", to="timebank.exchange"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'exchange history',
-                'ordering': ['at', 'pk'],
+                "verbose_name_plural": "exchange history",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Listing',
+            name="Listing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('offer', 'Offer'), ('request', 'Request')], max_length=10)),
-                ('title', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, max_length=2000)),
-                ('where', models.CharField(choices=[('home', 'At home'), ('public', 'In a public place'), ('online', 'Online'), ('phone', 'By phone')], default='public', max_length=10)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('expires_on', models.DateField()),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('matched_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='timebank.category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("kind", models.CharField(choices=[("offer", "Offer"), ("request", "Request")], max_length=10)),
+                ("title", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True, max_length=2000)),
+                (
+                    "where",
+                    models.CharField(
+                        choices=[
+                            ("home", "At home"),
+                            ("public", "In a public place"),
+                            ("online", "Online"),
+                            ("phone", "By phone"),
+                        ],
+                        default="public",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=10),
+                ),
+                ("expires_on", models.DateField()),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("matched_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="listings", to="timebank.category"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-            },
-        ),
-        migrations.AddField(
-            model_name='exchange',
-            name='listing',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exchanges', to='timebank.listing'),
-        ),
-        migrations.CreateModel(
-            name='Member',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation (care home, charity, …)')], default='person', max_length=20)),
-                ('display_name', models.CharField(max_length=80)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('postcode', models.CharField(blank=True, help_text='Full postcode or district, e.g. RG1 7QE or RG1', max_length=10)),
-                ('postcode_district', models.CharField(blank=True, db_index=True, max_length=5)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('travel_radius_km', models.PositiveSmallIntegerField(default=3)),
-                ('availability', models.PositiveIntegerField(default=0)),
-                ('communication_needs', models.JSONField(blank=True, default=list)),
-                ('about', models.TextField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('applied', 'Applied'), ('approved', 'Approved'), ('active', 'Active'), ('paused', 'Paused'), ('left', 'Left'), ('declined', 'Application declined')], db_index=True, default='applied', max_length=20)),
-                ('digest', models.CharField(choices=[('weekly', 'Weekly'), ('never', 'Never')], default='weekly', max_length=10)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('first_exchange_at', models.DateTimeField(blank=True, null=True)),
-                ('last_exchange_at', models.DateTimeField(blank=True, null=True)),
-                ('status_note', models.CharField(blank=True, max_length=300)),
-                ('last_digest_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='member', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['display_name'],
-            },
-        ),
-        migrations.AddField(
-            model_name='listing',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listings', to='timebank.member'),
-        ),
-        migrations.CreateModel(
-            name='Incident',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField()),
-                ('what_happened', models.TextField(max_length=4000)),
-                ('action_taken', models.TextField(blank=True, max_length=4000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='timebank.member')),
-            ],
-            options={
-                'ordering': ['-occurred_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ExchangeReceiver',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('exchange', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receiver_links', to='timebank.exchange')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='timebank.member')),
-            ],
-        ),
-        migrations.AddField(
-            model_name='exchange',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchanges_given', to='timebank.member'),
-        ),
-        migrations.AddField(
-            model_name='exchange',
-            name='receivers',
-            field=models.ManyToManyField(related_name='exchanges_received', through='timebank.ExchangeReceiver', to='timebank.member'),
-        ),
-        migrations.CreateModel(
-            name='CategoryRestriction',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='timebank.category')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='category_restrictions', to='timebank.member')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='SafeguardingCheck',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reference', 'Reference'), ('dbs-basic', 'DBS check (basic)'), ('dbs-standard', 'DBS check (standard)'), ('dbs-enhanced', 'DBS check (enhanced)')], max_length=20)),
-                ('reference_number', models.CharField(blank=True, max_length=40)),
-                ('referee_name', models.CharField(blank=True, max_length=120)),
-                ('checked_on', models.DateField()),
-                ('expires_on', models.DateField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='safeguarding_checks', to='timebank.member')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['-checked_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Timebank',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('default_min_balance', models.IntegerField(default=-600)),
-                ('default_max_balance', models.IntegerField(blank=True, null=True)),
-                ('auto_confirm_days', models.PositiveSmallIntegerField(default=7)),
-                ('max_open_exchanges_per_member', models.PositiveSmallIntegerField(default=5)),
-                ('request_wait_alert_days', models.PositiveSmallIntegerField(default=14)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-            ],
-            options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('default_min_balance__lte', 0)), name='timebank_default_min_balance_not_positive')],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='member',
-            name='timebank',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='timebank.timebank'),
+            model_name="exchange",
+            name="listing",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="exchanges",
+                to="timebank.listing",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Member",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organisation", "Organisation (care home, charity, …)")],
+                        default="person",
+                        max_length=20,
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=80)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "postcode",
+                    models.CharField(
+                        blank=True, help_text="Full postcode or district, e.g. RG1 7QE or RG1", max_length=10
+                    ),
+                ),
+                ("postcode_district", models.CharField(blank=True, db_index=True, max_length=5)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("travel_radius_km", models.PositiveSmallIntegerField(default=3)),
+                ("availability", models.PositiveIntegerField(default=0)),
+                ("communication_needs", models.JSONField(blank=True, default=list)),
+                ("about", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("left", "Left"),
+                            ("declined", "Application declined"),
+                        ],
+                        db_index=True,
+                        default="applied",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "digest",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("never", "Never")], default="weekly", max_length=10
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("first_exchange_at", models.DateTimeField(blank=True, null=True)),
+                ("last_exchange_at", models.DateTimeField(blank=True, null=True)),
+                ("status_note", models.CharField(blank=True, max_length=300)),
+                ("last_digest_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="member",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["display_name"],
+            },
         ),
         migrations.AddField(
-            model_name='listing',
-            name='timebank',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='timebank.timebank'),
+            model_name="listing",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="listings", to="timebank.member"
+            ),
+        ),
+        migrations.CreateModel(
+            name="Incident",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField()),
+                ("what_happened", models.TextField(max_length=4000)),
+                ("action_taken", models.TextField(blank=True, max_length=4000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="incidents", to="timebank.member"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-occurred_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ExchangeReceiver",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "exchange",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receiver_links",
+                        to="timebank.exchange",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="timebank.member"
+                    ),
+                ),
+            ],
         ),
         migrations.AddField(
-            model_name='exchange',
-            name='timebank',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchanges', to='timebank.timebank'),
+            model_name="exchange",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="exchanges_given", to="timebank.member"
+            ),
+        ),
+        migrations.AddField(
+            model_name="exchange",
+            name="receivers",
+            field=models.ManyToManyField(
+                related_name="exchanges_received", through="timebank.ExchangeReceiver", to="timebank.member"
+            ),
         ),
         migrations.CreateModel(
-            name='Account',
+            name="CategoryRestriction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('member', 'Member'), ('pot', 'Community pot'), ('opening', 'Opening balances')], max_length=10)),
-                ('name', models.CharField(max_length=120)),
-                ('balance', models.IntegerField(default=0)),
-                ('min_balance', models.IntegerField(blank=True, help_text='Lowest allowed balance in minutes; blank = no limit', null=True)),
-                ('max_balance', models.IntegerField(blank=True, help_text='Highest allowed balance in minutes; blank = no limit', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('member', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='account', to='timebank.member')),
-                ('timebank', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='timebank.timebank')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="timebank.category"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="category_restrictions",
+                        to="timebank.member",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="SafeguardingCheck",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reference", "Reference"),
+                            ("dbs-basic", "DBS check (basic)"),
+                            ("dbs-standard", "DBS check (standard)"),
+                            ("dbs-enhanced", "DBS check (enhanced)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reference_number", models.CharField(blank=True, max_length=40)),
+                ("referee_name", models.CharField(blank=True, max_length=120)),
+                ("checked_on", models.DateField()),
+                ("expires_on", models.DateField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safeguarding_checks",
+                        to="timebank.member",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["-checked_on"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Timebank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('exchange', 'Exchange'), ('gift', 'Gift'), ('grant', 'Grant from the community pot'), ('donation', 'Donation to the community pot'), ('reversal', 'Reversal'), ('opening', 'Opening balance')], max_length=10)),
-                ('memo', models.CharField(blank=True, max_length=300)),
-                ('idempotency_key', models.CharField(blank=True, max_length=100, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('exchange', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfer', to='timebank.exchange')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='timebank.transfer')),
-                ('timebank', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='timebank.timebank')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("default_min_balance", models.IntegerField(default=-600)),
+                ("default_max_balance", models.IntegerField(blank=True, null=True)),
+                ("auto_confirm_days", models.PositiveSmallIntegerField(default=7)),
+                ("max_open_exchanges_per_member", models.PositiveSmallIntegerField(default=5)),
+                ("request_wait_alert_days", models.PositiveSmallIntegerField(default=14)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("default_min_balance__lte", 0)),
+                        name="timebank_default_min_balance_not_positive",
+                    )
+                ],
+            },
+        ),
+        migrations.AddField(
+            model_name="member",
+            name="timebank",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="members", to="timebank.timebank"
+            ),
+        ),
+        migrations.AddField(
+            model_name="listing",
+            name="timebank",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="listings", to="timebank.timebank"
+            ),
+        ),
+        migrations.AddField(
+            model_name="exchange",
+            name="timebank",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="exchanges", to="timebank.timebank"
+            ),
+        ),
+        migrations.CreateModel(
+            name="Account",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("member", "Member"), ("pot", "Community pot"), ("opening", "Opening balances")],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("balance", models.IntegerField(default=0)),
+                (
+                    "min_balance",
+                    models.IntegerField(
+                        blank=True, help_text="Lowest allowed balance in minutes; blank = no limit", null=True
+                    ),
+                ),
+                (
+                    "max_balance",
+                    models.IntegerField(
+                        blank=True, help_text="Highest allowed balance in minutes; blank = no limit", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "member",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="account",
+                        to="timebank.member",
+                    ),
+                ),
+                (
+                    "timebank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="accounts", to="timebank.timebank"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minutes', models.IntegerField()),
-                ('balance_after', models.IntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='timebank.account')),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='timebank.transfer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("exchange", "Exchange"),
+                            ("gift", "Gift"),
+                            ("grant", "Grant from the community pot"),
+                            ("donation", "Donation to the community pot"),
+                            ("reversal", "Reversal"),
+                            ("opening", "Opening balance"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("memo", models.CharField(blank=True, max_length=300)),
+                ("idempotency_key", models.CharField(blank=True, max_length=100, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "exchange",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer",
+                        to="timebank.exchange",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="timebank.transfer",
+                    ),
+                ),
+                (
+                    "timebank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="transfers", to="timebank.timebank"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'entries',
-                'ordering': ['-pk'],
+                "ordering": ["-created_at", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Entry",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("minutes", models.IntegerField()),
+                ("balance_after", models.IntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="timebank.account"
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="timebank.transfer"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name_plural": "entries",
+                "ordering": ["-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='exchangereceiver',
-            constraint=models.UniqueConstraint(fields=('exchange', 'member'), name='exchange_receiver_once'),
+            model_name="exchangereceiver",
+            constraint=models.UniqueConstraint(fields=("exchange", "member"), name="exchange_receiver_once"),
         ),
         migrations.AddConstraint(
-            model_name='categoryrestriction',
-            constraint=models.UniqueConstraint(fields=('member', 'category'), name='category_restriction_once'),
+            model_name="categoryrestriction",
+            constraint=models.UniqueConstraint(fields=("member", "category"), name="category_restriction_once"),
         ),
         migrations.AddIndex(
-            model_name='safeguardingcheck',
-            index=models.Index(fields=['member', 'kind', 'expires_on'], name='safeguarding_check_current'),
+            model_name="safeguardingcheck",
+            index=models.Index(fields=["member", "kind", "expires_on"], name="safeguarding_check_current"),
         ),
         migrations.AddConstraint(
-            model_name='safeguardingcheck',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gte', models.F('checked_on')), _connector='OR'), name='safeguarding_check_expires_after_checked'),
+            model_name="safeguardingcheck",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True), ("expires_on__gte", models.F("checked_on")), _connector="OR"
+                ),
+                name="safeguarding_check_expires_after_checked",
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['timebank', 'status'], name='member_timebank_status'),
+            model_name="member",
+            index=models.Index(fields=["timebank", "status"], name="member_timebank_status"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['latitude', 'longitude'], name='member_lat_lng'),
+            model_name="member",
+            index=models.Index(fields=["latitude", "longitude"], name="member_lat_lng"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('travel_radius_km__lte', 100)), name='member_travel_radius_at_most_100km'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("travel_radius_km__lte", 100)), name="member_travel_radius_at_most_100km"
+            ),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['timebank', 'kind', 'status', 'category'], name='listing_browse'),
+            model_name="listing",
+            index=models.Index(fields=["timebank", "kind", "status", "category"], name="listing_browse"),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['status', 'expires_on'], name='listing_expiry'),
+            model_name="listing",
+            index=models.Index(fields=["status", "expires_on"], name="listing_expiry"),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['member', 'kind', 'status'], name='listing_member'),
+            model_name="listing",
+            index=models.Index(fields=["member", "kind", "status"], name="listing_member"),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(fields=['timebank', 'status'], name='exchange_timebank_status'),
+            model_name="exchange",
+            index=models.Index(fields=["timebank", "status"], name="exchange_timebank_status"),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(fields=['provider', 'status'], name='exchange_provider_status'),
+            model_name="exchange",
+            index=models.Index(fields=["provider", "status"], name="exchange_provider_status"),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(fields=['status', 'done_at'], name='exchange_status_done'),
+            model_name="exchange",
+            index=models.Index(fields=["status", "done_at"], name="exchange_status_done"),
         ),
         migrations.AddConstraint(
-            model_name='exchange',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes__isnull', True), models.Q(('minutes__gt', 0), ('minutes__lte', 1440)), _connector='OR'), name='exchange_minutes_between_1_and_1440'),
+            model_name="exchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("minutes__isnull", True), models.Q(("minutes__gt", 0), ("minutes__lte", 1440)), _connector="OR"
+                ),
+                name="exchange_minutes_between_1_and_1440",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('min_balance__isnull', True), ('balance__gte', models.F('min_balance')), _connector='OR'), name='account_balance_not_below_min'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_balance__isnull", True), ("balance__gte", models.F("min_balance")), _connector="OR"
+                ),
+                name="account_balance_not_below_min",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('max_balance__isnull', True), ('balance__lte', models.F('max_balance')), _connector='OR'), name='account_balance_not_above_max'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_balance__isnull", True), ("balance__lte", models.F("max_balance")), _connector="OR"
+                ),
+                name="account_balance_not_above_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'member'), ('member__isnull', False)), models.Q(models.Q(('kind', 'member'), _negated=True), ('member__isnull', True)), _connector='OR'), name='account_member_iff_member_kind'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "member"), ("member__isnull", False)),
+                    models.Q(models.Q(("kind", "member"), _negated=True), ("member__isnull", True)),
+                    _connector="OR",
+                ),
+                name="account_member_iff_member_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'member'), _negated=True), fields=('timebank', 'kind'), name='account_one_system_account_per_kind'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "member"), _negated=True),
+                fields=("timebank", "kind"),
+                name="account_one_system_account_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('timebank', 'idempotency_key'), name='transfer_idempotency_key_unique'),
+            model_name="transfer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("timebank", "idempotency_key"),
+                name="transfer_idempotency_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reversal'), ('reverses__isnull', False)), models.Q(models.Q(('kind', 'reversal'), _negated=True), ('reverses__isnull', True)), _connector='OR'), name='transfer_reversal_has_target'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reversal"), ("reverses__isnull", False)),
+                    models.Q(models.Q(("kind", "reversal"), _negated=True), ("reverses__isnull", True)),
+                    _connector="OR",
+                ),
+                name="transfer_reversal_has_target",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', '-id'], name='entry_account_statement'),
+            model_name="entry",
+            index=models.Index(fields=["account", "-id"], name="entry_account_statement"),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes', 0), _negated=True), name='entry_minutes_not_zero'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("minutes", 0), _negated=True), name="entry_minutes_not_zero"
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 """Seed what every install needs: a default timebank with its community pot,
 the role groups, and the category taxonomy (coordinators may edit it later)."""
+
 from django.db import migrations
 
 ROLES = ["member", "coordinator", "link-worker", "group-organiser", "admin"]

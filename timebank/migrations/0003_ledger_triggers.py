@@ -7,6 +7,7 @@ entries sum to zero and that it has at least two (docs/quality.md L2, L3).
 SQLite has no deferred triggers; there the ledger module and ledger_check
 guard the sum.
 """
+
 from django.db import migrations
 
 POSTGRES_FORWARD = """

@@ -16,6 +16,7 @@ Also: a transfer's `recorded_by` is PROTECT, not SET_NULL, because clearing it
 would be an UPDATE of an append-only row (no schema change: on_delete is not
 stored in the database).
 """
+
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models

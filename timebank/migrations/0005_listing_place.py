@@ -1,5 +1,6 @@
 """Listings carry a copy of their member's place, for match suggestions'
 bounding-box index; existing listings take it from their member."""
+
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
@@ -15,25 +16,26 @@ def copy_member_place(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timebank', '0004_coordinator_admin_permissions'),
+        ("timebank", "0004_coordinator_admin_permissions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listing',
-            name='latitude',
+            model_name="listing",
+            name="latitude",
             field=models.FloatField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='listing',
-            name='longitude',
+            model_name="listing",
+            name="longitude",
             field=models.FloatField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(copy_member_place, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['timebank', 'kind', 'status', 'category', 'latitude', 'longitude'], name='listing_offer_place'),
+            model_name="listing",
+            index=models.Index(
+                fields=["timebank", "kind", "status", "category", "latitude", "longitude"], name="listing_offer_place"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timebank', '0005_listing_place'),
+        ("timebank", "0005_listing_place"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='erased_at',
+            model_name="member",
+            name="erased_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

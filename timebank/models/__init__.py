@@ -1,4 +1,5 @@
 """The timebank's core domain models, one module per subject."""
+
 from timebank.models.users import Role, User  # noqa: F401
 from timebank.models.timebanks import Timebank  # noqa: F401
 from timebank.models.members import Availability, CommunicationNeed, Member, MemberStatus  # noqa: F401

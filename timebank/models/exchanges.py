@@ -3,6 +3,7 @@
 The lifecycle lives in timebank.exchanges (a transition table); this module
 holds only the rows. Each change of status writes an ExchangeHistory row.
 """
+
 import uuid
 
 from django.conf import settings
@@ -79,7 +80,9 @@ class ExchangeHistory(models.Model):
     exchange = models.ForeignKey(Exchange, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=12, choices=ExchangeStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=ExchangeStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

@@ -8,6 +8,7 @@ is enforced by a deferred PostgreSQL trigger; append-only and "no reversal of
 a reversal" by triggers on both databases (see the timebank migrations), and
 by the ledger module everywhere.
 """
+
 import uuid
 
 from django.conf import settings
@@ -35,8 +36,12 @@ class Account(models.Model):
     name = models.CharField(max_length=120)
     # Cached Σ entries.minutes, changed only by timebank.ledger under a row lock.
     balance = models.IntegerField(default=0)
-    min_balance = models.IntegerField(null=True, blank=True, help_text="Lowest allowed balance in minutes; blank = no limit")
-    max_balance = models.IntegerField(null=True, blank=True, help_text="Highest allowed balance in minutes; blank = no limit")
+    min_balance = models.IntegerField(
+        null=True, blank=True, help_text="Lowest allowed balance in minutes; blank = no limit"
+    )
+    max_balance = models.IntegerField(
+        null=True, blank=True, help_text="Highest allowed balance in minutes; blank = no limit"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -111,9 +116,7 @@ class Transfer(AppendOnlyModel):
     exchange = models.OneToOneField(
         "timebank.Exchange", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer"
     )
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

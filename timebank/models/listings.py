@@ -1,4 +1,5 @@
 """Listings: what members offer ("I can…") and ask for ("I'd like help with…")."""
+
 import uuid
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Member profiles: who someone is in the timebank, where, when, and how to reach them."""
+
 import uuid
 
 from django.conf import settings
@@ -62,9 +63,7 @@ class Availability:
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [
-            (f"{d}-{p}", f"{name} {p}") for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS
-        ]
+        return [(f"{d}-{p}", f"{name} {p}") for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS]
 
     @classmethod
     def describe(cls, value: int) -> list[str]:

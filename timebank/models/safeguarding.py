@@ -1,4 +1,5 @@
 """Safeguarding records, visible to coordinators only."""
+
 from django.conf import settings
 from django.db import models
 

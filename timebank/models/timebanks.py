@@ -1,4 +1,5 @@
 """A Timebank is a tenant: members, listings and accounts belong to one."""
+
 from django.db import models
 
 

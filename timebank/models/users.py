@@ -1,4 +1,5 @@
 """Users and roles. Roles are Django groups so permissions stay in one place."""
+
 import uuid
 
 from django.contrib.auth.models import AbstractUser

@@ -6,6 +6,7 @@ Statements are keyset-paginated on the entry_account_statement index
 same whatever the size of the ledger or the account's history: nothing is
 summed or counted over the account for a statement page.
 """
+
 import datetime
 import uuid
 from dataclasses import dataclass

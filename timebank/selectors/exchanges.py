@@ -1,6 +1,7 @@
 """Reads of exchanges: a member's exchanges, one exchange with its history,
 and the coordinators' queue of disputes. Receivers and history are prefetched,
 so a list's query count does not grow with its rows."""
+
 import uuid
 
 from django.contrib.auth.models import AnonymousUser
@@ -68,6 +69,6 @@ def disputed_exchanges(*, timebank: Timebank | None = None) -> QuerySet[Exchange
 
 def members_who_can_exchange(*, timebank: Timebank) -> QuerySet[Member]:
     """Approved and active members, for a coordinator's "who gave / who received" lists."""
-    return Member.objects.filter(
-        timebank=timebank, status__in=(MemberStatus.APPROVED, MemberStatus.ACTIVE)
-    ).order_by("display_name", "pk")
+    return Member.objects.filter(timebank=timebank, status__in=(MemberStatus.APPROVED, MemberStatus.ACTIVE)).order_by(
+        "display_name", "pk"
+    )

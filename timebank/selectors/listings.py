@@ -1,6 +1,7 @@
 """Reads of listings: browsing, a member's own listings, one listing's page,
 and open requests for brokering. Each returns a queryset with the rows a page
 shows already joined, so a page's query count does not grow with its rows."""
+
 import datetime
 import uuid
 
@@ -19,9 +20,7 @@ TEXT_MAX = 100
 def _live(queryset: QuerySet[Listing], *, today: datetime.date | None = None) -> QuerySet[Listing]:
     """Open, not past their end date, listed by a member who can take part."""
     today = today or timezone.localdate()
-    return queryset.filter(
-        status=ListingStatus.OPEN, expires_on__gte=today, member__status__in=VISIBLE_MEMBER_STATUSES
-    )
+    return queryset.filter(status=ListingStatus.OPEN, expires_on__gte=today, member__status__in=VISIBLE_MEMBER_STATUSES)
 
 
 def listing_browse(

@@ -4,6 +4,7 @@ applications queue, and one member scoped to a coordinator's timebank.
 Every coordinator read is scoped to one timebank, so a coordinator of one
 timebank never finds another's members (they get "not found").
 """
+
 import uuid
 
 from django.contrib.auth.models import AnonymousUser
@@ -70,9 +71,7 @@ def member_applications(*, timebank: Timebank, page_number: int | str = 1) -> Pa
 
 
 def member_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) -> Member:
-    member = (
-        Member.objects.filter(timebank=timebank, public_id=public_id).select_related("account", "user").first()
-    )
+    member = Member.objects.filter(timebank=timebank, public_id=public_id).select_related("account", "user").first()
     if member is None:
         raise NotFoundError("There is no such member.")
     return member

@@ -29,6 +29,7 @@ people acting at once take turns and the second sees the new status (and is
 refused) instead of posting twice. E-mails go through timebank.notifications,
 which sends only after commit.
 """
+
 import datetime
 import logging
 from collections.abc import Iterable, Sequence
@@ -246,9 +247,7 @@ def _exchange_path(exchange: Exchange) -> str:
     return reverse("exchange_detail", kwargs={"public_id": exchange.public_id})
 
 
-def _tell(
-    members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context: object
-) -> None:
+def _tell(members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context: object) -> None:
     for member in members:
         notify(
             to_member=member,
@@ -622,9 +621,7 @@ def exchange_auto_confirm_due(*, now: datetime.datetime | None = None) -> int:
                     locked = _lock(Exchange(pk=pk))
                     if locked.status != S.DONE:
                         continue  # confirmed or disputed by a person meanwhile
-                    _confirm_and_post(
-                        locked, "confirm", actor=None, note=f"Confirmed automatically after {days} days"
-                    )
+                    _confirm_and_post(locked, "confirm", actor=None, note=f"Confirmed automatically after {days} days")
                 posted += 1
             except ConflictError:
                 logger.warning("Exchange %s could not be confirmed automatically", pk)
@@ -685,4 +682,3 @@ def exchange_record_for_members(
         locked.done_at = timezone.now()
         _confirm_and_post(locked, "confirm", actor=by_user, note=note)
     return locked
-

@@ -10,6 +10,7 @@ Rules kept here:
 - only coordinators edit categories; a category is deactivated, never deleted,
   because listings refer to it.
 """
+
 import datetime
 import logging
 from collections.abc import Callable

@@ -7,6 +7,7 @@ with a plain message; a move by someone who is not a coordinator is a
 NotAllowedError. Every ledger change goes through timebank.ledger; this module
 only checks who may ask for it and whose accounts it touches.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -292,9 +293,7 @@ def member_apply(
         )
     except IntegrityError:
         # Two applications with the same address at once: the unique username caught it.
-        raise InvalidInputError(
-            "There is already an account with this e-mail address.", field="email"
-        ) from None
+        raise InvalidInputError("There is already an account with this e-mail address.", field="email") from None
 
 
 def member_create_offline(
@@ -446,8 +445,17 @@ def member_update_profile(
     member.postcode, member.postcode_district = place.postcode, place.district
     member.latitude, member.longitude = place.latitude, place.longitude
     fields = [
-        "display_name", "phone", "about", "travel_radius_km", "availability", "communication_needs", "digest",
-        "postcode", "postcode_district", "latitude", "longitude",
+        "display_name",
+        "phone",
+        "about",
+        "travel_radius_km",
+        "availability",
+        "communication_needs",
+        "digest",
+        "postcode",
+        "postcode_district",
+        "latitude",
+        "longitude",
     ]
     # Why atomic: the profile, the account's name (shown on statements) and the listings' copy of
     # the place change together. The lock is the one erasure takes: a profile saved while a

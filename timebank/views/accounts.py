@@ -6,6 +6,7 @@ timebank.services.members, which goes through timebank.ledger.
 A member only ever sees their own statement: no page here takes a member id
 from a member; the coordinator pages answer "not found" to anyone else.
 """
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 

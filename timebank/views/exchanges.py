@@ -6,6 +6,7 @@ A member only ever sees exchanges they take part in: any other is "not
 found". Each step is a small form posting to /exchanges/<id>/<step>/; a
 refusal comes back on the exchange's page next to the step's field.
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator

@@ -1,4 +1,5 @@
 """The public home page: what a timebank is and how to join."""
+
 from django.shortcuts import render
 
 from timebank.models import Timebank

@@ -6,6 +6,7 @@ Thin views: parse the form, call one selector or service, render. A refusal
 from a service comes back on the form next to its field (never a 500); a
 listing someone may not see is "not found".
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator

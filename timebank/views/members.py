@@ -6,6 +6,7 @@ selector, render. Who may open a page and how a service's refusal is shown on
 the form are timebank.pages' (coordinator pages answer "not found" to anyone
 else, so they reveal nothing about members).
 """
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -151,9 +152,7 @@ def coordinator_members(request, timebank):
     page = member_search(timebank=timebank, text=text, status=status, page_number=page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "timebank/members/members.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    return render(request, "timebank/members/members.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 @coordinator_page

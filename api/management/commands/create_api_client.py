@@ -1,4 +1,5 @@
 """manage.py create_api_client --organisation "NAME" --scopes directory:read referrals:read referrals:write"""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,5 +1,6 @@
 """manage.py export_openreferral [--output FILE]: every service as ORUK 3.0 ndjson, one
 fully nested service per line, streamed in chunks so memory stays flat."""
+
 import sys
 
 from django.core.management.base import BaseCommand

@@ -1,5 +1,6 @@
 """manage.py import_openreferral SOURCE [--modified-after DATE]: read an ORUK 3.0 or v1
 file or feed into the directory (see assets.openreferral.importer)."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -12,7 +13,9 @@ class Command(BaseCommand):
     help = "Import services from an Open Referral UK (3.0 or v1) file or feed URL. Safe to run again."
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="A JSON/ndjson file, or a feed's base URL like https://example.org/openreferral")
+        parser.add_argument(
+            "source", help="A JSON/ndjson file, or a feed's base URL like https://example.org/openreferral"
+        )
         parser.add_argument("--modified-after", help="Only records changed on or after this date-time (ISO 8601).")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
 

@@ -1,5 +1,6 @@
 """manage.py review_reminders: e-mail organisers of listings not checked for 10, 11 and
 12 months (each reminder once). Schedule it daily."""
+
 from django.core.management.base import BaseCommand
 
 from assets.services import review_reminders_send

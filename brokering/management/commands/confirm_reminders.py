@@ -1,4 +1,5 @@
 """Reminders to confirm a done exchange (run daily by cron or Celery beat)."""
+
 from django.core.management.base import BaseCommand
 
 from brokering.services.digests import confirm_reminders_send

@@ -1,4 +1,5 @@
 """Safeguarding check expiry reminders to coordinators (run daily)."""
+
 from django.core.management.base import BaseCommand
 
 from brokering.services.safeguarding import check_reminders_send

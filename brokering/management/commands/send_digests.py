@@ -1,4 +1,5 @@
 """Weekly digest e-mails (run daily or weekly by cron or Celery beat)."""
+
 from django.core.management.base import BaseCommand
 
 from brokering.services.digests import digests_send

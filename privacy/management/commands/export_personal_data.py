@@ -4,6 +4,7 @@ export (docs/quality.md D7) of everything the app holds about one member, as JSO
 MEMBER_ID is the member's number or their public id (the UUID in the address
 of their page). Without --output the JSON is written to standard output.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError

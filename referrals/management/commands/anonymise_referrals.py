@@ -1,6 +1,7 @@
 """manage.py anonymise_referrals [--dry-run]: remove the personal details of
 referrals that closed more than REFERRAL_RETENTION_DAYS ago (docs/quality.md D5).
 Run it daily from cron. Prints counts only, never anyone's details."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 

@@ -1,5 +1,6 @@
 """manage.py send_webhooks: retry webhook deliveries whose backoff has passed.
 Run it every minute from cron when there is no Celery worker."""
+
 from django.core.management.base import BaseCommand
 
 from referrals.webhooks import deliver_due

@@ -1,6 +1,7 @@
 """Confirm and post exchanges whose receivers have not answered within their
 timebank's auto_confirm_days. Run daily (cron or Celery beat); safe to run
 twice or alongside people confirming by hand."""
+
 from django.core.management.base import BaseCommand
 
 from timebank.services.exchanges import exchange_auto_confirm_due

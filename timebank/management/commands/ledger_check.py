@@ -13,6 +13,7 @@ database), so it stays fast on millions of entries; Python only walks the
 accounts and the problems found. Exits non-zero and names each account
 (name and public id) or transfer that is wrong.
 """
+
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -85,9 +86,11 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
     last_balance_after = Subquery(
         Entry.objects.filter(account=OuterRef("pk")).order_by("-id").values("balance_after")[:1]
     )
-    account_rows = accounts.order_by("pk").values(
-        "pk", "name", "public_id", "timebank_id", "balance", "min_balance", "max_balance"
-    ).annotate(last_balance_after=last_balance_after)
+    account_rows = (
+        accounts.order_by("pk")
+        .values("pk", "name", "public_id", "timebank_id", "balance", "min_balance", "max_balance")
+        .annotate(last_balance_after=last_balance_after)
+    )
 
     timebank_cached: dict[int, int] = {pk: 0 for pk in timebank_names}
     timebank_recomputed: dict[int, int] = {pk: 0 for pk in timebank_names}
@@ -141,8 +144,10 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
     _report_rows(
         report,
         unbalanced,
-        lambda row: f"{_transfer_label(public_ids[row['transfer_id']], row['transfer_id'])}: "
-        f"{row['n']} entries adding up to {row['total']} minutes (needs 2 or more adding up to 0).",
+        lambda row: (
+            f"{_transfer_label(public_ids[row['transfer_id']], row['transfer_id'])}: "
+            f"{row['n']} entries adding up to {row['total']} minutes (needs 2 or more adding up to 0)."
+        ),
     )
     empty = (
         transfers.filter(~Exists(Entry.objects.filter(transfer=OuterRef("pk"))))
@@ -161,8 +166,10 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
         _report_rows(
             report,
             crossing,
-            lambda row: f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: has an entry on "
-            f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank.",
+            lambda row: (
+                f"{_transfer_label(row['transfer__public_id'], row['transfer_id'])}: has an entry on "
+                f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank."
+            ),
         )
     return report
 

@@ -1,6 +1,7 @@
 """Remind members whose offers and requests end soon, and close those past
 their end date so they stop showing. Run daily; safe to run twice (each
 listing is reminded once)."""
+
 from django.core.management.base import BaseCommand
 
 from timebank.services.listings import listing_remind_and_expire
@@ -11,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         reminded, expired = listing_remind_and_expire()
-        self.stdout.write(f"{reminded} reminder{'s' if reminded != 1 else ''} sent, {expired} listing{'s' if expired != 1 else ''} closed.")
+        self.stdout.write(
+            f"{reminded} reminder{'s' if reminded != 1 else ''} sent, {expired} listing{'s' if expired != 1 else ''} closed."
+        )

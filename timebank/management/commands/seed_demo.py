@@ -1,5 +1,6 @@
 """Load the demo: a timebank around Reading's Oxford Road, community assets,
 referrals. Idempotent: running it twice changes nothing the second time."""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
