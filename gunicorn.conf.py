@@ -38,5 +38,5 @@ def post_worker_init(worker):
     from django.urls import get_resolver
 
     # Import the views, serializers and the rest now, so they are frozen too.
-    get_resolver().url_patterns
+    get_resolver().url_patterns  # noqa: B018 (reading it imports every view)
     gc.freeze()

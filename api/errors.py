@@ -11,8 +11,7 @@ and never echo what was sent (docs/quality.md D8).
 import logging
 import traceback
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied, ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status

@@ -10,7 +10,6 @@ from django_filters.fields import IsoDateTimeField
 from api.actors import actor_from_request
 from referrals.models import ReferralStatus
 
-
 OUT_OF_RANGE = "Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z."
 
 
@@ -18,7 +17,7 @@ def as_utc(value: datetime.datetime) -> datetime.datetime:
     """An aware date-time moved to UTC before it reaches the database: Python takes
     offsets up to ±23:59 that PostgreSQL refuses (a 500, found by schemathesis).
     Raises OverflowError when the move leaves years 1–9999."""
-    return value.astimezone(datetime.timezone.utc)
+    return value.astimezone(datetime.UTC)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

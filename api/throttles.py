@@ -16,6 +16,7 @@ current window's count plus the previous window's, weighted by how much of it
 the sliding window still covers.
 """
 
+import contextlib
 import math
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -74,10 +75,9 @@ class ClientScopedThrottle(SimpleRateThrottle):
             self.cache.set(current_key, 1, timeout=2 * self.duration)
             current = 1
         if previous * (1 - elapsed / self.duration) + current > self.num_requests:
-            try:
+            # The key may have expired since: then there is nothing to give back.
+            with contextlib.suppress(ValueError):
                 self.cache.decr(current_key)
-            except ValueError:
-                pass
             self._wait = self._seconds_until_allowed(current - 1, previous, elapsed)
             return False
         return True

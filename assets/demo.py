@@ -583,7 +583,7 @@ def _asset(row, *, city: str, reviewed: datetime.date) -> Service:
             "postcode": postcode,
             "latitude": lat,
             "longitude": lng,
-            **{feature: True for feature in access},
+            **dict.fromkeys(access, True),
         },
     )
     ServiceAtLocation.objects.get_or_create(service=service, location=location)

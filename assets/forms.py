@@ -26,11 +26,17 @@ class AssetSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     radius = forms.TypedChoiceField(
-        label="How far", choices=RADIUS_MILES, coerce=int, initial=3, required=False, empty_value=3
+        label="How far",
+        choices=RADIUS_MILES,
+        coerce=int,
+        initial=3,
+        required=False,
+        # Why the ignore: Django takes any empty_value (here the default, 3 miles); the stubs allow only str or None.
+        empty_value=3,  # type: ignore[arg-type]
     )
     category = forms.ChoiceField(label="What kind of thing", required=False)
     q = forms.CharField(label="Words to look for", max_length=MAX_TEXT_LENGTH, required=False)
-    day = forms.ChoiceField(label="Day", choices=[("", "Any day")] + DAY_CODES, required=False)
+    day = forms.ChoiceField(label="Day", choices=[("", "Any day"), *DAY_CODES], required=False)
     free_only = forms.BooleanField(label="Free only", required=False)
     accessibility = forms.MultipleChoiceField(
         label="Access needs",

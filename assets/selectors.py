@@ -12,18 +12,21 @@ requested page's objects (a fixed number of queries whatever the page size).
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar, Unpack, overload
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from core.places.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
 from assets.models import (
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
     ClaimStatus,
+    Location,
     MembershipRole,
     Organisation,
     OrganisationClaim,
@@ -43,6 +46,13 @@ from assets.models import (
 )
 from core.compiled import CompiledQuery, Fixed, unchanged
 from core.errors import InvalidInputError, NotFoundError
+from core.places.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models.expressions import Combinable, NegatedExpression
+
+    from timebank.models import Timebank, User
 
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 50.0
@@ -61,16 +71,20 @@ ACCESSIBILITY_FIELDS = {name for name, _ in ACCESSIBILITY_FEATURES}
 @dataclass
 class AssetResult:
     service: Service
-    location: object  # assets.models.Location
+    location: Location
     service_at_location_id: UUID
     distance_km: float
     distance_miles: float
     is_stale: bool
 
 
+# AssetResult from asset_search, RankedRow from asset_search_rows.
+ResultT = TypeVar("ResultT", "AssetResult", "RankedRow")
+
+
 @dataclass
-class AssetSearchPage:
-    results: list  # AssetResult from asset_search, RankedRow from asset_search_rows
+class AssetSearchPage(Generic[ResultT]):
+    results: list[ResultT]
     count: int
     page: int
     per_page: int
@@ -78,7 +92,7 @@ class AssetSearchPage:
     radius_km: float
     num_pages: int = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.num_pages = max(1, math.ceil(self.count / self.per_page))
 
     @property
@@ -135,14 +149,14 @@ def area_prefixes(district: str) -> list[str]:
     return [district, _area_letters(district)] if district else []
 
 
-def service_area_filter(district: str, *, service_ref: str = "service_id") -> Q:
+def service_area_filter(district: str, *, service_ref: str = "service_id") -> Q | NegatedExpression[Combinable]:
     """The ALISS rule as a filter: a service with service areas matches only where
     one covers `district`. `service_ref` names the outer row's service id
     ("service_id" on ServiceAtLocation, "id" on Service)."""
     return _service_area_q(area_prefixes(district), service_ref=service_ref)
 
 
-def _service_area_q(prefixes: list[str], *, service_ref: str = "service_id") -> Q:
+def _service_area_q(prefixes: list[str], *, service_ref: str = "service_id") -> Q | NegatedExpression[Combinable]:
     has_areas = Exists(ServiceArea.objects.filter(service_id=OuterRef(service_ref)))
     if not prefixes:
         return ~has_areas
@@ -160,6 +174,30 @@ def _search_box(origin: GeocodeResult, radius_km: float) -> tuple[tuple[float, f
     return lat_range, lng_range, grid_cells_covering(*lat_range, *lng_range)
 
 
+# A search candidate: (service_at_location id, service id, latitude, longitude, last reviewed).
+CandidateRow = tuple[UUID, UUID, float | None, float | None, datetime.date | None]
+
+
+class _RowFilters(TypedDict):
+    """_filtered_rows's arguments besides the category."""
+
+    lat_range: tuple[float, float]
+    lng_range: tuple[float, float]
+    cells: list[int]
+    prefixes: list[str]
+    q: str | None
+    day: str | None
+    free_only: bool
+    accessibility: list[str] | tuple[str, ...]
+    extra: NotRequired[Q | None]
+
+
+# With a category the rows are the search index's (SearchEntry), without one the
+# places' (ServiceAtLocation); callers always pass a category slug or None.
+@overload
+def _filtered_rows(*, category: str, **filters: Unpack[_RowFilters]) -> QuerySet[SearchEntry]: ...
+@overload
+def _filtered_rows(*, category: None, **filters: Unpack[_RowFilters]) -> QuerySet[ServiceAtLocation]: ...
 def _filtered_rows(
     *,
     lat_range: tuple[float, float],
@@ -172,7 +210,7 @@ def _filtered_rows(
     free_only: bool,
     accessibility: list[str] | tuple[str, ...],
     extra: Q | None = None,
-) -> QuerySet:
+) -> QuerySet[SearchEntry] | QuerySet[ServiceAtLocation]:
     # The grid cells pick a few index ranges in both dimensions (a latitude/longitude
     # index alone narrows latitude only, reading a band across the whole country);
     # the exact box then trims the cells' edges inside the same index.
@@ -182,7 +220,8 @@ def _filtered_rows(
     # With a category, the search index (SearchEntry: one row per category and place,
     # indexed by term then cell) holds the coordinates, so only that category's rows in
     # the box are read; without one, every location in the box is.
-    box = {"grid_cell__in": cells, "latitude__range": lat_range, "longitude__range": lng_range}
+    box: dict[str, object] = {"grid_cell__in": cells, "latitude__range": lat_range, "longitude__range": lng_range}
+    rows: QuerySet[SearchEntry] | QuerySet[ServiceAtLocation]
     if category:
         rows = SearchEntry.objects.all()
         # The term's id as an uncorrelated subquery: found once, then matched in the index.
@@ -190,7 +229,7 @@ def _filtered_rows(
     else:
         rows = ServiceAtLocation.objects.all()
         box = {f"location__{lookup}": value for lookup, value in box.items()}
-    conditions = [Q(**box, service__status__in=SEARCHABLE_STATUSES)]
+    conditions: list[Q | Exists | NegatedExpression[Combinable]] = [Q(**box, service__status__in=SEARCHABLE_STATUSES)]
     if q:
         conditions.append(
             Q(service__name__icontains=q)
@@ -207,10 +246,28 @@ def _filtered_rows(
     return rows if extra is None else rows.filter(extra)
 
 
-def _category_candidates(**criteria) -> QuerySet:
-    return _filtered_rows(q=None, **criteria).values_list(
-        "service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed"
-    )
+def _category_candidates(
+    *,
+    lat_range: tuple[float, float],
+    lng_range: tuple[float, float],
+    cells: list[int],
+    prefixes: list[str],
+    category: str,
+    day: str | None,
+    free_only: bool,
+    accessibility: tuple[str, ...],
+) -> QuerySet[SearchEntry, CandidateRow]:
+    return _filtered_rows(
+        lat_range=lat_range,
+        lng_range=lng_range,
+        cells=cells,
+        prefixes=prefixes,
+        category=category,
+        q=None,
+        day=day,
+        free_only=free_only,
+        accessibility=accessibility,
+    ).values_list("service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed")
 
 
 # The one-category search, the API's hot path, compiled once per shape (see
@@ -236,6 +293,7 @@ def services_near(*, origin: GeocodeResult, radius_km: float, extra: Q | None = 
     ).values_list("id", "service_id", "location__latitude", "location__longitude")
     found = []
     for sal_id, service_id, lat, lng in rows:
+        assert lat is not None and lng is not None  # the box's ranges never match a missing coordinate
         km = great_circle_km(origin.lat, origin.lng, lat, lng)
         if km <= radius_km:
             found.append((sal_id, service_id, km))
@@ -267,7 +325,7 @@ def asset_search_rows(
     accessibility: list[str] | tuple[str, ...] = (),
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
-) -> AssetSearchPage:
+) -> AssetSearchPage[RankedRow]:
     """The search itself (see module docstring): a page of RankedRows, nearest first.
     `asset_search` loads them as objects for pages; the API loads just its fields.
 
@@ -296,7 +354,8 @@ def asset_search_rows(
     prefixes = area_prefixes(origin.district)
     # The ids stay as the database gives them (hex digits on SQLite) while ranking:
     # only the page's rows need them as UUIDs. Hex and str(UUID) sort alike.
-    finish = unchanged
+    rows: Iterable[tuple[Any, ...]]
+    finish: Callable[[Any], Any] = unchanged
     if category and not q:
         rows, finish = CATEGORY_CANDIDATES.raw_rows(
             later=(0, 1),
@@ -310,31 +369,31 @@ def asset_search_rows(
             accessibility=Fixed.options(needs),
         )
     else:
-        rows = _filtered_rows(
+        filters = _RowFilters(
             lat_range=lat_range,
             lng_range=lng_range,
             cells=cells,
             prefixes=prefixes,
-            category=category or None,
             q=q or None,
             day=day_code,
             free_only=free_only,
             accessibility=needs,
         )
         if category:
-            rows = rows.values_list(
+            rows = _filtered_rows(category=category, **filters).values_list(
                 "service_at_location_id", "service_id", "latitude", "longitude", "service__last_reviewed"
             )
         else:
-            rows = rows.values_list(
+            rows = _filtered_rows(category=None, **filters).values_list(
                 "id", "service_id", "location__latitude", "location__longitude", "service__last_reviewed"
             )
 
     cutoff = stale_before()
-    # service id -> (rank, km, stale, the row of its nearest place)
-    nearest: dict = {}
+    # service id (as the database gave it) -> (rank, km, stale, the row of its nearest place)
+    nearest: dict[UUID | str, tuple[float, float, bool, tuple[Any, ...]]] = {}
     for row in rows:
         service_id, lat_, lng_, reviewed = row[1:]
+        assert lat_ is not None and lng_ is not None  # as in services_near
         km = great_circle_km(origin.lat, origin.lng, lat_, lng_)
         if km > radius:
             continue
@@ -349,7 +408,7 @@ def asset_search_rows(
     if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
         raise InvalidInputError("Choose a category from the list.", field="category")
     start = (page - 1) * per_page
-    results = []
+    results: list[RankedRow] = []
     for _, (_, km, stale, row) in ordered[start : start + per_page]:
         sal_id, service_id = finish(row)[:2]
         results.append(
@@ -364,12 +423,28 @@ def asset_search_rows(
     return AssetSearchPage(results=results, count=count, page=page, per_page=per_page, origin=origin, radius_km=radius)
 
 
-def asset_search(**criteria) -> AssetSearchPage:
+class SearchCriteria(TypedDict, total=False):
+    """asset_search_rows's arguments, which asset_search passes on."""
+
+    near: str | None
+    lat: float | None
+    lng: float | None
+    radius_km: float | None
+    category: str | None
+    q: str | None
+    day: str | None
+    free_only: bool
+    accessibility: list[str] | tuple[str, ...]
+    page: int
+    per_page: int
+
+
+def asset_search(**criteria: Unpack[SearchCriteria]) -> AssetSearchPage[AssetResult]:
     """asset_search_rows (same arguments and errors), with each result's service (its
     organisation, capacity and terms) and nearest location loaded: a fixed number of
     queries whatever the page size."""
     found = asset_search_rows(**criteria)
-    loaded = {}
+    loaded: dict[UUID, ServiceAtLocation] = {}
     if found.results:
         loaded = (
             ServiceAtLocation.objects.filter(id__in=[row.service_at_location_id for row in found.results])
@@ -377,7 +452,7 @@ def asset_search(**criteria) -> AssetSearchPage:
             .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
             .in_bulk()
         )
-    found.results = [
+    results = [
         AssetResult(
             service=loaded[row.service_at_location_id].service,
             location=loaded[row.service_at_location_id].location,
@@ -388,10 +463,17 @@ def asset_search(**criteria) -> AssetSearchPage:
         )
         for row in found.results
     ]
-    return found
+    return AssetSearchPage(
+        results=results,
+        count=found.count,
+        page=found.page,
+        per_page=found.per_page,
+        origin=found.origin,
+        radius_km=found.radius_km,
+    )
 
 
-def service_detail(*, service_id) -> Service:
+def service_detail(*, service_id: UUID | str) -> Service:
     """A service with everything its page shows, in a fixed number of queries."""
     try:
         return (
@@ -413,15 +495,15 @@ def service_is_stale(service: Service) -> bool:
     return is_stale(service.last_reviewed)
 
 
-def membership_for(user) -> OrganisationMembership | None:
-    if not getattr(user, "is_authenticated", False):
+def membership_for(user: User | AnonymousUser | None) -> OrganisationMembership | None:
+    if user is None or not user.is_authenticated:
         return None
     return OrganisationMembership.objects.select_related("organisation").filter(user=user).first()
 
 
-def user_can_edit_service(*, user, service: Service) -> bool:
+def user_can_edit_service(*, user: User | AnonymousUser, service: Service) -> bool:
     """Coordinators, and organisers or staff of the organisation that runs it."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return False
     if user.is_coordinator:
         return True
@@ -432,15 +514,15 @@ def user_can_edit_service(*, user, service: Service) -> bool:
     ).exists()
 
 
-def organisation_services(*, organisation: Organisation) -> QuerySet:
+def organisation_services(*, organisation: Organisation) -> QuerySet[Service]:
     return Service.objects.filter(organisation=organisation).order_by("name")
 
 
-def taxonomy_terms() -> QuerySet:
+def taxonomy_terms() -> QuerySet[TaxonomyTerm]:
     return TaxonomyTerm.objects.select_related("taxonomy").order_by("name")
 
 
-def open_problem_reports() -> QuerySet:
+def open_problem_reports() -> QuerySet[ProblemReport]:
     """The coordinators' queue: unresolved reports, oldest first."""
     return (
         ProblemReport.objects.filter(resolved_at__isnull=True)
@@ -449,7 +531,7 @@ def open_problem_reports() -> QuerySet:
     )
 
 
-def pending_claims() -> QuerySet:
+def pending_claims() -> QuerySet[OrganisationClaim]:
     return (
         OrganisationClaim.objects.filter(status=ClaimStatus.PENDING)
         .select_related("organisation", "service", "user")
@@ -457,7 +539,7 @@ def pending_claims() -> QuerySet:
     )
 
 
-def timebank_service(*, timebank) -> Service | None:
+def timebank_service(*, timebank: Timebank) -> Service | None:
     """The directory listing of a timebank itself (referrals to the timebank point here)."""
     return (
         Service.objects.filter(organisation__timebank=timebank)

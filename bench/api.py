@@ -8,7 +8,8 @@ it with wrk, 10 connections for --duration seconds per endpoint, in one run:
 - GET /health/ (no database: the floor set by the web stack and middleware);
 - GET /api/v1/services/?near=RG1&radius_km=5&category=... (20 per page), then the
   same with one connection (P1's single client);
-- POST /api/v1/referrals/ (the API's documented example body, api.serializers.referrals.REFERRAL_EXAMPLE, a fresh Idempotency-Key each).
+- POST /api/v1/referrals/ (the API's documented example body,
+  api.serializers.referrals.REFERRAL_EXAMPLE, a fresh Idempotency-Key each).
 Prints requests/s, p50/p95/p99 latency, errors and the server CPU time per
 request (gunicorn's processes, from /proc) for each. Throttles are
 lifted for the run (the API's own limits would otherwise answer 429).
@@ -242,7 +243,8 @@ def build(args, env) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     print(
-        f"built {args.services:,} services in {services_built:.1f} s, {args.referrals:,} referrals in {referrals_built:.1f} s"
+        f"built {args.services:,} services in {services_built:.1f} s, "
+        f"{args.referrals:,} referrals in {referrals_built:.1f} s"
     )
     return {"client_id": client_id, "secret": secret, "target": str(target.pk), "category": category.slug}
 
@@ -418,7 +420,8 @@ def main() -> None:
             f"{args.worker_class or 'sync'} workers x {args.threads} threads"
         )
         print(
-            f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} {'server CPU ms/req':>18}"
+            f"{'endpoint':<46} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7} "
+            f"{'server CPU ms/req':>18}"
         )
         for label, path, extra, connections in runs:
             # A fresh token per run: tokens live at most 10 minutes.

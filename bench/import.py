@@ -132,7 +132,8 @@ def main():
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(
-            f"ndjson export of {lines:,} services: {time.perf_counter() - started:.1f} s, peak Python memory {peak / 1e6:.1f} MB"
+            f"ndjson export of {lines:,} services: {time.perf_counter() - started:.1f} s, "
+            f"peak Python memory {peak / 1e6:.1f} MB"
         )
     source.unlink()
     for suffix in ("", "-wal", "-shm"):

@@ -300,7 +300,7 @@ def build_ledger(timebank, n_entries: int, rng: random.Random):
 
 def percentile(values, fraction):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def time_suggestions(samples: int, rng: random.Random):

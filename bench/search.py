@@ -81,8 +81,8 @@ def cleanup(database_url: str | None, pg_name: str | None) -> None:
 def build(total: int) -> None:
     from django.db import transaction
 
-    from core.places.geocoding import _tables
     from assets.models import Location, Organisation, Service, ServiceAtLocation, ServiceAttribute, TaxonomyTerm
+    from core.places.geocoding import _tables
 
     rng = random.Random(42)
     outcodes = list(_tables().outcodes.values())
@@ -131,8 +131,8 @@ def build(total: int) -> None:
 
 def explain() -> None:
     """The 5 km, one category candidate query's plan, as the database runs it."""
-    from core.places.geocoding import geocode
     from assets.selectors import _category_candidates, _search_box, area_prefixes
+    from core.places.geocoding import geocode
 
     origin = geocode(f"{HOTSPOTS[0][0]},{HOTSPOTS[0][1]}")
     lat_range, lng_range, cells = _search_box(origin, 5)
@@ -178,20 +178,21 @@ def measure(samples: int) -> None:
         walls, cpus, counts = [], [], []
         for lat, lng in points[:samples]:
             wall, cpu, page = timed(
-                lambda: asset_search(lat=lat, lng=lng, radius_km=radius, category=category, per_page=20)
+                lambda lat=lat, lng=lng, radius=radius, category=category: asset_search(
+                    lat=lat, lng=lng, radius_km=radius, category=category, per_page=20
+                )
             )
             walls.append(wall)
             cpus.append(cpu)
             counts.append(page.count)
         label = f"asset_search {radius:>2} km, {'one category' if category else 'any category '}"
-        print(
-            f"{label}: wall {percentiles(walls)} | CPU {percentiles(cpus)}   (median {int(statistics.median(counts))} matches)"
-        )
+        median = int(statistics.median(counts))
+        print(f"{label}: wall {percentiles(walls)} | CPU {percentiles(cpus)}   (median {median} matches)")
     client = Client()
     walls, cpus = [], []
     for n in range(samples):
         params = {"near": "RG1 7QE" if n % 2 else "E8", "radius": 3, "category": "food"}
-        wall, cpu, response = timed(lambda: client.get("/directory/", params))
+        wall, cpu, response = timed(lambda params=params: client.get("/directory/", params))
         walls.append(wall)
         cpus.append(cpu)
         assert response.status_code == 200

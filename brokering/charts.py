@@ -11,10 +11,10 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from brokering.selectors.reports import Chart  # noqa: E402
+from brokering.selectors.reports import Chart
 
 ACCENT = "#1d5e3b"
 

@@ -44,7 +44,6 @@ from core.errors import DomainError
 from timebank.models import Category, CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
 
-
 # --- workbench ---------------------------------------------------------------------------------
 
 

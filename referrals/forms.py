@@ -83,14 +83,16 @@ class TransitionForm(forms.Form):
         label="Reason", max_length=500, required=False, help_text="Needed for rejected, cancelled, on hold and failed."
     )
     business_status = forms.ChoiceField(
-        label="What has happened", choices=[("", "Nothing to add")] + BusinessStatus.choices, required=False
+        label="What has happened", choices=[("", "Nothing to add"), *BusinessStatus.choices], required=False
     )
 
     def __init__(self, *args, moves: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(m, ReferralStatus(m).label) for m in moves]
+        to = self.fields["to"]
+        assert isinstance(to, forms.ChoiceField)
+        to.choices = [(m, ReferralStatus(m).label) for m in moves]
 
 
 class ListFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=[("", "Any")] + ReferralStatus.choices, required=False)
+    status = forms.ChoiceField(label="Status", choices=[("", "Any"), *ReferralStatus.choices], required=False)
     name = forms.CharField(label="Person's name", max_length=100, required=False)

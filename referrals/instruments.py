@@ -46,7 +46,8 @@ class Instrument:
                 or not (question.minimum <= value <= question.maximum)
             ):
                 raise InvalidInputError(
-                    f"The answer to “{question.text}” must be a whole number from {question.minimum} to {question.maximum}.",
+                    f"The answer to “{question.text}” must be a whole number "
+                    f"from {question.minimum} to {question.maximum}.",
                     field=f"answers.{question.key}",
                 )
             cleaned[question.key] = value

@@ -56,11 +56,11 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.errors import ConfigurationError
+from core.places.postcodes import postcode_district
 from referrals import states
 from referrals.actors import Actor
 from referrals.models import AccessAction, AccessOutcome, Referral, ReferralHistory
-from core.errors import ConfigurationError
-from core.places.postcodes import postcode_district
 from referrals.services import access_log_record
 
 ANONYMISED_NAME = "Anonymised"

@@ -28,7 +28,8 @@ RECEIVER_PERSON_FIELDS = (
     "postcode_district",
     "communication_needs",
     "do_not_contact",
-) + CONTACT_FIELDS
+    *CONTACT_FIELDS,
+)
 # What is left of the person once a referral is anonymised (docs/quality.md D5,
 # retention.py): the placeholder name and the postcode district. The blanked
 # contact fields are not shown, so pages and the API say nothing misleading
@@ -42,7 +43,8 @@ REFERRER_PERSON_FIELDS = (
     "postcode",
     "communication_needs",
     "do_not_contact",
-) + CONTACT_FIELDS
+    *CONTACT_FIELDS,
+)
 
 
 def _received_q(actor: Actor) -> Q:
@@ -176,4 +178,4 @@ def places_taken(service_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     return {row["target_service_id"]: row["n"] for row in rows}
 
 
-OPEN_STATUSES = (ReferralStatus.REQUESTED,) + tuple(states.ACTIVE)
+OPEN_STATUSES = (ReferralStatus.REQUESTED, *tuple(states.ACTIVE))

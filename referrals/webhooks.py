@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from referrals.models import DeliveryState, Referral, WebhookDelivery, WebhookSubscription
 from core.errors import InvalidInputError
+from referrals.models import DeliveryState, Referral, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 

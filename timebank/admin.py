@@ -19,8 +19,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from timebank import ledger
 from core.errors import DomainError
+from core.places.postcodes import normalise_postcode, postcode_district
+from timebank import ledger
 from timebank.hours import format_minutes
 from timebank.models import (
     Account,
@@ -40,7 +41,6 @@ from timebank.models import (
     Transfer,
     User,
 )
-from core.places.postcodes import normalise_postcode, postcode_district
 
 admin.site.site_header = "TimeCommons administration"
 admin.site.site_title = "TimeCommons admin"

@@ -41,9 +41,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import MemberKind
-from timebank.services import exchanges as exchange_services
-from timebank.services import listings as listing_services
-from timebank.services import members as member_services
+from timebank.services import exchanges as exchange_services, listings as listing_services, members as member_services
 
 DEMO_PASSWORD = "timecommons-demo"
 TIMEBANK_NAME = "Oxford Road Timebank"

@@ -12,12 +12,11 @@ from api.permissions import ClientHasScope, IsMember
 from api.serializers import timebank as t
 from api.views.base import ApiView
 from core.errors import InvalidInputError, NotFoundError
-from timebank.models import Category, Listing
+from timebank.models import Category, Listing, User
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
 from timebank.selectors.exchanges import exchange_detail, exchanges_for_member
 from timebank.selectors.listings import listings_of_member
-from timebank.services import exchanges as exchange_services
-from timebank.services import listings as listing_services
+from timebank.services import exchanges as exchange_services, listings as listing_services
 
 
 class MemberView(ApiView):
@@ -28,6 +27,14 @@ class MemberView(ApiView):
     @property
     def member(self):
         return self.request.user.member
+
+    @property
+    def by_user(self) -> User:
+        """The person acting: the permissions let in only a logged-in member (no
+        anonymous visitor, no API client)."""
+        user = self.request.user
+        assert isinstance(user, User)
+        return user
 
 
 class MeView(MemberView):
@@ -183,7 +190,7 @@ class ExchangeActionView(MemberView):
 
     def run(self, exchange, body) -> None:
         service = getattr(exchange_services, f"exchange_{self.action_name}")
-        service(exchange=exchange, by_user=self.request.user, note=body["note"])
+        service(exchange=exchange, by_user=self.by_user, note=body["note"])
 
     def post(self, request, exchange_id):
         exchange = exchange_detail(public_id=exchange_id, user=request.user)
@@ -213,7 +220,7 @@ def _action_view(name: str, summary: str, body):
         if name == "record":
 
             def run(self, exchange, data) -> None:
-                exchange_services.exchange_record(exchange=exchange, by_user=self.request.user, minutes=data["minutes"])
+                exchange_services.exchange_record(exchange=exchange, by_user=self.by_user, minutes=data["minutes"])
 
     View.__name__ = View.__qualname__ = f"Exchange{name.title()}View"
     return View

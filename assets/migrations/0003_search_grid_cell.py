@@ -3,10 +3,11 @@
 # when the column is added and on every later write (bulk ones too), so no data
 # migration is needed.
 
-import assets.models.directory
 import django.db.models.deletion
 import django.db.models.expressions
 from django.db import migrations, models
+
+import assets.models.directory
 
 
 class Migration(migrations.Migration):

@@ -12,11 +12,11 @@
 # not 5,000 queries), and planned afresh each time: a plan cached while a table
 # was nearly empty would scan it whole for every row once it has grown.
 
-import assets.models.directory
 import django.db.models.deletion
 import django.db.models.expressions
 from django.db import migrations, models
 
+import assets.models.directory
 
 ENTRY_COLUMNS = "attribute_id, taxonomy_term_id, service_id, service_at_location_id, location_id, latitude, longitude"
 # Each statement reads the rows written from {new} (or {old}): a transition table

@@ -1,11 +1,5 @@
 """Community asset directory models (Open Referral UK / HSDS 3.0 shaped)."""
 
-from assets.models.taxonomy import (  # noqa: F401
-    SOCIAL_PRESCRIBING_TAXONOMY_SLUG,
-    Taxonomy,
-    TaxonomyTerm,
-    stable_uuid,
-)
 from assets.models.directory import (  # noqa: F401
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
@@ -28,9 +22,9 @@ from assets.models.directory import (  # noqa: F401
     ServiceAttribute,
     ServiceStatus,
     accessibility_labels,
-    is_stale,
     grid_cell_for,
     grid_cells_covering,
+    is_stale,
     one_line_address,
     stale_before,
 )
@@ -42,3 +36,9 @@ from assets.models.moderation import (  # noqa: F401
     ReviewReminder,
 )
 from assets.models.search import SearchEntry  # noqa: F401
+from assets.models.taxonomy import (  # noqa: F401
+    SOCIAL_PRESCRIBING_TAXONOMY_SLUG,
+    Taxonomy,
+    TaxonomyTerm,
+    stable_uuid,
+)

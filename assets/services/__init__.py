@@ -9,16 +9,16 @@ from assets.openreferral.report import (
     RecordError as RecordError,
     SourceError as SourceError,
 )
-from assets.services.directory import (  # noqa: F401
-    EDITABLE_SERVICE_FIELDS,
-    capacity_update,
-    organisation_claim_approve,
-    organisation_claim_reject,
-    organisation_claim_request,
-    organisation_create,
-    problem_report_create,
-    problem_report_resolve,
-    review_reminders_send,
-    service_mark_reviewed,
-    service_update,
+from assets.services.directory import (
+    EDITABLE_SERVICE_FIELDS as EDITABLE_SERVICE_FIELDS,
+    capacity_update as capacity_update,
+    organisation_claim_approve as organisation_claim_approve,
+    organisation_claim_reject as organisation_claim_reject,
+    organisation_claim_request as organisation_claim_request,
+    organisation_create as organisation_create,
+    problem_report_create as problem_report_create,
+    problem_report_resolve as problem_report_resolve,
+    review_reminders_send as review_reminders_send,
+    service_mark_reviewed as service_mark_reviewed,
+    service_update as service_update,
 )

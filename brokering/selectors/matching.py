@@ -214,7 +214,10 @@ def _request_part(i: int, request: Listing, params: SqlParams, open_offers: str)
             f" AND l.latitude BETWEEN %(lat_lo{i})s AND %(lat_hi{i})s"
             f" AND l.longitude BETWEEN %(lng_lo{i})s AND %(lng_hi{i})s"
         )
-        return f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l JOIN {member} m ON m.id = l.member_id {where}"
+        return (
+            f"SELECT {i} AS request_no, l.id AS listing_id FROM {listing} l "
+            f"JOIN {member} m ON m.id = l.member_id {where}"
+        )
     params[f"pool{i}"] = DISTANCE_FREE_POOL
     return (
         f"SELECT {i} AS request_no, listing_id FROM (SELECT l.id AS listing_id FROM {listing} l "
@@ -299,7 +302,7 @@ def _helper_stats(member_ids: set[int], now: datetime.datetime) -> dict[int, Map
 NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "recent": 0}
 
 
-def _place(request: Listing, row: CandidateRow) -> float | None | bool:
+def _place(request: Listing, row: CandidateRow) -> float | bool | None:
     """The distance in km (None when it does not matter or is not known), or
     False when the helper is out of reach or may not visit the requester's home."""
     if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:

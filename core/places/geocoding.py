@@ -310,7 +310,7 @@ def _remote_lookup(query: str, *, kind: str) -> GeocodeResult | None:
         if geocoder is None:
             return None
         found = geocoder.geocode(f"{query}, United Kingdom", exactly_one=True)
-    except Exception as exc:  # noqa: BLE001 - any upstream failure falls back to offline
+    except Exception as exc:
         logger.warning("Online geocoder failed (%s); using the offline tables.", type(exc).__name__)
         return None
     if found is None:
@@ -331,7 +331,8 @@ def geocode(query: str) -> GeocodeResult:
         raise GeocodingError("Enter a postcode, like RG1 7QE, or a town name.", field="near")
     if len(text) > MAX_QUERY_LENGTH or any(ord(ch) < 32 for ch in text):
         raise GeocodingError(not_found_message(text[:20]), field="near")
-    key = f"{CACHE_PREFIX}{_cache_generation()}:{hashlib.sha1(text.lower().encode()).hexdigest()}"
+    digest = hashlib.sha1(text.lower().encode(), usedforsecurity=False).hexdigest()
+    key = f"{CACHE_PREFIX}{_cache_generation()}:{digest}"
     cached = cache.get(key)
     if cached is not None:
         return GeocodeResult(**cached)

@@ -20,9 +20,9 @@ from assets.models import (
     TaxonomyTerm,
     stable_uuid,
 )
+from assets.openreferral.report import RecordError
 from assets.selectors import asset_search
 from assets.services import openreferral_import, service_import_record
-from assets.openreferral.report import RecordError
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"

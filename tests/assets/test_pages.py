@@ -1,8 +1,6 @@
 """Directory pages: the list works without JavaScript, the map gets the same results,
 bad input comes back on the form, reports and claims reach the coordinators' queues."""
 
-import json
-
 import pytest
 from django.core import mail
 

@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from core.places.geocoding import GeocodingError
 from assets.models import Location, ServiceStatus
 from assets.selectors import asset_search
-from tests.assets.factories import service_at
 from core.errors import InvalidInputError
+from core.places.geocoding import GeocodingError
+from tests.assets.factories import service_at
 
 pytestmark = pytest.mark.django_db
 
@@ -182,23 +182,23 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from assets.models import ServiceArea  # noqa: E402
 from assets.selectors import CATEGORY_CANDIDATES, _category_candidates, _search_box, area_prefixes  # noqa: E402
-from core.places.geocoding import geocode  # noqa: E402
 from core.compiled import Fixed  # noqa: E402
+from core.places.geocoding import geocode  # noqa: E402
 
 
 def _criteria(lat, lng, radius, district, category, day=None, free_only=False, needs=()):
     origin = geocode(f"{lat},{lng}")
     lat_range, lng_range, cells = _search_box(origin, radius)
-    return dict(
-        lat_range=lat_range,
-        lng_range=lng_range,
-        cells=cells,
-        prefixes=area_prefixes(district),
-        category=category,
-        day=day,
-        free_only=free_only,
-        accessibility=tuple(needs),
-    )
+    return {
+        "lat_range": lat_range,
+        "lng_range": lng_range,
+        "cells": cells,
+        "prefixes": area_prefixes(district),
+        "category": category,
+        "day": day,
+        "free_only": free_only,
+        "accessibility": tuple(needs),
+    }
 
 
 def _compiled(criteria):

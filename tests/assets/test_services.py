@@ -15,9 +15,9 @@ from assets.services import (
     organisation_claim_request,
     review_reminders_send,
 )
+from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from tests.assets.factories import service_at
 from tests.factories import UserFactory
-from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+from assets.models import OrganisationType
 from tests.api.conftest import Party, fresh_cache  # noqa: F401 - autouse cache reset
 from tests.assets.factories import service_at
 from tests.brokering.factories import dbs_check, member_at, offer, request_for
-from assets.models import OrganisationType
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,8 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
+from brokering.selectors import matching
+from brokering.selectors.matching import suggest_for_requests, suggest_helpers
 from tests.brokering.factories import (
     dbs_check,
     exchange,
@@ -15,8 +17,6 @@ from tests.brokering.factories import (
 )
 from tests.factories import category
 from timebank import ledger
-from brokering.selectors import matching
-from brokering.selectors.matching import suggest_for_requests, suggest_helpers
 from timebank.models import CategoryRestriction, Listing
 from timebank.services.listings import listing_create
 from timebank.services.members import member_update_profile

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from assets.models import Organisation, OrganisationType
+from brokering.selectors.reports import Period, report_build
 from referrals.models import Outcome, Referral
 from tests.assets.factories import service_at
-from brokering.selectors.reports import Period, report_build
 
 pytestmark = pytest.mark.django_db
 

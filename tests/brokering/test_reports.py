@@ -1,8 +1,8 @@
 """Every report figure against a hand-computed scenario; the CSV matches the table."""
 
 import csv
-import html as html_lib
 import datetime
+import html as html_lib
 import io
 import re
 
@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from brokering.selectors.reports import Period, report_build
 from tests.brokering.factories import exchange, member_at, request_for
 from tests.factories import ListingFactory, category
 from timebank import ledger
-from brokering.selectors.reports import Period, report_build
 from timebank.models import Member, TransferKind
 
 pytestmark = pytest.mark.django_db

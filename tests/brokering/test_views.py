@@ -291,10 +291,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(alice):
     from brokering.services.safeguarding import check_reminders_send
 
     dbs_check(alice, expires_in_days=5)
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            check_reminders_send()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        check_reminders_send()
+        raise RuntimeError("boom")
     assert mail.outbox == []
     assert SafeguardingCheck.objects.get().reminded_at is None
 

@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from core.places.geocoding import AmbiguousPlaceError, GeocodingError, distance_km, geocode
-from core.models import PostcodePoint
 from core.errors import InvalidInputError
+from core.models import PostcodePoint
+from core.places.geocoding import AmbiguousPlaceError, GeocodingError, distance_km, geocode
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ exchange note, data classification and the append-only access log."""
 import pytest
 from django.db import connection
 
+from core.errors import ConflictError
 from referrals.actors import actor_for_user
 from referrals.models import PERSONAL_DATA_FIELDS, Referral, ReferralAccessLog, ReferralStatus
 from referrals.services import referral_note_first_exchange, referral_transition
-from core.errors import ConflictError
 from timebank.models import Member, MemberStatus
 
 pytestmark = pytest.mark.django_db

@@ -88,7 +88,7 @@ def test_a_status_change_is_sent_signed_after_commit_with_ids_only(
         with django_capture_on_commit_callbacks(execute=True):
             greenfingers.api.post(f"/api/v1/referrals/{referral_id}/transition/", {"to": "accepted"}, format="json")
     assert len(sent) == 2
-    url, body, headers, kwargs = sent[1]
+    _url, body, headers, kwargs = sent[1]
     payload = json.loads(body)
     assert set(payload) == {"event", "referral_id", "status", "occurred_at"}
     assert (payload["event"], payload["referral_id"], payload["status"]) == (
@@ -111,11 +111,10 @@ def test_nothing_is_sent_when_the_change_rolls_back(hook, surgery, make_referral
     with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)) as post:
         referral = Referral.objects.get(pk=make_referral()["id"])
         post.reset_mock()
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(RuntimeError):
-                with transaction.atomic():
-                    queue_referral_event(referral=referral, event="referral.updated")
-                    raise RuntimeError("roll back")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+            with transaction.atomic():
+                queue_referral_event(referral=referral, event="referral.updated")
+                raise RuntimeError("roll back")
     assert callbacks == []
     post.assert_not_called()
     assert WebhookDelivery.objects.count() == 1  # only the delivery for the referral's creation

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tests.factories import ListingFactory, MemberFactory, category
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from tests.factories import ListingFactory, MemberFactory, category
 from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Timebank, Transfer
 from timebank.services import exchanges as svc
 from timebank.services.exchanges import TRANSITIONS
@@ -123,7 +123,7 @@ def test_each_step_is_allowed_exactly_where_the_table_says(status, action, alice
 
 def test_a_confirmed_exchange_says_so_in_plain_words(alice, bob):
     exchange = exchange_in(S.POSTED, bob, [alice])
-    with pytest.raises(ConflictError, match="This exchange has already been confirmed."):
+    with pytest.raises(ConflictError, match=r"This exchange has already been confirmed\."):
         svc.exchange_confirm(exchange=exchange, by_user=alice.user)
 
 
@@ -255,7 +255,7 @@ def test_answering_a_request_makes_the_answerer_the_provider_and_marks_it_matche
 
 def test_a_closed_listing_cannot_be_answered(alice, bob):
     offer = ListingFactory(member=bob, kind="offer", status="closed")
-    with pytest.raises(ConflictError, match="This offer is closed."):
+    with pytest.raises(ConflictError, match=r"This offer is closed\."):
         svc.exchange_propose_from_listing(listing=offer, member=alice, by_user=alice.user)
     assert not Exchange.objects.exists()
 
@@ -496,11 +496,10 @@ def test_each_step_tells_the_other_person_after_commit(alice, bob, django_captur
 def test_a_rolled_back_step_sends_nothing(alice, bob, django_capture_on_commit_callbacks):
     exchange = exchange_in(S.ACCEPTED, bob, [alice])
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                svc.exchange_record(exchange=exchange, by_user=bob.user, minutes=60)
-                raise RuntimeError("something later in the request failed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        with transaction.atomic():
+            svc.exchange_record(exchange=exchange, by_user=bob.user, minutes=60)
+            raise RuntimeError("something later in the request failed")
     assert callbacks == [] and mail.outbox == []
     exchange.refresh_from_db()
     assert exchange.status == S.ACCEPTED

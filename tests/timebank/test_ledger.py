@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, Sum
 
+from core.errors import InvalidInputError
 from tests.factories import MemberFactory, UserFactory
 from timebank import ledger
-from core.errors import InvalidInputError
 from timebank.ledger import (
     AlreadyReversedError,
     InvalidTransferError,
@@ -455,9 +455,8 @@ def test_entries_cannot_be_deleted_through_their_transfer(alice, bob):
 def test_raw_sql_updates_and_deletes_of_ledger_rows_are_refused_by_triggers(sql, alice, bob):
     exchange(provider=alice, receiver=bob, minutes=60)
 
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
 
     assert sorted(Entry.objects.values_list("minutes", flat=True)) == [-60, 60]
     assert Transfer.objects.get().memo == "Exchange"

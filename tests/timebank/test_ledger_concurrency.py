@@ -50,7 +50,7 @@ def run_threads(count: int, work) -> list[BaseException]:
     def runner(index: int) -> None:
         try:
             work(index)
-        except BaseException as error:  # noqa: BLE001 - reported to the test
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
@@ -132,7 +132,7 @@ def random_transfers_from_many_threads(post) -> Counter:
                 outcome = "posted"
             except LimitExceededError:
                 outcome = "refused"
-            except Exception as error:  # noqa: BLE001 - any other error fails the test
+            except Exception as error:
                 outcome = "error"
                 with lock:
                     unexpected.append(repr(error))
@@ -205,11 +205,10 @@ def test_an_unbalanced_transfer_written_around_the_ledger_cannot_be_committed():
 
     if connection.vendor == "postgresql":
         # The deferred trigger refuses the whole transaction at COMMIT.
-        with pytest.raises(IntegrityError, match="does not balance"):
-            with transaction.atomic():
-                lopsided = Transfer.objects.create(timebank=timebank, kind=TransferKind.GIFT, memo="lopsided")
-                Entry.objects.create(transfer=lopsided, account=alice, minutes=-45, balance_after=-75)
-                Account.objects.filter(pk=alice.pk).update(balance=-75)
+        with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+            lopsided = Transfer.objects.create(timebank=timebank, kind=TransferKind.GIFT, memo="lopsided")
+            Entry.objects.create(transfer=lopsided, account=alice, minutes=-45, balance_after=-75)
+            Account.objects.filter(pk=alice.pk).update(balance=-75)
         assert not Transfer.objects.filter(memo="lopsided").exists()
         assert Account.objects.get(pk=alice.pk).balance == -30
         assert_ledger_check_passes()

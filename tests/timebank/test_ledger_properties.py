@@ -12,13 +12,12 @@ import uuid
 import pytest
 from django.db import transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from core.errors import InvalidInputError
 from tests.factories import MemberFactory
 from timebank import ledger
-from core.errors import InvalidInputError
 from timebank.ledger import AlreadyReversedError, Leg, LimitExceededError, ReversalOfReversalError
 from timebank.models import Account, Timebank, TransferKind
 

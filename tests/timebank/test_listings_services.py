@@ -11,8 +11,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import ListingFactory, MemberFactory, category
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from tests.factories import ListingFactory, MemberFactory, category
 from timebank.models import Category, Listing, MemberStatus
 from timebank.selectors.listings import listing_browse, open_requests_oldest_first
 from timebank.services import listings as svc

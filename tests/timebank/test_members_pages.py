@@ -1,7 +1,6 @@
 """Member pages: joining, my profile, and the coordinator's applications and members."""
 
 import re
-
 import uuid
 
 import pytest

@@ -2,11 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.factories import MemberFactory, UserFactory
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from tests.factories import MemberFactory, UserFactory
 from timebank.models import Account, Availability, Member, MemberStatus, Role, User
 from timebank.services import members as services
 

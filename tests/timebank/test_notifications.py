@@ -35,11 +35,10 @@ def test_it_sends_plain_text_after_commit(alice, django_capture_on_commit_callba
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(alice, django_capture_on_commit_callbacks):
     ctx = context()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                notify(to_member=alice, subject="Hello", template=TEMPLATE, context=ctx)
-                raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        with transaction.atomic():
+            notify(to_member=alice, subject="Hello", template=TEMPLATE, context=ctx)
+            raise RuntimeError("rolled back")
     assert callbacks == [] and mail.outbox == []
 
 

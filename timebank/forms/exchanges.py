@@ -5,8 +5,8 @@ resolving exchanges. Time is typed as people say it ("1.5 hours", "90",
 from django import forms
 
 from timebank.forms.accounts import HoursField, MemberChoiceField
-from timebank.models import Category, Member
 from timebank.forms.listings import CheckboxList, ChoiceList
+from timebank.models import Category, Member
 from timebank.selectors.listings import active_categories
 
 

@@ -56,7 +56,9 @@ class ListingForm(forms.Form):
         if current_category is not None and not current_category.is_active:
             # Editing a listing whose category was switched off: it may keep it.
             categories = Category.objects.filter(pk=current_category.pk) | categories
-        self.fields["category"].queryset = categories
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = categories
         if not with_kind:
             del self.fields["kind"]
 

@@ -4,12 +4,14 @@ Forms only parse what was typed; the rules live in timebank.services.members,
 whose DomainErrors the views put back next to the field they name.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
 from timebank.models import Availability, CommunicationNeed, Member, MemberStatus, User
 from timebank.models.members import DigestFrequency, MemberKind
-from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
 from timebank.services.members import MAX_TRAVEL_RADIUS_KM, MIN_TRAVEL_RADIUS_KM
 
 
@@ -31,6 +33,8 @@ def _communication_field(label: str) -> forms.MultipleChoiceField:
 
 class PostcodeFieldMixin:
     """Checks the postcode's format as the form is cleaned, with the plain message."""
+
+    cleaned_data: dict[str, Any]  # the form's, which this mixin is always combined with
 
     def clean_postcode(self) -> str:
         try:

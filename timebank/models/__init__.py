@@ -1,14 +1,14 @@
 """The timebank's core domain models, one module per subject."""
 
-from timebank.models.users import Role, User  # noqa: F401
-from timebank.models.timebanks import Timebank  # noqa: F401
-from timebank.models.members import Availability, CommunicationNeed, Member, MemberStatus  # noqa: F401
-from timebank.models.listings import Category, Listing, ListingKind, ListingStatus, Where  # noqa: F401
 from timebank.models.exchanges import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus  # noqa: F401
 from timebank.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind  # noqa: F401
+from timebank.models.listings import Category, Listing, ListingKind, ListingStatus, Where  # noqa: F401
+from timebank.models.members import Availability, CommunicationNeed, Member, MemberStatus  # noqa: F401
 from timebank.models.safeguarding import (  # noqa: F401
     CategoryRestriction,
     Incident,
     SafeguardingCheck,
     SafeguardingCheckKind,
 )
+from timebank.models.timebanks import Timebank  # noqa: F401
+from timebank.models.users import Role, User  # noqa: F401

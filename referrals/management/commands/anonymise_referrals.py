@@ -5,8 +5,8 @@ Run it daily from cron. Prints counts only, never anyone's details."""
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from referrals.retention import referrals_anonymise, referrals_due_for_anonymising, retention_cutoff
 from core.errors import ConfigurationError
+from referrals.retention import referrals_anonymise, referrals_due_for_anonymising, retention_cutoff
 
 
 def _referrals(count: int) -> str:

@@ -92,8 +92,8 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
         .annotate(last_balance_after=last_balance_after)
     )
 
-    timebank_cached: dict[int, int] = {pk: 0 for pk in timebank_names}
-    timebank_recomputed: dict[int, int] = {pk: 0 for pk in timebank_names}
+    timebank_cached: dict[int, int] = dict.fromkeys(timebank_names, 0)
+    timebank_recomputed: dict[int, int] = dict.fromkeys(timebank_names, 0)
     for row in account_rows:
         report.accounts += 1
         total, n = sums.get(row["pk"], (0, 0))

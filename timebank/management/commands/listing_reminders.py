@@ -12,6 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         reminded, expired = listing_remind_and_expire()
-        self.stdout.write(
-            f"{reminded} reminder{'s' if reminded != 1 else ''} sent, {expired} listing{'s' if expired != 1 else ''} closed."
-        )
+        reminders = "reminder" if reminded == 1 else "reminders"
+        listings = "listing" if expired == 1 else "listings"
+        self.stdout.write(f"{reminded} {reminders} sent, {expired} {listings} closed.")
