@@ -100,7 +100,7 @@ def introduce(request, timebank, public_id):
             put_error_on_form(form, error)
         else:
             messages.success(request, "Introduction made: an exchange has been proposed.")
-            return redirect("brokering_introduction", public_id=exchange.public_id)
+            return redirect("brokering:introduction", public_id=exchange.public_id)
     return _render_suggestions(request, listing, form)
 
 
@@ -168,7 +168,7 @@ def safeguarding_member(request, timebank, public_id):
         action = request.POST.get("action")
         try:
             if _safeguarding_post(request, member, action, forms):
-                return redirect("brokering_safeguarding_member", public_id=member.public_id)
+                return redirect("brokering:safeguarding-member", public_id=member.public_id)
         except DomainError as error:
             put_error_on_form(forms[f"{action}_form"], error)
     return render(
@@ -223,7 +223,7 @@ def safeguarding_categories(request, timebank):
         if form.is_valid():
             category_safeguarding_set(category=category, **form.cleaned_data)
             messages.success(request, f"{category.name}: saved.")
-        return redirect("brokering_safeguarding_categories")
+        return redirect("brokering:safeguarding-categories")
     return render(
         request,
         "brokering/safeguarding_categories.html",
@@ -282,7 +282,7 @@ def report_detail(request, timebank, slug):
 def report_csv(request, timebank, slug):
     form, report = _report_or_form(request, timebank, slug)
     if report is None:
-        return redirect(reverse("brokering_report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
+        return redirect(reverse("brokering:report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     period = form.period
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'

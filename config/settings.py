@@ -186,9 +186,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_URL = "timebank:login"
+LOGIN_REDIRECT_URL = "timebank:home"
+LOGOUT_REDIRECT_URL = "timebank:home"
 
 # django-axes: lock an account+address after 5 failed logins (docs/quality.md A2).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

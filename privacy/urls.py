@@ -4,15 +4,17 @@ from django.urls import path
 
 from privacy import views
 
+app_name = "privacy"
+
 urlpatterns = [
     path(
         "coordinator/members/<uuid:public_id>/erase/",
         views.coordinator_member_erase,
-        name="coordinator_member_erase",
+        name="member-erase",
     ),
     path(
         "coordinator/members/<uuid:public_id>/data.json",
         views.coordinator_member_export,
-        name="coordinator_member_export",
+        name="member-export",
     ),
 ]

@@ -28,7 +28,7 @@ def coordinator_member_erase(request, timebank, public_id):
                 "Their personal data is erased. They now show as \u201cFormer member\u201d; "
                 "their hours and history stay.",
             )
-            return redirect("coordinator_member", public_id=member.public_id)
+            return redirect("timebank:coordinator-member", public_id=member.public_id)
     return render(request, "privacy/member_erase.html", {"form": form, "member": member})
 
 

@@ -159,15 +159,15 @@ def story(alicia, bob, carol, coordinator):
 
 
 def erase_page(member):
-    return reverse("coordinator_member_erase", kwargs={"public_id": member.public_id})
+    return reverse("privacy:member-erase", kwargs={"public_id": member.public_id})
 
 
 def export_page(member):
-    return reverse("coordinator_member_export", kwargs={"public_id": member.public_id})
+    return reverse("privacy:member-export", kwargs={"public_id": member.public_id})
 
 
 def member_page(member):
-    return reverse("coordinator_member", kwargs={"public_id": member.public_id})
+    return reverse("timebank:coordinator-member", kwargs={"public_id": member.public_id})
 
 
 def ledger_snapshot(member):
@@ -199,10 +199,10 @@ def test_erasure_removes_the_person_from_the_export_and_the_coordinators_pages(s
     pages = [
         member_page(alicia),
         erase_page(alicia),
-        reverse("coordinator_members"),
-        reverse("coordinator_members") + "?status=left",
-        reverse("exchange_detail", kwargs={"public_id": story["open"].public_id}),
-        reverse("exchange_detail", kwargs={"public_id": story["posted"].public_id}),
+        reverse("timebank:coordinator-members"),
+        reverse("timebank:coordinator-members") + "?status=left",
+        reverse("timebank:exchange-detail", kwargs={"public_id": story["open"].public_id}),
+        reverse("timebank:exchange-detail", kwargs={"public_id": story["posted"].public_id}),
     ]
     for url in pages:
         response = client.get(url)
@@ -214,7 +214,7 @@ def test_erasure_removes_the_person_from_the_export_and_the_coordinators_pages(s
     assert "Former member" in after and "their login was removed" in after and "logs in as" not in after
     # Searching for the old name finds nobody (the box repeats what was typed, so look for the link).
     for word in ("Alicia", "Quennell", EMAIL):
-        found = client.get(reverse("coordinator_members"), {"q": word}).content.decode()
+        found = client.get(reverse("timebank:coordinator-members"), {"q": word}).content.decode()
         assert member_page(alicia) not in found, word
 
 
@@ -224,12 +224,14 @@ def test_after_erasure_other_peoples_statements_and_the_ledger_pages_no_longer_n
     """Ledger memos are append-only and were written with names ("Alicia Quennell helped
     Bob…", "Grant to Alicia Quennell"): they are hidden, never changed."""
     client.force_login(bob.user)
-    assert NAME in client.get(reverse("my_hours")).content.decode()  # the check below would mean nothing otherwise
+    assert (
+        NAME in client.get(reverse("timebank:my-hours")).content.decode()
+    )  # the check below would mean nothing otherwise
     memos_before = list(Transfer.objects.order_by("pk").values_list("memo", flat=True))
 
     privacy.member_erase(member=alicia, by_user=coordinator)
 
-    bobs_statement = client.get(reverse("my_hours")).content.decode()
+    bobs_statement = client.get(reverse("timebank:my-hours")).content.decode()
     assert NAME not in bobs_statement and "Quennell" not in bobs_statement
     assert "Former member" in bobs_statement and "Exchange" in bobs_statement
     assert "Bicycle lesson" in bobs_statement  # his exchange with Carol keeps its memo
@@ -237,8 +239,8 @@ def test_after_erasure_other_peoples_statements_and_the_ledger_pages_no_longer_n
     assert api_lines and not any("Quennell" in line["memo"] for line in api_lines)
     client.force_login(coordinator)
     for url in (
-        reverse("coordinator_pot"),
-        reverse("coordinator_transfer_reverse", kwargs={"public_id": story["posted"].transfer.public_id}),
+        reverse("timebank:coordinator-pot"),
+        reverse("timebank:coordinator-transfer-reverse", kwargs={"public_id": story["posted"].transfer.public_id}),
         member_page(bob),
     ):
         html = client.get(url).content.decode()
@@ -281,21 +283,21 @@ def test_an_erased_member_cannot_log_in_and_their_session_ends(story, alicia, co
     assert Client().login(username="aliciaq", password=PASSWORD)
     logged_in = Client()
     logged_in.force_login(alicia.user)
-    assert logged_in.get(reverse("my_hours")).status_code == 200
+    assert logged_in.get(reverse("timebank:my-hours")).status_code == 200
 
     privacy.member_erase(member=alicia, by_user=coordinator)
 
     assert not Client().login(username="aliciaq", password=PASSWORD)
     assert not Client().login(username=EMAIL, password=PASSWORD)
-    response = logged_in.get(reverse("my_hours"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = logged_in.get(reverse("timebank:my-hours"))
+    assert response.status_code == 302 and reverse("timebank:login") in response["Location"]
 
 
 def test_the_login_page_refuses_an_erased_member(story, alicia, coordinator):
-    assert Client().post(reverse("login"), {"username": "aliciaq", "password": PASSWORD}).status_code == 302
+    assert Client().post(reverse("timebank:login"), {"username": "aliciaq", "password": PASSWORD}).status_code == 302
     privacy.member_erase(member=alicia, by_user=coordinator)
     for username in ("aliciaq", EMAIL):
-        response = Client().post(reverse("login"), {"username": username, "password": PASSWORD})
+        response = Client().post(reverse("timebank:login"), {"username": username, "password": PASSWORD})
         assert response.status_code == 200 and "_auth_user_id" not in response.wsgi_request.session
 
 
@@ -388,7 +390,7 @@ def test_the_erase_page_erases_and_says_so(story, alicia, coordinator, client):
 def test_an_erased_members_profile_cannot_be_edited_by_its_address(story, alicia, coordinator, client):
     privacy.member_erase(member=alicia, by_user=coordinator)
     client.force_login(coordinator)
-    edit = reverse("coordinator_member_edit", kwargs={"public_id": alicia.public_id})
+    edit = reverse("timebank:coordinator-member-edit", kwargs={"public_id": alicia.public_id})
     for response in (
         client.get(edit, follow=True),
         client.post(
@@ -469,7 +471,7 @@ def test_members_cannot_reach_the_erase_or_export_pages(story, alicia, bob, clie
         response = getattr(client, method)(url, {"confirm": "on"} if method == "post" else None)
         assert response.status_code == 404, url
     anonymous = getattr(Client(), method)(erase_page(alicia), {"confirm": "on"} if method == "post" else None)
-    assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
+    assert anonymous.status_code == 302 and reverse("timebank:login") in anonymous["Location"]
     alicia.refresh_from_db()
     assert alicia.erased_at is None
 

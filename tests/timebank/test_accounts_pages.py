@@ -27,7 +27,7 @@ def test_my_hours_shows_the_worked_example_in_plain_words(client, alice, bob, ca
     exchange(alice, bob, 120, timebank)  # Alice gardens 2 hours for Bob
     exchange(bob, carol, 60, timebank)  # Bob teaches Carol 1 hour
     client.force_login(bob.user)
-    response = client.get(reverse("my_hours"))
+    response = client.get(reverse("timebank:my-hours"))
     html = response.content.decode()
     summary = response.context["summary"]
     assert (summary.balance, summary.given, summary.received, summary.people) == (-60, 60, 120, 2)
@@ -40,14 +40,14 @@ def test_my_hours_statement_pages_through_older_entries(client, alice, bob, time
     for _ in range(25):
         exchange(alice, bob, 10, timebank)
     client.force_login(alice.user)
-    first = client.get(reverse("my_hours"))
+    first = client.get(reverse("timebank:my-hours"))
     assert len(first.context["statement"].lines) == 20
     older = first.context["statement"].older_than
     assert f"?older={older}" in first.content.decode()
-    second = client.get(reverse("my_hours"), {"older": older})
+    second = client.get(reverse("timebank:my-hours"), {"older": older})
     assert [line.entry.balance_after for line in second.context["statement"].lines] == [50, 40, 30, 20, 10]
     assert "Newer entries" in second.content.decode()
-    assert client.get(reverse("my_hours"), {"older": "junk", "newer": "-1"}).status_code == 200
+    assert client.get(reverse("timebank:my-hours"), {"older": "junk", "newer": "-1"}).status_code == 200
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -58,22 +58,22 @@ def test_my_hours_runs_the_same_queries_for_1_or_30_entries(
         exchange(alice, bob, 10, timebank)
     client.force_login(alice.user)
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("my_hours")).status_code == 200
+        assert client.get(reverse("timebank:my-hours")).status_code == 200
 
 
 def test_an_applicant_sees_that_they_are_waiting_instead_of_hours(client, db):
     member = MemberFactory(status=MemberStatus.APPLIED, with_account=False)
     client.force_login(member.user)
-    for name in ("my_hours", "give_hours", "donate_hours"):
+    for name in ("timebank:my-hours", "timebank:give-hours", "timebank:donate-hours"):
         assert "waiting for a coordinator" in client.get(reverse(name)).content.decode()
 
 
 def test_a_member_has_no_way_to_see_another_members_statement(client, alice, bob, timebank):
     exchange(bob, alice, 30, timebank)
     client.force_login(alice.user)
-    assert client.get(reverse("coordinator_member", args=[bob.public_id])).status_code == 404
+    assert client.get(reverse("timebank:coordinator-member", args=[bob.public_id])).status_code == 404
     # The statement is always the logged-in member's own, whatever is in the query string.
-    response = client.get(reverse("my_hours"), {"member": str(bob.public_id)})
+    response = client.get(reverse("timebank:my-hours"), {"member": str(bob.public_id)})
     assert {line.entry.account_id for line in response.context["statement"].lines} == {alice.account.pk}
 
 
@@ -83,8 +83,10 @@ def test_a_member_has_no_way_to_see_another_members_statement(client, alice, bob
 def test_a_member_gives_hours_to_another(client, alice, bob, timebank):
     ledger.pot_grant(member=alice, minutes=120)
     client.force_login(alice.user)
-    response = client.post(reverse("give_hours"), {"receiver": bob.public_id, "hours": "1½ hours", "note": "Get well"})
-    assert response["Location"] == reverse("my_hours")
+    response = client.post(
+        reverse("timebank:give-hours"), {"receiver": bob.public_id, "hours": "1½ hours", "note": "Get well"}
+    )
+    assert response["Location"] == reverse("timebank:my-hours")
     assert (balance(alice), balance(bob)) == (30, 90)
     gift = Transfer.objects.get(kind=TransferKind.GIFT)
     assert gift.memo == "Gift from Alice to Bob: Get well" and gift.recorded_by == alice.user
@@ -104,7 +106,7 @@ def test_a_member_gives_hours_to_another(client, alice, bob, timebank):
 )
 def test_a_bad_gift_comes_back_with_the_message_next_to_the_field(client, alice, bob, data, field):
     client.force_login(alice.user)
-    response = client.post(reverse("give_hours"), {"receiver": bob.public_id, "hours": "1 hour", **data})
+    response = client.post(reverse("timebank:give-hours"), {"receiver": bob.public_id, "hours": "1 hour", **data})
     assert response.status_code == 200 and error_next_to(response.content.decode(), field)
     assert not Transfer.objects.exists()
 
@@ -114,14 +116,14 @@ def test_you_cannot_give_to_yourself_a_stranger_or_someone_who_left(client, alic
     gone = MemberFactory(status=MemberStatus.LEFT)
     client.force_login(alice.user)
     for receiver in (alice, stranger, gone):
-        response = client.post(reverse("give_hours"), {"receiver": receiver.public_id, "hours": "1 hour"})
+        response = client.post(reverse("timebank:give-hours"), {"receiver": receiver.public_id, "hours": "1 hour"})
         assert response.status_code == 200 and error_next_to(response.content.decode(), "receiver")
     assert not Transfer.objects.exists()
 
 
 def test_a_gift_beyond_the_overdraft_limit_is_refused_at_the_top_of_the_form(client, alice, bob):
     client.force_login(alice.user)
-    response = client.post(reverse("give_hours"), {"receiver": bob.public_id, "hours": "11 hours"})
+    response = client.post(reverse("timebank:give-hours"), {"receiver": bob.public_id, "hours": "11 hours"})
     html = response.content.decode()
     assert response.status_code == 200 and "does not have enough hours" in html and "There is a problem" in html
     assert (balance(alice), balance(bob)) == (0, 0) and not Entry.objects.exists()
@@ -131,7 +133,7 @@ def test_a_paused_member_cannot_give_hours(client, alice, bob):
     alice.status = MemberStatus.PAUSED
     alice.save()
     client.force_login(alice.user)
-    response = client.post(reverse("give_hours"), {"receiver": bob.public_id, "hours": "1 hour"})
+    response = client.post(reverse("timebank:give-hours"), {"receiver": bob.public_id, "hours": "1 hour"})
     assert response.status_code == 200 and "paused" in response.content.decode()
     assert not Transfer.objects.exists()
 
@@ -142,8 +144,8 @@ def test_a_paused_member_cannot_give_hours(client, alice, bob):
 def test_a_member_donates_to_the_community_pot(client, alice, timebank):
     ledger.pot_grant(member=alice, minutes=60)
     client.force_login(alice.user)
-    assert "minus 1 hour" in client.get(reverse("donate_hours")).content.decode()
-    response = client.post(reverse("donate_hours"), {"hours": "30"})
+    assert "minus 1 hour" in client.get(reverse("timebank:donate-hours")).content.decode()
+    response = client.post(reverse("timebank:donate-hours"), {"hours": "30"})
     assert response.status_code == 302
     assert balance(alice) == 30 and pot_account(timebank=timebank).balance == -30
 
@@ -151,27 +153,28 @@ def test_a_member_donates_to_the_community_pot(client, alice, timebank):
 @pytest.mark.parametrize("data", [{"hours": "-5"}, {"hours": "1.333 hours"}, {"hours": "30", "note": "x" * 201}])
 def test_a_bad_donation_comes_back_with_the_message(client, alice, data):
     client.force_login(alice.user)
-    response = client.post(reverse("donate_hours"), data)
+    response = client.post(reverse("timebank:donate-hours"), data)
     assert response.status_code == 200 and "There is a problem" in response.content.decode()
     assert not Transfer.objects.exists()
 
 
 def test_a_coordinator_grants_from_the_pot_and_records_a_donation(client, coordinator, alice, bob, timebank):
     client.force_login(coordinator)
-    page = client.get(reverse("coordinator_pot"), {"member": str(alice.public_id)})
+    page = client.get(reverse("timebank:coordinator-pot"), {"member": str(alice.public_id)})
     assert page.status_code == 200 and "0 hours" in page.content.decode()
     response = client.post(
-        reverse("coordinator_pot"),
+        reverse("timebank:coordinator-pot"),
         {"form": "grant", "grant-member": alice.public_id, "grant-hours": "2 hours", "grant-reason": "Welcome hours"},
     )
-    assert response["Location"] == reverse("coordinator_pot")
+    assert response["Location"] == reverse("timebank:coordinator-pot")
     client.post(
-        reverse("coordinator_pot"), {"form": "donation", "donation-member": alice.public_id, "donation-hours": "30"}
+        reverse("timebank:coordinator-pot"),
+        {"form": "donation", "donation-member": alice.public_id, "donation-hours": "30"},
     )
     assert balance(alice) == 90 and pot_account(timebank=timebank).balance == -90
     grant = Transfer.objects.get(kind=TransferKind.GRANT)
     assert grant.memo == "Grant to Alice: Welcome hours" and grant.recorded_by == coordinator
-    statement = client.get(reverse("coordinator_pot")).content.decode()
+    statement = client.get(reverse("timebank:coordinator-pot")).content.decode()
     assert "Grant to Alice: Welcome hours" in statement and "minus 1½ hours" in statement
 
 
@@ -187,7 +190,7 @@ def test_a_coordinator_grants_from_the_pot_and_records_a_donation(client, coordi
 def test_a_bad_pot_form_comes_back_with_the_message_next_to_the_field(client, coordinator, alice, data, prefix, field):
     client.force_login(coordinator)
     data = {key: (str(alice.public_id) if value == "ALICE" else value) for key, value in data.items()}
-    response = client.post(reverse("coordinator_pot"), data)
+    response = client.post(reverse("timebank:coordinator-pot"), data)
     assert response.status_code == 200 and error_next_to(response.content.decode(), field, prefix=prefix)
     assert not Transfer.objects.exists()
 
@@ -195,7 +198,7 @@ def test_a_bad_pot_form_comes_back_with_the_message_next_to_the_field(client, co
 def test_a_member_cannot_grant_from_the_pot(client, alice):
     client.force_login(alice.user)
     response = client.post(
-        reverse("coordinator_pot"),
+        reverse("timebank:coordinator-pot"),
         {"form": "grant", "grant-member": alice.public_id, "grant-hours": "10 hours", "grant-reason": "Me"},
     )
     assert response.status_code == 404 and balance(alice) == 0
@@ -206,9 +209,10 @@ def test_a_coordinator_gives_hours_for_a_member_who_is_not_online(client, coordi
     ledger.pot_grant(member=edna, minutes=60)
     client.force_login(coordinator)
     response = client.post(
-        reverse("coordinator_member_give", args=[edna.public_id]), {"receiver": bob.public_id, "hours": "1 hour"}
+        reverse("timebank:coordinator-member-give", args=[edna.public_id]),
+        {"receiver": bob.public_id, "hours": "1 hour"},
     )
-    assert response["Location"] == reverse("coordinator_member", args=[edna.public_id])
+    assert response["Location"] == reverse("timebank:coordinator-member", args=[edna.public_id])
     assert (balance(edna), balance(bob)) == (0, 60)
 
 
@@ -218,7 +222,7 @@ def test_a_coordinator_gives_hours_for_a_member_who_is_not_online(client, coordi
 def test_a_coordinator_reverses_a_transfer_with_a_reason_once(client, coordinator, alice, bob, timebank):
     transfer = exchange(alice, bob, 90, timebank)
     client.force_login(coordinator)
-    url = reverse("coordinator_transfer_reverse", args=[transfer.public_id])
+    url = reverse("timebank:coordinator-transfer-reverse", args=[transfer.public_id])
     page = client.get(url).content.decode()
     assert "1½ hours" in page and "Alice helped Bob" in page
     response = client.post(url, {"reason": "Recorded twice by mistake"})
@@ -235,7 +239,7 @@ def test_a_coordinator_reverses_a_transfer_with_a_reason_once(client, coordinato
 def test_a_reversal_needs_a_reason(client, coordinator, alice, bob, timebank):
     transfer = exchange(alice, bob, 30, timebank)
     client.force_login(coordinator)
-    url = reverse("coordinator_transfer_reverse", args=[transfer.public_id])
+    url = reverse("timebank:coordinator-transfer-reverse", args=[transfer.public_id])
     for reason in ("", "   ", "x" * 251):
         response = client.post(url, {"reason": reason})
         assert response.status_code == 200 and error_next_to(response.content.decode(), "reason")
@@ -245,7 +249,7 @@ def test_a_reversal_needs_a_reason(client, coordinator, alice, bob, timebank):
 def test_a_reversal_cannot_be_reversed(client, coordinator, alice, bob, timebank):
     reversal = ledger.transfer_reverse(transfer=exchange(alice, bob, 30, timebank), reason="Oops")
     client.force_login(coordinator)
-    url = reverse("coordinator_transfer_reverse", args=[reversal.public_id])
+    url = reverse("timebank:coordinator-transfer-reverse", args=[reversal.public_id])
     assert "cannot be reversed" in client.get(url).content.decode()
     response = client.post(url, {"reason": "Undo the undo"})
     assert response.status_code == 200 and "already a reversal" in response.content.decode()
@@ -255,7 +259,7 @@ def test_a_reversal_cannot_be_reversed(client, coordinator, alice, bob, timebank
 def test_members_and_other_timebanks_cannot_reverse(client, alice, bob, timebank, coordinator):
     transfer = exchange(alice, bob, 30, timebank)
     client.force_login(bob.user)
-    url = reverse("coordinator_transfer_reverse", args=[transfer.public_id])
+    url = reverse("timebank:coordinator-transfer-reverse", args=[transfer.public_id])
     assert client.post(url, {"reason": "I did not like it"}).status_code == 404
     other = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
     elsewhere_coordinator = MemberFactory(
@@ -274,5 +278,5 @@ def test_a_coordinators_member_page_runs_the_same_queries_for_1_or_30_entries(
         exchange(alice, bob, 10, timebank)
     client.force_login(coordinator)
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("coordinator_member", args=[alice.public_id]))
+        response = client.get(reverse("timebank:coordinator-member", args=[alice.public_id]))
     assert response.status_code == 200 and len(response.context["statement"].lines) == min(rows, 20)

@@ -20,7 +20,7 @@ def login(client, member_or_user):
 
 
 def step(client, exchange, action, **data):
-    return client.post(reverse("exchange_action", args=[exchange.public_id, action]), data)
+    return client.post(reverse("timebank:exchange-action", args=[exchange.public_id, action]), data)
 
 
 def status_of(exchange):
@@ -41,17 +41,17 @@ def field_error(response, field_id, text):
 def test_the_people_in_an_exchange_and_coordinators_see_it_and_its_history(client, alice, bob, coordinator):
     exchange = exchange_in(S.DONE, bob, [alice], minutes=90)
     for who in (alice, bob, coordinator):
-        page = login(client, who).get(reverse("exchange_detail", args=[exchange.public_id])).content.decode()
+        page = login(client, who).get(reverse("timebank:exchange-detail", args=[exchange.public_id])).content.decode()
         assert "1½ hours" in page and "What has happened" in page
         assert "Proposed → Accepted" in page
-    page = login(client, alice).get(reverse("exchange_detail", args=[exchange.public_id])).content.decode()
+    page = login(client, alice).get(reverse("timebank:exchange-detail", args=[exchange.public_id])).content.decode()
     assert "Confirm the time" in page and "Something is not right" in page and "Record the time" not in page
 
 
 def test_an_outsider_is_told_the_exchange_does_not_exist_and_cannot_act(client, alice, bob, carol):
     exchange = exchange_in(S.DONE, bob, [alice])
     login(client, carol)
-    assert client.get(reverse("exchange_detail", args=[exchange.public_id])).status_code == 404
+    assert client.get(reverse("timebank:exchange-detail", args=[exchange.public_id])).status_code == 404
     for action in ("confirm", "dispute", "cancel", "accept"):
         assert step(client, exchange, action, note="mine").status_code == 404
     assert status_of(exchange) == S.DONE and not Transfer.objects.exists()
@@ -59,7 +59,7 @@ def test_an_outsider_is_told_the_exchange_does_not_exist_and_cannot_act(client, 
 
 def test_not_logged_in_people_are_sent_to_log_in(client, alice, bob):
     exchange = exchange_in(S.PROPOSED, bob, [alice])
-    response = client.get(reverse("exchange_detail", args=[exchange.public_id]))
+    response = client.get(reverse("timebank:exchange-detail", args=[exchange.public_id]))
     assert response.status_code == 302 and "/login" in response["Location"]
 
 
@@ -154,9 +154,9 @@ def test_my_exchanges_lists_mine_only_and_can_show_finished_ones(client, alice, 
     Exchange.objects.filter(pk=finished.pk).update(description="Shopping")
     theirs = exchange_in(S.ACCEPTED, bob, [carol])
     Exchange.objects.filter(pk=theirs.pk).update(description="Secret")
-    page = login(client, alice).get(reverse("exchange_list")).content.decode()
+    page = login(client, alice).get(reverse("timebank:exchange-list")).content.decode()
     assert "Mowing" in page and "Bob helps you" in page and "Shopping" not in page and "Secret" not in page
-    page = client.get(reverse("exchange_list"), {"show": "all"}).content.decode()
+    page = client.get(reverse("timebank:exchange-list"), {"show": "all"}).content.decode()
     assert "Mowing" in page and "Shopping" in page and "You help Bob" in page and "Secret" not in page
 
 
@@ -164,11 +164,11 @@ def test_my_exchanges_runs_the_same_queries_for_1_and_30_exchanges(client, alice
     exchange_in(S.DONE, MemberFactory(), [alice, MemberFactory()])
     login(client, alice)
     with CaptureQueriesContext(connection) as one_row:
-        assert client.get(reverse("exchange_list")).status_code == 200
+        assert client.get(reverse("timebank:exchange-list")).status_code == 200
     for _ in range(29):
         exchange_in(S.ACCEPTED, MemberFactory(), [alice, MemberFactory()])
     with django_assert_max_num_queries(len(one_row)):
-        response = client.get(reverse("exchange_list"))
+        response = client.get(reverse("timebank:exchange-list"))
     assert response.content.decode().count("/exchanges/") >= 20
 
 
@@ -178,8 +178,8 @@ def test_my_exchanges_runs_the_same_queries_for_1_and_30_exchanges(client, alice
 def test_members_cannot_reach_the_coordinator_pages(client, alice, bob):
     exchange = exchange_in(S.DISPUTED, bob, [alice])
     login(client, alice)
-    resolve = reverse("dispute_resolve", args=[exchange.public_id])
-    for url in (reverse("record_exchange"), reverse("dispute_list"), resolve):
+    resolve = reverse("timebank:dispute-resolve", args=[exchange.public_id])
+    for url in (reverse("timebank:record-exchange"), reverse("timebank:dispute-list"), resolve):
         assert client.get(url).status_code == 404
     assert client.post(resolve, {"outcome": "cancel", "note": "x"}).status_code == 404
     assert status_of(exchange) == S.DISPUTED
@@ -189,9 +189,9 @@ def test_a_coordinator_records_an_exchange_for_members_who_are_not_online(client
     doreen = MemberFactory(user=None, email="", display_name="Doreen")
     ed, fay = MemberFactory(user=None, email=""), MemberFactory(user=None, email="")
     login(client, coordinator)
-    assert "Doreen" in client.get(reverse("record_exchange")).content.decode()
+    assert "Doreen" in client.get(reverse("timebank:record-exchange")).content.decode()
     response = client.post(
-        reverse("record_exchange"),
+        reverse("timebank:record-exchange"),
         {
             "provider": doreen.public_id,
             "receivers": [ed.public_id, fay.public_id],
@@ -202,7 +202,9 @@ def test_a_coordinator_records_an_exchange_for_members_who_are_not_online(client
         },
     )
     exchange = Exchange.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("exchange_detail", args=[exchange.public_id])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "timebank:exchange-detail", args=[exchange.public_id]
+    )
     assert exchange.status == S.POSTED and exchange.recorded_by_coordinator and exchange.minutes == 120
     assert Account.objects.get(member=doreen).balance == 120
     assert sorted(Account.objects.get(member=m).balance for m in (ed, fay)) == [-60, -60]
@@ -226,7 +228,7 @@ def test_bad_input_on_record_for_members_comes_back_and_records_nothing(
     if changes.pop("same", False):
         data["receivers"] = [bob.public_id]
     data.update(changes)
-    field_error(login(client, coordinator).post(reverse("record_exchange"), data), field_id, text)
+    field_error(login(client, coordinator).post(reverse("timebank:record-exchange"), data), field_id, text)
     assert not Exchange.objects.exists() and not Transfer.objects.exists()
 
 
@@ -237,9 +239,9 @@ def test_a_coordinator_sees_the_disputes_and_resolves_one_by_changing_the_time(c
     exchange = exchange_in(S.DISPUTED, bob, [alice], minutes=120)
     exchange_in(S.DONE, bob, [alice])
     login(client, coordinator)
-    page = client.get(reverse("dispute_list")).content.decode()
+    page = client.get(reverse("timebank:dispute-list")).content.decode()
     assert "It was shorter." in page and page.count(str(exchange.public_id)) == 1
-    url = reverse("dispute_resolve", args=[exchange.public_id])
+    url = reverse("timebank:dispute-resolve", args=[exchange.public_id])
     no_time = client.post(url, {"outcome": "change", "minutes": "", "note": "Phoned both"})
     field_error(no_time, "id_minutes", "Enter the new time")
     field_error(client.post(url, {"outcome": "confirm", "note": ""}), "id_note", "This field is required.")
@@ -255,5 +257,7 @@ def test_a_coordinator_sees_the_disputes_and_resolves_one_by_changing_the_time(c
 
 def test_the_exchange_page_offers_a_coordinator_the_resolve_link(client, alice, bob, coordinator):
     exchange = exchange_in(S.DISPUTED, bob, [alice])
-    page = login(client, coordinator).get(reverse("exchange_detail", args=[exchange.public_id])).content.decode()
-    assert reverse("dispute_resolve", args=[exchange.public_id]) in page
+    page = (
+        login(client, coordinator).get(reverse("timebank:exchange-detail", args=[exchange.public_id])).content.decode()
+    )
+    assert reverse("timebank:dispute-resolve", args=[exchange.public_id]) in page

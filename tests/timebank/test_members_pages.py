@@ -30,11 +30,11 @@ def error_next_to(html: str, field: str, prefix: str = "") -> bool:
 
 
 def test_joining_logs_you_in_and_says_you_are_waiting_for_approval(client, db):
-    response = client.post(reverse("join"), JOIN)
-    assert response.status_code == 302 and response["Location"] == reverse("my_hours")
+    response = client.post(reverse("timebank:join"), JOIN)
+    assert response.status_code == 302 and response["Location"] == reverse("timebank:my-hours")
     member = Member.objects.get(email="priya@example.org")
     assert member.status == MemberStatus.APPLIED
-    page = client.get(reverse("my_hours"))
+    page = client.get(reverse("timebank:my-hours"))
     assert "waiting for a coordinator to approve it" in page.content.decode()
     assert "Thank you for applying" in page.content.decode()
 
@@ -54,7 +54,7 @@ def test_joining_logs_you_in_and_says_you_are_waiting_for_approval(client, db):
     ],
 )
 def test_a_bad_application_comes_back_with_the_message_next_to_the_field(client, db, change, field, message):
-    response = client.post(reverse("join"), {**JOIN, **change})
+    response = client.post(reverse("timebank:join"), {**JOIN, **change})
     html = response.content.decode()
     assert response.status_code == 200
     assert error_next_to(html, field)
@@ -65,7 +65,7 @@ def test_a_bad_application_comes_back_with_the_message_next_to_the_field(client,
 
 
 def test_joining_twice_with_one_email_is_refused_next_to_the_email(client, alice):
-    response = client.post(reverse("join"), {**JOIN, "email": alice.user.email})
+    response = client.post(reverse("timebank:join"), {**JOIN, "email": alice.user.email})
     assert response.status_code == 200 and error_next_to(response.content.decode(), "email")
     assert Member.objects.filter(email=alice.user.email).count() == 1
 
@@ -73,12 +73,12 @@ def test_joining_twice_with_one_email_is_refused_next_to_the_email(client, alice
 def test_a_declined_applicant_is_told_so(client, db):
     member = MemberFactory(status=MemberStatus.DECLINED, with_account=False)
     client.force_login(member.user)
-    assert "was not accepted" in client.get(reverse("my_hours")).content.decode()
+    assert "was not accepted" in client.get(reverse("timebank:my-hours")).content.decode()
 
 
 def test_a_login_without_a_member_profile_is_told_so(client, coordinator):
     client.force_login(coordinator)
-    response = client.get(reverse("my_hours"))
+    response = client.get(reverse("timebank:my-hours"))
     assert response.status_code == 200 and "You are not a timebank member" in response.content.decode()
 
 
@@ -98,9 +98,9 @@ PROFILE = {
 
 def test_a_member_edits_their_profile(client, alice):
     client.force_login(alice.user)
-    page = client.get(reverse("my_profile"))
+    page = client.get(reverse("timebank:my-profile"))
     assert 'value="Alice"' in page.content.decode()
-    response = client.post(reverse("my_profile"), PROFILE)
+    response = client.post(reverse("timebank:my-profile"), PROFILE)
     assert response.status_code == 302
     alice.refresh_from_db()
     assert (alice.display_name, alice.postcode, alice.postcode_district, alice.travel_radius_km) == (
@@ -115,7 +115,7 @@ def test_a_member_edits_their_profile(client, alice):
 def test_an_applicant_can_already_edit_their_profile(client, db):
     member = MemberFactory(status=MemberStatus.APPLIED, with_account=False)
     client.force_login(member.user)
-    assert client.post(reverse("my_profile"), PROFILE).status_code == 302
+    assert client.post(reverse("timebank:my-profile"), PROFILE).status_code == 302
     member.refresh_from_db()
     assert member.display_name == "Alice Smith"
 
@@ -136,16 +136,16 @@ def test_an_applicant_can_already_edit_their_profile(client, db):
 def test_a_bad_profile_comes_back_with_the_message_next_to_the_field(client, alice, change, field):
     client.force_login(alice.user)
     before = Member.objects.filter(pk=alice.pk).values().get()
-    response = client.post(reverse("my_profile"), {**PROFILE, **change})
+    response = client.post(reverse("timebank:my-profile"), {**PROFILE, **change})
     assert response.status_code == 200
     assert error_next_to(response.content.decode(), field)
     assert Member.objects.filter(pk=alice.pk).values().get() == before
 
 
 def test_member_pages_ask_anonymous_people_to_log_in(client, db):
-    for name in ("my_hours", "my_profile", "give_hours", "donate_hours"):
+    for name in ("timebank:my-hours", "timebank:my-profile", "timebank:give-hours", "timebank:donate-hours"):
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("timebank:login"))
 
 
 # --- Coordinator pages -----------------------------------------------------------------------
@@ -153,14 +153,14 @@ def test_member_pages_ask_anonymous_people_to_log_in(client, db):
 
 def coordinator_urls(member):
     return [
-        reverse("coordinator_dashboard"),
-        reverse("coordinator_applications"),
-        reverse("coordinator_members"),
-        reverse("coordinator_member_add"),
-        reverse("coordinator_pot"),
-        reverse("coordinator_member", args=[member.public_id]),
-        reverse("coordinator_member_edit", args=[member.public_id]),
-        reverse("coordinator_member_give", args=[member.public_id]),
+        reverse("timebank:coordinator-dashboard"),
+        reverse("timebank:coordinator-applications"),
+        reverse("timebank:coordinator-members"),
+        reverse("timebank:coordinator-member-add"),
+        reverse("timebank:coordinator-pot"),
+        reverse("timebank:coordinator-member", args=[member.public_id]),
+        reverse("timebank:coordinator-member-edit", args=[member.public_id]),
+        reverse("timebank:coordinator-member-give", args=[member.public_id]),
     ]
 
 
@@ -181,23 +181,23 @@ def test_coordinator_pages_open_for_a_coordinator(client, coordinator, bob):
 def test_a_coordinator_approves_an_application_from_the_queue(client, coordinator, db):
     applicant = MemberFactory(display_name="Newcomer", status=MemberStatus.APPLIED, with_account=False)
     client.force_login(coordinator)
-    queue = client.get(reverse("coordinator_applications")).content.decode()
+    queue = client.get(reverse("timebank:coordinator-applications")).content.decode()
     assert "Newcomer" in queue
     response = client.post(
-        reverse("coordinator_member_status", args=[applicant.public_id]),
+        reverse("timebank:coordinator-member-status", args=[applicant.public_id]),
         {"action": "approve", "return_to": "applications"},
     )
-    assert response["Location"] == reverse("coordinator_applications")
+    assert response["Location"] == reverse("timebank:coordinator-applications")
     applicant.refresh_from_db()
     assert applicant.status == MemberStatus.APPROVED and Account.objects.filter(member=applicant).exists()
-    after = client.get(reverse("coordinator_applications"))
+    after = client.get(reverse("timebank:coordinator-applications"))
     assert "Newcomer is approved" in after.content.decode()
     assert list(after.context["page"].object_list) == []
 
 
 def test_a_coordinator_declines_pauses_resumes_and_marks_members_as_left(client, coordinator, alice):
     client.force_login(coordinator)
-    url = reverse("coordinator_member_status", args=[alice.public_id])
+    url = reverse("timebank:coordinator-member-status", args=[alice.public_id])
     for action, status in (("pause", "paused"), ("resume", "active"), ("leave", "left")):
         client.post(url, {"action": action, "note": f"{action} note"})
         alice.refresh_from_db()
@@ -207,7 +207,7 @@ def test_a_coordinator_declines_pauses_resumes_and_marks_members_as_left(client,
 def test_an_illegal_status_change_is_explained_and_changes_nothing(client, coordinator, alice):
     client.force_login(coordinator)
     response = client.post(
-        reverse("coordinator_member_status", args=[alice.public_id]), {"action": "approve"}, follow=True
+        reverse("timebank:coordinator-member-status", args=[alice.public_id]), {"action": "approve"}, follow=True
     )
     assert "Only an application that is waiting can be approved" in response.content.decode()
     alice.refresh_from_db()
@@ -217,7 +217,7 @@ def test_an_illegal_status_change_is_explained_and_changes_nothing(client, coord
 @pytest.mark.parametrize("data", [{"action": "explode"}, {"action": "pause", "note": "n" * 301}, {}])
 def test_a_bad_status_form_comes_back_with_the_message(client, coordinator, alice, data):
     client.force_login(coordinator)
-    response = client.post(reverse("coordinator_member_status", args=[alice.public_id]), data)
+    response = client.post(reverse("timebank:coordinator-member-status", args=[alice.public_id]), data)
     assert response.status_code == 200 and "There is a problem" in response.content.decode()
     alice.refresh_from_db()
     assert alice.status == MemberStatus.ACTIVE
@@ -225,7 +225,7 @@ def test_a_bad_status_form_comes_back_with_the_message(client, coordinator, alic
 
 def test_a_member_cannot_post_a_status_change(client, alice, bob):
     client.force_login(alice.user)
-    response = client.post(reverse("coordinator_member_status", args=[bob.public_id]), {"action": "pause"})
+    response = client.post(reverse("timebank:coordinator-member-status", args=[bob.public_id]), {"action": "pause"})
     assert response.status_code == 404
     bob.refresh_from_db()
     assert bob.status == MemberStatus.ACTIVE
@@ -236,7 +236,7 @@ def test_a_coordinator_finds_members_by_name_postcode_and_status(client, coordin
     client.force_login(coordinator)
 
     def names(**query):
-        html = client.get(reverse("coordinator_members"), query).content.decode()
+        html = client.get(reverse("timebank:coordinator-members"), query).content.decode()
         return {name for name in ("Alice", "Bob", "Zeb") if f">{name}</a>" in html}
 
     assert names() == {"Alice", "Bob", "Zeb"}
@@ -244,8 +244,8 @@ def test_a_coordinator_finds_members_by_name_postcode_and_status(client, coordin
     assert names(q="rg30") == {"Zeb"}
     assert names(status="paused") == {"Zeb"}
     # A NUL byte is the classic PostgreSQL 500; it must simply match nobody.
-    assert client.get(reverse("coordinator_members"), {"q": "a\x00"}).status_code == 200
-    assert client.get(reverse("coordinator_members"), {"q": "x" * 500, "page": "junk"}).status_code == 200
+    assert client.get(reverse("timebank:coordinator-members"), {"q": "a\x00"}).status_code == 200
+    assert client.get(reverse("timebank:coordinator-members"), {"q": "x" * 500, "page": "junk"}).status_code == 200
 
 
 @pytest.mark.parametrize("count", [1, 40])
@@ -254,18 +254,18 @@ def test_the_members_list_does_not_grow_queries_with_rows(client, coordinator, c
         MemberFactory()
     client.force_login(coordinator)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("coordinator_members"))
+        response = client.get(reverse("timebank:coordinator-members"))
     assert response.status_code == 200 and response.context["page"].paginator.count == count
 
 
 def test_a_coordinator_adds_a_member_who_is_not_online(client, coordinator, db):
     client.force_login(coordinator)
     response = client.post(
-        reverse("coordinator_member_add"),
+        reverse("timebank:coordinator-member-add"),
         {"kind": "person", "display_name": "Edna Hall", "phone": "0118 496 0999", "postcode": "rg31 6aa"},
     )
     edna = Member.objects.get(display_name="Edna Hall")
-    assert response["Location"] == reverse("coordinator_member", args=[edna.public_id])
+    assert response["Location"] == reverse("timebank:coordinator-member", args=[edna.public_id])
     assert edna.user is None and edna.status == MemberStatus.APPROVED and edna.postcode == "RG31 6AA"
 
 
@@ -281,14 +281,14 @@ def test_a_coordinator_adds_a_member_who_is_not_online(client, coordinator, db):
 def test_a_bad_offline_member_comes_back_with_the_message_next_to_the_field(client, coordinator, data, field):
     client.force_login(coordinator)
     members = Member.objects.count()
-    response = client.post(reverse("coordinator_member_add"), data)
+    response = client.post(reverse("timebank:coordinator-member-add"), data)
     assert response.status_code == 200 and error_next_to(response.content.decode(), field)
     assert Member.objects.count() == members
 
 
 def test_a_coordinator_edits_a_members_profile(client, coordinator, alice):
     client.force_login(coordinator)
-    response = client.post(reverse("coordinator_member_edit", args=[alice.public_id]), PROFILE)
+    response = client.post(reverse("timebank:coordinator-member-edit", args=[alice.public_id]), PROFILE)
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.display_name == "Alice Smith"
@@ -298,10 +298,12 @@ def test_a_member_of_another_timebank_is_not_found(client, coordinator):
     other = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
     stranger = MemberFactory(timebank=other)
     client.force_login(coordinator)
-    assert client.get(reverse("coordinator_member", args=[stranger.public_id])).status_code == 404
-    assert client.get(reverse("coordinator_member", args=[uuid.uuid4()])).status_code == 404
+    assert client.get(reverse("timebank:coordinator-member", args=[stranger.public_id])).status_code == 404
+    assert client.get(reverse("timebank:coordinator-member", args=[uuid.uuid4()])).status_code == 404
     assert (
-        client.post(reverse("coordinator_member_status", args=[stranger.public_id]), {"action": "pause"}).status_code
+        client.post(
+            reverse("timebank:coordinator-member-status", args=[stranger.public_id]), {"action": "pause"}
+        ).status_code
         == 404
     )
     stranger.refresh_from_db()
@@ -310,6 +312,6 @@ def test_a_member_of_another_timebank_is_not_found(client, coordinator):
 
 def test_a_bad_search_status_is_explained_and_lists_everyone(client, coordinator, alice):
     client.force_login(coordinator)
-    response = client.get(reverse("coordinator_members"), {"status": "bogus"})
+    response = client.get(reverse("timebank:coordinator-members"), {"status": "bogus"})
     assert response.status_code == 200 and "There is a problem" in response.content.decode()
     assert response.context["page"].paginator.count == 1

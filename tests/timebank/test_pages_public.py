@@ -12,11 +12,11 @@ from tests.factories import MemberFactory, UserFactory
 @pytest.mark.parametrize(
     "name, words",
     [
-        ("home", "A timebank"),
-        ("join", "Join the timebank"),
-        ("login", "Log in"),
-        ("password_reset", "Forgotten your password?"),
-        ("logged_out", "You have logged out"),
+        ("timebank:home", "A timebank"),
+        ("timebank:join", "Join the timebank"),
+        ("timebank:login", "Log in"),
+        ("timebank:password-reset", "Forgotten your password?"),
+        ("timebank:logged-out", "You have logged out"),
     ],
 )
 def test_public_pages_open_for_anonymous_people(client, db, name, words):
@@ -28,13 +28,13 @@ def test_public_pages_open_for_anonymous_people(client, db, name, words):
 
 
 def test_the_home_page_explains_the_timebank_and_links_to_join(client, db):
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("timebank:home")).content.decode()
     assert "one hour of time credit" in html
-    assert f'href="{reverse("join")}"' in html and f'href="{reverse("login")}"' in html
+    assert f'href="{reverse("timebank:join")}"' in html and f'href="{reverse("timebank:login")}"' in html
 
 
 def test_every_input_on_the_public_forms_has_a_label(client, db):
-    for name in ("join", "login", "password_reset"):
+    for name in ("timebank:join", "timebank:login", "timebank:password-reset"):
         html = client.get(reverse(name)).content.decode()
         ids = re.findall(r'<input[^>]*type="(?:text|email|password|number)"[^>]*id="([^"]+)"', html)
         assert ids, name
@@ -45,18 +45,18 @@ def test_every_input_on_the_public_forms_has_a_label(client, db):
 def test_a_member_logs_in_with_their_email_address_or_username(client, db):
     member = MemberFactory(user__username="alice", user__email="alice@example.org")
     response = client.post(
-        reverse("login"), {"username": "ALICE@example.org", "password": "correct horse battery staple"}
+        reverse("timebank:login"), {"username": "ALICE@example.org", "password": "correct horse battery staple"}
     )
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == member.user.pk
     client.logout()
-    response = client.post(reverse("login"), {"username": "alice", "password": "correct horse battery staple"})
+    response = client.post(reverse("timebank:login"), {"username": "alice", "password": "correct horse battery staple"})
     assert response.status_code == 302
 
 
 def test_a_wrong_password_shows_the_form_again_with_a_message(client, db):
     MemberFactory(user__username="alice")
-    response = client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+    response = client.post(reverse("timebank:login"), {"username": "alice", "password": "wrong"})
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -64,16 +64,16 @@ def test_a_wrong_password_shows_the_form_again_with_a_message(client, db):
 
 def test_logging_out_takes_you_to_the_logged_out_page(client, alice):
     client.force_login(alice.user)
-    assert client.get(reverse("home")).context["member"] == alice
-    response = client.post(reverse("logout"))
-    assert response["Location"] == reverse("logged_out")
+    assert client.get(reverse("timebank:home")).context["member"] == alice
+    response = client.post(reverse("timebank:logout"))
+    assert response["Location"] == reverse("timebank:logged-out")
     assert "_auth_user_id" not in client.session
 
 
 def test_a_password_reset_sends_an_email_with_a_link_that_sets_a_new_password(client, db):
     user = UserFactory(username="bob", email="bob@example.org")
-    response = client.post(reverse("password_reset"), {"email": "bob@example.org"})
-    assert response["Location"] == reverse("password_reset_done")
+    response = client.post(reverse("timebank:password-reset"), {"email": "bob@example.org"})
+    assert response["Location"] == reverse("timebank:password-reset-done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["bob@example.org"] and "new password" in message.subject
@@ -90,36 +90,36 @@ def test_a_person_who_applied_without_a_password_can_choose_one_by_reset(client,
     from timebank.services.members import member_apply
 
     member_apply(timebank=timebank, display_name="Referred", email="ref@example.org", postcode="RG1", password=None)
-    client.post(reverse("password_reset"), {"email": "ref@example.org"})
+    client.post(reverse("timebank:password-reset"), {"email": "ref@example.org"})
     assert len(mail.outbox) == 1
 
 
 def test_a_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, db):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
-    assert response["Location"] == reverse("password_reset_done")
+    response = client.post(reverse("timebank:password-reset"), {"email": "nobody@example.org"})
+    assert response["Location"] == reverse("timebank:password-reset-done")
     assert mail.outbox == []
 
 
 def test_a_bad_reset_link_is_explained(client, db):
-    response = client.get(reverse("password_reset_confirm", args=["MQ", "bad-token"]))
+    response = client.get(reverse("timebank:password-reset-confirm", args=["MQ", "bad-token"]))
     assert response.status_code == 200 and "This link does not work" in response.content.decode()
 
 
 def test_a_logged_in_member_is_sent_from_join_to_their_hours(client, alice):
     client.force_login(alice.user)
-    assert client.get(reverse("join"))["Location"] == reverse("my_hours")
+    assert client.get(reverse("timebank:join"))["Location"] == reverse("timebank:my-hours")
 
 
 @pytest.mark.parametrize("email", ["", "not an address", "a" * 300 + "@example.org"])
 def test_a_bad_address_on_the_reset_form_comes_back_with_a_message(client, db, email):
-    response = client.post(reverse("password_reset"), {"email": email})
+    response = client.post(reverse("timebank:password-reset"), {"email": email})
     assert response.status_code == 200 and "There is a problem" in response.content.decode()
     assert mail.outbox == []
 
 
 def test_two_different_new_passwords_are_refused_and_the_old_one_still_works(client, db):
     user = UserFactory(username="bob", email="bob@example.org")
-    client.post(reverse("password_reset"), {"email": "bob@example.org"})
+    client.post(reverse("timebank:password-reset"), {"email": "bob@example.org"})
     link = re.search(r"https?://[^/]+(/password-reset/[^\s]+/)", mail.outbox[0].body).group(1)
     set_url = client.get(link, follow=True).redirect_chain[-1][0]
     response = client.post(set_url, {"new_password1": "a brand new passphrase", "new_password2": "another one"})

@@ -244,7 +244,7 @@ def _clean_minutes(minutes: object) -> int:
 
 
 def _exchange_path(exchange: Exchange) -> str:
-    return reverse("exchange_detail", kwargs={"public_id": exchange.public_id})
+    return reverse("timebank:exchange-detail", kwargs={"public_id": exchange.public_id})
 
 
 def _tell(members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context: object) -> None:

@@ -215,7 +215,7 @@ def listing_remind_and_expire(*, today: datetime.date | None = None) -> tuple[in
                 template="emails/listing_reminder.txt",
                 context={
                     "listing": listing,
-                    "edit_path": reverse("listing_edit", kwargs={"public_id": listing.public_id}),
+                    "edit_path": reverse("timebank:listing-edit", kwargs={"public_id": listing.public_id}),
                 },
             )
             reminded += 1

@@ -52,7 +52,7 @@ def give_hours(request, member):
             put_error_on_form(form, error)
         else:
             messages.success(request, f"You gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.")
-            return redirect("my_hours")
+            return redirect("timebank:my-hours")
     return render(request, "timebank/accounts/give.html", {"form": form, "member": member})
 
 
@@ -69,7 +69,7 @@ def donate_hours(request, member):
         else:
             given = format_minutes(form.cleaned_data["hours"])
             messages.success(request, f"Thank you: you gave {given} to the community pot.")
-            return redirect("my_hours")
+            return redirect("timebank:my-hours")
     return render(
         request,
         "timebank/accounts/donate.html",
@@ -102,7 +102,7 @@ def coordinator_member_give(request, timebank, public_id):
                 request,
                 f"{giver.display_name} gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.",
             )
-            return redirect("coordinator_member", public_id=giver.public_id)
+            return redirect("timebank:coordinator-member", public_id=giver.public_id)
     return render(request, "timebank/accounts/coordinator_give.html", {"form": form, "giver": giver})
 
 
@@ -141,7 +141,7 @@ def coordinator_pot(request, timebank):
                 put_error_on_form(form, error)
             else:
                 messages.success(request, done)
-                return redirect("coordinator_pot")
+                return redirect("timebank:coordinator-pot")
     pot = pot_account(timebank=timebank)
     return render(
         request,
@@ -168,7 +168,7 @@ def coordinator_transfer_reverse(request, timebank, public_id):
             put_error_on_form(form, error)
         else:
             messages.success(request, "The transfer is reversed. The hours are back where they were.")
-            return redirect("coordinator_transfer_reverse", public_id=transfer.public_id)
+            return redirect("timebank:coordinator-transfer-reverse", public_id=transfer.public_id)
     reversal = transfer.reversed_by if hasattr(transfer, "reversed_by") else None
     lines = [
         {

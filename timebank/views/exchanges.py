@@ -158,7 +158,7 @@ def exchange_action(request, public_id, action):
     if reason:
         # Already done by someone else, a second click, or not this person's step.
         messages.error(request, reason)
-        return redirect("exchange_detail", public_id=exchange.public_id)
+        return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     form_class, service, _, done_message = STEPS[action]
     form = form_class(request.POST, auto_id=f"id_{action}_%s")
     if form.is_valid():
@@ -168,7 +168,7 @@ def exchange_action(request, public_id, action):
             put_error_on_form(form, error)
         else:
             messages.success(request, done_message)
-            return redirect("exchange_detail", public_id=exchange.public_id)
+            return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     return _render_detail(request, exchange, bound=(action, form))
 
 
@@ -191,7 +191,7 @@ def record_exchange(request, timebank):
                 f"Recorded: {exchange.provider.display_name} gave {format_minutes(exchange.minutes)}. "
                 "The hours are on their statements.",
             )
-            return redirect("exchange_detail", public_id=exchange.public_id)
+            return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     return render(request, "timebank/exchanges/record_for_members.html", {"form": form})
 
 
@@ -210,7 +210,7 @@ def dispute_resolve(request, timebank, public_id):
     exchange = _load(request, public_id)
     if exchange.status != ExchangeStatus.DISPUTED:
         messages.error(request, "This exchange is not disputed any more.")
-        return redirect("exchange_detail", public_id=exchange.public_id)
+        return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -219,7 +219,7 @@ def dispute_resolve(request, timebank, public_id):
             put_error_on_form(form, error)
         else:
             messages.success(request, "The dispute is resolved and both people can see the decision.")
-            return redirect("dispute_list")
+            return redirect("timebank:dispute-list")
     return render(
         request,
         "timebank/exchanges/resolve.html",

@@ -84,10 +84,10 @@ def listing_detail(request, public_id):
                     f"Your suggestion has been sent to {listing.member.display_name}. "
                     "We will e-mail you when they reply.",
                 )
-                return redirect("exchange_detail", public_id=exchange.public_id)
+                return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     elif request.method == "POST":
         messages.error(request, "You cannot suggest an exchange for this listing.")
-        return redirect("listing_detail", public_id=listing.public_id)
+        return redirect("timebank:listing-detail", public_id=listing.public_id)
     return render(
         request,
         "timebank/listings/detail.html",
@@ -114,7 +114,7 @@ def listing_create(request, member):
             put_error_on_form(form, error)
         else:
             messages.success(request, f"“{listing.title}” is listed until {listing.expires_on:%d %B %Y}.")
-            return redirect("my_listings")
+            return redirect("timebank:my-listings")
     return render(request, "timebank/listings/form.html", {"form": form, "listing": None})
 
 
@@ -127,8 +127,8 @@ def _editable_listing(request, public_id) -> Listing:
 
 def _after_change(request, listing: Listing):
     if listing.member.user_id == request.user.pk:
-        return redirect("my_listings")
-    return redirect("listing_detail", public_id=listing.public_id)
+        return redirect("timebank:my-listings")
+    return redirect("timebank:listing-detail", public_id=listing.public_id)
 
 
 @login_required
@@ -202,7 +202,7 @@ def category_create(request, timebank):
             put_error_on_form(form, error)
         else:
             messages.success(request, f"Category “{category.name}” added.")
-            return redirect("category_list")
+            return redirect("timebank:category-list")
     return render(request, "timebank/listings/category_form.html", {"form": form, "category": None})
 
 
@@ -223,7 +223,7 @@ def category_edit(request, timebank, pk):
             put_error_on_form(form, error)
         else:
             messages.success(request, f"Category “{category.name}” saved.")
-            return redirect("category_list")
+            return redirect("timebank:category-list")
     return render(request, "timebank/listings/category_form.html", {"form": form, "category": category})
 
 
@@ -240,4 +240,4 @@ def category_set_active(request, timebank, pk):
         messages.success(
             request, f"“{category.name}” is {'back in use' if active else 'switched off: no new listings can use it'}."
         )
-    return redirect("category_list")
+    return redirect("timebank:category-list")

@@ -54,7 +54,7 @@ def statement_cursors(request) -> dict:
 def join(request):
     if request.user.is_authenticated:
         # Already has a login: joining again would make a second account.
-        return redirect("my_hours")
+        return redirect("timebank:my-hours")
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +75,7 @@ def join(request):
         else:
             login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Thank you for applying. A coordinator will be in touch soon.")
-            return redirect("my_hours")
+            return redirect("timebank:my-hours")
     return render(request, "timebank/members/join.html", {"form": form})
 
 
@@ -86,7 +86,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetPasswordForm
-    success_url = reverse_lazy("password_reset_done")
+    success_url = reverse_lazy("timebank:password-reset-done")
 
 
 # --- Member: my profile -----------------------------------------------------------------------
@@ -118,7 +118,7 @@ def my_profile(request, member):
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member))
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, "Your profile is saved.")
-        return redirect("my_profile")
+        return redirect("timebank:my-profile")
     return render(request, "timebank/members/profile.html", {"form": form, "member": member})
 
 
@@ -176,7 +176,7 @@ def coordinator_member_add(request, timebank):
             put_error_on_form(form, error)
         else:
             messages.success(request, f"{member.display_name} is now a member.")
-            return redirect("coordinator_member", public_id=member.public_id)
+            return redirect("timebank:coordinator-member", public_id=member.public_id)
     return render(request, "timebank/members/member_add.html", {"form": form})
 
 
@@ -208,11 +208,11 @@ def coordinator_member_edit(request, timebank, public_id):
     if member.erased_at is not None:
         # The link is hidden; this is for an old bookmark or a typed address.
         messages.error(request, member_services.ERASED_PROFILE_REFUSAL)
-        return redirect("coordinator_member", public_id=member.public_id)
+        return redirect("timebank:coordinator-member", public_id=member.public_id)
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member))
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, f"{member.display_name}'s profile is saved.")
-        return redirect("coordinator_member", public_id=member.public_id)
+        return redirect("timebank:coordinator-member", public_id=member.public_id)
     return render(request, "timebank/members/member_edit.html", {"form": form, "member": member})
 
 
@@ -240,5 +240,5 @@ def coordinator_member_status(request, timebank, public_id):
     else:
         messages.success(request, done.format(name=member.display_name))
     if form.cleaned_data["return_to"] == "applications":
-        return redirect("coordinator_applications")
-    return redirect("coordinator_member", public_id=member.public_id)
+        return redirect("timebank:coordinator-applications")
+    return redirect("timebank:coordinator-member", public_id=member.public_id)
