@@ -9,4 +9,4 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Enters the lower apps' models in the registry before higher apps add theirs.
-        from privacy import services  # noqa: F401
+        from privacy import selectors  # noqa: F401

@@ -2,7 +2,7 @@
 to find one member's rows, and what to remove when their login is erased.
 
 Models of the apps below privacy (timebank, assets, referrals) are entered by
-privacy.services itself, which may import them. Apps above privacy (the API)
+privacy.selectors itself, which may import them. Apps above privacy (the API)
 enter theirs from their `AppConfig.ready()` with `register_personal_data`,
 `register_no_personal_data` and `register_user_eraser`, so privacy never
 imports them. tests/privacy/test_privacy.py fails when a model of the

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from core.errors import DomainError
-from privacy import services as privacy
+from privacy import selectors as export, services as privacy
 from privacy.forms import EraseMemberForm
 from timebank.pages import coordinator_page, put_error_on_form
 from timebank.selectors.members import member_for_coordinator
@@ -36,7 +36,7 @@ def coordinator_member_erase(request, timebank, public_id):
 def coordinator_member_export(request, timebank, public_id):
     member = member_for_coordinator(timebank=timebank, public_id=public_id)
     response = HttpResponse(
-        privacy.personal_data_json(member=member),
+        export.personal_data_json(member=member),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="member-{member.public_id}.json"'

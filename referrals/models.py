@@ -10,7 +10,7 @@ Invariants:
 - ReferralAccessLog rows are never updated or deleted (ORM refuses; on
   PostgreSQL a trigger refuses raw SQL too) and never hold field values;
 - closed referrals are anonymised after REFERRAL_RETENTION_DAYS
-  (`retention.py`, `manage.py anonymise_referrals`): `anonymised_at` is set;
+  (`privacy/retention.py`, `manage.py anonymise_referrals`): `anonymised_at` is set;
 - person fields are personal data and `what_matters`/`needs`/`notes` and
   outcomes are special category (health) data: see `PERSONAL_DATA_FIELDS`.
 """
@@ -126,7 +126,7 @@ class Referral(models.Model):
     requested_at = models.DateTimeField(null=True, blank=True)
     first_exchange_at = models.DateTimeField(null=True, blank=True)
     # Set when the retention job removed the person's details (docs/quality.md D5,
-    # retention.py); an anonymised referral can no longer be changed.
+    # privacy/retention.py); an anonymised referral can no longer be changed.
     anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)

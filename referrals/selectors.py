@@ -31,7 +31,7 @@ RECEIVER_PERSON_FIELDS = (
     *CONTACT_FIELDS,
 )
 # What is left of the person once a referral is anonymised (docs/quality.md D5,
-# retention.py): the placeholder name and the postcode district. The blanked
+# privacy/retention.py): the placeholder name and the postcode district. The blanked
 # contact fields are not shown, so pages and the API say nothing misleading
 # (like "best way to contact: " with no way given).
 ANONYMISED_PERSON_FIELDS = frozenset({"given_name", "family_name", "preferred_name", "postcode", "postcode_district"})

@@ -145,7 +145,7 @@ def _get_visible(
 
 
 def _refuse_if_anonymised(referral: Referral) -> None:
-    """An anonymised referral (docs/quality.md D5, retention.py) is read-only: no new
+    """An anonymised referral (docs/quality.md D5, privacy/retention.py) is read-only: no new
     statuses, reasons, consent or outcomes are attached to it."""
     if referral.anonymised_at is not None:
         raise ConflictError(

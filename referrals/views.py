@@ -162,7 +162,7 @@ def referral_detail(request, referral_id):
     if states.RECEIVER in parties and referral.status in states.BUSINESS_STATUS_UPDATABLE:
         moves.insert(0, referral.status)
     if referral.anonymised_at is not None:
-        moves = []  # Read-only after the retention period (referrals.retention).
+        moves = []  # Read-only after the retention period (privacy.retention).
     form = TransitionForm(request.POST or None, moves=moves)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assets.models import Organisation, OrganisationType
 from core.errors import ConflictError, NotAllowedError
-from privacy import services as privacy
+from privacy import selectors as privacy_export, services as privacy
 from tests.factories import ListingFactory, MemberFactory
 from timebank.models import (
     Account,
@@ -69,12 +69,12 @@ def _person_links(model) -> list[str]:
 
 
 def test_every_model_is_in_the_export_or_said_to_hold_no_personal_data():
-    registry, none = set(privacy.EXPORT_REGISTRY), set(privacy.HOLDS_NO_PERSONAL_DATA)
+    registry, none = set(privacy_export.EXPORT_REGISTRY), set(privacy_export.HOLDS_NO_PERSONAL_DATA)
     assert not registry & none, f"In both the export and HOLDS_NO_PERSONAL_DATA: {sorted(registry & none)}"
     models_here = [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
     missing = [m._meta.label for m in models_here if m._meta.label not in registry | none]
     assert not missing, (
-        f"These models are neither in privacy.services.EXPORT_REGISTRY nor in HOLDS_NO_PERSONAL_DATA: {missing}. "
+        f"These models are neither in privacy.selectors.EXPORT_REGISTRY nor in HOLDS_NO_PERSONAL_DATA: {missing}. "
         "Add each to the export, or say why it holds no personal data."
     )
     linked_but_not_exported = [
@@ -88,7 +88,7 @@ def test_every_model_is_in_the_export_or_said_to_hold_no_personal_data():
     known = {m._meta.label for m in models_here}
     stale = sorted((registry | none) - known)
     assert not stale, f"No such models (renamed or removed?): {stale}"
-    assert all(reason.strip() for reason in privacy.HOLDS_NO_PERSONAL_DATA.values())
+    assert all(reason.strip() for reason in privacy_export.HOLDS_NO_PERSONAL_DATA.values())
 
 
 def test_the_coverage_check_names_a_model_that_points_at_a_member():
@@ -100,7 +100,7 @@ def test_the_coverage_check_names_a_model_that_points_at_a_member():
 
     try:
         assert _person_links(Diary) == ["member"]
-        assert Diary._meta.label not in privacy.EXPORT_REGISTRY
+        assert Diary._meta.label not in privacy_export.EXPORT_REGISTRY
     finally:
         # Forget the throwaway model so later tests see the real registry.
         apps.all_models["timebank"].pop("diary", None)
@@ -187,12 +187,12 @@ def timebank_sums():
 
 
 def test_erasure_removes_the_person_from_the_export_and_the_coordinators_pages(story, alicia, coordinator, client):
-    before = privacy.member_personal_data(member=alicia)
+    before = privacy_export.member_personal_data(member=alicia)
     assert NAME in json.dumps(before)  # the check below would mean nothing otherwise
 
     privacy.member_erase(member=alicia, by_user=coordinator)
 
-    text = json.dumps(privacy.member_personal_data(member=alicia))
+    text = json.dumps(privacy_export.member_personal_data(member=alicia))
     for secret in SECRETS:
         assert secret not in text, f"{secret!r} is still in the export"
     client.force_login(coordinator)
@@ -488,7 +488,7 @@ def test_an_unknown_member_is_not_found(coordinator, client, db):
 
 
 def test_the_export_holds_the_members_listings_exchanges_balance_and_entries(story, alicia):
-    export = privacy.member_personal_data(member=alicia)
+    export = privacy_export.member_personal_data(member=alicia)
     json.dumps(export)  # plain JSON, no custom encoder needed
     data = export["data"]
     assert export["member"] == str(alicia.public_id) and export["balance_minutes"] == 120
@@ -501,13 +501,13 @@ def test_the_export_holds_the_members_listings_exchanges_balance_and_entries(sto
     [user_row] = data["timebank.User"]
     assert user_row["username"] == "aliciaq" and "password" not in user_row
     assert [row["display_name"] for row in data["timebank.Member"]] == [NAME]
-    assert set(export["notes"]) == set(privacy.EXPORT_REGISTRY)
+    assert set(export["notes"]) == set(privacy_export.EXPORT_REGISTRY)
 
 
 def test_the_export_leaves_out_other_members(story, alicia, bob, carol):
     bob.phone, bob.about = "0118 496 0999", "Bob's own story"
     bob.save()
-    text = json.dumps(privacy.member_personal_data(member=alicia))
+    text = json.dumps(privacy_export.member_personal_data(member=alicia))
     for other in [
         "Bob mends bicycles",
         "Bring the bike round.",
@@ -519,7 +519,7 @@ def test_the_export_leaves_out_other_members(story, alicia, bob, carol):
         "Carol",
     ]:
         assert other not in text
-    data = privacy.member_personal_data(member=alicia)["data"]
+    data = privacy_export.member_personal_data(member=alicia)["data"]
     assert story["others"].pk not in {row["id"] for row in data["timebank.Exchange"]}
     assert [row["id"] for row in data["timebank.Member"]] == [alicia.pk]
 
@@ -557,7 +557,7 @@ def test_the_export_covers_referrals_with_consent_history_and_outcomes(alicia, b
     apps.get_model("referrals", "Outcome").objects.create(
         referral=referral, instrument="ons4", stage="baseline", answers={"happiness": 5}
     )
-    data = privacy.member_personal_data(member=alicia)["data"]
+    data = privacy_export.member_personal_data(member=alicia)["data"]
     assert [row["id"] for row in data["referrals.Referral"]] == [str(referral.pk)]
     assert [row["referral_id"] for row in data["referrals.Consent"]] == [str(referral.pk)]
     assert [row["referral_id"] for row in data["referrals.ReferralHistory"]] == [str(referral.pk)]

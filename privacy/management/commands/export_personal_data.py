@@ -8,7 +8,7 @@ of their page). Without --output the JSON is written to standard output.
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from privacy.services import parse_member_reference, personal_data_json
+from privacy.selectors import parse_member_reference, personal_data_json
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.errors import ConfigurationError
-from referrals.retention import referrals_anonymise, referrals_due_for_anonymising, retention_cutoff
+from privacy.retention import referrals_anonymise, referrals_due_for_anonymising, retention_cutoff
 
 
 def _referrals(count: int) -> str:

@@ -11,6 +11,12 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from privacy.retention import (
+    ANONYMISED_VALUES,
+    HANDLED_SEPARATELY,
+    referrals_anonymise,
+    referrals_due_for_anonymising,
+)
 from referrals.actors import actor_for_user
 from referrals.models import (
     PERSONAL_DATA_FIELDS,
@@ -20,12 +26,6 @@ from referrals.models import (
     Referral,
     ReferralAccessLog,
     ReferralHistory,
-)
-from referrals.retention import (
-    ANONYMISED_VALUES,
-    HANDLED_SEPARATELY,
-    referrals_anonymise,
-    referrals_due_for_anonymising,
 )
 from referrals.services import referral_transition
 from tests.referrals.test_pages import staff

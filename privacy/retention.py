@@ -12,7 +12,7 @@ note, are not a closing). A closed referral with no such row (not expected:
 every change writes one) falls back to its last modification.
 
 What anonymising does, field by field (every PERSONAL_DATA_FIELDS entry is
-handled; tests/referrals/test_retention.py fails when a new one is not):
+handled; tests/privacy/test_retention.py fails when a new one is not):
 
 - name: given name "Anonymised", family and preferred name blank, so lists and
   pages still show a row ("Anonymised") instead of an empty link;
