@@ -1,6 +1,8 @@
 """Who may do what: the one place the role rules live, for every app's services.
 
-Roles are Django groups (timebank.models.Role). The rules:
+Roles are Django groups (timebank.models.Role); which role includes which is
+written once, in timebank.models.users.ROLES_COUNTED_AS, and `User.has_role` /
+`User.is_coordinator` apply it. The rules:
 
 - `has_role(user, role)`: a logged-in user with that role. An administrator
   can do whatever a coordinator can, so `has_role(user, Role.COORDINATOR)` is
@@ -31,11 +33,6 @@ from __future__ import annotations
 from core.errors import NotAllowedError
 from timebank.models import Role
 
-# Roles that carry another role's powers as well as their own.
-_ROLES_COUNTED_AS: dict[str, tuple[str, ...]] = {
-    Role.COORDINATOR: (Role.COORDINATOR, Role.ADMIN),
-}
-
 NOT_A_COORDINATOR = "Only a coordinator can do this."
 
 
@@ -46,7 +43,8 @@ def has_role(user: object, role: str) -> bool:
     user_has_role = getattr(user, "has_role", None)
     if user_has_role is None:
         return False
-    return any(bool(user_has_role(name)) for name in _ROLES_COUNTED_AS.get(role, (role,)))
+    # User.has_role applies ROLES_COUNTED_AS (an administrator counts as a coordinator).
+    return bool(user_has_role(role))
 
 
 def is_coordinator(user: object) -> bool:

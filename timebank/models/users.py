@@ -14,22 +14,32 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
+# Roles that carry another role's powers as well as their own: an administrator
+# can do whatever a coordinator can. timebank.permissions reads roles only
+# through User.has_role, so this is the one place the rule is written.
+ROLES_COUNTED_AS: dict[str, tuple[str, ...]] = {
+    Role.COORDINATOR: (Role.COORDINATOR, Role.ADMIN),
+}
+
+
 class User(AbstractUser):
     """A person who can log in. Members who are not online have no User."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     def has_role(self, role: str) -> bool:
+        """True when this user has `role`, or a role that includes it (ROLES_COUNTED_AS)."""
         if not self.is_authenticated:
             return False
-        if self.is_superuser and role in (Role.ADMIN, Role.COORDINATOR):
+        names = ROLES_COUNTED_AS.get(role, (role,))
+        if self.is_superuser and (Role.ADMIN in names or Role.COORDINATOR in names):
             return True
         # Prefetched groups avoid a query per check on pages that ask often.
-        return any(group.name == role for group in self.groups.all())
+        return any(group.name in names for group in self.groups.all())
 
     @property
     def is_coordinator(self) -> bool:
-        return self.has_role(Role.COORDINATOR) or self.has_role(Role.ADMIN)
+        return self.has_role(Role.COORDINATOR)
 
     @property
     def is_link_worker(self) -> bool:
