@@ -194,3 +194,40 @@ def test_send_webhooks_retries_what_is_due(hook, make_referral, django_capture_o
         call_command("send_webhooks", stdout=out)
     assert "1 webhook deliveries tried" in out.getvalue()
     assert WebhookDelivery.objects.get().state == DeliveryState.DELIVERED
+
+
+def test_with_a_broker_each_delivery_is_queued_by_id(hook, make_referral, django_capture_on_commit_callbacks, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with (
+        resolves_to(PUBLIC_IP),
+        mock.patch.object(webhooks.requests, "post") as post,
+        mock.patch.object(webhooks.deliver_webhook_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        make_referral()
+    delivery = WebhookDelivery.objects.get()
+    delay.assert_called_once_with(str(delivery.pk))
+    post.assert_not_called()
+    assert delivery.state == DeliveryState.PENDING
+
+
+@pytest.mark.parametrize("name", ["referrals.deliver_webhook", "assets.referrals.tasks.deliver_webhook_task"])
+def test_a_queued_delivery_is_sent_under_the_tasks_name_and_its_old_one(
+    name, hook, make_referral, django_capture_on_commit_callbacks, settings
+):
+    from config.celery import app
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with (
+        resolves_to(PUBLIC_IP),
+        mock.patch.object(webhooks.deliver_webhook_task, "delay"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        make_referral()
+    delivery = WebhookDelivery.objects.get()
+    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)) as post:
+        app.tasks[name].apply(args=[str(delivery.pk)])
+    delivery.refresh_from_db()
+    assert post.call_count == 1 and delivery.state == DeliveryState.DELIVERED and delivery.attempts == 1
