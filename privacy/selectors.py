@@ -36,6 +36,7 @@ from timebank.models import (
     Listing,
     Member,
     SafeguardingCheck,
+    Timebank,
     Transfer,
     User,
 )
@@ -94,6 +95,11 @@ def _referral_access_log_of(member: Member) -> QuerySet[ReferralAccessLog]:
 # The lower apps' models; apps above privacy register theirs (privacy.registry).
 EXPORT_REGISTRY.update(
     {
+        "timebank.Timebank": Selection(
+            lambda m: _user_rows(Timebank, "coordinators")(m),
+            exclude=("coordinators",),
+            note="The timebanks you coordinate (their names and settings; other coordinators are left out).",
+        ),
         "timebank.User": Selection(
             _user_rows(User, "pk"), exclude=("password",), note="Your login. The password is never exported."
         ),
@@ -169,7 +175,6 @@ EXPORT_REGISTRY.update(
 
 HOLDS_NO_PERSONAL_DATA.update(
     {
-        "timebank.Timebank": "A timebank's name and settings.",
         "timebank.Category": "The list of kinds of help.",
         "assets.Taxonomy": "A directory classification scheme.",
         "assets.TaxonomyTerm": "Terms of a classification scheme.",

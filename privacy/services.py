@@ -193,6 +193,8 @@ def _erase_user(user: User) -> None:
     user.set_unusable_password()
     user.save()
     user.groups.clear()
+    # A former member coordinates nothing.
+    user.coordinated_timebanks.clear()
     user.user_permissions.clear()
     _delete_sessions_of(user)
     for get_model in (

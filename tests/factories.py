@@ -29,6 +29,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         for role in extracted or []:
             self.groups.add(Group.objects.get(name=role))
+        # A coordinator coordinates the default timebank unless a test says which.
+        if Role.COORDINATOR in (extracted or []):
+            default_timebank().coordinators.add(self)
+
+    @factory.post_generation
+    def coordinates(self, create, extracted, **kwargs):
+        """UserFactory(roles=[Role.COORDINATOR], coordinates=[caversham]): these timebanks only."""
+        if extracted is not None:
+            self.coordinated_timebanks.set(extracted)
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

@@ -36,9 +36,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.errors import DomainError, NotFoundError
-from timebank.models import MemberStatus
-from timebank.permissions import has_role, is_coordinator
-from timebank.selectors.members import member_for_user, timebank_for_user
+from timebank.models import MemberStatus, Timebank
+from timebank.permissions import coordinated_timebanks, has_role, is_coordinator
+from timebank.selectors.members import member_for_user
 
 NOT_FOUND = "Not found"
 
@@ -91,15 +91,40 @@ def member_page(*, allow_applicants: bool = False) -> Callable[[View], View]:
     return decorator
 
 
+# The timebank a coordinator of several has chosen to work in, for the session.
+COORDINATING_SESSION_KEY = "coordinating_timebank"
+
+
+def coordinating_timebank(request: HttpRequest) -> Timebank:
+    """The timebank a coordinator's page works in: one of those they coordinate
+    (timebank.permissions.coordinated_timebanks), chosen with ?coordinating=<slug>
+    and remembered for the session, else the first by name. 404 when they
+    coordinate none, or name one they do not coordinate."""
+    timebanks = coordinated_timebanks(request.user).order_by("name", "pk")
+    slug = request.GET.get("coordinating", "")[:60]
+    if slug:
+        chosen = timebanks.filter(slug=slug).first()
+        not_found_unless(chosen is not None)
+        request.session[COORDINATING_SESSION_KEY] = chosen.pk  # type: ignore[union-attr]
+        return chosen  # type: ignore[return-value]
+    remembered = request.session.get(COORDINATING_SESSION_KEY)
+    chosen = timebanks.filter(pk=remembered).first() if isinstance(remembered, int) else None
+    chosen = chosen or timebanks.first()
+    not_found_unless(chosen is not None)
+    return chosen  # type: ignore[return-value]
+
+
 def coordinator_page(view: View) -> View:
-    """Coordinators' pages; the view is called with the coordinator's Timebank."""
+    """Coordinators' pages; the view is called with the Timebank the coordinator
+    is working in (`coordinating_timebank`), and must look every object up in it."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         not_found_unless(is_coordinator(request.user))
+        timebank = coordinating_timebank(request)
         with not_found_as_404():
-            return view(request, timebank_for_user(request.user), *args, **kwargs)
+            return view(request, timebank, *args, **kwargs)
 
     return wrapper
 

@@ -13,6 +13,21 @@ written once, in timebank.models.users.ROLES_COUNTED_AS, and `User.has_role` /
 - `require_coordinator(user)` / `require_role(user, role)`: the same checks
   for a service, raising NotAllowedError with a plain message when they fail.
 
+Tenancy, also here, so that no view or service writes its own:
+- `is_network_admin(user)`: an administrator (the Role.ADMIN group, or a
+  superuser) runs the network and coordinates every timebank.
+- `coordinated_timebanks(user)`: the timebanks a person coordinates: every
+  one for a network administrator; those that list them in
+  `Timebank.coordinators` for a coordinator; none for anyone else.
+- `is_coordinator_of(user, timebank)`, `require_coordinator_of(...)`: may this
+  person coordinate this timebank's members, listings, exchanges, ledger,
+  reports, safeguarding records and referrals?
+- `visible_timebank_ids(user)`: the timebanks whose data a person may see at
+  all: the one they are an approved member of, and those they coordinate.
+  Every selector of timebank data filters by it (or by the one timebank a
+  coordinator's page is working in); another timebank's object is then
+  simply not found.
+
 Services check permission here and raise; pages turn the refusal into an
 answer through timebank.pages (which owns the 404-vs-403 policy for pages);
 the API keeps DRF's 401/403.
@@ -30,8 +45,10 @@ Naming the person who acts, in every app:
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from core.errors import NotAllowedError
-from timebank.models import Role
+from timebank.models import Member, MemberStatus, Role, Timebank
 
 NOT_A_COORDINATOR = "Only a coordinator can do this."
 
@@ -61,3 +78,59 @@ def require_role(user: object, role: str, *, message: str) -> None:
 def require_coordinator(user: object, *, message: str = NOT_A_COORDINATOR) -> None:
     """Raise NotAllowedError unless `user` is a coordinator (or an administrator)."""
     require_role(user, Role.COORDINATOR, message=message)
+
+
+# --- Tenancy: which timebanks a person may coordinate or see ------------------------------
+
+# Members whose own timebank's data they may see (an applicant sees only their
+# own profile; someone who left or was declined sees none).
+SEES_OWN_TIMEBANK = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED)
+
+
+def is_network_admin(user: object) -> bool:
+    """An administrator of the whole install: creates timebanks, coordinates all."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.ADMIN)
+
+
+def coordinated_timebanks(user: object) -> QuerySet[Timebank]:
+    """The timebanks `user` coordinates, in name order."""
+    if is_network_admin(user):
+        return Timebank.objects.all()
+    if not has_role(user, Role.COORDINATOR):
+        return Timebank.objects.none()
+    return Timebank.objects.filter(coordinators__pk=getattr(user, "pk", None))
+
+
+def _timebank_id(timebank: Timebank | int | None) -> int | None:
+    return timebank.pk if isinstance(timebank, Timebank) else timebank
+
+
+def is_coordinator_of(user: object, timebank: Timebank | int | None) -> bool:
+    """May `user` coordinate this timebank (given as a Timebank or its id)?"""
+    timebank_id = _timebank_id(timebank)
+    if timebank_id is None:
+        return False
+    if is_network_admin(user):
+        return True
+    return coordinated_timebanks(user).filter(pk=timebank_id).exists()
+
+
+def require_coordinator_of(user: object, timebank: Timebank | int | None, *, message: str = NOT_A_COORDINATOR) -> None:
+    """Raise NotAllowedError unless `user` coordinates this timebank."""
+    if not is_coordinator_of(user, timebank):
+        raise NotAllowedError(message)
+
+
+def visible_timebank_ids(user: object) -> set[int]:
+    """The ids of the timebanks whose data `user` may see at all."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    ids = set(coordinated_timebanks(user).values_list("pk", flat=True))
+    ids.update(
+        Member.objects.filter(
+            user_id=getattr(user, "pk", None), status__in=SEES_OWN_TIMEBANK, erased_at__isnull=True
+        ).values_list("timebank_id", flat=True)
+    )
+    return ids

@@ -303,7 +303,7 @@ def test_a_coordinator_of_another_timebank_sees_none_of_this_ones_records(client
     from timebank.models import Role, Timebank
 
     elsewhere = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
-    other = UserFactory(username="otto", roles=[Role.COORDINATOR])
+    other = UserFactory(username="otto", roles=[Role.COORDINATOR], coordinates=[elsewhere])
     MemberFactory(user=other, timebank=elsewhere, display_name="Otto")
     request = request_for(alice)
     client.force_login(other)

@@ -263,7 +263,7 @@ def test_members_and_other_timebanks_cannot_reverse(client, alice, bob, timebank
     assert client.post(url, {"reason": "I did not like it"}).status_code == 404
     other = Timebank.objects.create(name="Elsewhere", slug="elsewhere")
     elsewhere_coordinator = MemberFactory(
-        timebank=other, user__username="other-coord", user__roles=["member", "coordinator"]
+        timebank=other, user__username="other-coord", user__roles=["member", "coordinator"], user__coordinates=[other]
     )
     client.force_login(elsewhere_coordinator.user)
     assert client.post(url, {"reason": "Not mine"}).status_code == 404

@@ -1,5 +1,6 @@
 """A Timebank is a tenant: members, listings and accounts belong to one."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -14,6 +15,10 @@ class Timebank(models.Model):
     # A helper is never offered more than this many open exchanges at once.
     max_open_exchanges_per_member = models.PositiveSmallIntegerField(default=5)
     request_wait_alert_days = models.PositiveSmallIntegerField(default=14)
+    # The people who coordinate this timebank (a coordinator may coordinate
+    # several). Network administrators coordinate every timebank without
+    # being listed (timebank.permissions).
+    coordinators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="coordinated_timebanks", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,8 +34,16 @@ class User(AbstractUser):
         names = ROLES_COUNTED_AS.get(role, (role,))
         if self.is_superuser and (Role.ADMIN in names or Role.COORDINATOR in names):
             return True
-        # Prefetched groups avoid a query per check on pages that ask often.
-        return any(group.name in names for group in self.groups.all())
+        return not self.role_names().isdisjoint(names)
+
+    def role_names(self) -> frozenset[str]:
+        """The names of this user's groups, read once per User object: a page asks
+        several times (is a coordinator? of which timebanks? a network administrator?)."""
+        cached: frozenset[str] | None = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = frozenset(group.name for group in self.groups.all())
+            self._role_names = cached
+        return cached
 
     @property
     def is_coordinator(self) -> bool:
