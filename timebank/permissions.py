@@ -100,7 +100,8 @@ def coordinated_timebanks(user: object) -> QuerySet[Timebank]:
         return Timebank.objects.all()
     if not has_role(user, Role.COORDINATOR):
         return Timebank.objects.none()
-    return Timebank.objects.filter(coordinators__pk=getattr(user, "pk", None))
+    user_id: int = getattr(user, "pk", 0)
+    return Timebank.objects.filter(coordinators__pk=user_id)
 
 
 def _timebank_id(timebank: Timebank | int | None) -> int | None:
@@ -127,6 +128,7 @@ def visible_timebank_ids(user: object) -> set[int]:
     """The ids of the timebanks whose data `user` may see at all."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
+    user_id: int = getattr(user, "pk", 0)
     ids = set(coordinated_timebanks(user).values_list("pk", flat=True))
     ids.update(
         Member.objects.filter(
