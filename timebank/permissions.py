@@ -131,8 +131,8 @@ def visible_timebank_ids(user: object) -> set[int]:
     user_id: int = getattr(user, "pk", 0)
     ids = set(coordinated_timebanks(user).values_list("pk", flat=True))
     ids.update(
-        Member.objects.filter(
-            user_id=getattr(user, "pk", None), status__in=SEES_OWN_TIMEBANK, erased_at__isnull=True
-        ).values_list("timebank_id", flat=True)
+        Member.objects.filter(user_id=user_id, status__in=SEES_OWN_TIMEBANK, erased_at__isnull=True).values_list(
+            "timebank_id", flat=True
+        )
     )
     return ids
