@@ -1,10 +1,13 @@
 """GET /api/v1/listings/{id}/suggestions/: the ranked helpers for a request,
 with plain-English reasons, and community services that could help.
 
-Who may call: a coordinator (session), or an API client of the organisation
-that *is* the request's timebank (assets.Organisation.timebank) holding the
-"brokering:read" scope. Everyone else gets 404 for the listing (they must not
-learn which requests exist) or 403 when their role can never use it.
+Who may call: a coordinator (session) of the request's timebank
+(timebank.permissions.is_coordinator_of; a network administrator, any), or an
+API client of the organisation that *is* the request's timebank
+(assets.Organisation.timebank) holding the "brokering:read" scope. Everyone
+else gets 404 for the listing (they must not learn which requests exist; a
+coordinator of another timebank included) or 403 when their role can never
+use it.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +20,7 @@ from api.pagination import StandardPagination
 from api.views.base import ApiView
 from brokering.selectors.matching import suggest_assets, suggest_helpers
 from timebank.models import Listing, ListingKind
+from timebank.permissions import coordinated_timebanks
 
 # Suggestions beyond this are never useful to a coordinator; the page size caps each answer.
 MAX_SUGGESTIONS = 100
@@ -71,13 +75,17 @@ class ListingSuggestionsView(ApiView):
         user = self.request.user
         if not isinstance(user, ApiClientPrincipal) and not getattr(user, "is_coordinator", False):
             raise PermissionDenied("Match suggestions are for coordinators.")
-        try:
-            listing = Listing.objects.select_related("member", "category", "timebank").get(
-                public_id=listing_id, kind=ListingKind.REQUEST
-            )
-        except Listing.DoesNotExist:
-            raise NotFound("No such request.") from None
-        if isinstance(user, ApiClientPrincipal) and user.organisation.timebank_id != listing.timebank_id:
+        if isinstance(user, ApiClientPrincipal):
+            timebank_ids = [user.organisation.timebank_id]
+        else:
+            timebank_ids = list(coordinated_timebanks(user).values_list("pk", flat=True))
+        listing = (
+            Listing.objects.select_related("member", "category", "timebank")
+            .filter(public_id=listing_id, kind=ListingKind.REQUEST, timebank_id__in=timebank_ids)
+            .first()
+        )
+        if listing is None:
+            # Also another timebank's request: nobody learns that it exists.
             raise NotFound("No such request.")
         return listing
 

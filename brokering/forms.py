@@ -1,8 +1,10 @@
 """Forms for the brokering pages: input parsing only, the rules live in services."""
 
 import datetime
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from brokering.selectors.reports import Period
@@ -20,9 +22,14 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class PeriodForm(forms.Form):
-    timebank = forms.ModelChoiceField(queryset=Timebank.objects.order_by("name"), empty_label=None)
+    # Only the timebanks the coordinator coordinates (given by the page): none by default.
+    timebank = forms.ModelChoiceField(queryset=Timebank.objects.none(), empty_label=None)
     start = forms.DateField(label="From", widget=DateInput, help_text="The first day of the period.")
     end = forms.DateField(label="To", widget=DateInput, help_text="The last day of the period (included).")
+
+    def __init__(self, *args: Any, timebanks: QuerySet[Timebank], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["timebank"]).queryset = timebanks.order_by("name", "pk")
 
     @staticmethod
     def default_period() -> tuple[datetime.date, datetime.date]:
@@ -81,4 +88,11 @@ class IntroduceForm(forms.Form):
     helper = forms.UUIDField(widget=forms.HiddenInput)
     description = forms.CharField(
         label="Note for both people", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # Shown after a safeguarding refusal: a coordinator may go ahead with a recorded reason.
+    safeguarding_override_reason = forms.CharField(
+        label="Reason for going ahead despite the safeguarding check (recorded)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

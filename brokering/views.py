@@ -35,7 +35,6 @@ from brokering.selectors.safeguarding import (
 from brokering.services.introductions import introduction_make
 from brokering.services.safeguarding import (
     category_safeguarding_set,
-    check_record,
     incident_record,
     restriction_add,
     restriction_remove,
@@ -43,6 +42,8 @@ from brokering.services.safeguarding import (
 from core.errors import DomainError
 from timebank.models import Category, CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
+from timebank.permissions import coordinated_timebanks
+from timebank.services.safeguarding import check_record
 
 # --- workbench ---------------------------------------------------------------------------------
 
@@ -95,6 +96,7 @@ def introduce(request, timebank, public_id):
                 helper_public_id=form.cleaned_data["helper"],
                 by_user=request.user,
                 description=form.cleaned_data["description"],
+                safeguarding_override_reason=form.cleaned_data["safeguarding_override_reason"],
             )
         except DomainError as error:
             put_error_on_form(form, error)
@@ -201,7 +203,7 @@ def _safeguarding_post(request, member, action, forms) -> bool:
             return True
     elif action == "unrestrict":
         restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
-        restriction_remove(restriction=restriction)
+        restriction_remove(restriction=restriction, by_user=request.user)
         messages.success(request, "Restriction removed.")
         return True
     else:
@@ -221,7 +223,7 @@ def safeguarding_categories(request, timebank):
         category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
         form = CategorySafeguardingForm(request.POST)
         if form.is_valid():
-            category_safeguarding_set(category=category, **form.cleaned_data)
+            category_safeguarding_set(category=category, by_user=request.user, **form.cleaned_data)
             messages.success(request, f"{category.name}: saved.")
         return redirect("brokering:safeguarding-categories")
     return render(
@@ -236,13 +238,18 @@ def safeguarding_categories(request, timebank):
 
 def _period_form(request, timebank: Timebank) -> PeriodForm:
     """The period and timebank from the query string; the last twelve months
-    of the coordinator's own timebank when none is given."""
+    of the timebank the coordinator is working in when none is given. Only a
+    timebank they coordinate can be chosen: any other id is "not found"."""
+    timebanks = coordinated_timebanks(request.user)
+    chosen = request.GET.get("timebank", "")
+    if chosen and not (chosen.isdigit() and len(chosen) < 19 and timebanks.filter(pk=int(chosen)).exists()):
+        raise not_found()
     if {"start", "end"} & set(request.GET):
         data = request.GET.copy()
-        data.setdefault("timebank", str(timebank.pk))
-        return PeriodForm(data)
+        data["timebank"] = chosen or str(timebank.pk)
+        return PeriodForm(data, timebanks=timebanks)
     start, end = PeriodForm.default_period()
-    return PeriodForm({"timebank": timebank.pk, "start": start, "end": end})
+    return PeriodForm({"timebank": chosen or timebank.pk, "start": start, "end": end}, timebanks=timebanks)
 
 
 @coordinator_page

@@ -36,6 +36,7 @@ from timebank.models import (
     Listing,
     Member,
     SafeguardingCheck,
+    SafeguardingOverride,
     Timebank,
     Transfer,
     User,
@@ -137,6 +138,12 @@ EXPORT_REGISTRY.update(
         "timebank.CategoryRestriction": Selection(
             lambda m: CategoryRestriction.objects.filter(member=m),
             note="Kinds of help you will not be matched for (coordinators only).",
+        ),
+        "timebank.SafeguardingOverride": Selection(
+            lambda m: SafeguardingOverride.objects.filter(member=m),
+            exclude=("overridden_by",),
+            note="Times a coordinator let you help although a safeguarding check or restriction stood in the way, "
+            "and their reason (coordinators only; which coordinator is left out).",
         ),
         "assets.OrganisationMembership": Selection(
             lambda m: _user_rows(OrganisationMembership, "user_id")(m),

@@ -30,7 +30,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency
-from timebank.permissions import require_coordinator
+from timebank.permissions import require_coordinator_of
 from timebank.services.exchanges import exchange_cancel
 from timebank.services.listings import listing_close
 from timebank.services.members import MEMBER_TRANSITIONS, member_leave
@@ -77,7 +77,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
 
     Refused with a ConflictError when the member was already erased.
     """
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     if member.user_id is not None and member.user_id == by_user.pk:
         raise ConflictError("You cannot erase your own data here. Ask another coordinator to do it.")
     now = timezone.now()

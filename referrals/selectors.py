@@ -2,7 +2,9 @@
 
 - A referring organisation sees the referrals it made.
 - A receiving organisation sees referrals to its services once requested.
-- Timebank coordinators see referrals to the timebank once requested.
+- Timebank coordinators see referrals to the timebanks they coordinate once
+  requested (Actor.coordinated_timebank_ids; a network administrator, all);
+  a referral to another timebank does not exist for them.
 - Nobody else sees anything.
 What a receiver sees of the person depends on the consent scope and the
 do-not-contact flag (`referral_sharing`).
@@ -51,8 +53,8 @@ def _received_q(actor: Actor) -> Q:
     received = Q(pk__in=[])
     if actor.organisation_id is not None:
         received |= Q(receiving_organisation_id=actor.organisation_id)
-    if actor.is_coordinator:
-        received |= Q(target_timebank__isnull=False)
+    if actor.coordinated_timebank_ids:
+        received |= Q(target_timebank_id__in=sorted(actor.coordinated_timebank_ids))
     # A draft is the referrer's own until it is requested.
     return received & Q(requested_at__isnull=False)
 
@@ -101,7 +103,7 @@ def referral_parties(actor: Actor, referral: Referral) -> frozenset[str]:
     if referral.requested_at is not None:
         if actor.organisation_id is not None and referral.receiving_organisation_id == actor.organisation_id:
             parties.add(states.RECEIVER)
-        if actor.is_coordinator and referral.target_timebank_id is not None:
+        if actor.coordinates(referral.target_timebank_id):
             parties.add(states.RECEIVER)
     return frozenset(parties)
 

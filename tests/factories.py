@@ -8,7 +8,17 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from timebank import ledger
-from timebank.models import Category, Listing, Member, MemberStatus, Role, Timebank, User
+from timebank.models import (
+    Category,
+    Listing,
+    Member,
+    MemberStatus,
+    Role,
+    SafeguardingCheck,
+    SafeguardingCheckKind,
+    Timebank,
+    User,
+)
 
 
 def default_timebank() -> Timebank:
@@ -80,3 +90,17 @@ class ListingFactory(factory.django.DjangoModelFactory):
     description = "Happy to help."
     where = "home"
     expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+
+def dbs_checked(member: Member, *, expires_on: datetime.date | None = None) -> SafeguardingCheck:
+    """Give `member` a current DBS check (checked a month ago), so the
+    safeguarding rule (timebank.selectors.safeguarding) lets them help in
+    someone's home or in a category that needs DBS."""
+    today = timezone.localdate()
+    return SafeguardingCheck.objects.create(
+        member=member,
+        kind=SafeguardingCheckKind.DBS_ENHANCED,
+        reference_number="001234567890",
+        checked_on=today - datetime.timedelta(days=30),
+        expires_on=expires_on,
+    )

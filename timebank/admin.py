@@ -11,11 +11,23 @@ do is bypass the domain rules:
   stale balance);
 - an exchange's lifecycle fields are read-only: transitions go through the
   exchange services so every change writes a history row.
+
+Tenancy (timebank.permissions): a staff user who is not a network
+administrator sees and changes only the rows of the timebanks they coordinate.
+Every admin of timebank data is a TimebankScopedAdmin: its list is filtered
+(`get_queryset`), its foreign-key choices are filtered the same way
+(`formfield_for_foreignkey`), and the change, history and delete pages of
+another timebank's object answer 404 (Django's default would redirect with
+"does not exist", which still tells the visitor something). Only a network
+administrator adds a timebank or changes who coordinates one.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -41,6 +53,7 @@ from timebank.models import (
     Transfer,
     User,
 )
+from timebank.permissions import coordinated_timebanks, is_network_admin
 
 admin.site.site_header = "TimeCommons administration"
 admin.site.site_title = "TimeCommons admin"
@@ -60,6 +73,83 @@ class ReadOnlyAdminMixin:
         return False
 
 
+def scoped_to_coordinated(queryset: QuerySet, user: object, timebank_field: str) -> QuerySet:
+    """`queryset` limited to rows whose `timebank_field` (a path to a Timebank, or
+    "pk" for timebanks themselves) is a timebank `user` coordinates; all rows for a
+    network administrator."""
+    if is_network_admin(user):
+        return queryset
+    return queryset.filter(**{f"{timebank_field}__in": coordinated_timebanks(user).values("pk")})
+
+
+class NotFoundOutsideScopeMixin:
+    """The change, history and delete pages of an object outside the admin's
+    `get_queryset` answer 404 (docs/architecture.md "404, not 403")."""
+
+    def _object_or_404(self, request, object_id) -> None:
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:  # type: ignore[attr-defined]
+            raise Http404("Not found.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+
+
+# How each model that a form may point at reaches its timebank, for the
+# choices of a foreign key (TimebankScopedAdmin.formfield_for_foreignkey).
+TIMEBANK_FIELD_OF: dict[type, str] = {
+    Timebank: "pk",
+    Member: "timebank",
+    Listing: "timebank",
+    Exchange: "timebank",
+    Account: "timebank",
+    Transfer: "timebank",
+}
+
+
+class TimebankScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """An admin over one timebank's data: see the module docstring."""
+
+    # The path from this model to its Timebank.
+    timebank_field = "timebank"
+
+    def get_queryset(self, request):
+        return scoped_to_coordinated(super().get_queryset(request), request.user, self.timebank_field)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if "queryset" not in kwargs:
+            if related in TIMEBANK_FIELD_OF:
+                kwargs["queryset"] = scoped_to_coordinated(
+                    related._default_manager.all(), request.user, TIMEBANK_FIELD_OF[related]
+                )
+            elif related is User:
+                kwargs["queryset"] = users_visible_in_admin(User.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def users_visible_in_admin(queryset: QuerySet[User], user: object) -> QuerySet[User]:
+    """Logins a staff user may look up: all for a network administrator; for a
+    coordinator, their own and those of the members and coordinators of the
+    timebanks they coordinate."""
+    if is_network_admin(user):
+        return queryset
+    timebanks = coordinated_timebanks(user).values("pk")
+    user_id: int = getattr(user, "pk", 0)
+    inside = User.objects.filter(
+        Q(pk=user_id) | Q(member__timebank__in=timebanks) | Q(coordinated_timebanks__in=timebanks)
+    ).values("pk")
+    return queryset.filter(pk__in=inside)
+
+
 class RecordedByMixin:
     """Safeguarding records note which staff member wrote them."""
 
@@ -73,14 +163,14 @@ class RecordedByMixin:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "roles"]
     list_filter = ["groups", "is_staff", "is_active", "is_superuser"]
     search_fields = ["username", "email", "first_name", "last_name"]
     readonly_fields = ["public_id", "last_login", "date_joined"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        return users_visible_in_admin(super().get_queryset(request), request.user).prefetch_related("groups")
 
     @admin.display(description="Roles")
     def roles(self, obj: User) -> str:
@@ -88,10 +178,20 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Timebank)
-class TimebankAdmin(admin.ModelAdmin):
+class TimebankAdmin(TimebankScopedAdmin):
     list_display = ["name", "slug", "default_min_balance_hours", "auto_confirm_days", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["created_at"]
+    timebank_field = "pk"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Who coordinates a timebank is the network's decision, not its coordinators'.
+        return fields if is_network_admin(request.user) else [*fields, "coordinators"]
+
+    def has_add_permission(self, request):
+        # A new timebank is a new tenant: only a network administrator makes one.
+        return is_network_admin(request.user) and super().has_add_permission(request)
 
     @admin.display(description="Default overdraft limit", ordering="default_min_balance")
     def default_min_balance_hours(self, obj: Timebank) -> str:
@@ -173,10 +273,10 @@ class CategoryRestrictionInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(TimebankScopedAdmin):
     form = MemberAdminForm
     list_display = ["display_name", "status", "kind", "postcode_district", "balance", "timebank", "joined_at"]
-    list_filter = ["status", "kind", "timebank", "digest"]
+    list_filter = ["status", "kind", ("timebank", admin.RelatedOnlyFieldListFilter), "digest"]
     search_fields = ["display_name", "email", "phone", "postcode", "user__username", "=public_id"]
     list_select_related = ["account", "timebank"]
     readonly_fields = [
@@ -224,9 +324,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(TimebankScopedAdmin):
     list_display = ["title", "kind", "category", "member", "status", "where", "expires_on"]
-    list_filter = ["kind", "status", "category", "where", "timebank"]
+    list_filter = ["kind", "status", "category", "where", ("timebank", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "description", "member__display_name"]
     list_select_related = ["category", "member"]
     autocomplete_fields = ["member"]
@@ -253,9 +353,9 @@ class ExchangeHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Exchange)
-class ExchangeAdmin(admin.ModelAdmin):
+class ExchangeAdmin(TimebankScopedAdmin):
     list_display = ["public_id", "provider", "status", "time_given", "agreed_for", "created_at"]
-    list_filter = ["status", "recorded_by_coordinator", "timebank"]
+    list_filter = ["status", "recorded_by_coordinator", ("timebank", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=public_id", "description", "provider__display_name", "receivers__display_name"]
     list_select_related = ["provider"]
     fields = [
@@ -292,7 +392,8 @@ class ExchangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeHistory)
-class ExchangeHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExchangeHistoryAdmin(ReadOnlyAdminMixin, TimebankScopedAdmin):
+    timebank_field = "exchange__timebank"
     list_display = ["exchange", "from_status", "to_status", "actor", "at"]
     list_filter = ["to_status"]
     search_fields = ["=exchange__public_id", "note"]
@@ -320,10 +421,10 @@ class AccountAdminForm(forms.ModelForm):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(TimebankScopedAdmin):
     form = AccountAdminForm
     list_display = ["name", "kind", "timebank", "balance_hours", "min_balance", "max_balance"]
-    list_filter = ["kind", "timebank"]
+    list_filter = ["kind", ("timebank", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "member__display_name", "=public_id"]
     list_select_related = ["timebank"]
     fields = [
@@ -375,9 +476,9 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TransferAdmin(ReadOnlyAdminMixin, TimebankScopedAdmin):
     list_display = ["public_id", "kind", "memo", "timebank", "recorded_by", "created_at"]
-    list_filter = ["kind", "timebank"]
+    list_filter = ["kind", ("timebank", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=public_id", "memo", "=idempotency_key"]
     list_select_related = ["timebank", "recorded_by"]
     show_full_result_count = False
@@ -385,7 +486,8 @@ class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, TimebankScopedAdmin):
+    timebank_field = "account__timebank"
     list_display = ["created_at", "account", "minutes", "balance_after", "transfer"]
     search_fields = ["account__name", "=account__public_id", "=transfer__public_id"]
     list_select_related = ["account", "transfer"]
@@ -402,7 +504,8 @@ class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SafeguardingCheck)
-class SafeguardingCheckAdmin(RecordedByMixin, admin.ModelAdmin):
+class SafeguardingCheckAdmin(RecordedByMixin, TimebankScopedAdmin):
+    timebank_field = "member__timebank"
     list_display = ["member", "kind", "checked_on", "expires_on", "recorded_by"]
     list_filter = ["kind", "expires_on"]
     search_fields = ["member__display_name", "reference_number", "referee_name"]
@@ -412,7 +515,8 @@ class SafeguardingCheckAdmin(RecordedByMixin, admin.ModelAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(RecordedByMixin, admin.ModelAdmin):
+class IncidentAdmin(RecordedByMixin, TimebankScopedAdmin):
+    timebank_field = "member__timebank"
     list_display = ["member", "occurred_at", "recorded_by"]
     search_fields = ["member__display_name"]
     list_select_related = ["member", "recorded_by"]
@@ -421,7 +525,8 @@ class IncidentAdmin(RecordedByMixin, admin.ModelAdmin):
 
 
 @admin.register(CategoryRestriction)
-class CategoryRestrictionAdmin(RecordedByMixin, admin.ModelAdmin):
+class CategoryRestrictionAdmin(RecordedByMixin, TimebankScopedAdmin):
+    timebank_field = "member__timebank"
     list_display = ["member", "category", "reason", "recorded_by"]
     list_filter = ["category"]
     search_fields = ["member__display_name"]

@@ -1,9 +1,15 @@
-"""Demo timebank data: the Oxford Road Timebank in Reading.
+"""Demo timebank data: two timebanks in Reading, and a network administrator.
 
-`seed(stdout=...)` builds a coordinator, 36 members (online and not, one care
-home, members in every status), their offers and requests, a few months of
-exchanges in every state, gifts, a reversal and a community pot with grants
-and donations. It returns the demo logins [(role, username, password)].
+`seed(stdout=...)` builds the Oxford Road Timebank (the default one): a
+coordinator, 36 members (online and not, one care home, members in every
+status), their offers and requests, a few months of exchanges in every state,
+gifts, a reversal and a community pot with grants and donations. Then a
+second, smaller timebank, Caversham Timebank, started by the network
+administrator through the real timebank_create service, with its own
+coordinator, eight members, their offers and requests and a few exchanges.
+Each coordinator coordinates only their own timebank; the network
+administrator coordinates both, so anyone trying the demo sees the
+separation. It returns the demo logins [(role, username, password)].
 
 Everything is made through the real services (members, listings, exchanges,
 ledger), so the demo obeys the same rules as real data and passes
@@ -24,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 from django.db.models import Max, Min, Q
 from django.utils import timezone
@@ -36,16 +43,29 @@ from timebank.models import (
     Listing,
     Member,
     MemberStatus,
+    Role,
+    SafeguardingCheck,
+    SafeguardingCheckKind,
     Timebank,
     Transfer,
     User,
 )
 from timebank.models.members import MemberKind
-from timebank.services import exchanges as exchange_services, listings as listing_services, members as member_services
+from timebank.services import (
+    exchanges as exchange_services,
+    listings as listing_services,
+    members as member_services,
+    safeguarding as safeguarding_services,
+    timebanks as timebank_services,
+)
 
 DEMO_PASSWORD = "timecommons-demo"
 TIMEBANK_NAME = "Oxford Road Timebank"
 COORDINATOR_USERNAME = "coordinator"
+NETWORK_ADMIN_USERNAME = "network-admin"
+CAVERSHAM_NAME = "Caversham Timebank"
+CAVERSHAM_SLUG = "caversham"
+CAVERSHAM_COORDINATOR_USERNAME = "caversham-coordinator"
 EMAIL_DOMAIN = "example.org"  # reserved for examples: demo mail can never reach anyone
 
 
@@ -448,6 +468,93 @@ PEOPLE = [
     ),
 ]
 
+# The second timebank, across the river: fewer people, its own story.
+CAVERSHAM_PEOPLE = [
+    Person(
+        "bridget",
+        "Bridget O'Neill",
+        "RG4 7AA",
+        "Retired librarian. Good with forms and better with a pot of tea.",
+        ["mon-morning", "wed-morning"],
+        offers=[
+            ("forms-and-letters", "Help with letters and forms", "home"),
+            ("befriending", "A cuppa and a chat in Caversham", "home"),
+        ],
+        requests=[("gardening", "Help cutting back the front hedge", "home")],
+    ),
+    Person(
+        "hamid",
+        "Hamid Karimi",
+        "RG4 8AA",
+        "Works in IT, lives in Emmer Green, enjoys a puzzle.",
+        ["tue-evening", "sat-morning"],
+        offers=[("it-and-phones", "Help with phones and tablets", "home")],
+        requests=[("diy-and-repairs", "Put up a curtain pole", "home")],
+    ),
+    Person(
+        "jenny",
+        "Jenny Li",
+        "RG4 5AA",
+        "Cooks for a crowd and is learning the ukulele.",
+        ["mon-afternoon", "thu-afternoon"],
+        offers=[("cooking-and-meals", "Batch cooking for the freezer", "home")],
+        requests=[("music", "Ukulele for beginners", "home")],
+    ),
+    Person(
+        "malcolm",
+        "Malcolm Reid",
+        "RG4 6AA",
+        "Retired joiner with a well-stocked shed.",
+        ["tue-morning", "fri-morning"],
+        offers=[
+            ("diy-and-repairs", "Odd jobs and flat-pack furniture", "home"),
+            ("gardening", "Hedge trimming", "home"),
+        ],
+        requests=[("it-and-phones", "Video calls with my son in Canada", "home")],
+    ),
+    Person(
+        "sophie",
+        "Sophie Marsh",
+        "RG4 7BB",
+        "Walks her spaniel along the Thames every morning.",
+        ["mon-morning", "tue-morning", "sat-morning"],
+        offers=[
+            ("pets", "Dog walking by Christchurch Meadows", "public"),
+            ("sport-and-walking", "A walking buddy up to Emmer Green", "public"),
+        ],
+        requests=[("cooking-and-meals", "Learn a few quick family meals", "home")],
+    ),
+    Person(
+        "anil",
+        "Anil Patel",
+        "RG4 8BB",
+        "Music teacher, plays harmonium and guitar.",
+        ["wed-evening", "sun-afternoon"],
+        offers=[("music", "Beginner ukulele and guitar", "home")],
+        requests=[("lifts-and-transport", "Lift to a gig with my amplifier", "home")],
+    ),
+    Person(
+        "frances",
+        "Frances Cole",
+        "RG4 6BB",
+        "Just moved to Caversham and would like to meet people.",
+        ["thu-morning"],
+        status=MemberStatus.APPLIED,
+    ),
+    Person(
+        "",
+        "Doris Webb",
+        "RG4 8CC",
+        "Lived in Caversham all her life; no computer, loves a visitor.",
+        ["tue-afternoon", "fri-afternoon"],
+        online=False,
+        needs=["phone-only", "large-print"],
+        phone="0118 496 0201",
+        offers=[("befriending", "Stories of old Caversham", "phone")],
+        requests=[("shopping-and-errands", "Shopping from the Emmer Green parade", "home")],
+    ),
+]
+
 # Members whose statuses come from taking part: they need an approved, open account first.
 _OPEN = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.LEFT)
 
@@ -474,17 +581,35 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _coordinator() -> User:
-    user = User.objects.filter(username=COORDINATOR_USERNAME).first()
+def _staff_login(username: str, first_name: str, last_name: str) -> User:
+    """A demo login for a coordinator or the network administrator (no member profile)."""
+    user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create(
-            username=COORDINATOR_USERNAME,
-            first_name="Sam",
-            last_name="Okafor",
-            email=f"coordinator@{EMAIL_DOMAIN}",
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{username}@{EMAIL_DOMAIN}",
             password=_demo_password_hash(),
         )
+    return user
+
+
+def _coordinator(timebank: Timebank) -> User:
+    """Oxford Road's coordinator, who coordinates that timebank only."""
+    user = _staff_login(COORDINATOR_USERNAME, "Sam", "Okafor")
     member_services.user_make_coordinator(user=user)
+    timebank.coordinators.add(user)
+    return user
+
+
+def _network_admin() -> User:
+    """The network administrator: starts timebanks and coordinates every one."""
+    user = _staff_login(NETWORK_ADMIN_USERNAME, "Nia", "Adeyemi")
+    user.groups.add(Group.objects.get(name=Role.ADMIN))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return user
 
 
@@ -532,9 +657,34 @@ def _member(person: Person, *, timebank: Timebank, coordinator: User, joined: da
     return member
 
 
+def _checks(person: Person, member: Member, *, coordinator: User) -> None:
+    """Everyone who offers help has had their DBS check and a reference taken up
+    at the welcome session, as a timebank would before anyone helps at home."""
+    if not person.offers or SafeguardingCheck.objects.filter(member=member).exists():
+        return
+    checked_on = timezone.localdate() - datetime.timedelta(days=150)
+    safeguarding_services.check_record(
+        member=member,
+        kind=SafeguardingCheckKind.DBS_ENHANCED,
+        checked_on=checked_on,
+        expires_on=checked_on + datetime.timedelta(days=3 * 365),
+        reference_number=f"0019{member.pk:08d}",
+        by_user=coordinator,
+    )
+    safeguarding_services.check_record(
+        member=member,
+        kind=SafeguardingCheckKind.REFERENCE,
+        checked_on=checked_on,
+        expires_on=None,
+        referee_name="A neighbour of many years",
+        by_user=coordinator,
+    )
+
+
 def _listings(person: Person, member: Member, *, coordinator: User, categories: dict[str, Category]) -> None:
     if not member.can_exchange:
         return
+    _checks(person, member, coordinator=coordinator)
     for kind, items in (("offer", person.offers), ("request", person.requests)):
         for slug, title, where in items:
             if Listing.objects.filter(member=member, title=title).exists():
@@ -713,6 +863,85 @@ def _date_first_exchanges(timebank: Timebank) -> None:
             Member.objects.filter(pk=member.pk).update(first_exchange_at=dates["first"], last_exchange_at=dates["last"])
 
 
+def _people(
+    people: list[Person], *, timebank: Timebank, coordinator: User, categories: dict[str, Category]
+) -> dict[str, Member]:
+    """Find or make a timebank's demo members and their offers and requests."""
+    now = timezone.now()
+    members: dict[str, Member] = {}
+    for index, person in enumerate(people):
+        joined = now - datetime.timedelta(days=3 if person.status == MemberStatus.APPLIED else 140 - index)
+        member = _member(person, timebank=timebank, coordinator=coordinator, joined=joined)
+        members[person.ref] = member
+        _listings(person, member, coordinator=coordinator, categories=categories)
+    return members
+
+
+def _activate(people: list[Person], members: dict[str, Member], *, coordinator: User) -> None:
+    """Everyone the story calls active has taken part, or is about to."""
+    for person in people:
+        member = Member.objects.get(pk=members[person.ref].pk)
+        if person.status == MemberStatus.ACTIVE and member.status == MemberStatus.APPROVED:
+            member_services.member_activate(member=member, by_user=coordinator)
+
+
+def _summary(timebank: Timebank) -> str:
+    return (
+        f"{timebank.name}: {Member.objects.filter(timebank=timebank).count()} members, "
+        f"{Listing.objects.filter(timebank=timebank).count()} offers and requests, "
+        f"{Exchange.objects.filter(timebank=timebank).count()} exchanges."
+    )
+
+
+def _caversham(*, network_admin: User) -> tuple[Timebank, User]:
+    """The second timebank, started the way a network administrator starts one."""
+    coordinator = _staff_login(CAVERSHAM_COORDINATOR_USERNAME, "Jo", "Whitfield")
+    timebank = Timebank.objects.filter(slug=CAVERSHAM_SLUG).first()
+    if timebank is None:
+        timebank = timebank_services.timebank_create(
+            by_user=network_admin,
+            name=CAVERSHAM_NAME,
+            slug=CAVERSHAM_SLUG,
+            area="Caversham and Emmer Green, Reading",
+            contact_email=f"caversham@{EMAIL_DOMAIN}",
+            contact_phone="0118 496 0200",
+            coordinators=[coordinator],
+        )
+    else:
+        member_services.user_make_coordinator(user=coordinator)
+        timebank.coordinators.add(coordinator)
+    return timebank, coordinator
+
+
+def _write_caversham_history(history: _History) -> None:
+    history.exchange("hamid", ["bridget"], 60, 40)
+    history.exchange("malcolm", ["jenny"], 120, 33)
+    history.exchange("jenny", ["malcolm"], 90, 28)
+    history.exchange("sophie", ["anil"], 60, 21)
+    history.exchange("anil", ["jenny"], 60, 14)
+    history.exchange("bridget", ["hamid"], 60, 10)
+    # The coordinator keeps Doris's hours: she is not online.
+    history.recorded("malcolm", "doris", 60, 18, "Put up a grab rail by the back door")
+    history.recorded("doris", "sophie", 60, 12, "Stories of old Caversham for the walking group")
+    history.exchange("hamid", ["malcolm"], 60, 2, end="proposed")
+    history.exchange("sophie", ["jenny"], 60, 3, end="accepted")
+    member_services.pot_grant_to_member(
+        member=history.members["doris"], minutes=180, by_user=history.coordinator, reason="Welcome hours"
+    )
+
+
+def _seed_caversham(*, network_admin: User, categories: dict[str, Category], stdout) -> None:
+    timebank, coordinator = _caversham(network_admin=network_admin)
+    members = _people(CAVERSHAM_PEOPLE, timebank=timebank, coordinator=coordinator, categories=categories)
+    if Transfer.objects.filter(timebank=timebank).exists():
+        stdout.write(f"{CAVERSHAM_NAME}: already has its history; nothing to add.")
+    else:
+        _write_caversham_history(_History(timebank=timebank, coordinator=coordinator, members=members))
+        _date_first_exchanges(timebank)
+        stdout.write(_summary(timebank))
+    _activate(CAVERSHAM_PEOPLE, members, coordinator=coordinator)
+
+
 def seed(*, stdout) -> list[tuple[str, str, str]]:
     timebank = Timebank.get_default()
     if timebank is None:
@@ -720,18 +949,16 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
     if timebank.name != TIMEBANK_NAME:
         timebank.name = TIMEBANK_NAME
         timebank.save(update_fields=["name"])
-    coordinator = _coordinator()
+    if not timebank.area and not timebank.contact_email:
+        timebank.area = "Oxford Road and west Reading"
+        timebank.contact_email = f"oxfordroad@{EMAIL_DOMAIN}"
+        timebank.save(update_fields=["area", "contact_email"])
+    coordinator = _coordinator(timebank)
+    network_admin = _network_admin()
     categories = {c.slug: c for c in Category.objects.all()}
     rng = random.Random(2026)
-    now = timezone.now()
 
-    members: dict[str, Member] = {}
-    for index, person in enumerate(PEOPLE):
-        joined = now - datetime.timedelta(days=3 if person.status == MemberStatus.APPLIED else 140 - index)
-        member = _member(person, timebank=timebank, coordinator=coordinator, joined=joined)
-        members[person.ref] = member
-        _listings(person, member, coordinator=coordinator, categories=categories)
-
+    members = _people(PEOPLE, timebank=timebank, coordinator=coordinator, categories=categories)
     if Transfer.objects.filter(timebank=timebank).exists():
         stdout.write(f"{TIMEBANK_NAME}: already has its history; nothing to add.")
     else:
@@ -740,21 +967,18 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         _write_history(history, active, rng)
         _write_pot(history)
         _date_first_exchanges(timebank)
-        stdout.write(
-            f"{TIMEBANK_NAME}: {Member.objects.filter(timebank=timebank).count()} members, "
-            f"{Listing.objects.filter(timebank=timebank).count()} offers and requests, "
-            f"{Exchange.objects.filter(timebank=timebank).count()} exchanges."
-        )
-    # Everyone the story calls active has taken part, or is about to.
-    for person in PEOPLE:
-        member = Member.objects.get(pk=members[person.ref].pk)
-        if person.status == MemberStatus.ACTIVE and member.status == MemberStatus.APPROVED:
-            member_services.member_activate(member=member, by_user=coordinator)
+        stdout.write(_summary(timebank))
+    _activate(PEOPLE, members, coordinator=coordinator)
+
+    _seed_caversham(network_admin=network_admin, categories=categories, stdout=stdout)
     stdout.write(f"Demo password for every demo login: {DEMO_PASSWORD}")
     return [
         ("coordinator", COORDINATOR_USERNAME, DEMO_PASSWORD),
+        ("coordinator", CAVERSHAM_COORDINATOR_USERNAME, DEMO_PASSWORD),
+        ("network admin", NETWORK_ADMIN_USERNAME, DEMO_PASSWORD),
         ("member", _email(PEOPLE[0]), DEMO_PASSWORD),
         ("member", _email(PEOPLE[1]), DEMO_PASSWORD),
         ("member (care home)", "elmlodge@example.org", DEMO_PASSWORD),
         ("applicant", "aisha@example.org", DEMO_PASSWORD),
+        ("member (Caversham)", _email(CAVERSHAM_PEOPLE[0]), DEMO_PASSWORD),
     ]

@@ -16,7 +16,11 @@ it into answers for pages.
 
 - `member_page()`: a member's pages about themselves; the view gets the Member.
 - `coordinator_page`: coordinators' pages; the view gets their Timebank.
+- `timebank_data_page`: pages of a timebank's offers, requests and exchanges,
+  for its approved members and coordinators (applicants see the waiting page);
+  `browsing_timebank(request)`: which timebank such a list shows.
 - `role_page(role)`: pages for one role (coordinators of the directory, ...).
+- `network_admin_page`: the network administrator's pages (starting timebanks).
 - `not_found_unless(allowed)`, `not_found_as_404()`: the same answer for a
   check on one object inside a view.
 - `put_error_on_form(form, error)`: a service's DomainError next to its field.
@@ -37,7 +41,13 @@ from django.shortcuts import render
 
 from core.errors import DomainError, NotFoundError
 from timebank.models import MemberStatus, Timebank
-from timebank.permissions import coordinated_timebanks, has_role, is_coordinator
+from timebank.permissions import (
+    coordinated_timebanks,
+    has_role,
+    is_coordinator,
+    is_network_admin,
+    visible_timebank_ids,
+)
 from timebank.selectors.members import member_for_user
 
 NOT_FOUND = "Not found"
@@ -89,6 +99,49 @@ def member_page(*, allow_applicants: bool = False) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def _not_yet_a_member(request: HttpRequest) -> HttpResponse:
+    """What someone who may see no timebank's data is shown instead of it: the
+    same pages as member_page shows (waiting, declined, no profile); 404 else."""
+    member = member_for_user(request.user)
+    if member is None:
+        return render(request, "timebank/members/no_profile.html")
+    if member.status == MemberStatus.DECLINED:
+        return render(request, "timebank/members/declined.html", {"member": member})
+    if member.status == MemberStatus.APPLIED:
+        return render(request, "timebank/members/waiting.html", {"member": member})
+    raise not_found()
+
+
+def timebank_data_page(view: View) -> View:
+    """Pages showing a timebank's offers, requests and people to those who may
+    see that timebank's data (timebank.permissions.visible_timebank_ids): its
+    approved members and its coordinators. The view is called as is and must
+    look its objects up within `visible_timebank_ids(request.user)`. Someone
+    still waiting for approval sees the waiting page instead, not other
+    members' offers and requests."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not visible_timebank_ids(request.user):
+            return _not_yet_a_member(request)
+        with not_found_as_404():
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def browsing_timebank(request: HttpRequest) -> Timebank:
+    """The timebank whose offers and requests a list shows: an approved member's
+    own; for a coordinator who is not (or who asks with ?coordinating=<slug>)
+    the one they are working in (`coordinating_timebank`)."""
+    member = member_for_user(request.user)
+    own = member is not None and member.timebank_id in visible_timebank_ids(request.user)
+    if own and "coordinating" not in request.GET:
+        return member.timebank  # type: ignore[union-attr]
+    return coordinating_timebank(request)
 
 
 # The timebank a coordinator of several has chosen to work in, for the session.
@@ -144,6 +197,20 @@ def role_page(role: str) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def network_admin_page(view: View) -> View:
+    """Pages for network administrators (timebank.permissions.is_network_admin);
+    the view is called as is. Coordinators and members get 404 like anyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        not_found_unless(is_network_admin(request.user))
+        with not_found_as_404():
+            return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 # --- A service's refusal on a form --------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Pages of the timebank: joining, logging in, my hours, my profile, giving
+"""Pages of the timebank: each timebank's home and join pages, the network
+administrator's timebanks, joining, logging in, my hours, my profile, giving
 hours, listings (offers and requests), exchanges, and the coordinator's
 members, applications, pot, reversals, recorded exchanges, disputes and
 categories."""
@@ -7,13 +8,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import TemplateView
 
-from timebank.views import accounts, exchanges, home, listings, members
+from timebank.views import accounts, exchanges, home, listings, members, timebanks
 
 app_name = "timebank"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("join/", members.join, name="join"),
+    # Each timebank's own public pages, by its short name.
+    path("t/<slug:slug>/", home.timebank_home, name="timebank-home"),
+    path("t/<slug:slug>/join/", members.timebank_join, name="timebank-join"),
+    # The network administrator's pages.
+    path("network/timebanks/", timebanks.network_timebanks, name="network-timebanks"),
+    path("network/timebanks/new/", timebanks.network_timebank_create, name="network-timebank-create"),
     path("login/", members.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="timebank:logged-out"), name="logout"),
     path("logged-out/", TemplateView.as_view(template_name="registration/logged_out.html"), name="logged-out"),

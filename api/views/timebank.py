@@ -1,6 +1,12 @@
 """A member's own timebank through the API: me, my statement, my listings,
 my exchanges and one POST per exchange move. For people (session) only:
-API clients have no member and get 403 (no `required_scopes`)."""
+API clients have no member and get 403 (no `required_scopes`).
+
+Tenancy: every read here is also limited to the timebanks the caller may see
+(timebank.permissions.visible_timebank_ids: their own once approved, and those
+they coordinate), so another timebank's listing or exchange is a 404, and an
+applicant, who sees no timebank's data yet, sees no listings or exchanges.
+"""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,7 +18,8 @@ from api.permissions import ClientHasScope, IsMember
 from api.serializers import timebank as t
 from api.views.base import ApiView
 from core.errors import InvalidInputError, NotFoundError
-from timebank.models import Category, Listing, User
+from timebank.models import Category, Exchange, Listing, User
+from timebank.permissions import visible_timebank_ids
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
 from timebank.selectors.exchanges import exchange_detail, exchanges_for_member
 from timebank.selectors.listings import listings_of_member
@@ -35,6 +42,14 @@ class MemberView(ApiView):
         user = self.request.user
         assert isinstance(user, User)
         return user
+
+    @property
+    def timebank_ids(self) -> set[int]:
+        """The timebanks whose data the caller may see, read once per request."""
+        cached: set[int] | None = getattr(self, "_timebank_ids", None)
+        if cached is None:
+            cached = self._timebank_ids = visible_timebank_ids(self.request.user)
+        return cached
 
 
 class MeView(MemberView):
@@ -67,7 +82,7 @@ class StatementView(MemberView):
                 cursors[name] = int(value)
         account = member_account(member=self.member)
         url = request.build_absolute_uri()
-        if account is None:
+        if account is None or account.timebank_id not in self.timebank_ids:
             return Response({"count": None, "next": None, "previous": None, "results": []})
         page = account_statement(account=account, **cursors)
         base = remove_query_param(remove_query_param(url, "older_than"), "newer_than")
@@ -92,7 +107,7 @@ class ListingListCreateView(MemberView):
     serializer_class = t.ListingOutSerializer
 
     def get_queryset(self):
-        return listings_of_member(member=self.member)
+        return listings_of_member(member=self.member).filter(timebank_id__in=self.timebank_ids)
 
     @extend_schema(summary="My offers and requests", responses=t.ListingOutSerializer(many=True))
     def get(self, request):
@@ -113,7 +128,11 @@ class ListingListCreateView(MemberView):
 
 class MyListingView(MemberView):
     def get_listing(self, listing_id) -> Listing:
-        listing = listings_of_member(member=self.member).filter(public_id=listing_id).first()
+        listing = (
+            listings_of_member(member=self.member)
+            .filter(public_id=listing_id, timebank_id__in=self.timebank_ids)
+            .first()
+        )
         if listing is None:
             raise NotFoundError("You have no offer or request with this id.")
         return listing
@@ -149,7 +168,7 @@ class ExchangeListCreateView(MemberView):
     serializer_class = t.ExchangeOutSerializer
 
     def get_queryset(self):
-        return exchanges_for_member(member=self.member)
+        return exchanges_for_member(member=self.member).filter(timebank_id__in=self.timebank_ids)
 
     @extend_schema(summary="My exchanges, newest first", responses=t.ExchangeOutSerializer(many=True))
     def get(self, request):
@@ -164,9 +183,10 @@ class ExchangeListCreateView(MemberView):
     def post(self, request):
         body = t.ExchangeProposeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        # Another timebank's listing is answered as one that does not exist.
         listing = (
             Listing.objects.select_related("member", "timebank")
-            .filter(public_id=body.validated_data["listing"])
+            .filter(public_id=body.validated_data["listing"], timebank_id__in=self.timebank_ids)
             .first()
         )
         if listing is None:
@@ -193,6 +213,9 @@ class ExchangeActionView(MemberView):
         service(exchange=exchange, by_user=self.by_user, note=body["note"])
 
     def post(self, request, exchange_id):
+        if not Exchange.objects.filter(public_id=exchange_id, timebank_id__in=self.timebank_ids).exists():
+            # Another timebank's exchange (or none): not found, before anything is read.
+            raise NotFoundError("There is no such exchange.")
         exchange = exchange_detail(public_id=exchange_id, user=request.user)
         if exchange.provider.user_id != request.user.pk and request.user.pk not in {
             m.user_id for m in exchange.receivers.all()

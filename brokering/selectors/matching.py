@@ -19,7 +19,10 @@ Three queries for any number of requests (a workbench page is one batch):
 Exclusions (never suggested): the requester; members restricted from the
 category; members without a current DBS check (or reference) when the
 category needs one; members without a current DBS check for help in the
-requester's home (BROKERING_HOME_VISITS_NEED_DBS); helpers at the
+requester's home (BROKERING_HOME_VISITS_NEED_DBS). These are the
+safeguarding rule of timebank.selectors.safeguarding (which every booking
+path enforces), applied here in SQL for speed with the same definitions;
+helpers at the
 timebank's cap of open exchanges; members further than either person's
 travel radius for in-person help.
 
@@ -45,7 +48,6 @@ from django.utils import timezone
 from geopy.distance import great_circle
 
 from assets.selectors import AssetResult, asset_search
-from brokering.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS
 from core.errors import DomainError
 from timebank.models import (
     Account,
@@ -62,6 +64,7 @@ from timebank.models import (
     SafeguardingCheck,
     Where,
 )
+from timebank.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS, home_visit_needs_dbs
 
 CAN_EXCHANGE = [MemberStatus.APPROVED, MemberStatus.ACTIVE]
 # Exchanges a helper is still busy with: these count toward the cap.
@@ -96,11 +99,6 @@ RECIPROCITY_FULL_MINUTES = 600
 # then the helper's exchange counts): plain dicts, built for speed.
 SqlParams = dict[str, Any]
 CandidateRow = dict[str, Any]
-
-
-def home_visits_need_dbs() -> bool:
-    need: bool = settings.BROKERING_HOME_VISITS_NEED_DBS
-    return need
 
 
 @dataclass
@@ -305,7 +303,7 @@ NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "re
 def _place(request: Listing, row: CandidateRow) -> float | bool | None:
     """The distance in km (None when it does not matter or is not known), or
     False when the helper is out of reach or may not visit the requester's home."""
-    if request.where == Where.HOME and home_visits_need_dbs() and not row["has_dbs"]:
+    if home_visit_needs_dbs(where=request.where) and not row["has_dbs"]:
         return False
     requester = request.member
     if not needs_distance(request) or requester.latitude is None or requester.longitude is None:

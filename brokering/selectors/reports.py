@@ -343,15 +343,20 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
 # --- referrals (social prescribing) -------------------------------------------------------------
 
 REFERRAL_SCOPE = (
-    "Referrals from every referring organisation on this install to any service or timebank, counted when "
+    "Referrals from every referring organisation on this install to any service in the directory or to this "
+    "timebank (never those to another timebank), counted when "
     "they were sent (requested) in the period. Drafts never sent and referrals entered in error are not counted. "
     "Only counts are shown: no person can be identified from these tables."
 )
 
 
-def _referrals(period: Period) -> QuerySet[Referral]:
-    return Referral.objects.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_before).exclude(
-        status=ReferralStatus.ENTERED_IN_ERROR
+def _referrals(period: Period, timebank: Timebank) -> QuerySet[Referral]:
+    # Referrals to the shared directory's services count for every timebank; a
+    # referral to a timebank only for that one (another timebank's are not ours to see).
+    return (
+        Referral.objects.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_before)
+        .filter(Q(target_timebank__isnull=True) | Q(target_timebank=timebank))
+        .exclude(status=ReferralStatus.ENTERED_IN_ERROR)
     )
 
 
@@ -382,7 +387,7 @@ def _sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def referrals_by_source_report(*, timebank: Timebank, period: Period) -> Report:
-    rows = _referrals(period).values("referring_organisation__name").annotate(n=Count("pk")).order_by()
+    rows = _referrals(period, timebank).values("referring_organisation__name").annotate(n=Count("pk")).order_by()
     return _count_report(
         slug="referrals-source",
         title="Referrals by source",
@@ -395,7 +400,7 @@ def referrals_by_source_report(*, timebank: Timebank, period: Period) -> Report:
 
 def referrals_by_status_report(*, timebank: Timebank, period: Period) -> Report:
     labels = dict(ReferralStatus.choices)
-    rows = _referrals(period).values("status").annotate(n=Count("pk")).order_by()
+    rows = _referrals(period, timebank).values("status").annotate(n=Count("pk")).order_by()
     return _count_report(
         slug="referrals-status",
         title="Referrals by status",
@@ -407,7 +412,12 @@ def referrals_by_status_report(*, timebank: Timebank, period: Period) -> Report:
 
 
 def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
-    rows = _referrals(period).values("target_service__name", "target_timebank__name").annotate(n=Count("pk")).order_by()
+    rows = (
+        _referrals(period, timebank)
+        .values("target_service__name", "target_timebank__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     pairs = [
         (
             r["target_service__name"]
@@ -428,7 +438,7 @@ def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
 
 def referrals_by_outcome_report(*, timebank: Timebank, period: Period) -> Report:
     labels = dict(BusinessStatus.choices)
-    rows = _referrals(period).values("business_status").annotate(n=Count("pk")).order_by()
+    rows = _referrals(period, timebank).values("business_status").annotate(n=Count("pk")).order_by()
     return _count_report(
         slug="referrals-outcome",
         title="Referrals by outcome",
@@ -444,7 +454,7 @@ def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
     # Each referral's answers by stage: {referral id: {stage: {question key: score}}}.
     answers: defaultdict[uuid.UUID, dict[str, dict[str, int]]] = defaultdict(dict)
     for referral_id, stage, given in (
-        Outcome.objects.filter(instrument=ONS4.slug, referral__in=_referrals(period).values("pk"))
+        Outcome.objects.filter(instrument=ONS4.slug, referral__in=_referrals(period, timebank).values("pk"))
         .order_by("recorded_at", "pk")
         .values_list("referral_id", "stage", "answers")
     ):

@@ -3,9 +3,11 @@ incident log, category restrictions, and who to tell about checks running out.
 
 Everything here is for coordinators only; pages check the role before calling.
 A check is *current* on a day when it was made on or before that day and has
-not expired (no expiry date means it does not expire): `current_checks_q`
-here, and the same condition in the candidate SQL of
-brokering.selectors.matching.
+not expired (no expiry date means it does not expire). That rule, the kinds of
+check and the home-visit rule are timebank.selectors.safeguarding's (one
+definition for suggestions and for every booking path); they are re-exported
+here for brokering's modules, and matching's candidate SQL applies the same
+condition.
 """
 
 from __future__ import annotations
@@ -23,25 +25,22 @@ from timebank.models import (
     MemberStatus,
     Role,
     SafeguardingCheck,
-    SafeguardingCheckKind,
     Timebank,
     User,
 )
 
-DBS_KINDS = [SafeguardingCheckKind.DBS_BASIC, SafeguardingCheckKind.DBS_STANDARD, SafeguardingCheckKind.DBS_ENHANCED]
-REFERENCE_KINDS = [SafeguardingCheckKind.REFERENCE]
+# Re-exported for brokering's modules; the definitions are the timebank's.
+from timebank.selectors.safeguarding import (
+    DBS_KINDS as DBS_KINDS,
+    REFERENCE_KINDS as REFERENCE_KINDS,
+    current_checks_q as current_checks_q,
+)
 
 
 def reminder_days() -> int:
     """How many days before a check expires the coordinators are reminded."""
     days: int = settings.SAFEGUARDING_REMINDER_DAYS
     return days
-
-
-def current_checks_q(*, today: datetime.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}checked_on__lte": today}) & (
-        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": today})
-    )
 
 
 def members_with_safeguarding(*, timebank: Timebank) -> QuerySet[Member]:
@@ -89,11 +88,16 @@ def incidents_for(*, timebank: Timebank) -> QuerySet[Incident]:
     return Incident.objects.filter(member__timebank=timebank).select_related("member", "recorded_by")
 
 
-def coordinator_emails() -> list[str]:
-    """The addresses of every active coordinator and administrator."""
-    return list(
-        User.objects.filter(Q(groups__name__in=[Role.COORDINATOR, Role.ADMIN]) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
+def coordinator_emails(*, timebank_id: int) -> list[str]:
+    """The addresses of the active people who coordinate this timebank: its
+    listed coordinators and the network administrators (timebank.permissions),
+    never another timebank's coordinators."""
+    coordinates_it = Q(groups__name=Role.COORDINATOR, coordinated_timebanks__pk=timebank_id)
+    runs_the_network = Q(groups__name=Role.ADMIN) | Q(is_superuser=True)
+    return sorted(
+        set(
+            User.objects.filter(coordinates_it | runs_the_network, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
     )

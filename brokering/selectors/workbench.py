@@ -25,10 +25,8 @@ from brokering.selectors.matching import (
     bounding_box,
     describe_distance,
     describe_free_times,
-    home_visits_need_dbs,
     suggest_for_requests,
 )
-from brokering.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_checks_q
 from core.errors import NotFoundError
 from timebank.models import (
     CategoryRestriction,
@@ -39,9 +37,9 @@ from timebank.models import (
     Member,
     SafeguardingCheck,
     Timebank,
-    Where,
 )
 from timebank.notifications import member_email
+from timebank.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS, current_checks_q, home_visit_needs_dbs
 
 QUIET_DAYS = 90
 LIST_LIMIT = 25
@@ -192,7 +190,7 @@ def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyReque
         category = request.category
         if (category.needs_dbs_check and not has_dbs) or (category.needs_references and not has_refs):
             continue
-        if request.where == Where.HOME and home_visits_need_dbs() and not has_dbs:
+        if home_visit_needs_dbs(where=request.where) and not has_dbs:
             continue
         reasons, distance = [], None
         if request.where not in DISTANCE_FREE:

@@ -2,8 +2,9 @@
 restricting a member from a category, which categories need checks, and the
 reminders to coordinators about checks that expire.
 
-Everything here is for coordinators only; pages check the role before
-calling. The reads (and what makes a check current) are
+Everything here is for the coordinators of the member's timebank
+(timebank.permissions.require_coordinator_of); the reminders go to each
+timebank's own coordinators. The reads (and what makes a check current) are
 brokering.selectors.safeguarding's.
 """
 
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from brokering.mail import send_after_commit
-from brokering.selectors.safeguarding import DBS_KINDS, coordinator_emails, reminder_days
+from brokering.selectors.safeguarding import coordinator_emails, reminder_days
 from core.errors import ConflictError, InvalidInputError
 from timebank.models import (
     Category,
@@ -23,45 +24,15 @@ from timebank.models import (
     Incident,
     Member,
     SafeguardingCheck,
-    SafeguardingCheckKind,
     User,
 )
-
-
-def check_record(
-    *,
-    member: Member,
-    kind: str,
-    checked_on: datetime.date,
-    expires_on: datetime.date | None,
-    reference_number: str = "",
-    referee_name: str = "",
-    by_user: User,
-) -> SafeguardingCheck:
-    if kind not in SafeguardingCheckKind.values:
-        raise InvalidInputError("Choose the kind of check.", field="kind")
-    if checked_on > timezone.localdate():
-        raise InvalidInputError("The check date cannot be in the future.", field="checked_on")
-    if expires_on is not None and expires_on < checked_on:
-        raise InvalidInputError("The expiry date must be on or after the date of the check.", field="expires_on")
-    if kind in DBS_KINDS and not reference_number.strip():
-        raise InvalidInputError("Enter the DBS certificate number.", field="reference_number")
-    if kind == SafeguardingCheckKind.REFERENCE and not referee_name.strip():
-        raise InvalidInputError("Enter who gave the reference.", field="referee_name")
-    return SafeguardingCheck.objects.create(
-        member=member,
-        kind=kind,
-        checked_on=checked_on,
-        expires_on=expires_on,
-        reference_number=reference_number.strip(),
-        referee_name=referee_name.strip(),
-        recorded_by=by_user,
-    )
+from timebank.permissions import require_coordinator, require_coordinator_of
 
 
 def incident_record(
     *, member: Member, occurred_at: datetime.datetime, what_happened: str, action_taken: str, by_user: User
 ) -> Incident:
+    require_coordinator_of(by_user, member.timebank_id)
     if not what_happened.strip():
         raise InvalidInputError("Say what happened.", field="what_happened")
     if occurred_at > timezone.now():
@@ -76,6 +47,7 @@ def incident_record(
 
 
 def restriction_add(*, member: Member, category: Category, reason: str, by_user: User) -> CategoryRestriction:
+    require_coordinator_of(by_user, member.timebank_id)
     try:
         # Why atomic: the unique constraint may refuse the row; roll back only this insert.
         with transaction.atomic():
@@ -86,11 +58,16 @@ def restriction_add(*, member: Member, category: Category, reason: str, by_user:
         raise ConflictError(f"{member.display_name} is already restricted from {category.name}.") from None
 
 
-def restriction_remove(*, restriction: CategoryRestriction) -> None:
+def restriction_remove(*, restriction: CategoryRestriction, by_user: User) -> None:
+    require_coordinator_of(by_user, restriction.member.timebank_id)
     restriction.delete()
 
 
-def category_safeguarding_set(*, category: Category, needs_dbs_check: bool, needs_references: bool) -> Category:
+def category_safeguarding_set(
+    *, category: Category, needs_dbs_check: bool, needs_references: bool, by_user: User
+) -> Category:
+    # Categories are the network's one taxonomy (they belong to no timebank).
+    require_coordinator(by_user)
     category.needs_dbs_check = needs_dbs_check
     category.needs_references = needs_references
     category.save(update_fields=["needs_dbs_check", "needs_references"])
@@ -112,10 +89,15 @@ def check_reminders_send(*, today: datetime.date | None = None) -> int:
         )
         if not checks:
             return 0
-        send_after_commit(
-            to=coordinator_emails(),
-            template="safeguarding_reminder",
-            context={"checks": checks, "today": today},
-        )
+        # One e-mail per timebank, to its own coordinators: nobody hears of another timebank's members.
+        by_timebank: dict[int, list[SafeguardingCheck]] = {}
+        for check in checks:
+            by_timebank.setdefault(check.member.timebank_id, []).append(check)
+        for timebank_id, its_checks in sorted(by_timebank.items()):
+            send_after_commit(
+                to=coordinator_emails(timebank_id=timebank_id),
+                template="safeguarding_reminder",
+                context={"checks": its_checks, "today": today},
+            )
         SafeguardingCheck.objects.filter(pk__in=[c.pk for c in checks]).update(reminded_at=timezone.now())
     return len(checks)

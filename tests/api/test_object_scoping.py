@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from referrals.models import Outcome, Referral, ReferralHistory, WebhookSubscription
-from tests.factories import ListingFactory, MemberFactory
+from tests.factories import ListingFactory, MemberFactory, dbs_checked
 from timebank.models import Exchange, Listing
 
 PUBLIC = {"api:schema", "api:docs", "api:redoc"}
@@ -50,6 +50,7 @@ def world(surgery, greenfingers, other_practice, make_referral):
     alice, mallory = MemberFactory(display_name="Alice"), MemberFactory(display_name="Mallory")
     listing = ListingFactory(member=alice, kind="request")
     exchange_helper = MemberFactory(display_name="Helper")
+    dbs_checked(exchange_helper)  # the request is for help at home (the safeguarding rule)
     return {
         "referral_id": referral_id,
         "webhook": webhook,

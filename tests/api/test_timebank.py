@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import ListingFactory
+from tests.factories import ListingFactory, dbs_checked
 from timebank.models import Account, Exchange, ExchangeStatus, Listing, ListingStatus
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,7 @@ def test_timebank_endpoints_are_for_people_not_api_clients(surgery):
 
 
 def test_a_member_lists_changes_and_closes_an_offer_and_an_outsider_cannot(alice, bob):
+    dbs_checked(alice)  # offering help at home needs a current DBS check (the safeguarding rule)
     api = logged_in(alice)
     created = api.post(
         "/api/v1/listings/",
@@ -51,6 +52,7 @@ def test_a_member_lists_changes_and_closes_an_offer_and_an_outsider_cannot(alice
 
 
 def test_an_exchange_goes_from_proposal_to_posted_hours_through_the_api(alice, bob, carol):
+    dbs_checked(alice)  # the offer is help at home (the safeguarding rule)
     offer = ListingFactory(member=alice, kind="offer")
     proposed = logged_in(bob).post("/api/v1/exchanges/", {"listing": str(offer.public_id)}, format="json")
     assert proposed.status_code == 201, proposed.json()

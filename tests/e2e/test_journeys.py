@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.assets.factories import service_at
-from tests.factories import ListingFactory, MemberFactory, UserFactory, category
+from tests.factories import ListingFactory, MemberFactory, UserFactory, category, dbs_checked
 from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -74,6 +74,7 @@ def test_a_form_mistake_is_shown_next_to_the_field_and_in_the_summary(page):
 
 def test_alice_gardens_for_bob_and_both_see_the_hours(page):
     alice = MemberFactory(display_name="Alice", user__username="alice")
+    dbs_checked(alice)  # her offer is help at home (the safeguarding rule)
     MemberFactory(display_name="Bob", user__username="bob")
     offer = ListingFactory(member=alice, kind="offer", category=category("gardening"), title="Weeding and mowing")
 

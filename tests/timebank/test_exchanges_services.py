@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
-from tests.factories import ListingFactory, MemberFactory, category
+from tests.factories import ListingFactory, MemberFactory, category, dbs_checked
 from timebank.models import Account, Exchange, ExchangeStatus, Member, MemberStatus, Timebank, Transfer
 from timebank.services import exchanges as svc
 from timebank.services.exchanges import TRANSITIONS
@@ -234,6 +234,7 @@ def test_a_dispute_needs_a_note(alice, bob):
 
 
 def test_answering_an_offer_makes_the_lister_the_provider(alice, bob):
+    dbs_checked(bob)  # the offer is help at home (safeguarding rule)
     offer = ListingFactory(member=bob, kind="offer")
     exchange = svc.exchange_propose_from_listing(listing=offer, member=alice, by_user=alice.user)
     assert exchange.provider == bob
@@ -242,6 +243,8 @@ def test_answering_an_offer_makes_the_lister_the_provider(alice, bob):
 
 
 def test_answering_a_request_makes_the_answerer_the_provider_and_marks_it_matched_once(alice, bob, carol):
+    dbs_checked(bob)  # the request is for help at home (safeguarding rule)
+    dbs_checked(carol)
     request = ListingFactory(member=alice, kind="request")
     exchange = svc.exchange_propose_from_listing(listing=request, member=bob, by_user=bob.user)
     assert exchange.provider == bob and list(exchange.receivers.all()) == [alice]

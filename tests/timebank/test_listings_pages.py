@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ListingFactory, MemberFactory, category
+from tests.factories import ListingFactory, MemberFactory, category, dbs_checked
 from timebank.models import Category, Exchange, Listing
 
 
@@ -89,6 +89,7 @@ def test_the_browse_page_runs_the_same_queries_for_1_and_30_listings(as_alice, b
 
 
 def test_a_member_suggests_an_exchange_from_an_offer(as_alice, alice, bob):
+    dbs_checked(bob)  # the offer is help at home (safeguarding rule)
     offer = ListingFactory(member=bob, kind="offer", title="Mowing lawns")
     page = as_alice.get(reverse("timebank:listing-detail", args=[offer.public_id])).content.decode()
     assert "Ask Bob for this help" in page

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
-from tests.factories import ListingFactory, MemberFactory, category
+from tests.factories import ListingFactory, MemberFactory, category, dbs_checked
 from timebank.models import Category, Listing, MemberStatus
 from timebank.selectors.listings import listing_browse, open_requests_oldest_first
 from timebank.services import listings as svc
@@ -28,6 +28,8 @@ def create(member, by_user, **overrides):
         "by_user": by_user,
     }
     fields.update(overrides)
+    if fields["kind"] == "offer" and fields["where"] == "home" and not member.safeguarding_checks.exists():
+        dbs_checked(member)  # offering help at home needs a current DBS check (the safeguarding rule)
     return svc.listing_create(**fields)
 
 

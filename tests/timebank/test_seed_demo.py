@@ -1,6 +1,8 @@
 """The demo timebank: believable, complete, idempotent, and a ledger that adds up."""
 
 import io
+import re
+from html import unescape
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -84,3 +86,51 @@ def test_seeding_twice_changes_nothing_and_the_printed_logins_work(db, rf):
     assert ("coordinator", "coordinator", demo.DEMO_PASSWORD) in logins
     for _, username, password in logins:
         assert authenticate(rf.post("/login/"), username=username, password=password) is not None, username
+
+
+def _members_listed(client, query: str = "") -> set[str]:
+    """The member names on every page of /coordinator/members/ for the logged-in coordinator."""
+    names: set[str] = set()
+    for number in range(1, 10):
+        response = client.get(f"/coordinator/members/?page={number}{query}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        names |= set(re.findall(r'<a href="/coordinator/members/[0-9a-f-]{36}/">([^<]+)</a>', html))
+        if f"page={number + 1}" not in html:
+            return {unescape(name) for name in names}
+    raise AssertionError("Too many pages of members.")
+
+
+def test_each_demo_coordinator_sees_only_their_timebank_and_the_network_admin_both(client, db):
+    demo.seed(stdout=io.StringIO())
+    oxford_road = Timebank.get_default()
+    caversham = Timebank.objects.get(slug="caversham")
+    assert (caversham.name, caversham.area) == ("Caversham Timebank", "Caversham and Emmer Green, Reading")
+    oxford_names = set(Member.objects.filter(timebank=oxford_road).values_list("display_name", flat=True))
+    caversham_names = set(Member.objects.filter(timebank=caversham).values_list("display_name", flat=True))
+    assert 6 <= len(caversham_names) <= 8 and not oxford_names & caversham_names
+    # Caversham has its own offers and requests, and exchanges posted through the ledger.
+    assert Listing.objects.filter(timebank=caversham, kind="offer").exists()
+    assert Listing.objects.filter(timebank=caversham, kind="request").exists()
+    assert Exchange.objects.filter(timebank=caversham, status=ExchangeStatus.POSTED).count() >= 3
+    assert sum(Account.objects.filter(timebank=caversham).values_list("balance", flat=True)) == 0
+    assert list(caversham.coordinators.values_list("username", flat=True)) == ["caversham-coordinator"]
+    assert list(oxford_road.coordinators.values_list("username", flat=True)) == ["coordinator"]
+
+    def log_in(username: str) -> None:
+        client.logout()
+        assert client.post("/login/", {"username": username, "password": demo.DEMO_PASSWORD}).status_code == 302
+
+    log_in("coordinator")
+    assert _members_listed(client) == oxford_names
+    assert client.get("/coordinator/members/?coordinating=caversham").status_code == 404
+
+    log_in("caversham-coordinator")
+    assert _members_listed(client) == caversham_names
+    assert client.get(f"/coordinator/members/?coordinating={oxford_road.slug}").status_code == 404
+
+    log_in("network-admin")
+    assert _members_listed(client, "&coordinating=caversham") == caversham_names
+    assert _members_listed(client, f"&coordinating={oxford_road.slug}") == oxford_names
+    timebanks_page = client.get("/network/timebanks/").content.decode()
+    assert "Caversham Timebank" in timebanks_page and "Oxford Road Timebank" in timebanks_page

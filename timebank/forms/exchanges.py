@@ -6,7 +6,7 @@ from django import forms
 
 from timebank.forms.accounts import HoursField, MemberChoiceField
 from timebank.forms.listings import CheckboxList, ChoiceList
-from timebank.models import Category, Member
+from timebank.models import Category, Member, Where
 from timebank.selectors.listings import active_categories
 
 
@@ -92,11 +92,25 @@ class RecordForMembersForm(forms.Form):
         queryset=Category.objects.none(), label="Category", required=False, empty_label="No category"
     )
     description = forms.CharField(label="What was the help?", max_length=250)
+    where = forms.ChoiceField(
+        label="Where was the help given?",
+        choices=[("", "Not stated"), *Where.choices],
+        required=False,
+        help_text="Help in someone's home needs a current DBS check.",
+    )
     occurred_on = forms.DateField(
         label="When did it happen?",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave blank for today.",
+    )
+    safeguarding_override_reason = forms.CharField(
+        label="Reason for going ahead despite the safeguarding check",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only if you were told the safeguarding rules stop this exchange and you have checked it "
+        "yourself. Your reason is recorded.",
     )
 
     def __init__(self, *args, members, **kwargs):

@@ -9,6 +9,8 @@ from timebank.models.safeguarding import (  # noqa: F401
     Incident,
     SafeguardingCheck,
     SafeguardingCheckKind,
+    SafeguardingOverride,
+    SafeguardingOverrideIsAppendOnlyError,
 )
 from timebank.models.timebanks import Timebank  # noqa: F401
 from timebank.models.users import Role, User  # noqa: F401

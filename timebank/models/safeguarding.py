@@ -61,3 +61,62 @@ class CategoryRestriction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "category"], name="category_restriction_once"),
         ]
+
+
+class SafeguardingOverrideIsAppendOnlyError(Exception):
+    """A recorded override is never changed or deleted: it is the record of a decision."""
+
+
+class SafeguardingOverrideQuerySet(models.QuerySet["SafeguardingOverride"]):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise SafeguardingOverrideIsAppendOnlyError("A safeguarding override cannot be changed.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise SafeguardingOverrideIsAppendOnlyError("A safeguarding override cannot be deleted.")
+
+
+class SafeguardingOverride(models.Model):
+    """A coordinator let a member help although the safeguarding rule
+    (timebank.selectors.safeguarding) found problems, and said why.
+
+    Append-only: the record of a decision (who, when, for whom, in which
+    category and place, which problems, why, and the exchange or offer it was
+    for). Written only by timebank.services.safeguarding. PROTECT everywhere:
+    clearing a link would change the record."""
+
+    timebank = models.ForeignKey("timebank.Timebank", on_delete=models.PROTECT, related_name="+")
+    # The helper the problems were about.
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="safeguarding_overrides")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    where = models.CharField(max_length=10, blank=True)
+    # Problem codes (timebank.selectors.safeguarding.PROBLEM_CODES) and their messages at the time.
+    problems = models.JSONField(default=list)
+    problems_text = models.TextField(blank=True)
+    reason = models.TextField(max_length=1000)
+    exchange = models.ForeignKey(
+        "timebank.Exchange", null=True, blank=True, on_delete=models.PROTECT, related_name="safeguarding_overrides"
+    )
+    listing = models.ForeignKey(
+        "timebank.Listing", null=True, blank=True, on_delete=models.PROTECT, related_name="safeguarding_overrides"
+    )
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SafeguardingOverrideQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(exchange__isnull=False) | models.Q(listing__isnull=False),
+                name="safeguarding_override_for_exchange_or_listing",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise SafeguardingOverrideIsAppendOnlyError("A safeguarding override cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise SafeguardingOverrideIsAppendOnlyError("A safeguarding override cannot be deleted.")

@@ -7,6 +7,12 @@ from django.db import models
 class Timebank(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
+    # Where the timebank works, in a few words for its public pages
+    # ("Caversham and Emmer Green, Reading").
+    area = models.CharField(max_length=160, blank=True)
+    # How the public reaches the timebank (its coordinators), shown on its home page.
+    contact_email = models.EmailField(max_length=254, blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
     # Overdraft limit given to new member accounts, in minutes (negative).
     default_min_balance = models.IntegerField(default=-600)
     # Optional ceiling for new member accounts, in minutes; null means none.

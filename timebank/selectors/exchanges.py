@@ -18,6 +18,7 @@ from timebank.models import (
     Timebank,
     User,
 )
+from timebank.permissions import is_coordinator_of
 
 # History rows with who acted (and their member name), for the exchange's page.
 _HISTORY = ExchangeHistory.objects.select_related("actor", "actor__member")
@@ -43,7 +44,7 @@ def exchanges_for_member(*, member: Member, statuses: list[str] | None = None) -
 
 def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Exchange:
     """One exchange with its people and history, if `user` takes part in it or
-    is a coordinator; anyone else is told it does not exist."""
+    coordinates its timebank; anyone else is told it does not exist."""
     exchange = (
         _with_people(Exchange.objects.filter(public_id=public_id))
         .prefetch_related(Prefetch("history", queryset=_HISTORY))
@@ -51,7 +52,7 @@ def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) 
     )
     if exchange is None or user is None or not user.is_authenticated:
         raise NotFoundError("There is no such exchange.")
-    if user.is_coordinator:
+    if is_coordinator_of(user, exchange.timebank_id):
         return exchange
     party_users = {exchange.provider.user_id, *(m.user_id for m in exchange.receivers.all())}
     if user.pk not in party_users:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.errors import NotFoundError
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank, User
+from timebank.permissions import is_coordinator_of, visible_timebank_ids
 
 # Members whose listings others may see and answer.
 VISIBLE_MEMBER_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE)
@@ -55,17 +56,17 @@ def listings_of_member(*, member: Member) -> QuerySet[Listing]:
 
 
 def listing_for_viewer(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Listing:
-    """One listing as `user` may see it: anyone logged in sees live listings;
-    the owner and coordinators also see closed and expired ones."""
+    """One listing as `user` may see it: the timebank's approved members see
+    its live listings; the owner and its coordinators also see closed and
+    expired ones. Another timebank's listing does not exist for them."""
     listing = (
-        Listing.objects.filter(public_id=public_id)
+        Listing.objects.filter(public_id=public_id, timebank_id__in=visible_timebank_ids(user))
         .select_related("member", "member__user", "category", "timebank")
         .first()
     )
-    if listing is None:
+    if listing is None or user is None:
         raise NotFoundError("There is no such offer or request.")
-    is_owner = user is not None and listing.member.user_id == user.pk
-    if is_owner or getattr(user, "is_coordinator", False):
+    if listing.member.user_id == user.pk or is_coordinator_of(user, listing.timebank_id):
         return listing
     if not _live(Listing.objects.filter(pk=listing.pk)).exists():
         raise NotFoundError("This offer or request is no longer listed.")

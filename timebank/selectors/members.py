@@ -31,13 +31,6 @@ def member_for_user(user: User | AnonymousUser | None) -> Member | None:
         return None
 
 
-def timebank_for_user(user: User | AnonymousUser | None) -> Timebank | None:
-    """The timebank a person works in: their member profile's, else the default
-    one (None only in a database with no timebank at all)."""
-    member = member_for_user(user)
-    return member.timebank if member is not None else Timebank.get_default()
-
-
 def member_search(*, timebank: Timebank, text: str = "", status: str = "", page_number: int | str = 1) -> Page[Member]:
     """Members matching a name, e-mail, phone or postcode, in name order, paginated."""
     members = Member.objects.filter(timebank=timebank).select_related("account", "user")

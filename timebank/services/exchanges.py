@@ -58,7 +58,9 @@ from timebank.models import (
     User,
 )
 from timebank.notifications import notify
-from timebank.permissions import is_coordinator
+from timebank.permissions import is_coordinator_of
+from timebank.selectors.safeguarding import overridden_codes
+from timebank.services.safeguarding import Clearance, safeguarding_override_record, safeguarding_require
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +139,7 @@ def _answering_role(exchange: Exchange) -> str:
 
 
 def _may(exchange: Exchange, user: User | AnonymousUser | None, action: str) -> bool:
-    if is_coordinator(user):
+    if is_coordinator_of(user, exchange.timebank_id):
         return True
     role = _role_of(exchange, user)
     if role is None or action.startswith("resolve") or action == "post":
@@ -290,6 +292,7 @@ def _create_exchange(
     agreed_for: datetime.datetime | None,
     description: str,
     recorded_by_coordinator: bool = False,
+    clearance: Clearance | None = None,
 ) -> Exchange:
     description = " ".join((description or "").split())
     if len(description) > 300:
@@ -306,8 +309,43 @@ def _create_exchange(
         recorded_by_coordinator=recorded_by_coordinator,
     )
     ExchangeReceiver.objects.bulk_create([ExchangeReceiver(exchange=exchange, member=m) for m in receivers])
-    ExchangeHistory.objects.create(exchange=exchange, from_status="", to_status=S.PROPOSED, actor=by_user)
+    ExchangeHistory.objects.create(
+        exchange=exchange,
+        from_status="",
+        to_status=S.PROPOSED,
+        actor=by_user,
+        note=clearance.note[:500] if clearance is not None else "",
+    )
+    if clearance is not None:
+        safeguarding_override_record(clearance=clearance, exchange=exchange)
     return exchange
+
+
+def _require_safe(
+    *,
+    timebank: Timebank,
+    provider: Member,
+    category: Category | None,
+    where: str | None,
+    by_user: User | None,
+    override_reason: str,
+    exchange: Exchange | None = None,
+    listing: Listing | None = None,
+) -> Clearance | None:
+    """The safeguarding rule for the provider (the helper). The rule is about
+    the helper, the kind of help and the place, so in a group exchange one check
+    covers every receiver/provider pair. Problems a coordinator already
+    overrode for this exchange (or for the offer it answers) stay overridden."""
+    return safeguarding_require(
+        timebank=timebank,
+        helper=provider,
+        category=category,
+        where=where,
+        by_user=by_user,
+        override_reason=override_reason,
+        today=timezone.localdate(),
+        covered=overridden_codes(exchange=exchange, listing=listing),
+    )
 
 
 def exchange_propose(
@@ -319,15 +357,34 @@ def exchange_propose(
     listing: Listing | None = None,
     agreed_for: datetime.datetime | None = None,
     description: str = "",
+    category: Category | None = None,
+    where: str | None = None,
+    safeguarding_override_reason: str = "",
 ) -> Exchange:
     """Propose that `provider` gives time to `receivers`. The proposer is the
-    provider, a receiver, or a coordinator (an introduction)."""
+    provider, a receiver, or a coordinator (an introduction).
+
+    The safeguarding rule applies to the provider, for the listing's category
+    and place (or `category` and `where` when there is no listing); a
+    coordinator of the timebank may override it with a reason."""
     receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
     party_users = {provider.user_id, *(m.user_id for m in receivers)} - {None}
-    if not is_coordinator(by_user) and (by_user is None or by_user.pk not in party_users):
+    if not is_coordinator_of(by_user, timebank) and (by_user is None or by_user.pk not in party_users):
         raise NotAllowedError("You can only propose exchanges that you take part in.")
-    # Why atomic: the exchange, its receivers, its first history row and the
-    # listing's matched time appear together or not at all.
+    if listing is not None:
+        category, where = listing.category, listing.where
+    clearance = _require_safe(
+        timebank=timebank,
+        provider=provider,
+        category=category,
+        where=where,
+        by_user=by_user,
+        override_reason=safeguarding_override_reason,
+        listing=listing,
+    )
+    # Why atomic: the exchange, its receivers, its first history row, a
+    # coordinator's safeguarding override and the listing's matched time
+    # appear together or not at all.
     with transaction.atomic():
         if listing is not None:
             listing = Listing.objects.select_for_update(of=("self",)).select_related("member").get(pk=listing.pk)
@@ -347,6 +404,7 @@ def exchange_propose(
             listing=listing,
             agreed_for=agreed_for,
             description=description,
+            clearance=clearance,
         )
         answering = _answering_role(exchange)
         to_tell = [provider] if answering == "provider" else receivers
@@ -382,9 +440,11 @@ def exchange_propose_from_listing(
     by_user: User | None,
     agreed_for: datetime.datetime | None = None,
     description: str = "",
+    safeguarding_override_reason: str = "",
 ) -> Exchange:
     """Answer a listing: for an offer the lister gives time to `member`; for a
-    request `member` gives time to the lister."""
+    request `member` gives time to the lister. The safeguarding rule applies to
+    whoever gives the time (see exchange_propose)."""
     if listing.status != ListingStatus.OPEN or listing.expires_on < timezone.localdate():
         raise ConflictError(f"This {listing.get_kind_display().lower()} is closed.")
     if listing.member_id == member.pk:
@@ -401,6 +461,7 @@ def exchange_propose_from_listing(
         listing=listing,
         agreed_for=agreed_for,
         description=description or listing.title,
+        safeguarding_override_reason=safeguarding_override_reason,
     )
 
 
@@ -417,12 +478,38 @@ def _simple_transition(
     return locked, _sync(exchange, locked)
 
 
-def exchange_accept(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
-    """The other party agrees to the proposal."""
+def exchange_accept(
+    *, exchange: Exchange, by_user: User | None, note: str = "", safeguarding_override_reason: str = ""
+) -> Exchange:
+    """The other party agrees to the proposal. The safeguarding rule is
+    checked again (a check may have run out, or a restriction been added, since
+    the proposal); what a coordinator overrode for it stays overridden."""
     note = _clean_note(note)
-    # Why atomic: the row lock, the status and the history row belong together.
+    # Why atomic: the row lock, the status, the history row and a coordinator's
+    # override belong together; a refusal leaves the proposal as it was.
     with transaction.atomic():
-        locked, exchange = _simple_transition(exchange, "accept", by_user=by_user, note=note)
+        locked = _lock(exchange)
+        _require(locked, by_user, "accept")
+        if (locked.status, "accept") not in TRANSITIONS:
+            raise ConflictError(refusal_message(locked.status, "accept"))
+        listing = locked.listing
+        clearance = _require_safe(
+            timebank=locked.timebank,
+            provider=locked.provider,
+            category=listing.category if listing is not None else None,
+            where=listing.where if listing is not None else None,
+            by_user=by_user,
+            override_reason=safeguarding_override_reason,
+            exchange=locked,
+            listing=listing,
+        )
+        history_note = note
+        if clearance is not None:
+            history_note = f"{note} {clearance.note}".strip()
+            safeguarding_override_record(clearance=clearance, exchange=locked)
+        _step(locked, "accept", actor=by_user, note=history_note)
+        locked.save(update_fields=["status", "updated_at"])
+        exchange = _sync(exchange, locked)
         parties = [locked.provider, *_receiver_members(locked)]
         _tell(
             [m for m in parties if m.user_id is None or by_user is None or m.user_id != by_user.pk],
@@ -578,7 +665,7 @@ def exchange_resolve(
     *, exchange: Exchange, by_user: User | None, outcome: str, minutes: int | None = None, note: str
 ) -> Exchange:
     """A coordinator settles a dispute: confirm the time, change it, or cancel."""
-    if not is_coordinator(by_user):
+    if not is_coordinator_of(by_user, exchange.timebank_id):
         raise NotAllowedError("Only a coordinator can resolve a dispute.")
     if outcome not in RESOLVE_OUTCOMES:
         raise InvalidInputError("Choose confirm, change the time, or cancel.", field="outcome")
@@ -640,10 +727,12 @@ def exchange_record_for_members(
     category: Category | None = None,
     description: str,
     occurred_on: datetime.date | None = None,
+    where: str | None = None,
+    safeguarding_override_reason: str = "",
 ) -> Exchange:
     """A coordinator records a whole exchange at once (e.g. from a phone call or
     paper slip): proposed, accepted, done, confirmed and posted, one history row each."""
-    if not is_coordinator(by_user):
+    if not is_coordinator_of(by_user, provider.timebank_id):
         raise NotAllowedError("Only a coordinator can record an exchange for other members.")
     minutes = _clean_minutes(minutes)
     timebank = provider.timebank
@@ -662,6 +751,15 @@ def exchange_record_for_members(
         raise InvalidInputError("Keep the description shorter (300 characters in all).", field="description")
     when = timezone.make_aware(datetime.datetime.combine(occurred_on, datetime.time(12, 0)))
     note = f"Recorded by a coordinator for help given on {occurred_on.day} {occurred_on:%B %Y}"
+    # The same safeguarding rule as for a proposal; a coordinator overrides it with a reason.
+    clearance = _require_safe(
+        timebank=timebank,
+        provider=provider,
+        category=category,
+        where=where or None,
+        by_user=by_user,
+        override_reason=safeguarding_override_reason,
+    )
     # Why atomic: the whole walk to posted commits together; a refusal by an
     # account limit leaves no exchange behind at all.
     with transaction.atomic():
@@ -674,6 +772,7 @@ def exchange_record_for_members(
             agreed_for=when,
             description=description,
             recorded_by_coordinator=True,
+            clearance=clearance,
         )
         locked = _lock(exchange)
         _step(locked, "accept", actor=by_user, note=note)

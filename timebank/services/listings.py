@@ -14,7 +14,7 @@ Rules kept here:
 import datetime
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +25,8 @@ from django.utils.text import slugify
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, User, Where
 from timebank.notifications import notify
-from timebank.permissions import is_coordinator
+from timebank.permissions import is_coordinator, is_coordinator_of
+from timebank.services.safeguarding import safeguarding_override_record, safeguarding_require
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ DESCRIPTION_MAX = Listing._meta.get_field("description").max_length
 
 
 def _require_owner_or_coordinator(*, member: Member, by_user: User | None) -> None:
-    if is_coordinator(by_user):
+    if is_coordinator_of(by_user, member.timebank_id):
         return
     if by_user is None or member.user_id is None or member.user_id != by_user.pk:
         raise NotAllowedError("Only the member who listed this, or a coordinator, can change it.")
@@ -93,8 +94,13 @@ def listing_create(
     where: str,
     expires_on: datetime.date | None = None,
     by_user: User | None,
+    safeguarding_override_reason: str = "",
 ) -> Listing:
-    """List an offer ("I can…") or a request ("I'd like help with…") for `member`."""
+    """List an offer ("I can…") or a request ("I'd like help with…") for `member`.
+
+    An offer must pass the safeguarding rule (timebank.services.safeguarding):
+    the member may not offer help they are restricted from or lack the checks
+    for, unless a coordinator of the timebank overrides with a reason."""
     _require_owner_or_coordinator(member=member, by_user=by_user)
     if not member.can_exchange:
         raise NotAllowedError(
@@ -105,23 +111,47 @@ def listing_create(
     today = timezone.localdate()
     if expires_on is None:
         expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
-    return Listing.objects.create(
-        timebank_id=member.timebank_id,
-        member=member,
-        kind=kind,
-        category=_clean_category(category),
-        title=_clean_title(title),
-        description=_clean_description(description),
-        where=_clean_where(where),
-        expires_on=_clean_expires_on(expires_on, today=today),
-        # The owner's place, copied for match suggestions' index (see Listing.latitude).
-        latitude=member.latitude,
-        longitude=member.longitude,
-    )
+    fields = {
+        "category": _clean_category(category),
+        "title": _clean_title(title),
+        "description": _clean_description(description),
+        "where": _clean_where(where),
+        "expires_on": _clean_expires_on(expires_on, today=today),
+    }
+    clearance = None
+    if kind == ListingKind.OFFER:
+        clearance = safeguarding_require(
+            timebank=member.timebank,
+            helper=member,
+            category=category,
+            where=where,
+            by_user=by_user,
+            override_reason=safeguarding_override_reason,
+            today=today,
+        )
+    # Why atomic: a coordinator's override is recorded with the offer it let through, or neither is.
+    with transaction.atomic():
+        listing = Listing.objects.create(
+            timebank_id=member.timebank_id,
+            member=member,
+            kind=kind,
+            **fields,
+            # The owner's place, copied for match suggestions' index (see Listing.latitude).
+            latitude=member.latitude,
+            longitude=member.longitude,
+        )
+        if clearance is not None:
+            safeguarding_override_record(clearance=clearance, listing=listing)
+    return listing
 
 
-def listing_update(*, listing: Listing, by_user: User | None, **fields: object) -> Listing:
-    """Change a listing's title, description, where, category or end date."""
+def listing_update(
+    *, listing: Listing, by_user: User | None, safeguarding_override_reason: str = "", **fields: object
+) -> Listing:
+    """Change a listing's title, description, where, category or end date.
+
+    An offer moved to another category or place must pass the safeguarding
+    rule there, as in listing_create."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInputError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -135,6 +165,21 @@ def listing_update(*, listing: Listing, by_user: User | None, **fields: object) 
         "expires_on": lambda value: _clean_expires_on(value, today=timezone.localdate()),
     }
     cleaned = {name: cleaners[name](value) for name, value in fields.items()}
+    clearance = None
+    new_category = cleaned.get("category", listing.category)
+    new_where = cleaned.get("where", listing.where)
+    if listing.kind == ListingKind.OFFER and (
+        getattr(new_category, "pk", None) != listing.category_id or new_where != listing.where
+    ):
+        clearance = safeguarding_require(
+            timebank=listing.timebank,
+            helper=listing.member,
+            category=cast(Category, new_category),
+            where=str(new_where),
+            by_user=by_user,
+            override_reason=safeguarding_override_reason,
+            today=timezone.localdate(),
+        )
     if "expires_on" in cleaned and cleaned["expires_on"] != listing.expires_on:
         # A new end date earns a new reminder before it.
         cleaned["reminded_at"] = None
@@ -143,8 +188,12 @@ def listing_update(*, listing: Listing, by_user: User | None, **fields: object) 
         cleaned["latitude"], cleaned["longitude"] = listing.member.latitude, listing.member.longitude
     for name, value in cleaned.items():
         setattr(listing, name, value)
-    if cleaned:
-        listing.save(update_fields=[*cleaned, "updated_at"])
+    # Why atomic: a coordinator's override is recorded with the change it let through, or neither is.
+    with transaction.atomic():
+        if cleaned:
+            listing.save(update_fields=[*cleaned, "updated_at"])
+        if clearance is not None:
+            safeguarding_override_record(clearance=clearance, listing=listing)
     return listing
 
 

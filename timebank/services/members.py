@@ -35,7 +35,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency, MemberKind
-from timebank.permissions import require_coordinator
+from timebank.permissions import require_coordinator_of
 from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
 
 MIN_TRAVEL_RADIUS_KM = 1
@@ -201,7 +201,7 @@ def member_create(
     if status not in (MemberStatus.APPLIED, MemberStatus.APPROVED):
         raise InvalidInputError("A new member is either waiting for approval or approved.", field="status")
     if status == MemberStatus.APPROVED:
-        require_coordinator(by_user)
+        require_coordinator_of(by_user, timebank)
     wording = _THEMSELVES if user is not None and by_user is None else _SOMEONE
     display_name = clean_text(display_name, field="display_name", label=wording.name, max_length=80, required=True)
     email = clean_text(email, field="email", label=wording.email, max_length=254).lower()
@@ -311,7 +311,7 @@ def member_create_offline(
 ) -> Member:
     """A coordinator adds someone who is not online: no login, approved at once,
     with their account open, so the coordinator can record exchanges for them."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, timebank)
     return member_create(
         timebank=timebank,
         status=MemberStatus.APPROVED,
@@ -355,12 +355,12 @@ def _member_transition(*, member: Member, action: str, note: str = "") -> Member
 
 def member_approve(*, member: Member, by_user: User, note: str = "") -> Member:
     """Accept an application: the member can now give and receive hours."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="approve", note=note)
 
 
 def member_decline(*, member: Member, by_user: User, note: str = "") -> Member:
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="decline", note=note)
 
 
@@ -368,24 +368,24 @@ def member_activate(*, member: Member, by_user: User | None = None) -> Member:
     """Approved → active, when a member first takes part. `by_user=None` means the
     system did it (an exchange was posted); a person must be a coordinator."""
     if by_user is not None:
-        require_coordinator(by_user)
+        require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="activate")
 
 
 def member_pause(*, member: Member, by_user: User, note: str = "") -> Member:
     """A break (illness, holiday, a safeguarding concern): no new exchanges."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="pause", note=note)
 
 
 def member_resume(*, member: Member, by_user: User, note: str = "") -> Member:
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="resume", note=note)
 
 
 def member_leave(*, member: Member, by_user: User, note: str = "") -> Member:
     """The member has left. Their account and history stay: the ledger keeps summing to zero."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     return _member_transition(member=member, action="leave", note=note)
 
 
@@ -405,7 +405,7 @@ ERASED_PROFILE_REFUSAL = (
 def _require_self_or_coordinator(*, member: Member, by_user: User) -> None:
     is_self = by_user is not None and member.user_id is not None and member.user_id == by_user.pk
     if not is_self:
-        require_coordinator(by_user)
+        require_coordinator_of(by_user, member.timebank_id)
 
 
 def member_update_profile(
@@ -515,7 +515,7 @@ def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: s
 
 def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: str) -> Transfer:
     """A coordinator gives hours from the community pot to a member, with a reason."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, member.timebank_id)
     _require_can_receive(member)
     reason = clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
     memo = f"Grant to {member.display_name}: {reason}"
@@ -524,6 +524,6 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
 
 def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:
     """A coordinator undoes a transfer with an equal and opposite one (once only)."""
-    require_coordinator(by_user)
+    require_coordinator_of(by_user, transfer.timebank_id)
     reason = clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
     return ledger.transfer_reverse(transfer=transfer, reason=reason, recorded_by=by_user)

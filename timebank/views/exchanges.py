@@ -208,6 +208,9 @@ def dispute_list(request, timebank):
 @coordinator_page
 def dispute_resolve(request, timebank, public_id):
     exchange = _load(request, public_id)
+    if exchange.timebank_id != timebank.pk:
+        # Another timebank's (even one this person also coordinates): switch to it first.
+        raise not_found()
     if exchange.status != ExchangeStatus.DISPUTED:
         messages.error(request, "This exchange is not disputed any more.")
         return redirect("timebank:exchange-detail", public_id=exchange.public_id)

@@ -18,27 +18,29 @@ from timebank.forms.exchanges import ProposeExchangeForm
 from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm
 from timebank.models import Category, Listing, ListingStatus
 from timebank.pages import (
+    browsing_timebank,
     coordinator_page,
     member_page,
     not_found_as_404,
     not_found_unless,
     page_number,
     put_error_on_form,
+    timebank_data_page,
 )
-from timebank.permissions import is_coordinator
+from timebank.permissions import is_coordinator_of
 from timebank.selectors.listings import listing_browse as select_listings, listing_for_viewer, listings_of_member
-from timebank.selectors.members import member_for_user, timebank_for_user
+from timebank.selectors.members import member_for_user
 from timebank.services import exchanges as exchange_services, listings as listing_services
 
 PAGE_SIZE = 20
 
 
-@login_required
+@timebank_data_page
 def listing_browse(request):
     form = ListingBrowseForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     listings = select_listings(
-        timebank=timebank_for_user(request.user),
+        timebank=browsing_timebank(request),
         kind=filters.get("kind") or None,
         category=filters.get("category"),
         text=filters.get("q", ""),
@@ -63,7 +65,7 @@ def _can_propose(member, listing: Listing) -> bool:
     )
 
 
-@login_required
+@timebank_data_page
 def listing_detail(request, public_id):
     with not_found_as_404():
         listing = listing_for_viewer(public_id=public_id, user=request.user)
@@ -119,9 +121,9 @@ def listing_create(request, member):
 
 
 def _editable_listing(request, public_id) -> Listing:
-    """The owner's listing, or any listing for a coordinator; anyone else gets 404."""
+    """The owner's listing, or one of their timebank's for its coordinator; anyone else gets 404."""
     listing = get_object_or_404(Listing.objects.select_related("member", "category"), public_id=public_id)
-    not_found_unless(listing.member.user_id == request.user.pk or is_coordinator(request.user))
+    not_found_unless(listing.member.user_id == request.user.pk or is_coordinator_of(request.user, listing.timebank_id))
     return listing
 
 

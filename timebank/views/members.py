@@ -25,7 +25,7 @@ from timebank.forms.members import (
 )
 from timebank.hours import format_minutes
 from timebank.models import Availability, CommunicationNeed, Timebank
-from timebank.pages import coordinator_page, member_page, page_number, put_error_on_form
+from timebank.pages import coordinator_page, member_page, not_found_as_404, page_number, put_error_on_form
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary, pot_account
 from timebank.selectors.members import (
     member_applications,
@@ -33,6 +33,7 @@ from timebank.selectors.members import (
     member_search,
     member_status_counts,
 )
+from timebank.selectors.timebanks import public_timebanks, timebank_by_slug
 from timebank.services import members as member_services
 
 # --- Shared by the member and account pages -----------------------------------------------
@@ -52,15 +53,32 @@ def statement_cursors(request) -> dict:
 
 
 def join(request):
+    """Join the only timebank; with several, choose one first (each has its own join page)."""
     if request.user.is_authenticated:
         # Already has a login: joining again would make a second account.
         return redirect("timebank:my-hours")
+    timebanks = list(public_timebanks()[:2])
+    if len(timebanks) > 1:
+        return render(request, "timebank/members/join_choose.html", {"timebanks": public_timebanks()})
+    return _join(request, timebanks[0] if timebanks else Timebank.get_default())
+
+
+def timebank_join(request, slug):
+    """Join one timebank, named by its short name (/t/<slug>/join/)."""
+    with not_found_as_404():
+        timebank = timebank_by_slug(slug)
+    if request.user.is_authenticated:
+        return redirect("timebank:my-hours")
+    return _join(request, timebank, own_page=True)
+
+
+def _join(request, timebank, *, own_page: bool = False):
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             member = member_services.member_apply(
-                timebank=Timebank.get_default(),
+                timebank=timebank,
                 display_name=data["display_name"],
                 email=data["email"],
                 phone=data["phone"],
@@ -76,7 +94,7 @@ def join(request):
             login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Thank you for applying. A coordinator will be in touch soon.")
             return redirect("timebank:my-hours")
-    return render(request, "timebank/members/join.html", {"form": form})
+    return render(request, "timebank/members/join.html", {"form": form, "timebank": timebank, "own_page": own_page})
 
 
 class LoginView(auth_views.LoginView):

@@ -24,4 +24,4 @@ class Command(BaseCommand):
         if logins:
             self.stdout.write("\nDemo logins (password for all: see below)")
             for role, username, password in logins:
-                self.stdout.write(f"  {role:<18} {username:<24} {password}")
+                self.stdout.write(f"  {role:<20} {username:<24} {password}")

@@ -1,0 +1,106 @@
+"""The network administrator's form for starting a timebank.
+
+The form parses what was typed (hours into minutes, login names into
+people); the rules live in timebank.services.timebanks, whose DomainErrors
+the view puts back next to the field they name.
+"""
+
+from django import forms
+
+from timebank.models import User
+from timebank.selectors.timebanks import coordinator_candidates, users_by_login
+from timebank.services.timebanks import MAX_CEILING_MINUTES, MAX_OVERDRAFT_MINUTES, SLUG_MAX_LENGTH
+
+MAX_OTHER_COORDINATORS = 10
+
+
+def _whole_hours(lowest: int, highest: int) -> dict[str, str]:
+    message = f"Enter a whole number of hours from {lowest} to {highest}."
+    return {"invalid": message, "min_value": message, "max_value": message}
+
+
+class CoordinatorChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        name = user.get_full_name()
+        return f"{name} ({user.username})" if name else user.username
+
+
+class TimebankCreateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120, help_text="For example Caversham Timebank.")
+    slug = forms.CharField(
+        label="Short name for its web address",
+        max_length=SLUG_MAX_LENGTH,
+        required=False,
+        help_text="Lower-case letters, numbers and hyphens, for example caversham. Its page will be /t/caversham/. "
+        "Leave it blank to make one from the name.",
+    )
+    area = forms.CharField(
+        label="Area",
+        max_length=160,
+        required=False,
+        help_text="Where it works, in a few words, for example Caversham and Emmer Green, Reading.",
+    )
+    contact_email = forms.EmailField(
+        label="Contact e-mail address", max_length=254, required=False, help_text="Shown on the timebank's page."
+    )
+    contact_phone = forms.CharField(
+        label="Contact phone number", max_length=30, required=False, help_text="Shown on the timebank's page."
+    )
+    overdraft_hours = forms.IntegerField(
+        label="How many hours may a new member owe?",
+        min_value=0,
+        max_value=MAX_OVERDRAFT_MINUTES // 60,
+        initial=10,
+        help_text="New members can receive this many hours of help before they have given any. 10 is usual.",
+        error_messages=_whole_hours(0, MAX_OVERDRAFT_MINUTES // 60),
+    )
+    ceiling_hours = forms.IntegerField(
+        label="The most hours a new member may hold",
+        min_value=1,
+        max_value=MAX_CEILING_MINUTES // 60,
+        required=False,
+        help_text="Leave it blank for no limit.",
+        error_messages=_whole_hours(1, MAX_CEILING_MINUTES // 60),
+    )
+    coordinators = CoordinatorChoiceField(
+        label="Coordinators who already coordinate another timebank",
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Tick anyone who will coordinate this timebank too.",
+    )
+    other_coordinators = forms.CharField(
+        label="Other coordinators: their login names or e-mail addresses",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="One on each line. They must already have a login. You can leave this blank and add "
+        "coordinators later.",
+    )
+
+    # The service's argument names, for the form's fields that are named for hours.
+    service_error_fields = {"default_min_balance": "overdraft_hours", "default_max_balance": "ceiling_hours"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinators"].queryset = coordinator_candidates()
+        if not self.fields["coordinators"].queryset.exists():
+            del self.fields["coordinators"]
+
+    def clean_other_coordinators(self) -> list[User]:
+        logins = list(dict.fromkeys(line.strip() for line in self.cleaned_data["other_coordinators"].splitlines()))
+        logins = [login for login in logins if login]
+        if len(logins) > MAX_OTHER_COORDINATORS:
+            raise forms.ValidationError(f"Enter at most {MAX_OTHER_COORDINATORS} people. Add more later.")
+        found, unknown = users_by_login(logins)
+        if unknown:
+            raise forms.ValidationError(
+                "We could not find a login for " + ", ".join(unknown) + ". Check the spelling, or ask them to "
+                "join first."
+            )
+        return found
+
+    def chosen_coordinators(self) -> list[User]:
+        """Everyone ticked or named, once each."""
+        ticked = list(self.cleaned_data.get("coordinators") or [])
+        return list(dict.fromkeys([*ticked, *self.cleaned_data.get("other_coordinators", [])]))

@@ -1,0 +1,157 @@
+"""The safeguarding rule: may this member help with this kind of help, here?
+
+One definition for every path that puts two people together: listing an
+offer, proposing, accepting, a coordinator's introduction, recording for
+members, group exchanges (timebank.services.safeguarding enforces it there),
+and match suggestions (brokering.selectors.matching applies the same
+definitions in its candidate SQL for speed, and reads them from here).
+
+A helper has a problem when:
+- a coordinator has restricted them from the category (CategoryRestriction);
+- a DBS check is needed and they have no current one: the category needs it
+  (Category.needs_dbs_check), or the help is in someone's home (`where` is
+  home) and home visits need DBS (setting BROKERING_HOME_VISITS_NEED_DBS);
+- references are needed (Category.needs_references) and none is current.
+
+A check is *current* on a day when it was made on or before that day and has
+not expired (no expiry date means it does not expire): `current_checks_q`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from timebank.models import (
+    Category,
+    CategoryRestriction,
+    Exchange,
+    Listing,
+    ListingKind,
+    Member,
+    SafeguardingCheck,
+    SafeguardingCheckKind,
+    SafeguardingOverride,
+    Where,
+)
+
+DBS_KINDS = [SafeguardingCheckKind.DBS_BASIC, SafeguardingCheckKind.DBS_STANDARD, SafeguardingCheckKind.DBS_ENHANCED]
+REFERENCE_KINDS = [SafeguardingCheckKind.REFERENCE]
+
+# Problem codes, as recorded on a SafeguardingOverride.
+RESTRICTED = "restricted"
+NEEDS_DBS = "needs-dbs"
+NEEDS_REFERENCES = "needs-references"
+PROBLEM_CODES = (RESTRICTED, NEEDS_DBS, NEEDS_REFERENCES)
+
+COORDINATOR_FIRST = "A coordinator needs to check this first."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a member may not help: `code` (one of PROBLEM_CODES) and a
+    plain message that says what to do."""
+
+    code: str
+    message: str
+    # What someone other than the helper or a coordinator is told, when it differs.
+    others_message: str = ""
+
+    @property
+    def message_for_others(self) -> str:
+        return self.others_message or self.message
+
+
+def current_checks_q(*, today: datetime.date, prefix: str = "") -> Q:
+    """Checks that are current on `today` (the same condition as matching's candidate SQL)."""
+    return Q(**{f"{prefix}checked_on__lte": today}) & (
+        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": today})
+    )
+
+
+def home_visits_need_dbs() -> bool:
+    """Whether help in someone's home needs a current DBS check (the setting
+    keeps the name it had when only suggestions applied it)."""
+    need: bool = settings.BROKERING_HOME_VISITS_NEED_DBS
+    return need
+
+
+def home_visit_needs_dbs(*, where: str | None) -> bool:
+    """True when help given at `where` needs a DBS check because it is in someone's home."""
+    return where == Where.HOME and home_visits_need_dbs()
+
+
+def dbs_needed(*, category: Category | None, where: str | None) -> bool:
+    return bool(category is not None and category.needs_dbs_check) or home_visit_needs_dbs(where=where)
+
+
+def references_needed(*, category: Category | None) -> bool:
+    return bool(category is not None and category.needs_references)
+
+
+def safeguarding_problems(
+    *, helper: Member, category: Category | None, where: str | None, today: datetime.date
+) -> list[Problem]:
+    """What stops `helper` giving help in `category` at `where` on `today`, in
+    plain words; an empty list when nothing does. At most two queries.
+
+    `category` or `where` may be unknown (None), e.g. an exchange arranged
+    without a listing: only the rules that do not depend on it apply."""
+    name = helper.display_name
+    problems: list[Problem] = []
+    if category is not None and CategoryRestriction.objects.filter(member=helper, category=category).exists():
+        problems.append(
+            Problem(
+                RESTRICTED,
+                f"{name} may not help with {category.name}: a coordinator has restricted this. "
+                "Please talk to a coordinator.",
+                f"{name} cannot help with {category.name} just now. Please talk to a coordinator.",
+            )
+        )
+    need_dbs = dbs_needed(category=category, where=where)
+    need_refs = references_needed(category=category)
+    if not (need_dbs or need_refs):
+        return problems
+    wanted = [*(DBS_KINDS if need_dbs else []), *(REFERENCE_KINDS if need_refs else [])]
+    checks = list(
+        SafeguardingCheck.objects.filter(member=helper, kind__in=wanted, checked_on__lte=today).values_list(
+            "kind", "expires_on"
+        )
+    )
+    current = {kind for kind, expires_on in checks if expires_on is None or expires_on >= today}
+    expired = {kind for kind, expires_on in checks if kind not in current}
+    if need_dbs and not current & set(DBS_KINDS):
+        ran_out = " (the last one has run out)" if expired & set(DBS_KINDS) else ""
+        if category is not None and category.needs_dbs_check:
+            doing = f"helping with {category.name}"
+        else:
+            doing = "helping at someone's home"
+        problems.append(
+            Problem(NEEDS_DBS, f"{name} needs a current DBS check{ran_out} before {doing}. {COORDINATOR_FIRST}")
+        )
+    if need_refs and category is not None and not current & set(REFERENCE_KINDS):
+        ran_out = " (the last ones have run out)" if expired & set(REFERENCE_KINDS) else ""
+        problems.append(
+            Problem(
+                NEEDS_REFERENCES,
+                f"{name} needs current references{ran_out} before helping with {category.name}. {COORDINATOR_FIRST}",
+            )
+        )
+    return problems
+
+
+def overridden_codes(*, exchange: Exchange | None = None, listing: Listing | None = None) -> set[str]:
+    """Problem codes a coordinator has already overridden for this exchange, or
+    for this offer (an offer a coordinator let through may then be booked)."""
+    where = Q(pk__in=[])
+    if exchange is not None and exchange.pk is not None:
+        where |= Q(exchange=exchange)
+    if listing is not None and listing.pk is not None and listing.kind == ListingKind.OFFER:
+        where |= Q(listing=listing, member_id=listing.member_id)
+    codes: set[str] = set()
+    for problems in SafeguardingOverride.objects.filter(where).values_list("problems", flat=True):
+        codes.update(problems)
+    return codes
