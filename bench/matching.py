@@ -104,7 +104,7 @@ def build_people(n_members: int, n_listings: int, rng: random.Random):
     )
 
     timebank = Timebank.get_default()
-    categories = list(Category.objects.all())
+    categories = list(Category.objects.filter(timebank=timebank))
     now = timezone.now()
     today = timezone.localdate()
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from brokering.selectors.reports import Period
 from timebank.models import Category, SafeguardingCheckKind, Timebank
+from timebank.selectors.listings import active_categories
 
 MAX_REPORT_DAYS = 366 * 5
 
@@ -73,10 +74,13 @@ class IncidentForm(forms.Form):
 
 
 class RestrictionForm(forms.Form):
-    category = forms.ModelChoiceField(
-        label="Do not suggest them for", queryset=Category.objects.filter(is_active=True).order_by("position", "name")
-    )
+    category = forms.ModelChoiceField(label="Do not suggest them for", queryset=Category.objects.none())
     reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args: Any, timebank: Timebank, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The member's own timebank's categories (each timebank has its own list).
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)
 
 
 class CategorySafeguardingForm(forms.Form):

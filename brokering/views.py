@@ -23,7 +23,7 @@ from brokering.forms import (
     RestrictionForm,
 )
 from brokering.selectors import workbench
-from brokering.selectors.matching import suggest_assets, suggest_helpers
+from brokering.selectors.matching import helpers_held_back, suggest_assets, suggest_helpers
 from brokering.selectors.reports import REPORTS, report_build
 from brokering.selectors.safeguarding import (
     checks_expiring,
@@ -40,9 +40,10 @@ from brokering.services.safeguarding import (
     restriction_remove,
 )
 from core.errors import DomainError
-from timebank.models import Category, CategoryRestriction, Exchange, Member, Timebank
+from timebank.models import CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
 from timebank.permissions import coordinated_timebanks
+from timebank.selectors.listings import active_categories, category_of_timebank
 from timebank.services.safeguarding import check_record
 
 # --- workbench ---------------------------------------------------------------------------------
@@ -78,6 +79,9 @@ def _render_suggestions(request, listing, form):
         {
             "listing": listing,
             "suggestions": suggest_helpers(request=listing),
+            # Left out by the safeguarding rule: listed with its reasons so a
+            # coordinator can still introduce them, with a recorded reason.
+            "held_back": helpers_held_back(request=listing),
             "assets": suggest_assets(request=listing),
             "form": form,
         },
@@ -165,7 +169,11 @@ def safeguarding_home(request, timebank):
 @coordinator_page
 def safeguarding_member(request, timebank, public_id):
     member = get_object_or_404(Member, public_id=public_id, timebank=timebank)
-    forms = {"check_form": CheckForm(), "incident_form": IncidentForm(), "restriction_form": RestrictionForm()}
+    forms = {
+        "check_form": CheckForm(),
+        "incident_form": IncidentForm(),
+        "restriction_form": RestrictionForm(timebank=timebank),
+    }
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -196,7 +204,7 @@ def _safeguarding_post(request, member, action, forms) -> bool:
             messages.success(request, "Incident recorded.")
             return True
     elif action == "restriction":
-        restriction_form = forms["restriction_form"] = RestrictionForm(request.POST)
+        restriction_form = forms["restriction_form"] = RestrictionForm(request.POST, timebank=member.timebank)
         if restriction_form.is_valid():
             restriction_add(member=member, by_user=request.user, **restriction_form.cleaned_data)
             messages.success(request, "Restriction added.")
@@ -219,8 +227,9 @@ def incident_log(request, timebank):
 
 @coordinator_page
 def safeguarding_categories(request, timebank):
+    # The timebank's own categories: another timebank's is "not found".
     if request.method == "POST":
-        category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
+        category = category_of_timebank(timebank=timebank, pk=request.POST.get("category") or 0)
         form = CategorySafeguardingForm(request.POST)
         if form.is_valid():
             category_safeguarding_set(category=category, by_user=request.user, **form.cleaned_data)
@@ -229,7 +238,7 @@ def safeguarding_categories(request, timebank):
     return render(
         request,
         "brokering/safeguarding_categories.html",
-        {"categories": Category.objects.filter(is_active=True).order_by("position", "name")},
+        {"categories": active_categories(timebank=timebank), "timebank": timebank},
     )
 
 

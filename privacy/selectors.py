@@ -182,7 +182,7 @@ EXPORT_REGISTRY.update(
 
 HOLDS_NO_PERSONAL_DATA.update(
     {
-        "timebank.Category": "The list of kinds of help.",
+        "timebank.Category": "A timebank's list of kinds of help.",
         "assets.Taxonomy": "A directory classification scheme.",
         "assets.TaxonomyTerm": "Terms of a classification scheme.",
         "assets.Organisation": "An organisation's public directory entry.",

@@ -14,7 +14,7 @@ from referrals.actors import actor_for_user
 from referrals.models import Referral
 from referrals.services import ConsentDetails, PersonDetails, referral_create, referral_transition
 from timebank.demo import DEMO_PASSWORD
-from timebank.models import Role, User
+from timebank.models import Role, Timebank, User
 
 PRACTICE_NAME = "Oxford Road Surgery"
 BEFRIENDERS = "Oxford Road Befrienders"
@@ -123,7 +123,8 @@ def seed(*, stdout):
         consent=consent,
         what_matters="Using my sewing skills and meeting neighbours.",
         needs=["volunteering"],
-        to_timebank=True,
+        # Named: the demo has several timebanks (Lena lives near Oxford Road's, the first).
+        target_timebank=oxford_road.slug if (oxford_road := Timebank.get_default()) else "",
     )
     made += 1
     stdout.write(f"Referrals: {made} from {PRACTICE_NAME}, one to the timebank (an application to approve).")

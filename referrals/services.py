@@ -52,6 +52,7 @@ from referrals.models import (
 from referrals.selectors import referral_parties, referrals_visible_to
 from referrals.webhooks import queue_referral_event, validate_webhook_url
 from timebank.models import CommunicationNeed, Member, MemberStatus, Timebank, User
+from timebank.selectors.timebanks import public_timebanks
 from timebank.services.members import member_create
 
 MAX_NEEDS = 20
@@ -290,11 +291,48 @@ def _needs(slugs: Iterable[str]) -> list[TaxonomyTerm]:
     return terms
 
 
-def _target(*, service_id: object, to_timebank: bool) -> tuple[Service | None, Timebank | None, Organisation | None]:
-    if bool(service_id) == bool(to_timebank):
-        raise InvalidInputError("Refer to one service or to the timebank.", field="target")
+# At most this many timebanks are named in a message saying how to choose one.
+TIMEBANKS_LISTED = 20
+
+
+def _how_to_choose(timebanks: list[Timebank]) -> str:
+    listed = ", ".join(f"{tb.slug} ({tb.name})" for tb in timebanks[:TIMEBANKS_LISTED])
+    more = " and others" if len(timebanks) > TIMEBANKS_LISTED else ""
+    return f"Name the timebank by its short name: {listed}{more}."
+
+
+def _target_timebank(slug: str) -> Timebank:
+    """The timebank a referral goes to: the one named by its short name (slug),
+    or, when none is named, the install's only timebank. Which one is the
+    referrer's choice once an install has several (nobody is sent to a
+    timebank that does not cover them by default)."""
+    timebanks = list(public_timebanks()[: TIMEBANKS_LISTED + 1])
+    if slug:
+        chosen = Timebank.objects.filter(slug=str(slug)[:60]).first()
+        if chosen is None:
+            raise InvalidInputError(
+                "There is no timebank with that short name. " + _how_to_choose(timebanks), field="target.timebank"
+            )
+        return chosen
+    if not timebanks:
+        raise InvalidInputError("There is no timebank to refer to here.", field="target.timebank")
+    if len(timebanks) > 1:
+        raise InvalidInputError(
+            "There are several timebanks here: choose which one the person is referred to. "
+            + _how_to_choose(timebanks),
+            field="target.timebank",
+        )
+    return timebanks[0]
+
+
+def _target(
+    *, service_id: object, to_timebank: bool, timebank_slug: str = ""
+) -> tuple[Service | None, Timebank | None, Organisation | None]:
+    to_timebank = bool(to_timebank) or bool(timebank_slug)
+    if bool(service_id) == to_timebank:
+        raise InvalidInputError("Refer to one service or to a timebank.", field="target")
     if to_timebank:
-        timebank = Timebank.get_default()
+        timebank = _target_timebank(timebank_slug)
         return None, timebank, Organisation.objects.filter(timebank=timebank).first()
     pk = _as_uuid(service_id)
     service = Service.objects.select_related("organisation").filter(pk=pk).first() if pk else None
@@ -356,6 +394,7 @@ def referral_create(
     needs: Iterable[str] = (),
     target_service_id: object = None,
     to_timebank: bool = False,
+    target_timebank: str = "",
     priority: str = Priority.ROUTINE,
     notes: str = "",
     draft: bool = False,
@@ -372,7 +411,9 @@ def referral_create(
         if priority not in Priority.values:
             raise InvalidInputError("Priority is routine or urgent.", field="priority")
         terms = _needs(needs)
-        service, timebank, receiver = _target(service_id=target_service_id, to_timebank=to_timebank)
+        service, timebank, receiver = _target(
+            service_id=target_service_id, to_timebank=to_timebank, timebank_slug=target_timebank
+        )
         referral = Referral(
             referring_organisation=actor.organisation,
             receiving_organisation=receiver,

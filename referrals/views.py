@@ -25,6 +25,7 @@ from referrals.models import ConsentScope
 from timebank.models import Timebank
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
 from timebank.permissions import is_coordinator
+from timebank.selectors.timebanks import public_timebanks
 
 PAGE_SIZE = 25
 
@@ -58,10 +59,16 @@ def my_referrals(request):
 @never_cache
 @login_required
 def new_referral(request):
-    """Step 1: find a service (or choose the timebank). Step 2: the form."""
+    """Step 1: find a service (or choose a timebank). Step 2: the form."""
     actor = _actor(request)
-    service_id, to_timebank = request.GET.get("service"), request.GET.get("timebank") == "1"
-    if not service_id and not to_timebank:
+    service_id = request.GET.get("service")
+    timebank = None
+    if not service_id and request.GET.get("timebank"):
+        timebank = _chosen_timebank(request.GET["timebank"])
+        if timebank is None:
+            messages.error(request, "Choose which timebank to refer the person to.")
+            return redirect("referrals:new")
+    if not service_id and timebank is None:
         return _pick_target(request)
     service = None
     if service_id:
@@ -105,7 +112,7 @@ def new_referral(request):
                 what_matters=data["what_matters"],
                 needs=[term.slug for term in data["needs"]],
                 target_service_id=service.pk if service else None,
-                to_timebank=to_timebank,
+                target_timebank=timebank.slug if timebank else "",
                 priority=data["priority"],
                 notes=data["notes"],
                 draft=data["save_as_draft"],
@@ -115,8 +122,24 @@ def new_referral(request):
         else:
             messages.success(request, "The referral has been saved.")
             return redirect("referrals:detail", referral_id=referral.pk)
-    target_name = service.name if service else (Timebank.get_default().name if to_timebank else "")
-    return render(request, "referrals/new_form.html", {"form": form, "service": service, "target_name": target_name})
+    target_name = service.name if service else (timebank.name if timebank else "")
+    return render(
+        request,
+        "referrals/new_form.html",
+        {"form": form, "service": service, "timebank": timebank, "target_name": target_name},
+    )
+
+
+def _chosen_timebank(value: str) -> Timebank | None:
+    """The timebank ?timebank= names by its short name; "1" (the address the
+    page used before an install could have several) means the only one. None
+    when it names none, or when "1" is ambiguous: the person chooses."""
+    value = value[:60]
+    chosen = public_timebanks().filter(slug=value).first()
+    if chosen is None and value == "1":
+        only = list(public_timebanks()[:2])
+        chosen = only[0] if len(only) == 1 else None
+    return chosen
 
 
 def _uuid_or_none(value):
@@ -141,7 +164,13 @@ def _pick_target(request):
     return render(
         request,
         "referrals/new_search.html",
-        {"search": search, "error": error, "categories": taxonomy_terms(), "query": request.GET},
+        {
+            "search": search,
+            "error": error,
+            "categories": taxonomy_terms(),
+            "query": request.GET,
+            "timebanks": list(public_timebanks()),
+        },
     )
 
 

@@ -19,6 +19,7 @@ from timebank.models import (
     Timebank,
     User,
 )
+from timebank.services.timebanks import categories_from_template
 
 
 def default_timebank() -> Timebank:
@@ -71,21 +72,28 @@ class MemberFactory(factory.django.DjangoModelFactory):
             ledger.account_for_member(member=self)
 
 
-def category(slug: str) -> Category:
-    return Category.objects.get(slug=slug)
+def category(slug: str, *, timebank: Timebank | None = None) -> Category:
+    """`timebank`'s category (the default timebank's when none is given): each
+    timebank has its own. A timebank a test made with Timebank.objects.create
+    has none yet: it is given the template's first, as timebank_create would."""
+    timebank = timebank or default_timebank()
+    if not Category.objects.filter(timebank=timebank).exists():
+        categories_from_template(timebank=timebank)
+    return Category.objects.get(timebank=timebank, slug=slug)
 
 
 class ListingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Listing
 
-    timebank = factory.LazyFunction(default_timebank)
+    # The owner's timebank (the default one for a new owner), read afresh.
+    timebank = factory.LazyAttribute(lambda o: Timebank.objects.get(pk=o.member.timebank_id))
     member = factory.SubFactory(MemberFactory)
     # The owner's place, as listing_create copies it.
     latitude = factory.SelfAttribute("member.latitude")
     longitude = factory.SelfAttribute("member.longitude")
     kind = "offer"
-    category = factory.LazyFunction(lambda: category("gardening"))
+    category = factory.LazyAttribute(lambda o: category("gardening", timebank=o.timebank))
     title = factory.Sequence(lambda n: f"Listing {n}")
     description = "Happy to help."
     where = "home"

@@ -54,6 +54,7 @@ from timebank.models import (
     User,
 )
 from timebank.permissions import coordinated_timebanks, is_network_admin
+from timebank.services.timebanks import categories_from_template
 
 admin.site.site_header = "TimeCommons administration"
 admin.site.site_title = "TimeCommons admin"
@@ -109,6 +110,7 @@ TIMEBANK_FIELD_OF: dict[type, str] = {
     Timebank: "pk",
     Member: "timebank",
     Listing: "timebank",
+    Category: "timebank",
     Exchange: "timebank",
     Account: "timebank",
     Transfer: "timebank",
@@ -193,6 +195,12 @@ class TimebankAdmin(TimebankScopedAdmin):
         # A new timebank is a new tenant: only a network administrator makes one.
         return is_network_admin(request.user) and super().has_add_permission(request)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # Its own categories, as timebank_create gives a timebank started from its page.
+            categories_from_template(timebank=obj)
+
     @admin.display(description="Default overdraft limit", ordering="default_min_balance")
     def default_min_balance_hours(self, obj: Timebank) -> str:
         return format_minutes(obj.default_min_balance)
@@ -271,6 +279,18 @@ class CategoryRestrictionInline(admin.TabularInline):
     fields = ["category", "reason", "recorded_by"]
     readonly_fields = ["recorded_by"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The member's own timebank's categories (each timebank has its own list);
+        # for a member being added, those of the timebanks the staff user coordinates.
+        categories = Category.objects.select_related("timebank")
+        if obj is not None:
+            categories = categories.filter(timebank_id=obj.timebank_id)
+        else:
+            categories = scoped_to_coordinated(categories, request.user, "timebank")
+        formset.form.base_fields["category"].queryset = categories
+        return formset
+
 
 @admin.register(Member)
 class MemberAdmin(TimebankScopedAdmin):
@@ -315,18 +335,32 @@ class MemberAdmin(TimebankScopedAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "needs_dbs_check", "needs_references", "is_active", "position"]
+class CategoryAdmin(TimebankScopedAdmin):
+    # Each timebank has its own categories: a coordinator sees and edits only theirs.
+    list_display = ["name", "slug", "timebank", "needs_dbs_check", "needs_references", "is_active", "position"]
     list_editable = ["is_active", "position"]
-    list_filter = ["is_active", "needs_dbs_check", "needs_references"]
+    list_filter = [("timebank", admin.RelatedOnlyFieldListFilter), "is_active", "needs_dbs_check", "needs_references"]
+    list_select_related = ["timebank"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A category stays in its timebank: its listings and restrictions are that timebank's.
+        return [*fields, "timebank"] if obj is not None else fields
 
 
 @admin.register(Listing)
 class ListingAdmin(TimebankScopedAdmin):
     list_display = ["title", "kind", "category", "member", "status", "where", "expires_on"]
-    list_filter = ["kind", "status", "category", "where", ("timebank", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "kind",
+        "status",
+        # Only the categories of the listings shown: another timebank's are not listed.
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "where",
+        ("timebank", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "description", "member__display_name"]
     list_select_related = ["category", "member"]
     autocomplete_fields = ["member"]
@@ -528,7 +562,7 @@ class IncidentAdmin(RecordedByMixin, TimebankScopedAdmin):
 class CategoryRestrictionAdmin(RecordedByMixin, TimebankScopedAdmin):
     timebank_field = "member__timebank"
     list_display = ["member", "category", "reason", "recorded_by"]
-    list_filter = ["category"]
+    list_filter = [("category", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["member__display_name"]
     list_select_related = ["member", "category", "recorded_by"]
     autocomplete_fields = ["member"]

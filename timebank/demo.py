@@ -930,8 +930,10 @@ def _write_caversham_history(history: _History) -> None:
     )
 
 
-def _seed_caversham(*, network_admin: User, categories: dict[str, Category], stdout) -> None:
+def _seed_caversham(*, network_admin: User, stdout) -> None:
     timebank, coordinator = _caversham(network_admin=network_admin)
+    # Its own categories, copied from the template when it was started.
+    categories = {c.slug: c for c in Category.objects.filter(timebank=timebank)}
     members = _people(CAVERSHAM_PEOPLE, timebank=timebank, coordinator=coordinator, categories=categories)
     if Transfer.objects.filter(timebank=timebank).exists():
         stdout.write(f"{CAVERSHAM_NAME}: already has its history; nothing to add.")
@@ -955,7 +957,7 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         timebank.save(update_fields=["area", "contact_email"])
     coordinator = _coordinator(timebank)
     network_admin = _network_admin()
-    categories = {c.slug: c for c in Category.objects.all()}
+    categories = {c.slug: c for c in Category.objects.filter(timebank=timebank)}
     rng = random.Random(2026)
 
     members = _people(PEOPLE, timebank=timebank, coordinator=coordinator, categories=categories)
@@ -970,7 +972,7 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         stdout.write(_summary(timebank))
     _activate(PEOPLE, members, coordinator=coordinator)
 
-    _seed_caversham(network_admin=network_admin, categories=categories, stdout=stdout)
+    _seed_caversham(network_admin=network_admin, stdout=stdout)
     stdout.write(f"Demo password for every demo login: {DEMO_PASSWORD}")
     return [
         ("coordinator", COORDINATOR_USERNAME, DEMO_PASSWORD),

@@ -6,6 +6,9 @@ selectors' `referral_sharing` allows (docs/quality.md D4): keys a caller may not
 are left out of the response, not sent empty.
 """
 
+import copy
+import re
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
@@ -49,9 +52,47 @@ class ConsentInSerializer(StrictSerializer):
     recorded_at = serializers.DateTimeField()
 
 
+TIMEBANK_SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": TIMEBANK_SLUG_PATTERN, "maxLength": 60},
+            {"type": "boolean"},
+        ],
+        "nullable": True,
+    }
+)
+class TimebankTargetField(serializers.Field):
+    """Which timebank a referral goes to: its short name (slug, e.g. "caversham"),
+    or true for the install's only timebank (as before several existed). Which
+    name is known, and whether true is enough, is the service's rule."""
+
+    default_error_messages = {
+        "invalid": "Give the timebank's short name, like caversham, or true when there is only one timebank."
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and 0 < len(data) <= 60 and re.fullmatch(TIMEBANK_SLUG_PATTERN, data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
 class TargetInSerializer(StrictSerializer):
     service = serializers.UUIDField(required=False, allow_null=True, help_text="A directory service's id.")
-    timebank = serializers.BooleanField(required=False, default=False, help_text="True to refer to the timebank.")
+    timebank = TimebankTargetField(
+        required=False,
+        allow_null=True,
+        default=False,
+        help_text="The short name (slug) of the timebank to refer to, e.g. caversham. "
+        "true still means the timebank when there is only one; with several, name one.",
+    )
 
 
 REFERRAL_EXAMPLE = {
@@ -170,10 +211,15 @@ class TargetServiceOutSerializer(serializers.Serializer):
 
 class TargetOutSerializer(serializers.Serializer):
     service = TargetServiceOutSerializer(source="target_service", allow_null=True)
-    timebank = serializers.SerializerMethodField()
+    timebank = serializers.SerializerMethodField(help_text="True for a referral to a timebank.")
+    timebank_slug = serializers.SerializerMethodField(help_text="Which timebank: its short name; null for a service.")
 
     def get_timebank(self, referral) -> bool:
         return referral.target_timebank_id is not None
+
+    def get_timebank_slug(self, referral) -> str | None:
+        timebank = referral.target_timebank if referral.target_timebank_id is not None else None
+        return timebank.slug if timebank is not None else None
 
 
 class HistoryOutSerializer(serializers.Serializer):
@@ -278,7 +324,17 @@ def instrument_names() -> list[str]:
     return sorted(registry())
 
 
-CREATE_EXAMPLES = [OpenApiExample("A referral to a gardening group", value=REFERRAL_EXAMPLE, request_only=True)]
+# The same person referred to a timebank, named by its short name.
+TIMEBANK_REFERRAL_EXAMPLE = {
+    **copy.deepcopy(REFERRAL_EXAMPLE),
+    "target": {"timebank": "caversham"},
+    "needs": ["befriending-and-loneliness"],
+}
+
+CREATE_EXAMPLES = [
+    OpenApiExample("A referral to a gardening group", value=REFERRAL_EXAMPLE, request_only=True),
+    OpenApiExample("A referral to a timebank", value=TIMEBANK_REFERRAL_EXAMPLE, request_only=True),
+]
 TRANSITION_EXAMPLES = [
     OpenApiExample(
         "Accept", value={"to": "accepted", "reason": None, "business_status": "contact-attempted"}, request_only=True

@@ -53,9 +53,13 @@ class ListingOutSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+# Each timebank has its own categories: a slug is looked up in the caller's timebank.
+CATEGORY_HELP = "The slug of a category in use in your timebank (each timebank has its own list)."
+
+
 class ListingInSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ListingKind.choices)
-    category = serializers.SlugField(max_length=80)
+    category = serializers.SlugField(max_length=80, help_text=CATEGORY_HELP)
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     where = serializers.ChoiceField(choices=Where.choices)
@@ -63,7 +67,7 @@ class ListingInSerializer(StrictSerializer):
 
 
 class ListingUpdateSerializer(StrictSerializer):
-    category = serializers.SlugField(max_length=80, required=False)
+    category = serializers.SlugField(max_length=80, required=False, help_text=CATEGORY_HELP)
     title = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     where = serializers.ChoiceField(choices=Where.choices, required=False)

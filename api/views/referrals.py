@@ -79,6 +79,8 @@ class ReferralListCreateView(ReferralApiView):
         person = {key: (value if value is not None else "") for key, value in data["person"].items()}
         person["date_of_birth"] = data["person"].get("date_of_birth")
         consent = data.get("consent")
+        # true (the only timebank) or a timebank's short name; the service decides which.
+        timebank = data["target"].get("timebank")
         referral = services.referral_create(
             actor=self.actor,
             person=services.PersonDetails(**person),
@@ -86,7 +88,8 @@ class ReferralListCreateView(ReferralApiView):
             what_matters=data["what_matters"],
             needs=data["needs"],
             target_service_id=data["target"].get("service"),
-            to_timebank=data["target"].get("timebank", False),
+            to_timebank=timebank is True,
+            target_timebank=timebank if isinstance(timebank, str) else "",
             priority=data["priority"],
             notes=data["notes"],
             draft=data["status"] == "draft",

@@ -22,7 +22,7 @@ from timebank.models import Category, Exchange, Listing, User
 from timebank.permissions import visible_timebank_ids
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
 from timebank.selectors.exchanges import exchange_detail, exchanges_for_member
-from timebank.selectors.listings import listings_of_member
+from timebank.selectors.listings import active_category_by_slug, listings_of_member
 from timebank.services import exchanges as exchange_services, listings as listing_services
 
 
@@ -96,10 +96,12 @@ class StatementView(MemberView):
         )
 
 
-def _category(slug: str) -> Category:
-    category = Category.objects.filter(slug=slug, is_active=True).first()
+def _category(slug: str, *, timebank_id: int) -> Category:
+    """The category in use with this slug in the listing's timebank: each
+    timebank has its own categories, so another timebank's is not found."""
+    category = active_category_by_slug(timebank=timebank_id, slug=slug)
     if category is None:
-        raise InvalidInputError("Choose a category from the list.", field="category")
+        raise InvalidInputError("Choose a category from your timebank's list.", field="category")
     return category
 
 
@@ -121,7 +123,7 @@ class ListingListCreateView(MemberView):
         body = t.ListingInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        data["category"] = _category(data["category"])
+        data["category"] = _category(data["category"], timebank_id=self.member.timebank_id)
         listing = listing_services.listing_create(member=self.member, by_user=request.user, **data)
         return Response(t.ListingOutSerializer(listing).data, status=status.HTTP_201_CREATED)
 
@@ -150,7 +152,7 @@ class ListingDetailView(MyListingView):
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         if "category" in fields:
-            fields["category"] = _category(fields["category"])
+            fields["category"] = _category(fields["category"], timebank_id=listing.timebank_id)
         listing = listing_services.listing_update(listing=listing, by_user=request.user, **fields)
         return Response(t.ListingOutSerializer(listing).data)
 

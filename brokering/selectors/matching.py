@@ -64,7 +64,13 @@ from timebank.models import (
     SafeguardingCheck,
     Where,
 )
-from timebank.selectors.safeguarding import DBS_KINDS, REFERENCE_KINDS, home_visit_needs_dbs
+from timebank.selectors.safeguarding import (
+    DBS_KINDS,
+    REFERENCE_KINDS,
+    Problem,
+    home_visit_needs_dbs,
+    safeguarding_problems_by_helper,
+)
 
 CAN_EXCHANGE = [MemberStatus.APPROVED, MemberStatus.ACTIVE]
 # Exchanges a helper is still busy with: these count toward the cap.
@@ -437,6 +443,84 @@ def suggest_for_requests(*, requests: list[Listing], limit: int = 10) -> dict[in
 
 def suggest_helpers(*, request: Listing, limit: int = 10) -> list[Suggestion]:
     return suggest_for_requests(requests=[request], limit=limit).get(request.pk, [])
+
+
+@dataclass
+class HeldBack:
+    """A helper left out of a request's suggestions by the safeguarding rule,
+    with the rule's problems in plain words (for coordinators only)."""
+
+    member: Member
+    offer: Listing
+    distance_km: float | None
+    problems: list[Problem]
+
+    @property
+    def reasons(self) -> list[str]:
+        return [problem.message for problem in self.problems]
+
+    @property
+    def distance(self) -> str:
+        return describe_distance(self.distance_km) if self.distance_km is not None else ""
+
+
+def helpers_held_back(*, request: Listing, limit: int = 20) -> list[HeldBack]:
+    """Helpers who would be candidates for this request (an open offer in its
+    category and timebank, able to exchange, within reach for in-person help)
+    but whom the safeguarding rule leaves out of the suggestions: a
+    coordinator may introduce them anyway with a recorded reason
+    (brokering.services.introductions). Nearest first. Three queries: the
+    offers (the same bounding box or pool as the candidate SQL, which is left
+    as it is), then the rule for all their owners at once
+    (timebank.selectors.safeguarding.safeguarding_problems_by_helper)."""
+    if request.kind != ListingKind.REQUEST:
+        return []
+    today = timezone.localdate()
+    offers = (
+        Listing.objects.filter(
+            kind=ListingKind.OFFER,
+            status=ListingStatus.OPEN,
+            expires_on__gte=today,
+            category_id=request.category_id,
+            timebank_id=request.timebank_id,
+            member__status__in=CAN_EXCHANGE,
+        )
+        .exclude(member_id=request.member_id)
+        .select_related("member")
+        .order_by("-pk")
+    )
+    requester = request.member
+    here = (requester.latitude, requester.longitude)
+    placed = needs_distance(request) and here[0] is not None and here[1] is not None
+    if placed and here[0] is not None and here[1] is not None:
+        lat_lo, lat_hi, lng_lo, lng_hi = bounding_box(here[0], here[1], requester.travel_radius_km)
+        offers = offers.filter(latitude__range=(lat_lo, lat_hi), longitude__range=(lng_lo, lng_hi))
+    else:
+        offers = offers[:DISTANCE_FREE_POOL]
+    # One line per person: their newest offer in the category.
+    by_member: dict[int, Listing] = {}
+    for offer in offers:
+        by_member.setdefault(offer.member_id, offer)
+    distances: dict[int, float | None] = {}
+    for member_id, offer in by_member.items():
+        helper = offer.member
+        if not placed:
+            distances[member_id] = None
+        elif helper.latitude is not None and helper.longitude is not None:
+            km: float = great_circle(here, (helper.latitude, helper.longitude)).km
+            if km <= min(requester.travel_radius_km, helper.travel_radius_km):
+                distances[member_id] = km
+    helpers = [by_member[member_id].member for member_id in distances]
+    problems = safeguarding_problems_by_helper(
+        helpers=helpers, category=request.category, where=request.where, today=today
+    )
+    held = [
+        HeldBack(member=helper, offer=by_member[helper.pk], distance_km=distances[helper.pk], problems=found)
+        for helper in helpers
+        if (found := problems[helper.pk])
+    ]
+    held.sort(key=lambda h: (h.distance_km if h.distance_km is not None else 0.0, h.member.display_name, h.member.pk))
+    return held[:limit]
 
 
 # Timebank categories and the directory's taxonomy terms that meet the same need.

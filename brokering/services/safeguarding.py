@@ -26,7 +26,7 @@ from timebank.models import (
     SafeguardingCheck,
     User,
 )
-from timebank.permissions import require_coordinator, require_coordinator_of
+from timebank.permissions import require_coordinator_of
 
 
 def incident_record(
@@ -48,6 +48,11 @@ def incident_record(
 
 def restriction_add(*, member: Member, category: Category, reason: str, by_user: User) -> CategoryRestriction:
     require_coordinator_of(by_user, member.timebank_id)
+    if category.timebank_id != member.timebank_id:
+        raise InvalidInputError(
+            f"That category is not one of {member.display_name}'s timebank's. Choose one from the list.",
+            field="category",
+        )
     try:
         # Why atomic: the unique constraint may refuse the row; roll back only this insert.
         with transaction.atomic():
@@ -66,8 +71,8 @@ def restriction_remove(*, restriction: CategoryRestriction, by_user: User) -> No
 def category_safeguarding_set(
     *, category: Category, needs_dbs_check: bool, needs_references: bool, by_user: User
 ) -> Category:
-    # Categories are the network's one taxonomy (they belong to no timebank).
-    require_coordinator(by_user)
+    # Each timebank sets the checks for its own categories: only its coordinators.
+    require_coordinator_of(by_user, category.timebank_id)
     category.needs_dbs_check = needs_dbs_check
     category.needs_references = needs_references
     category.save(update_fields=["needs_dbs_check", "needs_references"])

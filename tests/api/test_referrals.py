@@ -398,3 +398,121 @@ def test_a_referral_to_a_service_that_takes_no_referrals_is_refused(surgery, ref
     response = surgery.api.post("/api/v1/referrals/", referral_body(), format="json")
     assert response.status_code == 400
     assert "target.service" in response.json()["error"]["fields"]
+
+
+# --- Which timebank a referral goes to -----------------------------------------------------------
+
+
+@pytest.fixture
+def two_timebanks(db):
+    """Oxford Road (the default timebank) and Caversham, each with its own coordinator."""
+    from tests.factories import UserFactory
+    from timebank.models import Role, Timebank
+
+    oxford_road = Timebank.get_default()
+    caversham = Timebank.objects.create(name="Caversham", slug="caversham", area="Caversham and Emmer Green")
+    return {
+        "oxford_road": oxford_road,
+        "caversham": caversham,
+        "oxford_coordinator": UserFactory(username="ox-coord", roles=[Role.COORDINATOR], coordinates=[oxford_road]),
+        "caversham_coordinator": UserFactory(username="cav-coord", roles=[Role.COORDINATOR], coordinates=[caversham]),
+    }
+
+
+def _coordinator_api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(user)
+    return api
+
+
+def test_a_referral_to_caversham_is_its_application_and_only_its_coordinator_sees_and_moves_it(
+    surgery, referral_body, two_timebanks
+):
+    from django.test import Client
+
+    from timebank.models import Member, MemberStatus
+
+    response = surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": "caversham"}), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["target"] == {"service": None, "timebank": True, "timebank_slug": "caversham"}
+    referral = Referral.objects.get(pk=response.json()["id"])
+    assert referral.target_timebank == two_timebanks["caversham"]
+    application = Member.objects.get(pk=referral.member_id)
+    assert (application.timebank, application.status) == (two_timebanks["caversham"], MemberStatus.APPLIED)
+    assert not Member.objects.filter(timebank=two_timebanks["oxford_road"], status=MemberStatus.APPLIED).exists()
+
+    caversham = _coordinator_api(two_timebanks["caversham_coordinator"])
+    oxford = _coordinator_api(two_timebanks["oxford_coordinator"])
+    assert [r["id"] for r in caversham.get("/api/v1/referrals/").json()["results"]] == [str(referral.pk)]
+    assert oxford.get("/api/v1/referrals/").json()["results"] == []
+    assert oxford.get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
+    assert transition(_Party(oxford), referral.pk, "accepted").status_code == 404
+    assert transition(_Party(caversham), referral.pk, "accepted").status_code == 200
+
+    # The applications page: Caversham's coordinator sees Jo, Oxford Road's does not.
+    pages = {}
+    for name in ("caversham_coordinator", "oxford_coordinator"):
+        web = Client()
+        web.force_login(two_timebanks[name])
+        pages[name] = web.get("/coordinator/applications/").content.decode()
+    assert "Jo Rivers" in pages["caversham_coordinator"]
+    assert "Jo Rivers" not in pages["oxford_coordinator"]
+
+
+class _Party:
+    """An API client with a login, for `transition`."""
+
+    def __init__(self, api):
+        self.api = api
+
+
+@pytest.mark.parametrize("timebank", ["nowhere", True])
+def test_with_several_timebanks_an_unknown_or_missing_name_is_a_400_saying_how_to_choose(
+    surgery, referral_body, two_timebanks, timebank
+):
+    from timebank.models import Member, MemberStatus
+
+    response = surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": timebank}), format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    message = " ".join(error["fields"]["target.timebank"])
+    assert "caversham (Caversham)" in message and "default (Our timebank)" in message
+    assert "short name" in message
+    assert not Referral.objects.exists()
+    assert not Member.objects.filter(status=MemberStatus.APPLIED).exists()
+    assert ReferralAccessLog.objects.get().outcome == AccessOutcome.REFUSED
+
+
+@pytest.mark.parametrize("timebank", ["not a slug!", 12, ["caversham"], {"slug": "caversham"}, "x" * 61])
+def test_a_timebank_that_is_not_a_short_name_is_a_400_on_the_field(surgery, referral_body, two_timebanks, timebank):
+    response = surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": timebank}), format="json")
+    assert response.status_code == 400
+    assert "target.timebank" in response.json()["error"]["fields"]
+    assert not Referral.objects.exists()
+
+
+def test_with_one_timebank_naming_none_still_means_it_and_naming_it_works_too(surgery, referral_body, timebank):
+    for target in ({"timebank": True}, {"timebank": timebank.slug}):
+        response = surgery.api.post("/api/v1/referrals/", referral_body(target=target), format="json")
+        assert response.status_code == 201, response.json()
+        assert Referral.objects.get(pk=response.json()["id"]).member.timebank == timebank
+    unknown = surgery.api.post("/api/v1/referrals/", referral_body(target={"timebank": "caversham"}), format="json")
+    assert unknown.status_code == 400
+    assert "There is no timebank with that short name" in " ".join(unknown.json()["error"]["fields"]["target.timebank"])
+
+
+def test_a_service_and_a_timebank_together_are_refused(surgery, referral_body, garden_service, two_timebanks):
+    target = {"service": str(garden_service.pk), "timebank": "caversham"}
+    response = surgery.api.post("/api/v1/referrals/", referral_body(target=target), format="json")
+    assert response.status_code == 400
+    assert "target" in response.json()["error"]["fields"]
+
+
+def test_the_documented_timebank_example_works_as_written(surgery, two_timebanks):
+    from api.serializers.referrals import TIMEBANK_REFERRAL_EXAMPLE
+
+    response = surgery.api.post("/api/v1/referrals/", TIMEBANK_REFERRAL_EXAMPLE, format="json")
+    assert response.status_code == 201, response.json()
+    assert Referral.objects.get().target_timebank == two_timebanks["caversham"]

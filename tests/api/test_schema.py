@@ -41,6 +41,15 @@ def test_the_documented_example_is_in_the_schema():
     example = next(iter(examples.values()))["value"]
     assert example["person"]["given_name"] == "Joan"
     assert example["target"].keys() == {"service"}
+    timebank_example = list(examples.values())[1]["value"]
+    assert timebank_example["target"] == {"timebank": "caversham"}
+
+
+def test_the_target_timebank_is_documented_as_a_short_name_or_true():
+    schema = Client().get("/api/schema/?format=json").json()
+    target = schema["components"]["schemas"]["TargetInRequest"]["properties"]["timebank"]
+    assert {option["type"] for option in target["oneOf"]} == {"string", "boolean"}
+    assert "short name" in target["description"]
 
 
 CSRF = "a" * 32

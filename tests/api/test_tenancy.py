@@ -36,6 +36,7 @@ from tests.factories import ListingFactory, MemberFactory, UserFactory, category
 from timebank import ledger
 from timebank.models import (
     Account,
+    Category,
     CategoryRestriction,
     Entry,
     Exchange,
@@ -109,12 +110,13 @@ TIMEBANK_DATA_MODELS = {
     "timebank.safeguardingcheck": "check",
     "timebank.incident": "incident",
     "timebank.categoryrestriction": "restriction",
+    # Each timebank has its own categories and their safeguarding rules.
+    "timebank.category": "category",
     "referrals.referralaccesslog": "access_log",
 }
 # Registered in the admin, but no timebank's data (each with the reason).
 SHARED_ADMIN_MODELS = {
     "auth.group": "roles: the same groups for the whole install",
-    "timebank.category": "the categories of help, shared by every timebank",
     "referrals.webhooksubscription": "a referring organisation's, not a timebank's; coordinators have no permission",
     "referrals.webhookdelivery": "a referring organisation's, not a timebank's; coordinators have no permission",
     "assets.organisation": "the public community directory (no coordinator permission)",
@@ -230,7 +232,8 @@ def world(surgery, make_referral):
     )
     incident = Incident.objects.create(member=alice, occurred_at=timezone.now(), what_happened="Oxford incident")
     restriction = CategoryRestriction.objects.create(member=alice, category=category("gardening"), reason="Oxford")
-    referral_id = make_referral(target={"timebank": True})["id"]
+    a_category = Category.objects.create(timebank=timebank_a, name="Oxford punting", slug="oxford-punting")
+    referral_id = make_referral(target={"timebank": timebank_a.slug})["id"]
     referral = Referral.objects.get(pk=referral_id)
     assert referral.target_timebank_id == timebank_a.pk and referral.member is not None
     webhook = WebhookSubscription.objects.create(
@@ -267,6 +270,7 @@ def world(surgery, make_referral):
         "check": check,
         "incident": incident,
         "restriction": restriction,
+        "category": a_category,
         "referral": referral,
         "access_log": ReferralAccessLog.objects.filter(referral_id=referral.pk).order_by("pk").first(),
         "webhook": webhook,
@@ -296,6 +300,11 @@ def snapshot(world) -> dict:
             sorted(SafeguardingCheck.objects.filter(member__timebank=timebank_a).values_list("pk", "reference_number")),
             sorted(Incident.objects.filter(member__timebank=timebank_a).values_list("pk", "what_happened")),
             sorted(CategoryRestriction.objects.filter(member__timebank=timebank_a).values_list("pk", "reason")),
+            sorted(
+                Category.objects.filter(timebank=timebank_a).values_list(
+                    "pk", "name", "slug", "needs_dbs_check", "needs_references", "is_active", "position"
+                )
+            ),
         ),
         "timebank": Timebank.objects.filter(pk=timebank_a.pk).values().get(),
         "coordinators": sorted(timebank_a.coordinators.values_list("pk", flat=True)),
@@ -322,6 +331,7 @@ def a_identifiers(world) -> list[str]:
         "Bob Oxford",
         "Oxford weeding",
         "Oxford thanks",
+        "Oxford punting",
         world["referral"].given_name,
         world["referral"].family_name,
     ]

@@ -130,3 +130,48 @@ def test_the_referral_lists_run_the_same_queries_for_one_and_many(sam, olu, gard
     in_many, html = _queries(olu, "/referrals/in/")
     assert "Person14" in html
     assert (mine_one, in_one) == (mine_many, in_many)
+
+
+# --- Referring to a timebank: which one -----------------------------------------------------------
+
+
+def test_with_one_timebank_the_page_offers_the_timebank_as_before(sam, timebank):
+    from timebank.models import Member, MemberStatus
+
+    page = sam.get("/referrals/new/").content.decode()
+    assert "Refer to the timebank" in page and f"?timebank={timebank.slug}" in page
+    # The address the page used before an install could have several timebanks still works.
+    form = sam.get("/referrals/new/?timebank=1")
+    assert form.status_code == 200 and f"Make a referral to {timebank.name}" in form.content.decode()
+    response = sam.post("/referrals/new/?timebank=1", FORM)
+    assert response.status_code == 302, response.content.decode()
+    assert Referral.objects.get().target_timebank == timebank
+    assert Member.objects.get(status=MemberStatus.APPLIED).timebank == timebank
+
+
+def test_with_several_timebanks_the_link_worker_chooses_one_by_name_and_area(sam, timebank):
+    from timebank.models import Member, MemberStatus, Timebank
+
+    caversham = Timebank.objects.create(name="Caversham", slug="caversham", area="Caversham and Emmer Green")
+    page = sam.get("/referrals/new/").content.decode()
+    assert "Refer to Caversham</a>: Caversham and Emmer Green" in page
+    assert f"Refer to {timebank.name}</a>" in page
+    assert "?timebank=1" not in page
+    form = sam.get("/referrals/new/?timebank=caversham").content.decode()
+    assert "Make a referral to Caversham" in form and "Caversham and Emmer Green" in form
+    response = sam.post("/referrals/new/?timebank=caversham", FORM)
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.target_timebank == caversham
+    assert Member.objects.get(status=MemberStatus.APPLIED).timebank == caversham
+
+
+@pytest.mark.parametrize("value", ["1", "nowhere"])
+def test_with_several_timebanks_an_unnamed_or_unknown_one_sends_the_link_worker_back_to_choose(sam, timebank, value):
+    from timebank.models import Timebank
+
+    Timebank.objects.create(name="Caversham", slug="caversham")
+    response = sam.post(f"/referrals/new/?timebank={value}", FORM)
+    assert response.status_code == 302 and response["Location"] == "/referrals/new/"
+    assert not Referral.objects.exists()
+    assert "Choose which timebank" in sam.get(response["Location"]).content.decode()

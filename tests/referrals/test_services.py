@@ -24,7 +24,7 @@ def test_a_referral_to_the_timebank_creates_a_pending_application_the_coordinato
     assert member.phone == "0118 496 0000"
     # Placed on the map from the referral's postcode, so matching can find help near them.
     assert member.latitude is not None and abs(member.latitude - 51.45) < 0.1
-    assert response.json()["target"] == {"service": None, "timebank": True}
+    assert response.json()["target"] == {"service": None, "timebank": True, "timebank_slug": "default"}
 
     from rest_framework.test import APIClient
 

@@ -146,7 +146,10 @@ def test_close_and_reopen_and_refuse_doing_either_twice(alice, coordinator):
 
 
 def test_reopening_a_listing_that_ran_out_gives_it_a_fresh_end_date(alice):
-    listing = ListingFactory(member=alice, status="closed", expires_on=today() - datetime.timedelta(days=3))
+    # Help in public: reopening an offer passes the safeguarding rule (no DBS needed).
+    listing = ListingFactory(
+        member=alice, status="closed", where="public", expires_on=today() - datetime.timedelta(days=3)
+    )
     svc.listing_reopen(listing=listing, by_user=alice.user)
     listing.refresh_from_db()
     assert listing.expires_on == today() + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
@@ -225,13 +228,16 @@ def test_open_requests_come_oldest_first(alice, bob, timebank):
 # --- Categories ------------------------------------------------------------------
 
 
-def test_coordinators_add_rename_and_switch_off_categories(coordinator, alice):
+def test_coordinators_add_rename_and_switch_off_categories(coordinator, alice, timebank):
     with pytest.raises(NotAllowedError):
-        svc.category_create(name="Bike repair", by_user=alice.user)
-    created = svc.category_create(name="  Bike   repair ", description="Punctures, brakes", by_user=coordinator)
+        svc.category_create(timebank=timebank, name="Bike repair", by_user=alice.user)
+    created = svc.category_create(
+        timebank=timebank, name="  Bike   repair ", description="Punctures, brakes", by_user=coordinator
+    )
     assert (created.name, created.slug, created.is_active) == ("Bike repair", "bike-repair", True)
+    assert created.timebank == timebank
     with pytest.raises(InvalidInputError) as refused:
-        svc.category_create(name="bike REPAIR", by_user=coordinator)
+        svc.category_create(timebank=timebank, name="bike REPAIR", by_user=coordinator)
     assert refused.value.field == "name"
     svc.category_update(
         category=created, name="Bicycle repair", needs_dbs_check=False, needs_references=True, by_user=coordinator

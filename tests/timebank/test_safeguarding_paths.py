@@ -102,6 +102,12 @@ def list_offer(ctx, by_user, reason=""):
     )
 
 
+def reopen_offer(ctx, by_user, reason=""):
+    return listing_services.listing_reopen(
+        listing=ctx["closed_offer"], by_user=by_user, safeguarding_override_reason=reason
+    )
+
+
 def propose_from_listing(ctx, by_user, reason=""):
     return exchange_services.exchange_propose_from_listing(
         listing=ctx["offer"], member=ctx["receiver"], by_user=by_user, safeguarding_override_reason=reason
@@ -178,6 +184,7 @@ def group_record(ctx, by_user, reason=""):
 # path -> (the step, who tries it without being a coordinator: "helper", "receiver" or None)
 PATHS = {
     "offer listing": (list_offer, "helper"),
+    "offer reopened": (reopen_offer, "helper"),
     "propose from listing": (propose_from_listing, "receiver"),
     "propose direct": (propose_direct, "receiver"),
     "accept": (accept, "helper"),
@@ -203,6 +210,9 @@ def prepare(ctx, scenario):
     ctx["group"] = group
     ctx["offer"] = ListingFactory(member=helper, kind="offer", category=ctx["category"], where=ctx["where"])
     ctx["request"] = ListingFactory(member=receiver, kind="request", category=ctx["category"], where=ctx["where"])
+    ctx["closed_offer"] = ListingFactory(
+        member=helper, kind="offer", category=ctx["category"], where=ctx["where"], status="closed"
+    )
     # A proposal from before the problem: rows made directly, as the rule would refuse them now.
     proposed = Exchange.objects.create(
         timebank=helper.timebank, listing=ctx["offer"], provider=helper, proposed_by=receiver.user
@@ -240,6 +250,8 @@ def test_each_path_is_refused_in_plain_words_and_writes_nothing(ctx, path, scena
     assert written() == before
     ctx["proposed"].refresh_from_db()
     assert ctx["proposed"].status == "proposed"
+    ctx["closed_offer"].refresh_from_db()
+    assert ctx["closed_offer"].status == "closed"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -454,3 +466,187 @@ def test_a_member_booking_an_offer_from_its_page_sees_the_refusal_on_the_form(ct
     assert "Amir needs a current DBS check before helping at someone&#x27;s home" in page
     assert 'name="safeguarding_override_reason"' not in page
     assert not Exchange.objects.exclude(pk=ctx["proposed"].pk).exists()
+
+
+# --- The listing pages: a coordinator's reason, never a member's ---------------------------------
+
+REFUSED_AT_HOME = "Amir needs a current DBS check before helping at someone&#x27;s home"
+REASON_FIELD = 'name="safeguarding_override_reason"'
+
+
+def _visible_reason_field(page: str) -> bool:
+    return "<textarea" in page and REASON_FIELD in page and "Reason to go ahead anyway" in page
+
+
+def test_the_listing_form_hides_the_reason_until_the_rule_refuses_a_coordinator(ctx, client):
+    from tests.factories import MemberFactory
+
+    prepare(ctx, "home-no-dbs")
+    coordinator = ctx["coordinator"]
+    cora = MemberFactory(display_name="Cora", user=coordinator)
+    client.force_login(coordinator)
+    url = reverse("timebank:listing-create")
+    assert not _visible_reason_field(client.get(url).content.decode())
+    form = {
+        "kind": "offer",
+        "category": str(ctx["category"].pk),
+        "title": "Phone help at home",
+        "where": "home",
+        "expires_on": "",
+    }
+    before = written()
+    response = client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Cora needs a current DBS check before helping at someone&#x27;s home" in page
+    assert _visible_reason_field(page)
+    assert written() == before
+    response = client.post(url, {**form, "safeguarding_override_reason": REASON})
+    assert response.status_code == 302
+    override = SafeguardingOverride.objects.get()
+    assert (override.reason, override.member, override.listing.title) == (REASON, cora, "Phone help at home")
+
+
+def test_a_coordinator_changing_a_members_offer_gives_a_reason_on_the_edit_form(ctx, client):
+    prepare(ctx, "home-no-dbs")
+    offer = ListingFactory(member=ctx["helper"], kind="offer", category=ctx["category"], where="online")
+    client.force_login(ctx["coordinator"])
+    url = reverse("timebank:listing-edit", args=[offer.public_id])
+    assert not _visible_reason_field(client.get(url).content.decode())
+    form = {"category": str(ctx["category"].pk), "title": offer.title, "where": "home", "expires_on": ""}
+    response = client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert REFUSED_AT_HOME in page and _visible_reason_field(page)
+    offer.refresh_from_db()
+    assert offer.where == "online" and not SafeguardingOverride.objects.exists()
+    response = client.post(url, {**form, "safeguarding_override_reason": REASON})
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert offer.where == "home"
+    assert SafeguardingOverride.objects.get().listing == offer
+
+
+def test_a_member_listing_an_offer_sees_the_refusal_and_never_a_reason_field(ctx, client):
+    prepare(ctx, "home-no-dbs")
+    client.force_login(ctx["helper"].user)
+    url = reverse("timebank:listing-create")
+    form = {"kind": "offer", "category": str(ctx["category"].pk), "title": "Phone help", "where": "home"}
+    before = written()
+    # A reason typed into a hand-made request is not even read: members have no such field.
+    response = client.post(url, {**form, "safeguarding_override_reason": REASON})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert REFUSED_AT_HOME in page and REASON_FIELD not in page
+    assert written() == before
+
+
+def test_a_member_moving_their_offer_home_sees_the_refusal_without_a_reason_field(ctx, client):
+    prepare(ctx, "home-no-dbs")
+    offer = ListingFactory(member=ctx["helper"], kind="offer", category=ctx["category"], where="online")
+    client.force_login(ctx["helper"].user)
+    url = reverse("timebank:listing-edit", args=[offer.public_id])
+    data = {"category": str(ctx["category"].pk), "title": offer.title, "where": "home"}
+    response = client.post(url, {**data, "safeguarding_override_reason": REASON})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert REFUSED_AT_HOME in page and REASON_FIELD not in page
+    offer.refresh_from_db()
+    assert offer.where == "online" and not SafeguardingOverride.objects.exists()
+
+
+def test_reopening_an_offer_asks_a_coordinator_for_a_reason_and_tells_a_member_no(ctx, client):
+    prepare(ctx, "home-no-dbs")
+    closed = ctx["closed_offer"]
+    url = reverse("timebank:listing-reopen", args=[closed.public_id])
+
+    client.force_login(ctx["helper"].user)
+    response = client.post(url, {"safeguarding_override_reason": REASON}, follow=True)
+    page = response.content.decode()
+    assert REFUSED_AT_HOME in page and REASON_FIELD not in page
+    closed.refresh_from_db()
+    assert closed.status == "closed" and not SafeguardingOverride.objects.exists()
+
+    client.force_login(ctx["coordinator"])
+    detail = client.get(reverse("timebank:listing-detail", args=[closed.public_id])).content.decode()
+    assert "Open it again" in detail
+    response = client.post(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert REFUSED_AT_HOME in page and _visible_reason_field(page)
+    closed.refresh_from_db()
+    assert closed.status == "closed"
+    response = client.post(url, {"safeguarding_override_reason": REASON})
+    assert response.status_code == 302
+    closed.refresh_from_db()
+    assert closed.status == "open"
+    override = SafeguardingOverride.objects.get()
+    assert (override.listing, override.reason, override.overridden_by) == (closed, REASON, ctx["coordinator"])
+
+
+# --- The introduce page: helpers the rule leaves out can still be chosen, with a reason -----------
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_introduce_page_lists_helpers_left_out_for_safeguarding_with_an_override_form(ctx, client, scenario):
+    prepare(ctx, scenario)
+    safe = MemberFactory(display_name="Sol")
+    dbs_checked(safe)
+    ListingFactory(member=safe, kind="offer", category=ctx["category"], where=ctx["where"])
+    client.force_login(ctx["coordinator"])
+    url = reverse("brokering:request", args=[ctx["request"].public_id])
+    page = client.get(url).content.decode()
+    assert "Not suggested: safeguarding" in page
+    held = page.split("Not suggested: safeguarding", 1)[1].split("Community services that could help", 1)[0]
+    assert "Amir" in held and "Sol" not in held
+    plain = {
+        "restricted": "Amir may not help with IT and phones: a coordinator has restricted this.",
+        "expired-dbs": "Amir needs a current DBS check (the last one has run out) before helping with IT and phones.",
+        "home-no-dbs": "Amir needs a current DBS check before helping at someone&#x27;s home.",
+    }[scenario]
+    assert plain in held
+    assert f'value="{ctx["helper"].public_id}"' in held
+    assert 'name="safeguarding_override_reason"' in held and "required" in held
+    assert "Introduce Amir anyway" in held
+    # Sol is suggested as usual, above.
+    assert "Introduce Sol to Bea" in page.split("Not suggested: safeguarding", 1)[0]
+
+    introduce_url = reverse("brokering:introduce", args=[ctx["request"].public_id])
+    before = written()
+    refused = client.post(introduce_url, {"helper": str(ctx["helper"].public_id), "safeguarding_override_reason": ""})
+    assert refused.status_code == 200
+    assert "write your reason for overriding this" in refused.content.decode()
+    assert written() == before
+    response = client.post(
+        introduce_url, {"helper": str(ctx["helper"].public_id), "safeguarding_override_reason": REASON}
+    )
+    assert response.status_code == 302
+    override = SafeguardingOverride.objects.get()
+    assert (override.member, override.reason, override.problems) == (ctx["helper"], REASON, [SCENARIOS[scenario]])
+    assert override.exchange.provider == ctx["helper"]
+
+
+def test_members_cannot_see_the_left_out_helpers_or_introduce_them(ctx, client):
+    prepare(ctx, "home-no-dbs")
+    client.force_login(ctx["receiver"].user)
+    before = written()
+    assert client.get(reverse("brokering:request", args=[ctx["request"].public_id])).status_code == 404
+    response = client.post(
+        reverse("brokering:introduce", args=[ctx["request"].public_id]),
+        {"helper": str(ctx["helper"].public_id), "safeguarding_override_reason": REASON},
+    )
+    assert response.status_code == 404
+    assert written() == before
+
+
+def test_the_left_out_helpers_are_read_in_a_fixed_number_of_queries(ctx, django_assert_max_num_queries):
+    from brokering.selectors.matching import helpers_held_back
+    from timebank.models import Listing as ListingModel
+
+    prepare(ctx, "home-no-dbs")
+    for n in range(5):
+        ListingFactory(member=MemberFactory(display_name=f"Helper {n}"), kind="offer", category=ctx["category"])
+    request = ListingModel.objects.select_related("member", "category", "timebank").get(pk=ctx["request"].pk)
+    with django_assert_max_num_queries(3):
+        held = helpers_held_back(request=request)
+    assert len(held) == 6 and all(h.problems for h in held)

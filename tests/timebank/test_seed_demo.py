@@ -115,6 +115,10 @@ def test_each_demo_coordinator_sees_only_their_timebank_and_the_network_admin_bo
     assert Exchange.objects.filter(timebank=caversham, status=ExchangeStatus.POSTED).count() >= 3
     assert sum(Account.objects.filter(timebank=caversham).values_list("balance", flat=True)) == 0
     assert list(caversham.coordinators.values_list("username", flat=True)) == ["caversham-coordinator"]
+    # Its own categories, copied from the template when it was started; its listings use them.
+    assert caversham.categories.filter(slug="gardening").exists()
+    assert not Listing.objects.filter(timebank=caversham).exclude(category__timebank=caversham).exists()
+    assert not Listing.objects.exclude(timebank=caversham).filter(category__timebank=caversham).exists()
     assert list(oxford_road.coordinators.values_list("username", flat=True)) == ["coordinator"]
 
     def log_in(username: str) -> None:

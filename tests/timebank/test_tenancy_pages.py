@@ -22,13 +22,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from brokering.services.introductions import introduction_make
-from brokering.services.safeguarding import incident_record, restriction_add, restriction_remove
+from brokering.services.safeguarding import (
+    category_safeguarding_set,
+    incident_record,
+    restriction_add,
+    restriction_remove,
+)
 from core.errors import NotAllowedError
 from privacy.services import member_erase
 from tests.factories import ListingFactory, MemberFactory, UserFactory, category
 from timebank import ledger
 from timebank.models import (
     Account,
+    Category,
     CategoryRestriction,
     Entry,
     Exchange,
@@ -74,6 +80,8 @@ class TimebankA:
     introduction: Exchange
     transfer: Transfer
     restriction: CategoryRestriction
+    # A's own category (each timebank has its own list, copied from the template).
+    category: Category
 
 
 def _exchange(timebank, provider, receiver, status, *, minutes=None, listing=None, proposed_by=None) -> Exchange:
@@ -120,7 +128,12 @@ def a(db) -> TimebankA:
         exchange=posted,
         idempotency_key=f"exchange-{posted.public_id}",
     )
-    restriction = CategoryRestriction.objects.create(member=member, category=category("gardening"), reason="A's")
+    restriction = CategoryRestriction.objects.create(
+        member=member, category=category("gardening", timebank=timebank), reason="A's"
+    )
+    own_category = Category.objects.create(
+        timebank=timebank, name="Oxfordian punting", slug="oxfordian-punting", needs_references=True, position=99
+    )
     SafeguardingCheck.objects.create(
         member=member, kind="reference", referee_name="A's referee", checked_on="2024-01-01", recorded_by=a_coordinator
     )
@@ -144,6 +157,7 @@ def a(db) -> TimebankA:
         ),
         transfer=transfer,
         restriction=restriction,
+        category=own_category,
     )
 
 
@@ -194,6 +208,11 @@ def snapshot(timebank: Timebank) -> dict[str, Any]:
         "checks": SafeguardingCheck.objects.filter(member__timebank=timebank).count(),
         "incidents": Incident.objects.filter(member__timebank=timebank).count(),
         "restrictions": CategoryRestriction.objects.filter(member__timebank=timebank).count(),
+        "categories": sorted(
+            Category.objects.filter(timebank=timebank).values_list(
+                "pk", "name", "slug", "description", "needs_dbs_check", "needs_references", "is_active", "position"
+            )
+        ),
     }
 
 
@@ -233,7 +252,12 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
     ),
     "timebank:listing-edit": lambda a: Target(
         {"public_id": a.offer.public_id},
-        post={"title": "Taken over", "category": category("gardening").pk, "where": "online", "description": ""},
+        post={
+            "title": "Taken over",
+            "category": category("gardening", timebank=a.timebank).pk,
+            "where": "online",
+            "description": "",
+        },
     ),
     "timebank:listing-close": lambda a: Target({"public_id": a.offer.public_id}, post={}),
     "timebank:listing-reopen": lambda a: Target({"public_id": a.closed.public_id}, post={}),
@@ -257,6 +281,12 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
     "brokering:report": lambda a: Target({"slug": "overview"}, query=f"timebank={a.timebank.pk}&{PERIOD}"),
     "brokering:report-csv": lambda a: Target({"slug": "categories"}, query=f"timebank={a.timebank.pk}&{PERIOD}"),
     "privacy:member-erase": lambda a: Target({"public_id": a.member.public_id}, post={"confirm": "on"}),
+    # Each timebank has its own categories and safeguarding rules.
+    "timebank:category-edit": lambda a: Target(
+        {"pk": a.category.pk},
+        post={"name": "Taken over", "description": "by Caversham", "needs_dbs_check": "", "needs_references": ""},
+    ),
+    "timebank:category-set-active": lambda a: Target({"pk": a.category.pk}, post={"active": "0"}),
     "privacy:member-export": lambda a: Target({"public_id": a.member.public_id}),
 }
 
@@ -265,8 +295,6 @@ EXCLUDED = {
     "timebank:password-reset-confirm": "a one-time link to set a password: no timebank's data",
     "timebank:timebank-home": "a timebank's public page: anyone may read it (and apply)",
     "timebank:timebank-join": "a timebank's public application form: anyone may apply",
-    "timebank:category-edit": "Category is the network's one taxonomy: no timebank owns a category",
-    "timebank:category-set-active": "Category is the network's one taxonomy: no timebank owns a category",
     "assets:service": "the community directory is shared by every timebank (assets' own tests)",
     "assets:service-report": "the community directory is shared by every timebank (assets' own tests)",
     "assets:service-claim": "the community directory is shared by every timebank (assets' own tests)",
@@ -378,6 +406,8 @@ COORDINATOR_LISTS = [
     "brokering:incidents",
     "brokering:reports",
     "brokering:funder-summary",
+    "brokering:safeguarding-categories",
+    "timebank:category-list",
 ]
 
 
@@ -518,7 +548,22 @@ SERVICE_CALLS: dict[str, Callable[[TimebankA, Any], object]] = {
     "listing_close": lambda a, u: listing_services.listing_close(listing=a.offer, by_user=u),
     "listing_reopen": lambda a, u: listing_services.listing_reopen(listing=a.closed, by_user=u),
     "listing_create": lambda a, u: listing_services.listing_create(
-        member=a.member, kind="offer", category=category("gardening"), title="x", where="online", by_user=u
+        member=a.member,
+        kind="offer",
+        category=category("gardening", timebank=a.timebank),
+        title="x",
+        where="online",
+        by_user=u,
+    ),
+    "category_create": lambda a, u: listing_services.category_create(timebank=a.timebank, name="Planted", by_user=u),
+    "category_update": lambda a, u: listing_services.category_update(
+        category=a.category, name="Taken", needs_dbs_check=False, needs_references=False, by_user=u
+    ),
+    "category_set_active": lambda a, u: listing_services.category_set_active(
+        category=a.category, active=False, by_user=u
+    ),
+    "category_safeguarding_set": lambda a, u: category_safeguarding_set(
+        category=a.category, needs_dbs_check=False, needs_references=False, by_user=u
     ),
     "member_approve": lambda a, u: member_services.member_approve(member=a.applicant, by_user=u),
     "member_decline": lambda a, u: member_services.member_decline(member=a.applicant, by_user=u),
@@ -552,7 +597,7 @@ SERVICE_CALLS: dict[str, Callable[[TimebankA, Any], object]] = {
         member=a.member, occurred_at=timezone.now(), what_happened="x", action_taken="", by_user=u
     ),
     "restriction_add": lambda a, u: restriction_add(
-        member=a.member, category=category("befriending"), reason="x", by_user=u
+        member=a.member, category=category("befriending", timebank=a.timebank), reason="x", by_user=u
     ),
     "restriction_remove": lambda a, u: restriction_remove(restriction=a.restriction, by_user=u),
     "introduction_make": lambda a, u: introduction_make(

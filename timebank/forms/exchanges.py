@@ -2,11 +2,13 @@
 resolving exchanges. Time is typed as people say it ("1.5 hours", "90",
 "1:30") and parsed into whole minutes by timebank.hours (through HoursField)."""
 
+from typing import cast
+
 from django import forms
 
 from timebank.forms.accounts import HoursField, MemberChoiceField
 from timebank.forms.listings import CheckboxList, ChoiceList
-from timebank.models import Category, Member, Where
+from timebank.models import Category, Member, Timebank, Where
 from timebank.selectors.listings import active_categories
 
 
@@ -113,8 +115,8 @@ class RecordForMembersForm(forms.Form):
         "yourself. Your reason is recorded.",
     )
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, timebank: Timebank, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = members
-        self.fields["receivers"].queryset = members
-        self.fields["category"].queryset = active_categories()
+        for name in ("provider", "receivers"):
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = members
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)

@@ -1,9 +1,11 @@
-"""Forms for offers and requests, browsing them, and the category taxonomy.
+"""Forms for offers and requests, browsing them, and a timebank's categories.
 Forms only parse what people type; the rules live in timebank.services.listings."""
+
+from typing import cast
 
 from django import forms
 
-from timebank.models import Category, ListingKind, Where
+from timebank.models import Category, ListingKind, Timebank, Where
 from timebank.selectors.listings import TEXT_MAX, active_categories
 
 
@@ -49,10 +51,34 @@ class ListingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave blank to show it for three months. At most a year.",
     )
+    # A coordinator's reason to go ahead when the safeguarding rule refuses an
+    # offer (timebank.services.safeguarding). Only on the forms of coordinators
+    # of the member's timebank (`may_override`), and shown only once the rule
+    # has refused (`offer_override`): members never see it.
+    safeguarding_override_reason = forms.CharField(
+        label="Reason to go ahead anyway",
+        max_length=1000,
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="Only if you have checked this yourself. Your reason is recorded for coordinators.",
+    )
 
-    def __init__(self, *args, with_kind: bool = True, current_category: Category | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        timebank: Timebank,
+        with_kind: bool = True,
+        current_category: Category | None = None,
+        may_override: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        categories = active_categories()
+        if not may_override:
+            del self.fields["safeguarding_override_reason"]
+        elif (self.data.get("safeguarding_override_reason") or "").strip():
+            self.offer_override()
+        # The listing's own timebank's categories only (each timebank has its own list).
+        categories = active_categories(timebank=timebank)
         if current_category is not None and not current_category.is_active:
             # Editing a listing whose category was switched off: it may keep it.
             categories = Category.objects.filter(pk=current_category.pk) | categories
@@ -61,6 +87,25 @@ class ListingForm(forms.Form):
         category.queryset = categories
         if not with_kind:
             del self.fields["kind"]
+
+    def offer_override(self) -> None:
+        """Show the reason field (after a refusal the coordinator may override)."""
+        field = self.fields.get("safeguarding_override_reason")
+        if field is not None:
+            field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": 1000})
+
+
+class ListingReopenForm(forms.Form):
+    """Opening a closed listing again: a button, and after the safeguarding rule
+    refused an offer, a coordinator's reason to go ahead anyway."""
+
+    safeguarding_override_reason = forms.CharField(
+        label="Reason to go ahead anyway",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        help_text="Only if you have checked this yourself. Your reason is recorded for coordinators.",
+    )
 
 
 class ListingBrowseForm(forms.Form):
@@ -78,9 +123,9 @@ class ListingBrowseForm(forms.Form):
     )
     q = forms.CharField(label="Words to look for", required=False, max_length=TEXT_MAX)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, timebank: Timebank, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = active_categories()
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)
 
 
 class CategoryForm(forms.Form):

@@ -1,5 +1,9 @@
 """Seed what every install needs: a default timebank with its community pot,
-the role groups, and the category taxonomy (coordinators may edit it later)."""
+the role groups, and the category taxonomy (coordinators may edit it later).
+
+The categories here are a copy, frozen with this migration; the template a new
+timebank's categories are copied from is timebank.categories (app code may
+change, a migration must not)."""
 
 from django.db import migrations
 
@@ -36,9 +40,14 @@ def seed(apps, schema_editor):
     )
     for role in ROLES:
         Group.objects.get_or_create(name=role)
+    # Categories belong to a timebank from migration 0010 on: then these are the
+    # default timebank's (tests re-run this seed with today's models). Before
+    # it they are the one shared list, which 0011 gives to the default timebank.
+    owner = {"timebank": timebank} if any(f.name == "timebank" for f in Category._meta.get_fields()) else {}
     for position, (name, slug, description, dbs, refs) in enumerate(CATEGORIES):
         Category.objects.get_or_create(
             slug=slug,
+            **owner,
             defaults={
                 "name": name,
                 "description": description,

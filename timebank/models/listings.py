@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from timebank.models.members import Member
@@ -9,10 +10,15 @@ from timebank.models.timebanks import Timebank
 
 
 class Category(models.Model):
-    """A kind of help, from a seeded taxonomy that coordinators can edit."""
+    """A kind of help in one timebank's list, which its coordinators edit.
 
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    Each timebank has its own categories and their safeguarding rules: a new
+    timebank starts with a copy of the template (timebank.categories), and a
+    listing's category is always one of its own timebank's (the services check)."""
+
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="categories")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
     description = models.CharField(max_length=300, blank=True)
     # Safeguarding: help in this category is only suggested to members whose
     # checks are current (brokering reads these).
@@ -24,6 +30,11 @@ class Category(models.Model):
     class Meta:
         ordering = ["position", "name"]
         verbose_name_plural = "categories"
+        constraints = [
+            # Two timebanks may both have "Gardening"; one timebank has it once.
+            models.UniqueConstraint(fields=["timebank", "slug"], name="category_slug_once_per_timebank"),
+            models.UniqueConstraint(fields=["timebank", "name"], name="category_name_once_per_timebank"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -84,3 +95,8 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # The services check this too (timebank.services.listings); here for the admin's forms.
+        if self.category_id and self.timebank_id and self.category.timebank_id != self.timebank_id:
+            raise ValidationError({"category": "Choose one of this timebank's categories."})

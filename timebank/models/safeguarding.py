@@ -1,6 +1,7 @@
 """Safeguarding records, visible to coordinators only."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from timebank.models.listings import Category
@@ -61,6 +62,11 @@ class CategoryRestriction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "category"], name="category_restriction_once"),
         ]
+
+    def clean(self) -> None:
+        # brokering.services.safeguarding.restriction_add checks this too; here for the admin's forms.
+        if self.category_id and self.member_id and self.category.timebank_id != self.member.timebank_id:
+            raise ValidationError({"category": "Choose one of the member's timebank's categories."})
 
 
 class SafeguardingOverrideIsAppendOnlyError(Exception):

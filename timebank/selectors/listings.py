@@ -81,5 +81,31 @@ def open_requests_oldest_first(*, timebank: Timebank, unmatched_only: bool = Fal
     return queryset.select_related("member", "category").order_by("created_at", "pk")
 
 
-def active_categories() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True).order_by("position", "name")
+# --- Categories: each timebank has its own list -------------------------------------------
+
+
+def timebank_categories(*, timebank: Timebank | int) -> QuerySet[Category]:
+    """All of a timebank's categories, in use or not, in their order (coordinators' pages)."""
+    return Category.objects.filter(timebank=timebank).order_by("position", "name", "pk")
+
+
+def active_categories(*, timebank: Timebank | int) -> QuerySet[Category]:
+    """The categories a new listing in `timebank` may use."""
+    return timebank_categories(timebank=timebank).filter(is_active=True)
+
+
+def category_of_timebank(*, timebank: Timebank | int, pk: object) -> Category:
+    """One of `timebank`'s categories by id; another timebank's is not found."""
+    text = str(pk)
+    # Only a whole number that fits an id is looked up (PostgreSQL refuses a larger one).
+    fits = text.isdigit() and len(text) < 19
+    category = timebank_categories(timebank=timebank).filter(pk=int(text)).first() if fits else None
+    if category is None:
+        raise NotFoundError("There is no such category.")
+    return category
+
+
+def active_category_by_slug(*, timebank: Timebank | int, slug: str) -> Category | None:
+    """The category in use in `timebank` with this slug, or None (another
+    timebank's category of the same slug is not this timebank's)."""
+    return active_categories(timebank=timebank).filter(slug=slug).first()

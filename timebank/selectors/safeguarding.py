@@ -100,9 +100,59 @@ def safeguarding_problems(
 
     `category` or `where` may be unknown (None), e.g. an exchange arranged
     without a listing: only the rules that do not depend on it apply."""
-    name = helper.display_name
+    return safeguarding_problems_by_helper(helpers=[helper], category=category, where=where, today=today)[helper.pk]
+
+
+def safeguarding_problems_by_helper(
+    *, helpers: list[Member], category: Category | None, where: str | None, today: datetime.date
+) -> dict[int, list[Problem]]:
+    """`safeguarding_problems` for several helpers at once (by member pk), in
+    at most two queries however many there are: the coordinators' list of
+    helpers left out of suggestions reads it."""
+    member_ids = [helper.pk for helper in helpers]
+    restricted: set[int] = set()
+    if category is not None and member_ids:
+        restricted = set(
+            CategoryRestriction.objects.filter(member_id__in=member_ids, category=category).values_list(
+                "member_id", flat=True
+            )
+        )
+    need_dbs = dbs_needed(category=category, where=where)
+    need_refs = references_needed(category=category)
+    checks: dict[int, list[tuple[str, datetime.date | None]]] = {pk: [] for pk in member_ids}
+    if (need_dbs or need_refs) and member_ids:
+        wanted = [*(DBS_KINDS if need_dbs else []), *(REFERENCE_KINDS if need_refs else [])]
+        rows = SafeguardingCheck.objects.filter(
+            member_id__in=member_ids, kind__in=wanted, checked_on__lte=today
+        ).values_list("member_id", "kind", "expires_on")
+        for member_id, kind, expires_on in rows:
+            checks[member_id].append((kind, expires_on))
+    return {
+        helper.pk: _problems(
+            name=helper.display_name,
+            category=category,
+            where=where,
+            today=today,
+            restricted=helper.pk in restricted,
+            checks=checks.get(helper.pk, []),
+        )
+        for helper in helpers
+    }
+
+
+def _problems(
+    *,
+    name: str,
+    category: Category | None,
+    where: str | None,
+    today: datetime.date,
+    restricted: bool,
+    checks: list[tuple[str, datetime.date | None]],
+) -> list[Problem]:
+    """The rule for one helper, given whether they are restricted from the
+    category and their checks of the kinds needed (made on or before `today`)."""
     problems: list[Problem] = []
-    if category is not None and CategoryRestriction.objects.filter(member=helper, category=category).exists():
+    if category is not None and restricted:
         problems.append(
             Problem(
                 RESTRICTED,
@@ -115,12 +165,6 @@ def safeguarding_problems(
     need_refs = references_needed(category=category)
     if not (need_dbs or need_refs):
         return problems
-    wanted = [*(DBS_KINDS if need_dbs else []), *(REFERENCE_KINDS if need_refs else [])]
-    checks = list(
-        SafeguardingCheck.objects.filter(member=helper, kind__in=wanted, checked_on__lte=today).values_list(
-            "kind", "expires_on"
-        )
-    )
     current = {kind for kind, expires_on in checks if expires_on is None or expires_on >= today}
     expired = {kind for kind, expires_on in checks if kind not in current}
     if need_dbs and not current & set(DBS_KINDS):

@@ -335,7 +335,14 @@ def _require_safe(
     """The safeguarding rule for the provider (the helper). The rule is about
     the helper, the kind of help and the place, so in a group exchange one check
     covers every receiver/provider pair. Problems a coordinator already
-    overrode for this exchange (or for the offer it answers) stay overridden."""
+    overrode for this exchange (or for the offer it answers) stay overridden.
+
+    The category is one of the timebank's own (each timebank has its own
+    categories and safeguarding rules)."""
+    if category is not None and category.timebank_id != timebank.pk:
+        raise InvalidInputError(
+            "That category is not one of this timebank's. Choose one from the list.", field="category"
+        )
     return safeguarding_require(
         timebank=timebank,
         helper=provider,

@@ -1,4 +1,4 @@
-"""Writes for listings (offers and requests) and the category taxonomy.
+"""Writes for listings (offers and requests) and each timebank's categories.
 
 Rules kept here:
 - only the listing's owner (the user of listing.member) or a coordinator may
@@ -7,7 +7,9 @@ Rules kept here:
   and at most a year ahead; by default it is today + LISTING_LIFETIME_DAYS;
 - owners are reminded once, LISTING_REMINDER_DAYS before expiry, and a listing
   past its expiry is closed so it no longer shows when people browse;
-- only coordinators edit categories; a category is deactivated, never deleted,
+- each timebank has its own categories: a listing's category is one of its
+  timebank's, and only that timebank's coordinators edit them (names and slugs
+  are unique within the timebank); a category is deactivated, never deleted,
   because listings refer to it.
 """
 
@@ -23,9 +25,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
-from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, User, Where
+from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, Timebank, User, Where
 from timebank.notifications import notify
-from timebank.permissions import is_coordinator, is_coordinator_of
+from timebank.permissions import is_coordinator_of, require_coordinator_of
 from timebank.services.safeguarding import safeguarding_override_record, safeguarding_require
 
 logger = logging.getLogger(__name__)
@@ -65,9 +67,14 @@ def _clean_where(where: str) -> str:
     return where
 
 
-def _clean_category(category: Category | None, *, current: Category | None = None) -> Category:
+def _clean_category(category: Category | None, *, timebank_id: int, current: Category | None = None) -> Category:
     if not isinstance(category, Category):
         raise InvalidInputError("Choose a category.", field="category")
+    # Each timebank has its own categories (and safeguarding rules): a listing uses its timebank's.
+    if category.timebank_id != timebank_id:
+        raise InvalidInputError(
+            "That category is not one of this timebank's. Choose one from the list.", field="category"
+        )
     # A listing may keep a category that has since been deactivated, but no new use of one.
     if not category.is_active and (current is None or current.pk != category.pk):
         raise InvalidInputError("That category is no longer in use. Choose another.", field="category")
@@ -112,7 +119,7 @@ def listing_create(
     if expires_on is None:
         expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
     fields = {
-        "category": _clean_category(category),
+        "category": _clean_category(category, timebank_id=member.timebank_id),
         "title": _clean_title(title),
         "description": _clean_description(description),
         "where": _clean_where(where),
@@ -161,7 +168,7 @@ def listing_update(
         "title": _clean_title,
         "description": _clean_description,
         "where": _clean_where,
-        "category": lambda value: _clean_category(value, current=listing.category),
+        "category": lambda value: _clean_category(value, timebank_id=listing.timebank_id, current=listing.category),
         "expires_on": lambda value: _clean_expires_on(value, today=timezone.localdate()),
     }
     cleaned = {name: cleaners[name](value) for name, value in fields.items()}
@@ -213,23 +220,44 @@ def listing_close(*, listing: Listing, by_user: User | None) -> Listing:
     return listing
 
 
-def listing_reopen(*, listing: Listing, by_user: User | None) -> Listing:
-    """Put a closed listing back up; one that had run out gets a fresh end date."""
+def listing_reopen(*, listing: Listing, by_user: User | None, safeguarding_override_reason: str = "") -> Listing:
+    """Put a closed listing back up; one that had run out gets a fresh end date.
+
+    A reopened offer is offered again, so it must pass the safeguarding rule
+    as in listing_create (a restriction or an expired check may have come
+    since it closed), unless a coordinator of the timebank overrides with a
+    reason."""
     _require_owner_or_coordinator(member=listing.member, by_user=by_user)
     if not listing.member.can_exchange:
         raise NotAllowedError("This member cannot take part in exchanges just now, so the listing stays closed.")
-    # Why atomic + lock: as in listing_close.
+    if listing.status == ListingStatus.OPEN:
+        raise ConflictError("This listing is already open.")
+    today = timezone.localdate()
+    clearance = None
+    if listing.kind == ListingKind.OFFER:
+        clearance = safeguarding_require(
+            timebank=listing.timebank,
+            helper=listing.member,
+            category=listing.category,
+            where=listing.where,
+            by_user=by_user,
+            override_reason=safeguarding_override_reason,
+            today=today,
+        )
+    # Why atomic + lock: as in listing_close; and a coordinator's override is
+    # recorded with the reopening it let through, or neither is.
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status == ListingStatus.OPEN:
             raise ConflictError("This listing is already open.")
-        today = timezone.localdate()
         locked.status = ListingStatus.OPEN
         locked.closed_at = None
         if locked.expires_on <= today:
             locked.expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
             locked.reminded_at = None
         locked.save(update_fields=["status", "closed_at", "expires_on", "reminded_at", "updated_at"])
+        if clearance is not None:
+            safeguarding_override_record(clearance=clearance, listing=locked)
     for name in ("status", "closed_at", "expires_on", "reminded_at"):
         setattr(listing, name, getattr(locked, name))
     return listing
@@ -276,15 +304,16 @@ def listing_remind_and_expire(*, today: datetime.date | None = None) -> tuple[in
     return reminded, expired
 
 
-# --- Categories (coordinators only) -------------------------------------------------
+# --- Categories (the timebank's coordinators only) -----------------------------------
 
 
-def _require_coordinator(by_user: User | None) -> None:
-    if not is_coordinator(by_user):
-        raise NotAllowedError("Only coordinators can change categories.")
+def _require_coordinator_of(by_user: User | None, timebank_id: int) -> None:
+    require_coordinator_of(by_user, timebank_id, message="Only this timebank's coordinators can change its categories.")
 
 
-def _clean_category_fields(*, name: str, description: str, exclude_pk: int | None) -> tuple[str, str, str]:
+def _clean_category_fields(
+    *, timebank_id: int, name: str, description: str, exclude_pk: int | None
+) -> tuple[str, str, str]:
     name = " ".join((name or "").split())
     if not name:
         raise InvalidInputError("Enter a name for the category.", field="name")
@@ -293,7 +322,8 @@ def _clean_category_fields(*, name: str, description: str, exclude_pk: int | Non
     slug = slugify(name)[:80]
     if not slug:
         raise InvalidInputError("Use some letters or numbers in the name.", field="name")
-    clash = Category.objects.filter(slug=slug) | Category.objects.filter(name__iexact=name)
+    ours = Category.objects.filter(timebank_id=timebank_id)
+    clash = ours.filter(slug=slug) | ours.filter(name__iexact=name)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
@@ -306,17 +336,23 @@ def _clean_category_fields(*, name: str, description: str, exclude_pk: int | Non
 
 def category_create(
     *,
+    timebank: Timebank,
     name: str,
     description: str = "",
     needs_dbs_check: bool = False,
     needs_references: bool = False,
     by_user: User | None,
 ) -> Category:
-    """Add a category to the taxonomy, at the end of the list."""
-    _require_coordinator(by_user)
-    name, slug, description = _clean_category_fields(name=name, description=description, exclude_pk=None)
-    last = Category.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    """Add a category to `timebank`'s list, at the end."""
+    _require_coordinator_of(by_user, timebank.pk)
+    name, slug, description = _clean_category_fields(
+        timebank_id=timebank.pk, name=name, description=description, exclude_pk=None
+    )
+    last = (
+        Category.objects.filter(timebank=timebank).order_by("-position").values_list("position", flat=True).first() or 0
+    )
     return Category.objects.create(
+        timebank=timebank,
         name=name,
         slug=slug,
         description=description,
@@ -335,9 +371,12 @@ def category_update(
     needs_references: bool,
     by_user: User | None,
 ) -> Category:
-    """Rename or re-describe a category, or change the checks its helpers need."""
-    _require_coordinator(by_user)
-    name, slug, description = _clean_category_fields(name=name, description=description, exclude_pk=category.pk)
+    """Rename or re-describe a category, or change the checks its helpers need
+    (in the category's own timebank only)."""
+    _require_coordinator_of(by_user, category.timebank_id)
+    name, slug, description = _clean_category_fields(
+        timebank_id=category.timebank_id, name=name, description=description, exclude_pk=category.pk
+    )
     category.name, category.slug, category.description = name, slug, description
     category.needs_dbs_check, category.needs_references = bool(needs_dbs_check), bool(needs_references)
     category.save()
@@ -346,7 +385,7 @@ def category_update(
 
 def category_set_active(*, category: Category, active: bool, by_user: User | None) -> Category:
     """Deactivate a category (no new listings in it) or bring it back."""
-    _require_coordinator(by_user)
+    _require_coordinator_of(by_user, category.timebank_id)
     if category.is_active == active:
         raise ConflictError("This category is already " + ("in use." if active else "switched off."))
     category.is_active = active

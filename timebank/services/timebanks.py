@@ -1,8 +1,9 @@
 """Timebank writes: a network administrator starts a new timebank.
 
 A timebank is a tenant: its members, listings, exchanges and hour accounts
-belong to it alone. Categories are shared by every timebank (for now), so a
-new timebank needs only its own row, its community pot and its coordinators.
+belong to it alone, and so do its categories of help and their safeguarding
+rules: a new timebank gets its own row, its community pot, its coordinators
+and its own copy of the template categories (timebank.categories).
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,8 @@ from django.utils.text import slugify
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from core.text import clean_text
 from timebank import ledger
-from timebank.models import AccountKind, Timebank, User
+from timebank.categories import DEFAULT_CATEGORIES
+from timebank.models import AccountKind, Category, Timebank, User
 from timebank.permissions import is_network_admin
 from timebank.services.members import user_make_coordinator
 
@@ -79,6 +81,27 @@ def _limits(min_balance: int, max_balance: int | None) -> tuple[int, int | None]
     return min_balance, max_balance
 
 
+def categories_from_template(*, timebank: Timebank) -> list[Category]:
+    """Give `timebank` its own copy of the template categories
+    (timebank.categories.DEFAULT_CATEGORIES), in the template's order; those it
+    already has (by slug) are left as they are. Part of timebank_create, inside
+    its transaction; no permission check of its own."""
+    have = set(Category.objects.filter(timebank=timebank).values_list("slug", flat=True))
+    return Category.objects.bulk_create(
+        Category(
+            timebank=timebank,
+            name=template.name,
+            slug=template.slug,
+            description=template.description,
+            needs_dbs_check=template.needs_dbs_check,
+            needs_references=template.needs_references,
+            position=position,
+        )
+        for position, template in enumerate(DEFAULT_CATEGORIES)
+        if template.slug not in have
+    )
+
+
 def timebank_create(
     *,
     by_user: User,
@@ -101,6 +124,9 @@ def timebank_create(
     - `coordinators`: existing logins who will coordinate it; each is given the
       coordinator role. A network administrator coordinates every timebank
       without being listed.
+
+    The timebank starts with its own copy of the template categories
+    (categories_from_template), which its coordinators then edit as their own.
     """
     if not is_network_admin(by_user):
         raise NotAllowedError(NOT_A_NETWORK_ADMIN)
@@ -115,8 +141,9 @@ def timebank_create(
         raise InvalidInputError("Choose coordinators from the people who can log in.", field="coordinators")
     if Timebank.objects.filter(slug=slug).exists():
         raise _slug_taken(slug)
-    # Why atomic: the timebank, its community pot and its coordinators exist
-    # together or not at all (a timebank without a pot could not grant hours).
+    # Why atomic: the timebank, its community pot, its categories and its
+    # coordinators exist together or not at all (a timebank without a pot could
+    # not grant hours, one without categories could not list anything).
     try:
         with transaction.atomic():
             timebank = Timebank.objects.create(
@@ -130,6 +157,7 @@ def timebank_create(
             )
             # The same pot migration 0002 gives the default timebank, made by the ledger.
             ledger.system_account(timebank=timebank, kind=AccountKind.POT)
+            categories_from_template(timebank=timebank)
             for user in coordinators:
                 user_make_coordinator(user=user)
             timebank.coordinators.add(*coordinators)

@@ -177,7 +177,9 @@ def exchange_action(request, public_id, action):
 
 @coordinator_page
 def record_exchange(request, timebank):
-    form = RecordForMembersForm(request.POST or None, members=members_who_can_exchange(timebank=timebank))
+    form = RecordForMembersForm(
+        request.POST or None, members=members_who_can_exchange(timebank=timebank), timebank=timebank
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["receivers"] = list(data["receivers"])

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from timebank.forms.exchanges import ProposeExchangeForm
-from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm
-from timebank.models import Category, Listing, ListingStatus
+from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm, ListingReopenForm
+from timebank.models import Listing, ListingStatus
 from timebank.pages import (
     browsing_timebank,
     coordinator_page,
@@ -28,19 +28,27 @@ from timebank.pages import (
     timebank_data_page,
 )
 from timebank.permissions import is_coordinator_of
-from timebank.selectors.listings import listing_browse as select_listings, listing_for_viewer, listings_of_member
+from timebank.selectors.listings import (
+    category_of_timebank,
+    listing_browse as select_listings,
+    listing_for_viewer,
+    listings_of_member,
+    timebank_categories,
+)
 from timebank.selectors.members import member_for_user
 from timebank.services import exchanges as exchange_services, listings as listing_services
+from timebank.services.safeguarding import OVERRIDE_FIELD
 
 PAGE_SIZE = 20
 
 
 @timebank_data_page
 def listing_browse(request):
-    form = ListingBrowseForm(request.GET or None)
+    timebank = browsing_timebank(request)
+    form = ListingBrowseForm(request.GET or None, timebank=timebank)
     filters = form.cleaned_data if form.is_valid() else {}
     listings = select_listings(
-        timebank=browsing_timebank(request),
+        timebank=timebank,
         kind=filters.get("kind") or None,
         category=filters.get("category"),
         text=filters.get("q", ""),
@@ -108,21 +116,35 @@ def my_listings(request, member):
 
 @member_page()
 def listing_create(request, member):
-    form = ListingForm(request.POST or None, initial={"where": "public"})
+    form = ListingForm(
+        request.POST or None,
+        initial={"where": "public"},
+        timebank=member.timebank,
+        may_override=is_coordinator_of(request.user, member.timebank_id),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             listing = listing_services.listing_create(member=member, by_user=request.user, **form.cleaned_data)
         except DomainError as error:
-            put_error_on_form(form, error)
+            _put_refusal_on_form(form, error)
         else:
             messages.success(request, f"“{listing.title}” is listed until {listing.expires_on:%d %B %Y}.")
             return redirect("timebank:my-listings")
     return render(request, "timebank/listings/form.html", {"form": form, "listing": None})
 
 
+def _put_refusal_on_form(form: ListingForm, error: DomainError) -> None:
+    """A refusal next to its field; when the safeguarding rule refused and the
+    person may override it (a coordinator of the timebank: the service names
+    the reason field only for them), the reason field is shown with it."""
+    if error.field == OVERRIDE_FIELD:
+        form.offer_override()
+    put_error_on_form(form, error)
+
+
 def _editable_listing(request, public_id) -> Listing:
     """The owner's listing, or one of their timebank's for its coordinator; anyone else gets 404."""
-    listing = get_object_or_404(Listing.objects.select_related("member", "category"), public_id=public_id)
+    listing = get_object_or_404(Listing.objects.select_related("member", "category", "timebank"), public_id=public_id)
     not_found_unless(listing.member.user_id == request.user.pk or is_coordinator_of(request.user, listing.timebank_id))
     return listing
 
@@ -143,7 +165,14 @@ def listing_edit(request, public_id):
         "where": listing.where,
         "expires_on": listing.expires_on,
     }
-    form = ListingForm(request.POST or None, initial=initial, with_kind=False, current_category=listing.category)
+    form = ListingForm(
+        request.POST or None,
+        initial=initial,
+        timebank=listing.timebank,
+        with_kind=False,
+        current_category=listing.category,
+        may_override=is_coordinator_of(request.user, listing.timebank_id),
+    )
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         if fields.get("expires_on") in (None, listing.expires_on):
@@ -152,7 +181,7 @@ def listing_edit(request, public_id):
         try:
             listing_services.listing_update(listing=listing, by_user=request.user, **fields)
         except DomainError as error:
-            put_error_on_form(form, error)
+            _put_refusal_on_form(form, error)
         else:
             messages.success(request, f"“{listing.title}” has been updated.")
             return _after_change(request, listing)
@@ -176,22 +205,31 @@ def listing_close(request, public_id):
 @login_required
 def listing_reopen(request, public_id):
     listing = _editable_listing(request, public_id)
+    form = ListingReopenForm(request.POST)
+    reason = form.cleaned_data["safeguarding_override_reason"] if form.is_valid() else ""
     try:
-        listing_services.listing_reopen(listing=listing, by_user=request.user)
+        listing_services.listing_reopen(listing=listing, by_user=request.user, safeguarding_override_reason=reason)
     except DomainError as error:
+        if error.field == OVERRIDE_FIELD:
+            # The safeguarding rule refused an offer and a coordinator may go
+            # ahead with a reason: ask for it (a member is only told, below).
+            put_error_on_form(form, error)
+            return render(request, "timebank/listings/reopen.html", {"form": form, "listing": listing})
         messages.error(request, error.message)
     else:
         messages.success(request, f"“{listing.title}” is open again until {listing.expires_on:%d %B %Y}.")
     return _after_change(request, listing)
 
 
-# --- Coordinators: the category taxonomy ---------------------------------------------
+# --- Coordinators: the categories of the timebank they work in ---------------------------
+# Each timebank has its own list: a coordinator sees and edits only the list of
+# the timebank their page works in; another timebank's category is "not found".
 
 
 @coordinator_page
 def category_list(request, timebank):
-    categories = Category.objects.order_by("position", "name")
-    return render(request, "timebank/listings/categories.html", {"categories": categories})
+    categories = timebank_categories(timebank=timebank)
+    return render(request, "timebank/listings/categories.html", {"categories": categories, "timebank": timebank})
 
 
 @coordinator_page
@@ -199,7 +237,7 @@ def category_create(request, timebank):
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            category = listing_services.category_create(by_user=request.user, **form.cleaned_data)
+            category = listing_services.category_create(timebank=timebank, by_user=request.user, **form.cleaned_data)
         except DomainError as error:
             put_error_on_form(form, error)
         else:
@@ -210,7 +248,7 @@ def category_create(request, timebank):
 
 @coordinator_page
 def category_edit(request, timebank, pk):
-    category = get_object_or_404(Category, pk=pk)
+    category = category_of_timebank(timebank=timebank, pk=pk)
     initial = {
         "name": category.name,
         "description": category.description,
@@ -232,7 +270,7 @@ def category_edit(request, timebank, pk):
 @require_POST
 @coordinator_page
 def category_set_active(request, timebank, pk):
-    category = get_object_or_404(Category, pk=pk)
+    category = category_of_timebank(timebank=timebank, pk=pk)
     active = request.POST.get("active") == "1"
     try:
         listing_services.category_set_active(category=category, active=active, by_user=request.user)

@@ -1,0 +1,54 @@
+"""The categories of help a new timebank starts with.
+
+Categories and their safeguarding rules belong to a timebank: its coordinators
+rename, add, switch off and change the checks of their own timebank's list
+only. A timebank started with timebank.services.timebanks.timebank_create gets
+a copy of this template (`categories_from_template` there); afterwards its
+list is its own, and changing this template changes no existing timebank's list.
+
+Why a template in the code rather than a copy of the default timebank's
+current list: a new timebank should not inherit another timebank's local
+changes (a coordinator of the default timebank switching a category off, or
+relaxing its checks, must not reach a timebank that does not exist yet).
+
+Migration 0002 seeds the default timebank's categories from its own frozen
+copy of this list (a migration must not import code that may change).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CategoryTemplate:
+    name: str
+    slug: str
+    description: str
+    needs_dbs_check: bool
+    needs_references: bool
+
+
+DEFAULT_CATEGORIES: tuple[CategoryTemplate, ...] = (
+    CategoryTemplate("Befriending", "befriending", "Company, a chat, a cup of tea", False, True),
+    CategoryTemplate("Lifts and transport", "lifts-and-transport", "A lift to an appointment or the shops", True, True),
+    CategoryTemplate("Gardening", "gardening", "Weeding, mowing, planting", False, False),
+    CategoryTemplate("DIY and repairs", "diy-and-repairs", "Small jobs around the home", False, True),
+    CategoryTemplate(
+        "Shopping and errands", "shopping-and-errands", "Picking up shopping or prescriptions", False, True
+    ),
+    CategoryTemplate("Cooking and meals", "cooking-and-meals", "Cooking together, a hot meal", False, False),
+    CategoryTemplate("IT and phones", "it-and-phones", "Help with a computer, tablet or phone", False, False),
+    CategoryTemplate("Forms and letters", "forms-and-letters", "Reading letters, filling in forms", False, True),
+    CategoryTemplate(
+        "Language and conversation",
+        "language-and-conversation",
+        "Practising English or another language",
+        False,
+        False,
+    ),
+    CategoryTemplate("Arts and crafts", "arts-and-crafts", "Knitting, painting, making", False, False),
+    CategoryTemplate("Music", "music", "Playing, singing, lessons", False, False),
+    CategoryTemplate("Sport and walking", "sport-and-walking", "A walking buddy, exercise together", False, False),
+    CategoryTemplate("Pets", "pets", "Dog walking, pet sitting", False, False),
+    CategoryTemplate("Caring breaks", "caring-breaks", "Sitting with someone so a carer can have a break", True, True),
+    CategoryTemplate("Learning and tutoring", "learning-and-tutoring", "Homework help, teaching a skill", True, True),
+)
