@@ -242,7 +242,7 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
         {"public_id": a.member.public_id}, post={"action": "pause", "note": "by Caversham"}
     ),
     "timebank:coordinator-member-give": lambda a: Target(
-        {"public_id": a.member.public_id}, post={"receiver": a.other.pk, "hours": "1", "note": ""}
+        {"public_id": a.member.public_id}, post={"receiver": str(a.other.public_id), "hours": "1", "note": ""}
     ),
     "timebank:coordinator-transfer-reverse": lambda a: Target(
         {"public_id": a.transfer.public_id}, post={"reason": "by Caversham"}
