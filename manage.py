@@ -3,8 +3,9 @@
 
 It never assumes development: DEBUG comes only from the environment, so
 without DEBUG=true (or a DJANGO_SETTINGS_MODULE naming other settings) it runs
-with production settings and needs SECRET_KEY. `make run`, `make serve`,
-`make migrate` and `make demo` pass DEBUG=true.
+with production settings. `make run`, `make serve`, `make migrate` and `make
+demo` pass DEBUG=true. Without SECRET_KEY, commands run with a key made up for
+the process, but `runserver` refuses to serve (config/serving.py).
 """
 
 import os
@@ -18,6 +19,10 @@ def main() -> None:
     from core.errors import ConfigurationError
 
     try:
+        if sys.argv[1:2] == ["runserver"]:
+            from config.serving import refuse_to_serve_without_a_secret
+
+            refuse_to_serve_without_a_secret()
         execute_from_command_line(sys.argv)
     except ConfigurationError as error:
         # A setting the operator must fix, named in the message: no traceback.

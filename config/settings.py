@@ -11,6 +11,7 @@ pass DEBUG=true; the test suite uses config.settings_test).
 
 import importlib.util as _importlib_util
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -23,18 +24,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", default=False)
 TESTING = env_bool("TIMECOMMONS_TESTING", default=False)
 
+# True when no SECRET_KEY was given with DEBUG off. A management command
+# (migrate, check, an export) signs nothing that outlives it, so it runs with a
+# key made up for this process; every process that serves people (config.wsgi,
+# config.asgi, manage.py runserver) refuses to start (config/serving.py), and
+# `check --deploy` warns.
+SECRET_KEY_MADE_UP = False
 if DEBUG or TESTING:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-never-use-in-production")
 else:
-    # No default: a production process without a secret must not start.
     SECRET_KEY = env_str("SECRET_KEY", "")
     if not SECRET_KEY:
-        raise ConfigurationError(
-            "SECRET_KEY is required when DEBUG is off (these are production settings). "
-            "In production, set SECRET_KEY to a random string of at least 50 characters; "
-            "on a developer's machine, set DEBUG=true instead (make run, make serve and make migrate do)."
-        )
-    if len(SECRET_KEY) < 50:
+        SECRET_KEY_MADE_UP = True
+        SECRET_KEY = secrets.token_urlsafe(64)
+    elif len(SECRET_KEY) < 50:
         raise ConfigurationError("SECRET_KEY must be at least 50 characters long.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
