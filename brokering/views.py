@@ -251,7 +251,9 @@ def _period_form(request, timebank: Timebank) -> PeriodForm:
     timebank they coordinate can be chosen: any other id is "not found"."""
     timebanks = coordinated_timebanks(request.user)
     chosen = request.GET.get("timebank", "")
-    if chosen and not (chosen.isdigit() and len(chosen) < 19 and timebanks.filter(pk=int(chosen)).exists()):
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    well_formed = chosen.isascii() and chosen.isdigit() and len(chosen) < 19
+    if chosen and not (well_formed and timebanks.filter(pk=int(chosen)).exists()):
         raise not_found()
     if {"start", "end"} & set(request.GET):
         data = request.GET.copy()

@@ -52,7 +52,7 @@ from referrals.models import (
 from referrals.selectors import referral_parties, referrals_visible_to
 from referrals.webhooks import queue_referral_event, validate_webhook_url
 from timebank.models import CommunicationNeed, Member, MemberStatus, Timebank, User
-from timebank.selectors.timebanks import public_timebanks
+from timebank.selectors.timebanks import is_slug, public_timebanks
 from timebank.services.members import member_create
 
 MAX_NEEDS = 20
@@ -308,7 +308,7 @@ def _target_timebank(slug: str) -> Timebank:
     timebank that does not cover them by default)."""
     timebanks = list(public_timebanks()[: TIMEBANKS_LISTED + 1])
     if slug:
-        chosen = Timebank.objects.filter(slug=str(slug)[:60]).first()
+        chosen = Timebank.objects.filter(slug=slug).first() if is_slug(slug) else None
         if chosen is None:
             raise InvalidInputError(
                 "There is no timebank with that short name. " + _how_to_choose(timebanks), field="target.timebank"

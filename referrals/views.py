@@ -25,7 +25,7 @@ from referrals.models import ConsentScope
 from timebank.models import Timebank
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
 from timebank.permissions import is_coordinator
-from timebank.selectors.timebanks import public_timebanks
+from timebank.selectors.timebanks import is_slug, public_timebanks
 
 PAGE_SIZE = 25
 
@@ -134,8 +134,7 @@ def _chosen_timebank(value: str) -> Timebank | None:
     """The timebank ?timebank= names by its short name; "1" (the address the
     page used before an install could have several) means the only one. None
     when it names none, or when "1" is ambiguous: the person chooses."""
-    value = value[:60]
-    chosen = public_timebanks().filter(slug=value).first()
+    chosen = public_timebanks().filter(slug=value).first() if is_slug(value) else None
     if chosen is None and value == "1":
         only = list(public_timebanks()[:2])
         chosen = only[0] if len(only) == 1 else None

@@ -49,6 +49,7 @@ from timebank.permissions import (
     visible_timebank_ids,
 )
 from timebank.selectors.members import member_for_user
+from timebank.selectors.timebanks import is_slug
 
 NOT_FOUND = "Not found"
 
@@ -154,9 +155,9 @@ def coordinating_timebank(request: HttpRequest) -> Timebank:
     and remembered for the session, else the first by name. 404 when they
     coordinate none, or name one they do not coordinate."""
     timebanks = coordinated_timebanks(request.user).order_by("name", "pk")
-    slug = request.GET.get("coordinating", "")[:60]
+    slug = request.GET.get("coordinating", "")
     if slug:
-        chosen = timebanks.filter(slug=slug).first()
+        chosen = timebanks.filter(slug=slug).first() if is_slug(slug) else None
         not_found_unless(chosen is not None)
         request.session[COORDINATING_SESSION_KEY] = chosen.pk  # type: ignore[union-attr]
         return chosen  # type: ignore[return-value]

@@ -348,3 +348,20 @@ def test_a_timebank_added_in_the_admin_gets_its_own_categories(client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     tilehurst = Timebank.objects.get(slug="tilehurst")
     assert tilehurst.categories.count() == len(DEFAULT_CATEGORIES)
+
+
+def test_two_coordinators_adding_the_same_name_at_once_get_a_message_not_an_error(timebank, coordinator, monkeypatch):
+    existing = Category.objects.filter(timebank=timebank).first()
+    before = Category.objects.count()
+    # The second request checked before the first one's row was there: its check saw no clash.
+    monkeypatch.setattr(
+        listing_services,
+        "_clean_category_fields",
+        lambda **kwargs: (existing.name, existing.slug, ""),
+    )
+
+    with pytest.raises(InvalidInputError) as refused:
+        listing_services.category_create(timebank=timebank, name="Anything", by_user=coordinator)
+
+    assert refused.value.field == "name" and "already a category with that name" in refused.value.message
+    assert Category.objects.count() == before

@@ -20,6 +20,22 @@ def _whole_hours(lowest: int, highest: int) -> dict[str, str]:
 
 
 class CoordinatorChoiceField(forms.ModelMultipleChoiceField):
+    # The database's ids are 64-bit: a longer number ticked in a hand-made
+    # request would overflow the query (pk__in has no guard, unlike pk=).
+    ID_LIMIT = 2**63
+
+    def clean(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # Django's own check says it is not a valid value
+            if not -self.ID_LIMIT <= number < self.ID_LIMIT:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:20]}
+                )
+        return super().clean(value)
+
     def label_from_instance(self, user: User) -> str:
         name = user.get_full_name()
         return f"{name} ({user.username})" if name else user.username

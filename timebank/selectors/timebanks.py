@@ -5,6 +5,8 @@ A timebank's name, area and contact details are public (its home page shows
 them); its members are not, and nothing here lists them.
 """
 
+import re
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.errors import NotFoundError
@@ -19,9 +21,20 @@ def public_timebanks() -> QuerySet[Timebank]:
     return Timebank.objects.order_by("name", "pk")
 
 
+SLUG_MAX_LENGTH = 60
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def is_slug(value: object) -> bool:
+    """Whether `value` could be a timebank's short name at all. Anything else
+    (a NUL byte, which PostgreSQL refuses in a query, other alphabets, 10,000
+    characters) names no timebank and is not looked up."""
+    return isinstance(value, str) and len(value) <= SLUG_MAX_LENGTH and _SLUG.fullmatch(value) is not None
+
+
 def timebank_by_slug(slug: str) -> Timebank:
     """The timebank with this short name; NotFoundError when there is none."""
-    timebank = Timebank.objects.filter(slug=slug[:60]).first()
+    timebank = Timebank.objects.filter(slug=slug).first() if is_slug(slug) else None
     if timebank is None:
         raise NotFoundError("There is no timebank with this address.")
     return timebank

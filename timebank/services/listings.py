@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -36,6 +36,9 @@ MAX_LIFETIME_DAYS = 365
 EDITABLE_FIELDS = ("title", "description", "where", "category", "expires_on")
 TITLE_MAX = Listing._meta.get_field("title").max_length
 DESCRIPTION_MAX = Listing._meta.get_field("description").max_length
+
+
+CATEGORY_NAME_TAKEN = "There is already a category with that name."
 
 
 def _require_owner_or_coordinator(*, member: Member, by_user: User | None) -> None:
@@ -327,7 +330,7 @@ def _clean_category_fields(
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise InvalidInputError("There is already a category with that name.", field="name")
+        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name")
     description = (description or "").strip()
     if len(description) > 300:
         raise InvalidInputError("Keep the description to 300 characters or fewer.", field="description")
@@ -351,15 +354,21 @@ def category_create(
     last = (
         Category.objects.filter(timebank=timebank).order_by("-position").values_list("position", flat=True).first() or 0
     )
-    return Category.objects.create(
-        timebank=timebank,
-        name=name,
-        slug=slug,
-        description=description,
-        needs_dbs_check=bool(needs_dbs_check),
-        needs_references=bool(needs_references),
-        position=last + 1,
-    )
+    try:
+        # Why atomic: on PostgreSQL a refused INSERT must not spoil the caller's transaction.
+        with transaction.atomic():
+            return Category.objects.create(
+                timebank=timebank,
+                name=name,
+                slug=slug,
+                description=description,
+                needs_dbs_check=bool(needs_dbs_check),
+                needs_references=bool(needs_references),
+                position=last + 1,
+            )
+    except IntegrityError:
+        # Two coordinators added the same name at once: the constraint caught the second.
+        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name") from None
 
 
 def category_update(
@@ -379,7 +388,11 @@ def category_update(
     )
     category.name, category.slug, category.description = name, slug, description
     category.needs_dbs_check, category.needs_references = bool(needs_dbs_check), bool(needs_references)
-    category.save()
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:
+        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name") from None
     return category
 
 

@@ -206,6 +206,11 @@ def listing_close(request, public_id):
 def listing_reopen(request, public_id):
     listing = _editable_listing(request, public_id)
     form = ListingReopenForm(request.POST)
+    if not form.is_valid() and is_coordinator_of(request.user, listing.timebank_id):
+        # A coordinator's reason that cannot be used (too long, a NUL byte): say
+        # so next to it and change nothing, rather than ask again for a reason.
+        return render(request, "timebank/listings/reopen.html", {"form": form, "listing": listing})
+    # Members have no reason field: whatever a hand-made request sends is not read.
     reason = form.cleaned_data["safeguarding_override_reason"] if form.is_valid() else ""
     try:
         listing_services.listing_reopen(listing=listing, by_user=request.user, safeguarding_override_reason=reason)
