@@ -14,7 +14,7 @@ DEV := DEBUG=true
 PROD := DEBUG=false SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") TIMECOMMONS_TESTING=
 PACKAGES := config core timebank assets referrals brokering privacy api
 
-.PHONY: run serve test bench bench-quick fuzz install migrate demo check lock clean
+.PHONY: run dev serve test bench bench-quick fuzz install migrate demo check lock clean
 
 # An edited requirements*.txt is refused until `make lock` has put it in the lock.
 $(STAMP): requirements-dev.lock requirements.txt requirements-dev.txt
@@ -50,10 +50,20 @@ run: demo
 	@echo "Serving TimeCommons at http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# As `make run`, without loading the demo data again.
-serve: migrate
+# As `make run`, without loading the demo data again (development server, DEBUG=true).
+dev: migrate
 	@echo "Serving TimeCommons at http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Serve as production does: DEBUG=false, static files collected, migrations run,
+# gunicorn with gunicorn.conf.py. Everything else comes from the environment
+# (README "Serving in production"): SECRET_KEY is required, and ALLOWED_HOSTS,
+# DATABASE_URL, REDIS_URL and the rest as needed; PORT and BIND_ADDRESS say where to listen.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (50 or more random characters): see README, Serving in production."; exit 1; }
+	DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DEBUG=false exec $(BIN)/gunicorn --config gunicorn.conf.py config.wsgi
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 """gunicorn settings, read by `gunicorn config.wsgi` from this directory and by
-bench/api.py. Environment variables override: WEB_CONCURRENCY (processes),
-GUNICORN_THREADS, PORT.
+bench/api.py, and by `make serve`. Environment variables override:
+WEB_CONCURRENCY (processes), GUNICORN_THREADS, PORT (default 8000) and
+BIND_ADDRESS (default 0.0.0.0, every interface; 127.0.0.1 to try it locally).
 
 One sync worker per core. A request here is Python work (the ORM, DRF), so
 threads in one process only take turns for the interpreter lock, and a sync
@@ -21,7 +22,8 @@ import gc
 import multiprocessing
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Every interface by default: a container or a host whose proxy reaches it over the network.
+bind = f"{os.environ.get('BIND_ADDRESS', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # More than one thread turns the workers into gthread workers.
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -11,13 +11,19 @@ and never echo what was sent (docs/quality.md D8).
 import logging
 import traceback
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied, ValidationError as DjangoValidationError
-from django.db import OperationalError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied as DjangoPermissionDenied,
+    RequestDataTooBig,
+    ValidationError as DjangoValidationError,
+)
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.parsers import JSONTooDeepParseError
 from core.errors import DomainError
 
 logger = logging.getLogger("api")
@@ -31,6 +37,7 @@ class IdempotencyKeyMismatchError(DomainError):
 class IdempotencyKeyInFlightError(DomainError):
     code = "idempotency_key_in_use"
     http_status = 409
+    retry_after = 1  # seconds, sent as Retry-After: until the first request's lease ends
 
 
 _DRF_CODES = {
@@ -44,6 +51,8 @@ _DRF_CODES = {
         "unsupported_media_type",
         "Send the body as JSON (Content-Type: application/json).",
     ),
+    # Says how deep is allowed; any other parse error gets the fixed message below.
+    JSONTooDeepParseError: ("parse_error", None),
     exceptions.ParseError: ("parse_error", "The body is not valid JSON."),
     exceptions.Throttled: ("throttled", None),
 }
@@ -51,6 +60,24 @@ _DRF_CODES = {
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+# The database is down, busy, or a query ran past statement_timeout (OperationalError),
+# or the connection broke under us (InterfaceError): a retry may work. API views
+# answer through api_exception_handler; pages, the feed and /o/token/ through
+# api.unavailable.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable_body() -> dict:
+    return error_body("unavailable", "The service is busy. Please try again in a moment.")
+
+
+def too_large_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
+    return f"The request is too large: send at most {size}."
 
 
 def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -78,22 +105,25 @@ def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
-        return Response(error_body(exc.code, exc.message, fields), status=exc.http_status)
+        response = Response(error_body(exc.code, exc.message, fields), status=exc.http_status)
+        if isinstance(exc, IdempotencyKeyInFlightError):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.messages)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE when the body is read (a body sent without
+        # Content-Length gets past api.middleware's earlier check).
+        return Response(error_body("too_large", too_large_message()), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
-    if isinstance(exc, OperationalError):
-        # The database is busy or a query ran past statement_timeout: a retry may work.
+    if isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("Database unavailable in %s: %s", type(context.get("view")).__name__, type(exc).__name__)
-        response = Response(
-            error_body("unavailable", "The service is busy. Please try again in a moment."),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-        response["Retry-After"] = "5"
+        response = Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     response = drf_exception_handler(exc, context)

@@ -3,18 +3,30 @@ never a second object.
 
 The first request with a key claims it by inserting a row (the unique
 constraint decides the race, on PostgreSQL and SQLite alike) and commits that
-claim before doing the work; when it finishes, the response is stored on the
-row. A later request with the same key and owner then gets:
+claim before doing the work. The work and the stored response then commit
+together, in one transaction: a key is never "done" without its object, and an
+object is never made without its key being done. A later request with the same
+key and owner gets:
 - the stored response again, if the body matches (header Idempotent-Replayed: true);
 - 422 if the body differs (the key was reused for something else);
-- 409 if the first request is still running.
-A 5xx releases the key so the client can try again. Keys are scoped per
-client or user and kept settings.API_IDEMPOTENCY_KEY_HOURS (>= 24 h).
+- 409 with Retry-After if the first request is still running.
+
+A claim is a lease of settings.API_IDEMPOTENCY_LEASE_SECONDS, longer than
+gunicorn's worker timeout (gunicorn.conf.py): a worker that dies mid-request
+rolls its work back and leaves its claim in progress, and once the lease has
+run out (so that worker has surely been killed) a retry takes the claim over
+with one conditional UPDATE, which only one retry can win. A request that lost
+its claim that way, being slower than the lease, rolls its work back rather
+than store its answer. A 5xx releases the key so the client can try again.
+Keys are scoped per client or user and kept settings.API_IDEMPOTENCY_KEY_HOURS
+(>= 24 h) after their last claim.
 """
 
 import datetime
 import hashlib
 import json
+import math
+import sys
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,11 +55,10 @@ def _owner(request) -> str:
 
 
 def _request_hash(request) -> str:
-    body = request._request.body
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        canonical = body
+    # The body as the view will read it (the API's parser, with its size and depth
+    # limits: a bad body is the parser's 400 here), written canonically so that
+    # key order and spacing do not make the same request look different.
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str).encode()
     digest = hashlib.sha256()
     digest.update(request.path.encode())
     digest.update(b"\0")
@@ -86,42 +97,89 @@ def claim(request) -> IdempotencyKey | None:
         pass
     existing = IdempotencyKey.objects.filter(owner=owner, key=key).first()
     if existing is None:
-        raise IdempotencyKeyInFlightError(
-            "A request with this Idempotency-Key is still being handled. Try again shortly."
-        )
+        # Released by a 5xx a moment ago: the client may simply try again.
+        raise _in_flight(retry_after=1)
     if existing.request_hash != request_hash:
         raise IdempotencyKeyMismatchError(
             "This Idempotency-Key was already used for a different request. Use a new key for a new request."
         )
     if existing.state != IdempotencyState.DONE:
-        raise IdempotencyKeyInFlightError(
-            "A request with this Idempotency-Key is still being handled. Try again shortly."
-        )
+        lease_ends = existing.created_at + datetime.timedelta(seconds=settings.API_IDEMPOTENCY_LEASE_SECONDS)
+        if lease_ends <= timezone.now() and claim_take_over(record=existing):
+            return existing
+        raise _in_flight(retry_after=(lease_ends - timezone.now()).total_seconds())
     raise _Replay(existing)
 
 
-def finish(record: IdempotencyKey, response) -> None:
-    if response.status_code >= 500:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
-        return
+def _in_flight(*, retry_after: float) -> IdempotencyKeyInFlightError:
+    error = IdempotencyKeyInFlightError(
+        "A request with this Idempotency-Key is still being handled. Try again shortly."
+    )
+    error.retry_after = max(1, math.ceil(retry_after))
+    return error
+
+
+def _still_ours(record: IdempotencyKey):
+    """The claim row as this request took it: still in progress, not taken over
+    since (a takeover moves created_at on)."""
+    return IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyState.IN_PROGRESS, created_at=record.created_at)
+
+
+def claim_take_over(*, record: IdempotencyKey) -> bool:
+    """Take over an in-progress claim whose lease has run out; True if this caller
+    won. Conditional on the claim being exactly as read: of two retries that both
+    saw it stale, the database lets only the first UPDATE match."""
+    now = timezone.now()
+    if not _still_ours(record).update(created_at=now):
+        return False
+    record.created_at = now
+    return True
+
+
+def finish(record: IdempotencyKey, response) -> bool:
+    """Store the answer on the claim, if the claim is still this request's; False
+    when it was taken over meanwhile (the caller must then roll its work back)."""
     data = getattr(response, "data", None)
     body = json.loads(JSONRenderer().render(data)) if data is not None else None
-    IdempotencyKey.objects.filter(pk=record.pk).update(
-        state=IdempotencyState.DONE, response_status=response.status_code, response_body=body
+    return bool(
+        _still_ours(record).update(
+            state=IdempotencyState.DONE, response_status=response.status_code, response_body=body
+        )
     )
+
+
+def release(record: IdempotencyKey) -> None:
+    """Give the key back (after a 5xx) so the client can try again."""
+    _still_ours(record).delete()
 
 
 class IdempotentPostMixin:
     """For API views: honours Idempotency-Key on POST, after authentication
-    (keys belong to a caller) and before the work."""
+    (keys belong to a caller) and before the work. With a key, the handler runs
+    in a transaction that also stores the answer (see the module's docstring)."""
 
     _idempotency_record: IdempotencyKey | None = None
+    _idempotency_work: transaction.Atomic | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._idempotency_work is not None:
+                # Something escaped DRF's handling before finalize_response:
+                # nothing of the work may commit without its answer.
+                self._end_work(commit=False)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self._idempotency_record = None
         if request.method == "POST":
             self._idempotency_record = claim(request)
+            if self._idempotency_record is not None:
+                # Entered here and left in finalize_response (or dispatch's
+                # finally): DRF runs the handler and its error handling in between.
+                self._idempotency_work = transaction.atomic()
+                self._idempotency_work.__enter__()
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
@@ -130,8 +188,36 @@ class IdempotentPostMixin:
             return response
         return super().handle_exception(exc)
 
+    def _end_work(self, *, commit: bool) -> None:
+        work, self._idempotency_work = self._idempotency_work, None
+        if work is None:
+            return
+        if not commit:
+            transaction.set_rollback(True)
+        work.__exit__(None, None, None)
+
     def finalize_response(self, request, response, *args, **kwargs):
         record, self._idempotency_record = self._idempotency_record, None
         if record is not None:
-            finish(record, response)
+            response = self._finish_work(record, response)
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _finish_work(self, record: IdempotencyKey, response):
+        failed = response.status_code >= 500
+        try:
+            stored = not failed and finish(record, response)
+            self._end_work(commit=stored)
+        except BaseException:
+            # Storing the answer or committing failed: the work is rolled back
+            # (leaving the atomic block with the error does that), so free the key.
+            if self._idempotency_work is not None:
+                work, self._idempotency_work = self._idempotency_work, None
+                work.__exit__(*sys.exc_info())
+            release(record)
+            raise
+        if failed:
+            release(record)
+        elif not stored:
+            # Slower than the lease: a retry took the claim over and does the work.
+            return self.handle_exception(_in_flight(retry_after=settings.API_IDEMPOTENCY_LEASE_SECONDS))
+        return response

@@ -1,8 +1,10 @@
 """/api/v1/... and the schema and docs pages. Other areas include
 their own modules from api/urls.py."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 import api.schema  # noqa: F401 - registers the OpenAPI extensions
 from api.views import directory, referrals, timebank
@@ -11,8 +13,19 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script from its own URL (?script=)
+    # instead of inline, so the page runs under the strict Content-Security-Policy.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # ReDoc draws with styled-components, which writes inline <style> elements, and
+    # runs its search in a worker made from a blob: URL. Only this page allows
+    # those; its scripts still come only from our static files.
+    path(
+        "redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
     path("v1/services/", directory.ServiceSearchView.as_view(), name="service-list"),
     path("v1/services/<uuid:service_id>/", directory.ServiceDetailView.as_view(), name="service-detail"),
     path("v1/categories/", directory.CategoryListView.as_view(), name="category-list"),

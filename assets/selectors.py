@@ -31,6 +31,7 @@ from assets.models import (
     Organisation,
     OrganisationClaim,
     OrganisationMembership,
+    OrganisationType,
     ProblemReport,
     Schedule,
     SearchEntry,
@@ -499,6 +500,13 @@ def membership_for(user: User | AnonymousUser | None) -> OrganisationMembership 
     if user is None or not user.is_authenticated:
         return None
     return OrganisationMembership.objects.select_related("organisation").filter(user=user).first()
+
+
+def organisation_can_be_claimed(organisation: Organisation) -> bool:
+    """Whether a group organiser may ask to manage this organisation. Never a
+    timebank's own: whoever manages it would receive every referral sent to the
+    timebank (health data meant for its coordinators)."""
+    return organisation.timebank_id is None and organisation.organisation_type != OrganisationType.TIMEBANK
 
 
 def user_can_edit_service(*, user: User | AnonymousUser, service: Service) -> bool:

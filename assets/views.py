@@ -17,6 +17,7 @@ from assets.forms import AssetSearchForm, CapacityForm, ClaimForm, DecisionForm,
 from assets.models import Capacity, OrganisationClaim, ProblemReport
 from core.errors import DomainError
 from core.places.geocoding import AmbiguousPlaceError
+from core.ratelimit import form_limit_reached, refused_as_too_many
 from timebank.models import Role
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form, role_page
 from timebank.permissions import has_role
@@ -103,7 +104,8 @@ def service_page(request, service_id):
             "is_stale": selectors.service_is_stale(service),
             "can_edit": selectors.user_can_edit_service(user=user, service=service),
             "can_refer": has_role(user, Role.LINK_WORKER),
-            "can_claim": has_role(user, Role.GROUP_ORGANISER),
+            "can_claim": has_role(user, Role.GROUP_ORGANISER)
+            and selectors.organisation_can_be_claimed(service.organisation),
             "attribution": ATTRIBUTION,
         },
     )
@@ -112,7 +114,8 @@ def service_page(request, service_id):
 def service_report(request, service_id):
     service = _service_or_404(service_id)
     form = ProblemReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = None
+    if request.method == "POST" and form.is_valid() and not (wait := form_limit_reached(request, form, scope="report")):
         try:
             services.problem_report_create(service=service, reporter=request.user, **form.cleaned_data)
         except DomainError as exc:
@@ -120,14 +123,15 @@ def service_report(request, service_id):
         else:
             messages.success(request, "Thank you. A coordinator will check this listing.")
             return redirect("assets:service", service_id=service.id)
-    return render(request, "assets/service_report.html", {"service": service, "form": form})
+    return refused_as_too_many(render(request, "assets/service_report.html", {"service": service, "form": form}), wait)
 
 
 @login_required
 def service_claim(request, service_id):
     service = _service_or_404(service_id)
     form = ClaimForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = None
+    if request.method == "POST" and form.is_valid() and not (wait := form_limit_reached(request, form, scope="claim")):
         try:
             services.organisation_claim_request(
                 by_user=request.user, service=service, message=form.cleaned_data["message"]
@@ -137,7 +141,7 @@ def service_claim(request, service_id):
         else:
             messages.success(request, "Thank you. A coordinator will check and let you know.")
             return redirect("assets:service", service_id=service.id)
-    return render(request, "assets/service_claim.html", {"service": service, "form": form})
+    return refused_as_too_many(render(request, "assets/service_claim.html", {"service": service, "form": form}), wait)
 
 
 @login_required

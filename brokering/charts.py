@@ -3,6 +3,16 @@
 A Figure is built per call rather than through pyplot's global state, so
 concurrent requests in threads never draw on each other's charts. Every chart
 comes with a text description for people who cannot see it.
+
+Invariants:
+- Every label is plain text. Labels are names people typed (categories,
+  services, organisations, timebanks); matplotlib would otherwise read text
+  between two $ signs as TeX maths, drawing "$5 and $10" wrongly and failing
+  outright on a name like "$\\frac$".
+- The SVG is inlined in pages served under a Content-Security-Policy without
+  'unsafe-inline' for styles, so it carries no style attributes and no <style>
+  element: matplotlib's styles are rewritten as SVG presentation attributes,
+  which draw the same and are not styles as far as the policy is concerned.
 """
 
 import io
@@ -15,6 +25,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from brokering.selectors.reports import Chart
+
+# Set once at import, before any request draws: a Text reads these when it is
+# made, and tick labels are made late (while drawing), so passing
+# parse_math=False to each call would miss them. No other module uses matplotlib.
+matplotlib.rcParams["text.parse_math"] = False
+matplotlib.rcParams["text.usetex"] = False
 
 ACCENT = "#1d5e3b"
 
@@ -63,6 +79,33 @@ def render_svg(chart: Chart) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
+    svg = _without_styles(svg[svg.index("<svg") :])
     # The description is given next to the chart; screen readers skip the drawing itself.
     return re.sub(r"<svg ", '<svg aria-hidden="true" focusable="false" ', svg, count=1)
+
+
+# matplotlib's SVG has one <style> rule for every element (`*{...}`) and a
+# style="..." on many elements. A tag's style attribute can be matched safely:
+# the text of labels only ever appears inside comments, where matplotlib
+# escapes "<", so "<name ..." is always a real tag.
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>\*\{([^}]*)\}</style>\s*")
+_STYLE_ATTRIBUTE = re.compile(r'(<[a-zA-Z][^<>]*?) style="([^"]*)"')
+
+
+def _attributes(declarations: str) -> str:
+    """CSS declarations ("fill: #fff; stroke-width: 0.8") as SVG presentation
+    attributes (' fill="#fff" stroke-width="0.8"')."""
+    pairs = [part.split(":", 1) for part in declarations.split(";") if ":" in part]
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def _without_styles(svg: str) -> str:
+    """The same drawing with presentation attributes instead of CSS."""
+    every_element = _STYLE_ELEMENT.search(svg)
+    if every_element:
+        svg = _STYLE_ELEMENT.sub("", svg, count=1)
+        # The properties of the `*` rule (stroke-linejoin, stroke-linecap) are
+        # inherited, so setting them on the root reaches every element that does
+        # not set its own, as the rule did.
+        svg = svg.replace("<svg ", "<svg" + _attributes(every_element.group(1)) + " ", 1)
+    return _STYLE_ATTRIBUTE.sub(lambda match: match.group(1) + _attributes(match.group(2)), svg)

@@ -3,8 +3,6 @@ and the member's own matches. Thin: parse, check the role, call one selector
 or service, render. Who may open a page (404 "Not found" to anyone else) and
 how a refusal shows on a form are timebank.pages'."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -39,6 +37,7 @@ from brokering.services.safeguarding import (
     restriction_add,
     restriction_remove,
 )
+from core.csvsafe import csv_write
 from core.errors import DomainError
 from timebank.models import CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
@@ -304,9 +303,7 @@ def report_csv(request, timebank, slug):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     period = form.period
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(report.columns)
-    writer.writerows(report.rows)
+    csv_write(response, header=report.columns, rows=report.rows)
     return response
 
 

@@ -9,7 +9,7 @@ import os
 
 from core.errors import ConfigurationError
 
-__all__ = ["ConfigurationError", "env_bool", "env_int", "env_list", "env_str"]
+__all__ = ["ConfigurationError", "env_bool", "env_int", "env_list", "env_rate", "env_str"]
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -52,3 +52,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_PERIOD_SECONDS = {
+    **dict.fromkeys(("s", "sec", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as "10/hour" (per second, minute, hour or day) as
+    (how many, per how many seconds)."""
+    value = os.environ.get(name) or default
+    count, _, period = value.strip().lower().partition("/")
+    seconds = _PERIOD_SECONDS.get(period.strip())
+    if not count.strip().isdigit() or int(count) < 1 or seconds is None:
+        raise ConfigurationError(f"{name} must be a rate such as 10/hour or 5/minute, not {value!r}.")
+    return int(count), seconds

@@ -7,7 +7,7 @@ from core.errors import ConfigurationError
 WHY_THE_SITE_WILL_NOT_START = (
     "SECRET_KEY is required to serve the site when DEBUG is off (these are production settings). "
     "In production, set SECRET_KEY to a random string of at least 50 characters; "
-    "on a developer's machine, set DEBUG=true instead (make run and make serve do)."
+    "on a developer's machine, set DEBUG=true instead (make run and make dev do)."
 )
 
 

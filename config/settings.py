@@ -5,7 +5,7 @@ console e-mail and inline background jobs. Production sets DATABASE_URL,
 SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 
 DEBUG comes only from the environment and is off unless set: development is
-chosen explicitly (`make run`, `make serve`, `make migrate` and `make demo`
+chosen explicitly (`make run`, `make dev`, `make migrate` and `make demo`
 pass DEBUG=true; the test suite uses config.settings_test).
 """
 
@@ -13,10 +13,11 @@ import importlib.util as _importlib_util
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_int, env_list, env_rate, env_str
 
 # --- Core Django and security -------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,10 +67,26 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Load balancers and orchestrators probe gunicorn directly, over plain HTTP and
+# often with the pod's address as Host: core.health.HealthCheckMiddleware (first
+# in MIDDLEWARE) answers them before the host check and the HTTPS redirect, and
+# these keep the redirect off them should the middleware order ever change.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/ready/$"]
+
+# Anonymous forms: how many times one address may send each (core.ratelimit),
+# counted in the shared cache so every worker holds the same count. A burst
+# over the limit gets the form back with a message (429) and nothing is saved.
+FORM_RATE_LIMITS = {
+    "join": env_rate("FORM_RATE_JOIN", "10/hour"),
+    "report": env_rate("FORM_RATE_REPORT", "10/hour"),
+    "claim": env_rate("FORM_RATE_CLAIM", "10/hour"),
+    "password-reset": env_rate("FORM_RATE_PASSWORD_RESET", "5/hour"),
+}
 
 # --- Apps, middleware and templates -------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with a site that requires two-step sign-in (config/admin_site.py).
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,6 +100,11 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "corsheaders",
     "axes",
+    "csp",
+    # Two-step sign-in for people who see health data and for the admin (timebank/twofactor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The project's apps, lowest layer first (docs/architecture.md).
     "core",
     "timebank",
@@ -94,14 +116,32 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes get /health/ and /health/ready/ over plain HTTP with any Host
+    # (core/health.py), before the host check and the HTTPS redirect below.
+    "core.health.HealthCheckMiddleware",
+    # A view that cannot reach the database answers 503, not 500 (api/unavailable.py).
+    "api.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy from CONTENT_SECURITY_POLICY below (django-csp).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second step?
+    "django_otp.middleware.OTPMiddleware",
+    # Permissions-Policy everywhere; Cache-Control: no-store on personal answers
+    # (core/http.py). After auth, before the middleware that may answer early.
+    "core.http.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (JSON for the API, a page
+    # elsewhere) before anything reads it; after auth and messages so the page renders.
+    "api.middleware.RequestTooLargeMiddleware",
+    # Signs out people who see health data after SESSION_IDLE_MINUTES_HEALTH idle
+    # (after messages, so it can say why).
+    "referrals.sessions.HealthDataIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -127,10 +167,35 @@ TEMPLATES = [
 # its own test database name so they never trample one another.
 _TEST_SUFFIX = os.environ.get("TIMECOMMONS_TEST_DB_SUFFIX", str(os.getpid()))
 
+
+def _sqlite_database(path: str) -> dict:
+    """SQLite's settings, the same whether it is named by SQLITE_PATH or by a
+    sqlite:/// DATABASE_URL."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue
+            # instead of failing with "database is locked" on upgrade
+            # (docs/quality.md L7); WAL lets readers carry on while one writes.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+        # Kept open between requests, as PostgreSQL's are: opening one costs a
+        # connection, three PRAGMAs and Django's function registrations.
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        # A file, not :memory:, so threaded tests share one real database.
+        "TEST": {"NAME": str(BASE_DIR / f".test-db-{_TEST_SUFFIX}.sqlite3")},
+    }
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
-    if _db["ENGINE"] == "django.db.backends.postgresql":
+    _db: dict = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db = _sqlite_database(_db["NAME"])
+    elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         # A runaway query must not hold a connection for ever (docs/quality.md A4).
         _db["OPTIONS"]["options"] = f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
@@ -141,36 +206,33 @@ if DATABASE_URL:
             _db["OPTIONS"]["server_side_binding"] = True
             _db["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
         _db["TEST"] = {"NAME": f"test_timecommons_{_TEST_SUFFIX}"}
-    DATABASES = {"default": _db}
+    DATABASES: dict[str, dict] = {"default": _db}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so two writers queue
-                # instead of failing with "database is locked" on upgrade
-                # (docs/quality.md L7); WAL lets readers carry on while one writes.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-            },
-            # Kept open between requests, as PostgreSQL's are: opening one costs a
-            # connection, three PRAGMAs and Django's function registrations.
-            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-            # A file, not :memory:, so threaded tests share one real database.
-            "TEST": {"NAME": str(BASE_DIR / f".test-db-{_TEST_SUFFIX}.sqlite3")},
-        }
-    }
+    DATABASES = {"default": _sqlite_database(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Throttles, the daily referral cap and form limits count in the cache, so every
+# process must see one cache: Redis when given, else a table in the database
+# (core/migrations makes it; a lot slower than Redis, but every worker agrees).
+# Tests keep one process's memory, which is quicker and starts empty.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
+    CACHES: dict[str, dict] = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "core_cache",  # the table core/migrations/0002_cache_table.py makes
+            # Above this many rows a third are dropped: room for every address's counts.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 # --- Authentication and login lockout -----------------------------------------
 AUTH_USER_MODEL = "timebank.User"
@@ -193,18 +255,47 @@ LOGIN_URL = "timebank:login"
 LOGIN_REDIRECT_URL = "timebank:home"
 LOGOUT_REDIRECT_URL = "timebank:home"
 
-# django-axes: lock an account+address after 5 failed logins (docs/quality.md A2).
+# How many proxies (nginx, Caddy, a load balancer) stand in front of the app and
+# append to X-Forwarded-For. 0: the app is reached directly and REMOTE_ADDR is the
+# person's address; 1: the README's set-up. core.clientip.client_address takes the
+# entry this many hops from the right and never trusts one further left, so a
+# made-up header cannot choose the address that lockouts and rate limits key on.
+TRUSTED_PROXY_COUNT = max(env_int("TRUSTED_PROXY_COUNT", 0), 0)
+
+# django-axes: lock one account from one address after 5 failed logins or
+# second-step codes (docs/quality.md A2). Keyed by username AND address, so an
+# attacker guessing from their address cannot lock the real person out from
+# theirs; a short cool-off instead of an hour. No lock by username alone: that
+# would let anyone lock a coordinator out from anywhere; slow guessing from many
+# addresses is met by the password rules and, for those who see health data,
+# the second factor.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 1  # hours
+LOGIN_LOCKOUT_MINUTES = max(env_int("LOGIN_LOCKOUT_MINUTES", 15), 1)
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # a float is read as hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_address"
+# The plain-English page that says how long to wait and how to get back in.
+AXES_LOCKOUT_CALLABLE = "timebank.views.members.login_locked_out"
+
+# Sessions: members stay signed in for SESSION_COOKIE_DAYS; anyone who can see
+# health data (referrals) is signed out after SESSION_IDLE_MINUTES_HEALTH without
+# a request (referrals.sessions.HealthDataIdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = max(env_int("SESSION_COOKIE_DAYS", 14), 1) * 24 * 3600
+SESSION_IDLE_MINUTES_HEALTH = max(env_int("SESSION_IDLE_MINUTES_HEALTH", 30), 1)
+
+# Two-step sign-in (django-otp, TOTP): the name authenticator apps show.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "TimeCommons")
+# Minutes a person has to type their code after a correct password.
+TWO_FACTOR_PENDING_MINUTES = 5
 
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` (make serve) puts them; whitenoise serves them from here.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -272,7 +363,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (core/jsonlimit.py): too deep is a 400.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ClientScopedThrottle"],
@@ -286,6 +378,10 @@ REST_FRAMEWORK = {
         "timebank": env_str("API_RATE_TIMEBANK", "300/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key a caller without a token by address: DRF reads the same count
+    # of trusted proxies as core.clientip (without it, DRF believes a made-up
+    # X-Forwarded-For and each made-up value gets a fresh allowance).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TimeCommons API",
@@ -334,6 +430,10 @@ OAUTH2_PROVIDER = {
 }
 # Idempotency keys are kept at least this long (docs/quality.md L8: >= 24 h).
 API_IDEMPOTENCY_KEY_HOURS = max(env_int("API_IDEMPOTENCY_KEY_HOURS", 48), 24)
+# An Idempotency-Key's in-progress claim is a lease this long: a retry after it takes
+# over a claim whose worker died. It must outlast gunicorn's worker timeout
+# (gunicorn.conf.py: 30 s), after which that worker has surely been killed.
+API_IDEMPOTENCY_LEASE_SECONDS = max(env_int("API_IDEMPOTENCY_LEASE_SECONDS", 60), 31)
 
 # CORS: the Open Referral feed is public (*); the private API gets none (docs/quality.md A8).
 CORS_URLS_REGEX = r"^/openreferral/.*$"
@@ -350,6 +450,28 @@ GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 7 * 24 * 3600)
 # Map tiles: any XYZ template; the list of results never depends on tiles loading.
 ASSETS_MAP_TILE_URL = env_str("ASSETS_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 ASSETS_MAP_TILE_ATTRIBUTION = env_str("ASSETS_MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------
+# Scripts and styles only from our own static files: no inline <script>, no on*=
+# handlers, no style= attributes anywhere (data for scripts goes in json_script
+# blocks), so text a person typed can never run as code even if a template slips.
+# Images may also come from the map tile server (its origin, from
+# ASSETS_MAP_TILE_URL; a {s} subdomain placeholder becomes *). The API's ReDoc
+# page alone relaxes styles (api/v1_urls.py).
+_tiles = urlsplit(ASSETS_MAP_TILE_URL)
+_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}" if _tiles.scheme and _tiles.netloc else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Timebank rules and brokering ---------------------------------------------
 # Days after an exchange is marked done before it confirms itself.
@@ -372,6 +494,9 @@ REFERRAL_OUTCOME_INSTRUMENTS = env_list("REFERRAL_OUTCOME_INSTRUMENTS", [])
 # then doubles each time.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Webhook URLs may only use these ports (comma-separated), checked at registration
+# and again before each send (core/netguard.py).
+WEBHOOK_ALLOWED_PORTS = [int(port) for port in env_list("WEBHOOK_ALLOWED_PORTS", ["443"])]
 # Closed referrals are anonymised this many days after they closed (docs/quality.md D5):
 # `manage.py anonymise_referrals`, run daily. Two years by default.
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 730)

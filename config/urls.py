@@ -4,10 +4,11 @@ Referral UK feed, and each app's pages from its own urls module."""
 from django.contrib import admin
 from django.urls import include, path
 
-from api.health import health, ready
+from core.health import health, ready
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Answered by core.health.HealthCheckMiddleware before these are reached; named here for reverse().
     path("health/", health, name="health"),
     path("health/ready/", ready, name="health-ready"),
     path("o/", include("api.oauth_urls")),  # OAuth2 token endpoint for API clients
@@ -23,3 +24,5 @@ urlpatterns = [
 
 # Unknown /api/ addresses answer in the API's JSON error shape, pages in HTML.
 handler404 = "api.errors.not_found"
+# A database that cannot be reached is a 503 (JSON for programs), never a bare 500.
+handler500 = "api.unavailable.server_error"

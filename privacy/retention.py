@@ -32,7 +32,16 @@ handled; tests/privacy/test_retention.py fails when a new one is not):
   separate data subject whose record the timebank manages: the member row,
   their account and the ledger are not touched, but leaving the link would let
   anyone who can see the member put a name back on the referral and its
-  outcomes.
+  outcomes;
+- except the member application the referral made, when it was declined and
+  the referral is the only reason it exists (no login, no account, no other
+  referral still pointing at it): it holds the person's name, phone, e-mail and
+  postcode copied from the referral, and nothing else needs it, so it is
+  deleted with the referral's details. An application still waiting for a
+  coordinator's decision is kept (the person may yet join; deciding is the
+  coordinator's job, not the retention job's) and counted, so the command can
+  say how many are waiting; once declined, it is an ordinary declined
+  application of the timebank.
 
 Kept, because they no longer identify anyone once the above is gone and the
 reports need them: the status and business status, priority, dates, the
@@ -44,11 +53,14 @@ the person referred).
 
 Each anonymised referral gets one access-log row with action "anonymise" and
 no user, client or organisation: the system did it. Nothing here logs or
-returns personal data: callers get counts only.
+returns personal data: callers get counts only. On SQLite the write-ahead log
+is checkpointed and truncated after the run (privacy.storage).
 """
 
 import datetime
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -58,10 +70,12 @@ from django.utils import timezone
 
 from core.errors import ConfigurationError
 from core.places.postcodes import postcode_district
+from privacy.storage import truncate_write_ahead_log_on_commit
 from referrals import states
 from referrals.actors import Actor
 from referrals.models import AccessAction, AccessOutcome, Referral, ReferralHistory
 from referrals.services import access_log_record
+from timebank.models import Member, MemberStatus
 
 ANONYMISED_NAME = "Anonymised"
 CHUNK_SIZE = 500
@@ -116,10 +130,40 @@ def referrals_due_for_anonymising(*, now: datetime.datetime | None = None) -> Qu
     )
 
 
+@dataclass(frozen=True)
+class RetentionResult:
+    """Counts only: what one run did."""
+
+    referrals: int
+    applications_removed: int
+    applications_waiting: int
+
+
 def referrals_anonymise(*, now: datetime.datetime | None = None, chunk_size: int = CHUNK_SIZE) -> int:
     """Anonymise every referral due (see the module's docstring); returns how many."""
-    # Imported here: services imports much of the project, retention only needs the log writer.
+    return referrals_retention_run(now=now, chunk_size=chunk_size).referrals
+
+
+def _applications_from_referrals(member_ids: set[int], referral_ids: list[uuid.UUID]) -> tuple[int, int]:
+    """Delete the declined applications that only these referrals made; count those still waiting."""
+    only_from_these = (
+        Member.objects.filter(pk__in=member_ids, user__isnull=True, account__isnull=True)
+        # Another referral still pointing at it keeps it (that one has its own retention).
+        .exclude(
+            pk__in=Referral.objects.filter(member_id__in=member_ids).exclude(pk__in=referral_ids).values("member_id")
+        )
+    )
+    declined = list(only_from_these.filter(status=MemberStatus.DECLINED).values_list("pk", flat=True))
+    if declined:
+        Member.objects.filter(pk__in=declined).delete()
+    waiting = Member.objects.filter(pk__in=member_ids, status=MemberStatus.APPLIED).count()
+    return len(declined), waiting
+
+
+def referrals_retention_run(*, now: datetime.datetime | None = None, chunk_size: int = CHUNK_SIZE) -> RetentionResult:
+    """Anonymise every referral due and remove the declined applications they alone made."""
     now = now or timezone.now()
+    removed = waiting = 0
     due = referrals_due_for_anonymising(now=now)
     ids = list(due.order_by("pk").values_list("pk", flat=True))
     done = 0
@@ -129,10 +173,11 @@ def referrals_anonymise(*, now: datetime.datetime | None = None, chunk_size: int
         # all, and a referral being moved at the same moment (e.g. to entered
         # in error) is either anonymised first, or re-checked here and skipped.
         with transaction.atomic():
-            rows = list(due.filter(pk__in=chunk).select_for_update().only("pk", "postcode"))
+            rows = list(due.filter(pk__in=chunk).select_for_update().only("pk", "postcode", "member_id"))
             if not rows:
                 continue
             locked = [row.pk for row in rows]
+            member_ids = {row.member_id for row in rows if row.member_id is not None}
             Referral.objects.filter(pk__in=locked).update(
                 **ANONYMISED_VALUES, status_reason="", member=None, anonymised_at=now, modified_at=now
             )
@@ -143,8 +188,13 @@ def referrals_anonymise(*, now: datetime.datetime | None = None, chunk_size: int
                 Referral.objects.filter(pk__in=pks).update(postcode=district)
             Referral.needs.through.objects.filter(referral_id__in=locked).delete()
             ReferralHistory.objects.filter(referral_id__in=locked).exclude(reason="").update(reason="")
+            if member_ids:
+                gone, left = _applications_from_referrals(member_ids, locked)
+                removed, waiting = removed + gone, waiting + left
             access_log_record(
                 actor=SYSTEM, action=AccessAction.ANONYMISE, outcome=AccessOutcome.ALLOWED, referral_ids=locked
             )
         done += len(locked)
-    return done
+    if done:
+        truncate_write_ahead_log_on_commit()
+    return RetentionResult(referrals=done, applications_removed=removed, applications_waiting=waiting)

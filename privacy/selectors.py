@@ -39,6 +39,7 @@ from timebank.models import (
     SafeguardingOverride,
     Timebank,
     Transfer,
+    TransferNote,
     User,
 )
 
@@ -123,6 +124,11 @@ EXPORT_REGISTRY.update(
             _transfers_of,
             note="Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
             "when it involves a former member, because it may name them.",
+        ),
+        "timebank.TransferNote": Selection(
+            # Erasure blanks the notes on every transfer of an erased member: an empty note says nothing.
+            lambda m: TransferNote.objects.filter(transfer__in=_transfers_of(m)).exclude(text=""),
+            note="What was written with those transfers: a gift's message, a donation's note, a reason.",
         ),
         "timebank.Entry": Selection(
             lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."

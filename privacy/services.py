@@ -5,7 +5,13 @@ Erasure (`member_erase`) removes what identifies the person and what they
 wrote, ends their access, and keeps everything the hour ledger needs: the
 member row stays (as "Former member"), so does their account, its balance and
 every Transfer and Entry, so every timebank still sums to zero and
-`manage.py ledger_check` still passes. Ledger rows are never touched.
+`manage.py ledger_check` still passes. Ledger rows are never touched: their
+memos are written by the system and name nobody; what people wrote with a
+transfer is in its TransferNote, which is blanked here.
+
+On SQLite the erased text can still sit in the write-ahead log (the -wal file)
+until a checkpoint copies the pages into the database; after the erasure
+commits, the log is checkpointed and truncated (privacy.storage).
 """
 
 import uuid
@@ -18,6 +24,7 @@ from assets.models import OrganisationClaim, OrganisationMembership, ProblemRepo
 from core.errors import ConflictError
 from privacy.registry import USER_ERASERS
 from privacy.selectors import exchange_party_q
+from privacy.storage import truncate_write_ahead_log_on_commit
 from timebank.models import (
     Account,
     Exchange,
@@ -27,6 +34,7 @@ from timebank.models import (
     ListingStatus,
     Member,
     MemberStatus,
+    TransferNote,
     User,
 )
 from timebank.models.members import DigestFrequency
@@ -54,8 +62,10 @@ def member_erase(*, member: Member, by_user: User) -> None:
     availability; their login (deactivated, renamed, unusable password, roles
     and sessions gone, API tokens revoked); their listings' text (and open
     listings are closed); their notes on exchanges and the descriptions of the
-    exchanges they took part in; the e-mail on problem reports they made and the
-    message on their organisation claims; their login attempts kept by django-axes;
+    exchanges they took part in; the notes on every transfer that moved their
+    hours (gift messages, reasons: the other person's words may name them too);
+    the e-mail on problem reports they made and the message on their
+    organisation claims; their login attempts kept by django-axes;
     their name and the change messages in the admin site's history. Their profile
     cannot be edited afterwards (timebank.services.members refuses it).
 
@@ -116,6 +126,9 @@ def member_erase(*, member: Member, by_user: User) -> None:
         if user is not None:
             ExchangeHistory.objects.filter(actor=user).exclude(note="").update(note="")
 
+        # Notes, not ledger rows: the transfers and their memos stay as they are.
+        TransferNote.objects.filter(transfer__entries__account__member=locked).exclude(text="").update(text="")
+
         # The account's name is shown on other members' statements. Account is
         # not a ledger row: only its balance is the ledger's, and that stays.
         Account.objects.filter(member=locked).update(name=FORMER_MEMBER)
@@ -152,6 +165,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
         if user is not None:
             _erase_user(user)
         _erase_admin_history(locked, user)
+        truncate_write_ahead_log_on_commit()
     member.refresh_from_db()
 
 

@@ -16,3 +16,9 @@ class ReferralsConfig(AppConfig):
         # A person referred by a link worker has started: their referral says so.
         hooks.first_exchange_posted.connect(referral_note_first_exchange)
         hooks.demo_seeders.connect(demo.seed)
+        # Sessions of people who can see referrals get the short idle time-out.
+        from django.contrib.auth.signals import user_logged_in
+
+        from referrals.sessions import session_note_login
+
+        user_logged_in.connect(session_note_login, dispatch_uid="referrals-session-note-login")

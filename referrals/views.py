@@ -25,6 +25,7 @@ from referrals.models import ConsentScope
 from timebank.models import Timebank
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
 from timebank.permissions import is_coordinator
+from timebank.private_search import private_search
 from timebank.selectors.timebanks import is_slug, public_timebanks
 
 PAGE_SIZE = 25
@@ -42,18 +43,26 @@ def _actor(request) -> Actor:
 @login_required
 def my_referrals(request):
     actor = _actor(request)
-    filters = ListFilterForm(request.GET or None)
+    # Posted, not in the address: a patient's name must not reach access logs (timebank.private_search).
+    search = private_search(request, ListFilterForm, name="referrals", public_fields=("status",))
+    if search.redirect is not None:
+        return search.redirect
     queryset = selectors.referrals_made_by(actor).order_by("-modified_at", "pk")
-    if filters.is_valid():
-        if filters.cleaned_data["status"]:
-            queryset = queryset.filter(status=filters.cleaned_data["status"])
-        for word in filters.cleaned_data["name"].split()[:3]:
-            queryset = queryset.filter(
-                Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
-            )
+    terms = search.terms
+    if terms.get("status"):
+        queryset = queryset.filter(status=terms["status"])
+    for word in terms.get("name", "").split()[:3]:
+        queryset = queryset.filter(
+            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
+        )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     services.referrals_read(actor=actor, referrals=list(page.object_list))
-    return render(request, "referrals/my_referrals.html", {"page": page, "filters": filters, "actor": actor})
+    return render(
+        request,
+        "referrals/my_referrals.html",
+        {"page": page, "filters": search.form, "actor": actor},
+        status=search.status,
+    )
 
 
 @never_cache

@@ -6,28 +6,27 @@ personal data (docs/quality.md D8). Each delivery is signed with HMAC-SHA256 ove
 `TimeCommons-Signature: t=<timestamp>,v1=<hex digest>`.
 
 Deliveries are rows written in the same transaction as the change and sent
-only after it commits (a rolled-back change sends nothing, docs/quality.md L12): by a
-Celery task when a broker is configured, inline otherwise. A failed attempt
-is retried with exponential backoff (settings.WEBHOOK_RETRY_BASE_SECONDS,
-doubling, up to settings.WEBHOOK_MAX_ATTEMPTS): by Celery's retry, or by
-`manage.py send_webhooks` run from cron.
+only after it commits (a rolled-back change sends nothing, docs/quality.md L12),
+never by the web request itself (a slow endpoint must not hold a web worker): by
+a Celery task when a broker is configured, otherwise by `manage.py send_webhooks`,
+which a cron job or systemd timer runs every minute. A failed attempt is retried
+with exponential backoff (settings.WEBHOOK_RETRY_BASE_SECONDS, doubling, up to
+settings.WEBHOOK_MAX_ATTEMPTS): by Celery's retry, or by the next send_webhooks.
 
-URLs must be https to a public address; loopback, private, link-local and
-other non-global targets are refused at registration and again before each
-send (the name may resolve elsewhere later); redirects are never followed;
-connect 3 s, read 10 s, TLS verified, at most 64 KiB of the answer read
-(docs/quality.md A7, A10).
+URLs must be https, on a port in settings.WEBHOOK_ALLOWED_PORTS (443), to a
+public address; loopback, private, link-local and other non-global targets are
+refused at registration and again at each send, where the name is resolved
+once and the connection made to the address checked (core/netguard.py);
+redirects are never followed; connect 3 s, read 10 s, TLS verified, at most
+64 KiB of the answer read (docs/quality.md A7, A10).
 """
 
 import datetime
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
-from urllib.parse import urlsplit
 
 import requests
 from celery import shared_task
@@ -36,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInputError
+from core.netguard import AddressRefusedError, GuardedSession, url_problem
 from referrals.models import DeliveryState, Referral, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -45,35 +45,15 @@ TIMEOUT = (3, 10)
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
-def _address_problem(host: str, port: int) -> str | None:
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return "The address's host name could not be found."
-    for info in infos:
-        # A TCP address is a (host, port, ...) tuple whose host is a string.
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global:
-            return "Webhooks can only be sent to public internet addresses, not local or private ones."
-    return None
+def _session() -> GuardedSession:
+    return GuardedSession(schemes=["https"], ports=settings.WEBHOOK_ALLOWED_PORTS)
 
 
 def webhook_url_problem(url: str) -> str | None:
     """Why this URL may not receive webhooks, or None if it may."""
     if len(url) > 500:
         return "The address is too long (500 characters at most)."
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 443
-    except ValueError:
-        return "That is not a valid web address."
-    if parts.scheme != "https":
-        return "Webhook addresses must start with https://."
-    if not parts.hostname:
-        return "That is not a valid web address."
-    if parts.username or parts.password:
-        return "Webhook addresses must not contain a user name or password."
-    return _address_problem(parts.hostname, port)
+    return url_problem(url, schemes=["https"], ports=settings.WEBHOOK_ALLOWED_PORTS)
 
 
 def validate_webhook_url(url: str) -> str:
@@ -128,12 +108,11 @@ shared_task(bind=True, max_retries=10, ignore_result=True, name="assets.referral
 
 
 def dispatch(delivery_ids) -> None:
+    """Hand committed deliveries to Celery; without a broker they stay pending,
+    due now, for the next `send_webhooks` (never sent inside the web request)."""
     if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
         for delivery_id in delivery_ids:
             deliver_webhook_task.delay(str(delivery_id))
-        return
-    for delivery_id in delivery_ids:
-        deliver(delivery_id)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -141,9 +120,9 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def _post(url: str, body: bytes, headers: dict) -> int:
-    with requests.post(
-        url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True, verify=True
-    ) as response:
+    # The guard resolves the name once, refuses a private answer and connects to
+    # the address it checked; a redirect comes back as the answer (a failure).
+    with _session().post(url, data=body, headers=headers, timeout=TIMEOUT, stream=True, verify=True) as response:
         # Read a little at most: a hostile endpoint must not make us buffer gigabytes.
         for _ in response.iter_content(chunk_size=MAX_RESPONSE_BYTES):
             break
@@ -166,16 +145,14 @@ def deliver(delivery_id) -> WebhookDelivery:
         "TimeCommons-Delivery": str(delivery.pk),
     }
     status_code, error = None, ""
-    problem = webhook_url_problem(subscription.url)
-    if problem:
+    try:
+        status_code = _post(subscription.url, body, headers)
+        if not 200 <= status_code < 300:
+            error = f"answered {status_code}"
+    except AddressRefusedError:
         error = "address refused"
-    else:
-        try:
-            status_code = _post(subscription.url, body, headers)
-            if not 200 <= status_code < 300:
-                error = f"answered {status_code}"
-        except requests.RequestException as exc:
-            error = type(exc).__name__
+    except requests.RequestException as exc:
+        error = type(exc).__name__
     delivery.attempts += 1
     delivery.last_status_code = status_code
     delivery.last_error = error[:200]

@@ -96,3 +96,14 @@ def _transactional_tests_start_with_the_migration_seeds(request):
         for module, function in MIGRATION_SEEDS:
             getattr(import_module(module), function)(apps, None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _every_test_starts_with_an_empty_cache():
+    """Throttles and form limits (core.ratelimit) count in the cache, which in
+    tests is one process's memory: without this, one test's requests from
+    127.0.0.1 would use up the next one's allowance."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

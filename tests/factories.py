@@ -112,3 +112,19 @@ def dbs_checked(member: Member, *, expires_on: datetime.date | None = None) -> S
         checked_on=today - datetime.timedelta(days=30),
         expires_on=expires_on,
     )
+
+
+def login_with_second_step(client, user: User) -> None:
+    """Log `user` in on `client` with a session that passed two-step sign-in, as
+    the admin site requires of staff (config/admin_site.py): a confirmed device
+    and the session marked verified by it, as timebank.views.twofactor does after
+    a right code. tests/security/test_two_factor.py logs in the real way."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

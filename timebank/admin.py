@@ -513,7 +513,9 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 class TransferAdmin(ReadOnlyAdminMixin, TimebankScopedAdmin):
     list_display = ["public_id", "kind", "memo", "timebank", "recorded_by", "created_at"]
     list_filter = ["kind", ("timebank", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["=public_id", "memo", "=idempotency_key"]
+    # Never the memo or the note: searching them would find people by what was
+    # written about them, erased people included (issue 12). Ids only.
+    search_fields = ["=public_id", "=idempotency_key"]
     list_select_related = ["timebank", "recorded_by"]
     show_full_result_count = False
     inlines = [EntryInline]

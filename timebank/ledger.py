@@ -10,7 +10,11 @@ Invariants (checked by `manage.py ledger_check` and mirrored in the database):
 - an account's cached balance equals the sum of its entries, and stays within
   its limits: a transfer that would take an account below `min_balance` or
   above `max_balance` is refused, unless that entry moves the account back
-  toward its limit.
+  toward its limit;
+- a transfer's memo is written here, by the system ("Gift", "Exchange"), and
+  never holds a name or anything a person typed: ledger rows cannot be changed,
+  so erasure could not remove it. What a person writes with a transfer goes in
+  its TransferNote (`note=`), which erasure blanks.
 
 Concurrency: accounts are locked with SELECT … FOR NO KEY UPDATE in
 primary-key order before balances are read, so concurrent transfers queue
@@ -27,7 +31,18 @@ from django.db.models import Case, F, Value, When
 
 from core.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
-from timebank.models import Account, AccountKind, Entry, Exchange, Member, Timebank, Transfer, TransferKind, User
+from timebank.models import (
+    Account,
+    AccountKind,
+    Entry,
+    Exchange,
+    Member,
+    Timebank,
+    Transfer,
+    TransferKind,
+    TransferNote,
+    User,
+)
 
 
 class InvalidTransferError(InvalidInputError):
@@ -205,6 +220,7 @@ def transfer_post(
     kind: str,
     legs: Sequence[Leg],
     memo: str = "",
+    note: str = "",
     recorded_by: User | None = None,
     exchange: Exchange | None = None,
     reverses: Transfer | None = None,
@@ -214,6 +230,9 @@ def transfer_post(
 
     With an idempotency key, a retry returns the transfer the first call
     created instead of moving the time twice.
+
+    `memo` is the system's description (empty: the kind's name); `note` is
+    what a person wrote, kept where erasure can blank it.
     """
     _validate_header(timebank, kind, reverses)
     _validate_legs(timebank, legs)
@@ -229,6 +248,7 @@ def transfer_post(
                 kind=kind,
                 legs=legs,
                 memo=memo,
+                note=note,
                 recorded_by=recorded_by,
                 exchange=exchange,
                 reverses=reverses,
@@ -249,6 +269,7 @@ def _post_locked(
     kind: str,
     legs: Sequence[Leg],
     memo: str,
+    note: str,
     recorded_by: User | None,
     exchange: Exchange | None,
     reverses: Transfer | None,
@@ -282,6 +303,8 @@ def _post_locked(
         reverses=reverses,
         idempotency_key=idempotency_key or None,
     )
+    if note.strip():
+        TransferNote.objects.create(transfer=transfer, text=note.strip()[:300])
     Entry.objects.bulk_create(
         [
             Entry(
@@ -319,7 +342,8 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | Non
             timebank=transfer.timebank,
             kind=TransferKind.REVERSAL,
             legs=legs,
-            memo=f"Reversal: {reason}",
+            memo=_reversal_memo(transfer),
+            note=reason,
             recorded_by=recorded_by,
             reverses=transfer,
         )
@@ -328,8 +352,14 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | Non
         raise AlreadyReversedError("This transfer has already been reversed.") from None
 
 
-def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
-    """A member gives some of their hours to another member."""
+def _reversal_memo(transfer: Transfer) -> str:
+    """ "Reversal of an exchange", "Reversal of a gift": the kind only, never the reason (a person's words)."""
+    kind = transfer.get_kind_display().lower()
+    return f"Reversal of {'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
+def gift(*, giver: Member, receiver: Member, minutes: int, note: str = "", recorded_by: User | None = None) -> Transfer:
+    """A member gives some of their hours to another member, with a message (`note`)."""
     if giver.pk == receiver.pk:
         raise InvalidTransferError("You cannot give hours to yourself.")
     if giver.timebank_id != receiver.timebank_id:
@@ -339,12 +369,13 @@ def gift(*, giver: Member, receiver: Member, minutes: int, memo: str = "", recor
         timebank=giver.timebank,
         kind=TransferKind.GIFT,
         legs=[Leg(account_for_member(member=giver), -minutes), Leg(account_for_member(member=receiver), minutes)],
-        memo=memo or f"Gift from {giver.display_name} to {receiver.display_name}",
+        memo=TransferKind.GIFT.label,
+        note=note,
         recorded_by=recorded_by,
     )
 
 
-def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
+def pot_grant(*, member: Member, minutes: int, note: str = "", recorded_by: User | None = None) -> Transfer:
     """The community pot gives hours to a member (e.g. someone who cannot yet give)."""
     _require_positive(minutes)
     return transfer_post(
@@ -354,12 +385,13 @@ def pot_grant(*, member: Member, minutes: int, memo: str = "", recorded_by: User
             Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), -minutes),
             Leg(account_for_member(member=member), minutes),
         ],
-        memo=memo or f"Grant to {member.display_name}",
+        memo=TransferKind.GRANT.label,
+        note=note,
         recorded_by=recorded_by,
     )
 
 
-def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by: User | None = None) -> Transfer:
+def pot_donate(*, member: Member, minutes: int, note: str = "", recorded_by: User | None = None) -> Transfer:
     """A member gives hours to the community pot."""
     _require_positive(minutes)
     return transfer_post(
@@ -369,7 +401,8 @@ def pot_donate(*, member: Member, minutes: int, memo: str = "", recorded_by: Use
             Leg(account_for_member(member=member), -minutes),
             Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), minutes),
         ],
-        memo=memo or f"Donation from {member.display_name}",
+        memo=TransferKind.DONATION.label,
+        note=note,
         recorded_by=recorded_by,
     )
 

@@ -42,10 +42,23 @@ def notify(*, to_member: Member, subject: str, template: str, context: dict) -> 
     address = member_email(to_member)
     if not address:
         return False
+    notify_address(
+        address=address,
+        subject=subject,
+        template=template,
+        context={"member": to_member, **context},
+        log_as=f"member {to_member.pk}",
+    )
+    return True
+
+
+def notify_address(*, address: str, subject: str, template: str, context: dict, log_as: str) -> None:
+    """Queue a plain-text e-mail to `address` (a login's, when there is no member
+    to write to), sent when the current transaction commits. `log_as` names the
+    recipient in logs by id only ("user 12"), never by address."""
     # Rendered now, while the rows it mentions are certainly readable; sent later.
-    body = render_to_string(template, {"member": to_member, "site_url": settings.SITE_URL, **context})
+    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
     full_subject = SUBJECT_PREFIX + " ".join(subject.split())
-    member_id = to_member.pk
 
     def send() -> None:
         try:
@@ -53,7 +66,6 @@ def notify(*, to_member: Member, subject: str, template: str, context: dict) -> 
         except Exception:
             # The data is already committed: a mail server fault must not turn
             # the person's successful action into an error page. Ids only in logs.
-            logger.exception("E-mail to member %s could not be sent", member_id)
+            logger.exception("E-mail to %s could not be sent", log_as)
 
     transaction.on_commit(send)
-    return True

@@ -80,6 +80,21 @@ def require_coordinator(user: object, *, message: str = NOT_A_COORDINATOR) -> No
     require_role(user, Role.COORDINATOR, message=message)
 
 
+# Roles whose holders act for others and see other people's personal data:
+# coordinators (and administrators, counted as coordinators), link workers and
+# group organisers. They, and Django staff, may turn on two-step sign-in.
+ACTS_FOR_OTHERS = (Role.COORDINATOR, Role.LINK_WORKER, Role.GROUP_ORGANISER)
+
+
+def acts_for_others(user: object) -> bool:
+    """A logged-in coordinator, administrator, link worker, group organiser or staff user."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
+    return any(has_role(user, role) for role in ACTS_FOR_OTHERS)
+
+
 # --- Tenancy: which timebanks a person may coordinate or see ------------------------------
 
 # Members whose own timebank's data they may see (an applicant sees only their

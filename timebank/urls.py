@@ -8,13 +8,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import TemplateView
 
-from timebank.views import accounts, exchanges, home, listings, members, timebanks
+from timebank.views import accounts, exchanges, home, listings, members, timebanks, twofactor
 
 app_name = "timebank"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("join/", members.join, name="join"),
+    path("join/sent/", members.join_sent, name="join-sent"),
+    path("join/confirm/<str:uidb64>/<str:token>/", members.join_confirm, name="join-confirm"),
     # Each timebank's own public pages, by its short name.
     path("t/<slug:slug>/", home.timebank_home, name="timebank-home"),
     path("t/<slug:slug>/join/", members.timebank_join, name="timebank-join"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("network/timebanks/", timebanks.network_timebanks, name="network-timebanks"),
     path("network/timebanks/new/", timebanks.network_timebank_create, name="network-timebank-create"),
     path("login/", members.LoginView.as_view(), name="login"),
+    path("login/code/", twofactor.login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(next_page="timebank:logged-out"), name="logout"),
     path("logged-out/", TemplateView.as_view(template_name="registration/logged_out.html"), name="logged-out"),
     path("password-reset/", members.PasswordResetView.as_view(), name="password-reset"),
@@ -36,6 +39,10 @@ urlpatterns = [
     path("hours/donate/", accounts.donate_hours, name="donate-hours"),
     path("give/", accounts.give_hours, name="give-hours"),
     path("profile/", members.my_profile, name="my-profile"),
+    path("account/two-step/", twofactor.two_step, name="two-step"),
+    path("account/two-step/set-up/", twofactor.two_step_setup, name="two-step-setup"),
+    path("account/two-step/backup-codes/", twofactor.two_step_backup_codes, name="two-step-backup-codes"),
+    path("account/two-step/off/", twofactor.two_step_off, name="two-step-off"),
     path("coordinator/", members.coordinator_dashboard, name="coordinator-dashboard"),
     path("coordinator/applications/", members.coordinator_applications, name="coordinator-applications"),
     path("coordinator/members/", members.coordinator_members, name="coordinator-members"),

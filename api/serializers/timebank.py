@@ -27,7 +27,8 @@ class StatementLineSerializer(serializers.Serializer):
     balance_after_minutes = serializers.IntegerField(source="entry.balance_after")
     memo = serializers.CharField(
         source="description",
-        help_text="What the transfer was; only its kind once a member it involves has been erased.",
+        help_text="What the transfer was and what was written with it (a gift's message); only its kind "
+        "once a member it involves has been erased.",
     )
     kind = serializers.CharField(source="entry.transfer.kind")
     counterparts = serializers.ListField(child=serializers.CharField())

@@ -13,6 +13,11 @@ Invariants:
   `__error__`, so that one service is reported and skipped, not the whole feed.
 * Every HTTP call has a timeout and a size cap, and paging stops after MAX_PAGES:
   a feed cannot hang or exhaust the import.
+* A feed is fetched only from public internet addresses, on ports 80 and 443
+  (core/netguard.py: the host is resolved once and that address is the one
+  connected to). Redirects are followed by hand, at most MAX_REDIRECTS, each
+  hop checked the same way, so a feed cannot send the import to this machine
+  or its private network.
 """
 
 from __future__ import annotations
@@ -28,19 +33,29 @@ from urllib.parse import urlencode
 import requests
 
 from assets.openreferral.report import SourceError
+from core.jsonlimit import json_loads_limited
+from core.netguard import AddressRefusedError, GuardedSession
 
 HTTP_TIMEOUT = (3, 10)  # connect, read (docs/quality.md A10)
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 10_000
 PER_PAGE = 50
+MAX_REDIRECTS = 5
+ALLOWED_SCHEMES = ("http", "https")
+ALLOWED_PORTS = (80, 443)
+
+
+def feed_session() -> GuardedSession:
+    """What fetches a feed unless a test gives a stand-in."""
+    return GuardedSession(schemes=ALLOWED_SCHEMES, ports=ALLOWED_PORTS, max_redirects=MAX_REDIRECTS)
 
 
 def read_source(
-    source: str, *, modified_after: datetime.datetime | None = None, session: requests.Session | None = None
+    source: str, *, modified_after: datetime.datetime | None = None, session: GuardedSession | None = None
 ) -> tuple[Iterator[object], int | None]:
     """The records in a file or feed, and how many there are when the source says."""
     if re.match(r"^https?://", source):
-        return _read_url(source.rstrip("/"), modified_after=modified_after, session=session or requests.Session())
+        return _read_url(source.rstrip("/"), modified_after=modified_after, session=session or feed_session())
     return _read_file(source)
 
 
@@ -52,9 +67,11 @@ def _read_file(source: str) -> tuple[Iterator[object], int | None]:
     if (records := _ndjson_records(text)) is not None:
         return iter(records), len(records)
     try:
-        data = json.loads(text)
+        data = json_loads_limited(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{source} is not JSON: {exc.msg} (line {exc.lineno}).") from None
+    except ValueError as exc:  # nested too deeply
+        raise SourceError(f"{source} cannot be read: {exc}") from None
     items, _, _ = _page_items(data)
     return iter(items), len(items)
 
@@ -65,7 +82,7 @@ def _ndjson_records(text: str) -> list[object] | None:
     if not (stripped.startswith("{") and "\n{" in stripped.rstrip()):
         return None
     try:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [json_loads_limited(line) for line in text.splitlines() if line.strip()]
     except ValueError:
         return None
 
@@ -85,24 +102,26 @@ def _page_items(page: object) -> tuple[list[Any], int | None, bool]:
     return [page], 1, True
 
 
-def _get_json(session: requests.Session, url: str) -> object:
+def _get_json(session: GuardedSession, url: str) -> object:
     """One JSON document from `url`, within HTTP_TIMEOUT and MAX_RESPONSE_BYTES."""
     try:
         response = session.get(url, timeout=HTTP_TIMEOUT, stream=True, headers={"Accept": "application/json"})
         response.raise_for_status()
         body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
+    except AddressRefusedError as exc:
+        raise SourceError(f"Refused to fetch {url} or a page it redirected to: {exc.message}") from None
     except requests.RequestException as exc:
         raise SourceError(f"Could not fetch {url}: {type(exc).__name__}.") from None
     if len(body) > MAX_RESPONSE_BYTES:
         raise SourceError(f"{url} sent more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB.")
     try:
-        return json.loads(body)
-    except ValueError:
-        raise SourceError(f"{url} did not send JSON.") from None
+        return json_loads_limited(body)
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deeply
+        raise SourceError(f"{url} did not send JSON we can read: {exc}") from None
 
 
 def _read_url(
-    base: str, *, modified_after: datetime.datetime | None, session: requests.Session
+    base: str, *, modified_after: datetime.datetime | None, session: GuardedSession
 ) -> tuple[Iterator[object], int | None]:
     params: dict[str, str | int] = {"page": 1, "per_page": PER_PAGE}
     if modified_after:
@@ -115,7 +134,7 @@ def _read_url(
 
 
 def _feed_records(
-    session: requests.Session, base: str, params: dict[str, str | int], *, items: list[Any], is_last: bool, is_v3: bool
+    session: GuardedSession, base: str, params: dict[str, str | int], *, items: list[Any], is_last: bool, is_v3: bool
 ) -> Iterator[object]:
     page = 1
     while True:
@@ -128,7 +147,7 @@ def _feed_records(
         items, _, is_last = _page_items(data)
 
 
-def _full_record(session: requests.Session, base: str, item: object) -> object:
+def _full_record(session: GuardedSession, base: str, item: object) -> object:
     """A 3.0 list item's nested record; the item itself when it has no id to fetch by."""
     if not (isinstance(item, dict) and item.get("id")):
         return item

@@ -24,7 +24,6 @@ import datetime
 import uuid
 from collections.abc import Callable
 
-import requests
 from django.db import DatabaseError, IntegrityError, transaction
 
 from assets.openreferral import clean
@@ -33,6 +32,7 @@ from assets.openreferral.prepare import PreparedRecord, prepare_record
 from assets.openreferral.report import ImportSummary, RecordError, SourceError
 from assets.openreferral.terms import TermCache
 from assets.openreferral.write import missing_organisations, write_records
+from core.netguard import GuardedSession
 
 __all__ = [
     "CHUNK_SIZE",
@@ -56,7 +56,7 @@ def openreferral_import(
     source: str,
     modified_after: datetime.datetime | None = None,
     on_record: Callable[[ImportSummary], None] | None = None,
-    session: requests.Session | None = None,
+    session: GuardedSession | None = None,
 ) -> tuple[ImportSummary, int | None]:
     """Import every service in `source`; returns the summary and the source's count.
 

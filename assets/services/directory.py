@@ -27,7 +27,7 @@ from assets.models import (
     Service,
     ServiceStatus,
 )
-from assets.selectors import user_can_edit_service
+from assets.selectors import organisation_can_be_claimed, user_can_edit_service
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank.models import Role, User
 from timebank.permissions import has_role, is_coordinator, require_coordinator
@@ -56,6 +56,10 @@ REVIEW_REMINDER_MONTHS = (10, 11, 12)
 
 
 NOT_A_COORDINATOR = "Only a coordinator can do that."
+TIMEBANK_NOT_CLAIMABLE = (
+    "A timebank's own listing cannot be claimed: referrals to the timebank go to its coordinators. "
+    "If you help run the timebank, ask one of them."
+)
 
 
 def service_update(*, service: Service, by_user: User, changes: dict[str, Any]) -> Service:
@@ -110,6 +114,8 @@ def organisation_claim_request(*, by_user: User, service: Service, message: str 
         raise NotAllowedError("Only group organisers can claim a listing. Ask a coordinator to give you that role.")
     if len(message) > 2000:
         raise InvalidInputError("Keep the message under 2,000 characters.", field="message")
+    if not organisation_can_be_claimed(service.organisation):
+        raise ConflictError(TIMEBANK_NOT_CLAIMABLE)
     membership = OrganisationMembership.objects.filter(user=by_user).first()
     if membership and membership.organisation_id == service.organisation_id:
         raise ConflictError("You already manage this group's listings.")
@@ -133,6 +139,9 @@ def organisation_claim_approve(*, claim: OrganisationClaim, by_user: User) -> Or
         locked = OrganisationClaim.objects.select_for_update().get(pk=claim.pk)
         if locked.status != ClaimStatus.PENDING:
             raise ConflictError("This claim has already been decided.")
+        # Also refuses a claim made before this rule, or before the organisation became a timebank's.
+        if not organisation_can_be_claimed(Organisation.objects.get(pk=locked.organisation_id)):
+            raise ConflictError(TIMEBANK_NOT_CLAIMABLE)
         if OrganisationMembership.objects.filter(user_id=locked.user_id).exists():
             raise ConflictError("That person already belongs to an organisation.")
         membership = OrganisationMembership.objects.create(

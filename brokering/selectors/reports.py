@@ -349,6 +349,33 @@ REFERRAL_SCOPE = (
     "Only counts are shown: no person can be identified from these tables."
 )
 
+# Small-number suppression, as health statistics require (NHS Digital's
+# disclosure control): a count of 1 to 4 could point to a person, so it is
+# shown as "fewer than 5"; 0 discloses nothing and is shown. Every referral
+# report counts the same referrals, so one report's total, minus the shown
+# cells of another, would give back a lone hidden cell: when only one cell of
+# a table is hidden, the next smallest is hidden too ("not shown").
+SMALL_NUMBER_LIMIT = 5
+FEWER_THAN_LIMIT = "fewer than 5"
+NOT_SHOWN = "not shown"
+SUPPRESSION_DEFINITION = (
+    'Counts from 1 to 4 are shown as "fewer than 5" so that nobody can be picked out. When only one count in a '
+    "table is that small, the next smallest is not shown either, so it cannot be worked out from the totals of "
+    "the other reports."
+)
+
+
+def suppressed_counts(counts: list[int]) -> list[str]:
+    """The cells for a column of counts, with small numbers suppressed (see above)."""
+    small = [i for i, n in enumerate(counts) if 0 < n < SMALL_NUMBER_LIMIT]
+    cells = [FEWER_THAN_LIMIT if i in small else str(n) for i, n in enumerate(counts)]
+    if len(small) == 1:
+        # A zero cannot shield it (it is known to be 0); the smallest shown count can.
+        shown = [i for i, n in enumerate(counts) if n >= SMALL_NUMBER_LIMIT]
+        if shown:
+            cells[min(shown, key=lambda i: (counts[i], i))] = NOT_SHOWN
+    return cells
+
 
 def _referrals(period: Period, timebank: Timebank) -> QuerySet[Referral]:
     # Referrals to the shared directory's services count for every timebank; a
@@ -363,19 +390,22 @@ def _referrals(period: Period, timebank: Timebank) -> QuerySet[Referral]:
 def _count_report(
     *, slug: str, title: str, summary: str, heading: str, rows: Iterable[tuple[str, int]], definition: str
 ) -> Report:
-    table = [[label, str(n)] for label, n in rows]
+    pairs = list(rows)
+    table = [[label, cell] for (label, _), cell in zip(pairs, suppressed_counts([n for _, n in pairs]))]
+    # The chart (and its description in words) shows only the counts the table shows.
+    charted = [(label, cell) for label, cell in table if cell.isdigit()]
     return Report(
         slug=slug,
         title=title,
         summary=summary,
         columns=[heading, "Referrals"],
         rows=table,
-        definitions=[("Referrals", REFERRAL_SCOPE), (heading, definition)],
+        definitions=[("Referrals", REFERRAL_SCOPE), (heading, definition), ("Small numbers", SUPPRESSION_DEFINITION)],
         chart=Chart(
             kind="barh",
             title=title,
-            labels=[r[0] for r in table],
-            values=[float(r[1]) for r in table],
+            labels=[label for label, _ in charted],
+            values=[float(cell) for _, cell in charted],
             value_label="Referrals",
         ),
         numeric_columns={1},
@@ -465,10 +495,14 @@ def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
             answers[referral_id][OutcomeStage.FOLLOW_UP] = given
     pairs = [(a[OutcomeStage.BASELINE], a[OutcomeStage.FOLLOW_UP]) for a in answers.values() if len(a) == 2]
     table, changes = [], []
+    # A mean of fewer than five people's answers is near enough their own scores.
+    too_few = 0 < len(pairs) < SMALL_NUMBER_LIMIT
     for question in ONS4.questions:
         before = [b[question.key] for b, _ in pairs]
         after = [f[question.key] for _, f in pairs]
-        if pairs:
+        if too_few:
+            table.append([question.text, FEWER_THAN_LIMIT, NOT_SHOWN, NOT_SHOWN, NOT_SHOWN])
+        elif pairs:
             mean_before, mean_after = sum(before) / len(pairs), sum(after) / len(pairs)
             change = mean_after - mean_before
             table.append([question.text, str(len(pairs)), f"{mean_before:.1f}", f"{mean_after:.1f}", f"{change:+.1f}"])
@@ -495,8 +529,14 @@ def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
                 "three a rise is.",
             ),
             ("Change", "Mean at follow-up minus mean at referral, for the same people."),
+            (
+                "Small numbers",
+                "With fewer than 5 people, the means are not shown: they would be close to a person's own answers.",
+            ),
         ],
-        chart=Chart(
+        chart=None
+        if too_few
+        else Chart(
             kind="barh",
             title="Change in mean score, referral to follow-up",
             labels=["Life satisfaction", "Worthwhile", "Happiness", "Anxiety"],

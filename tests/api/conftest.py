@@ -4,9 +4,11 @@ is the API's documented example (api.serializers.referrals.REFERRAL_EXAMPLE) as 
 
 import base64
 import copy
+import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -35,6 +37,28 @@ def token_for(client_id: str, secret: str, scope: str | None = None) -> str:
     return response.json()["access_token"]
 
 
+def at_once(count: int, work, *, before=lambda: None) -> list:
+    """Run `work(before())` in `count` threads, each with its own database
+    connection, released together once every `before()` has run; the results in
+    no particular order."""
+    results, barrier = [], threading.Barrier(count)
+
+    def run():
+        try:
+            ready = before()
+            barrier.wait()
+            results.append(work(ready))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 class Party:
     """An organisation with an API client and an authenticated APIClient."""
 
@@ -46,6 +70,10 @@ class Party:
         self.token = token_for(self.client_id, self.secret)
         self.api = APIClient()
         self.api.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+
+    def new_api(self) -> APIClient:
+        """Another connection for the same client (one per thread)."""
+        return APIClient(HTTP_AUTHORIZATION=f"Bearer {self.token}")
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """Idempotency-Key (docs/quality.md L8): replays, mismatches, in-flight retries, and
 20 concurrent identical POSTs that make exactly one referral."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from api.models import IdempotencyKey, IdempotencyState
 from referrals.models import Referral
+from tests.api.conftest import at_once
 
 KEY = "3f0c9d1e-6b1a-4c51-9a43-0d6f1e2b7a11"
 
@@ -63,24 +61,11 @@ def test_a_malformed_key_is_refused(surgery, referral_body):
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_identical_posts_make_exactly_one_referral(surgery, referral_body):
     body = referral_body()
-    statuses, barrier = [], threading.Barrier(20)
 
-    def post():
-        try:
-            barrier.wait()
-            statuses.append(
-                surgery.api.__class__(HTTP_AUTHORIZATION=f"Bearer {surgery.token}")
-                .post("/api/v1/referrals/", body, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
-                .status_code
-            )
-        finally:
-            connection.close()
+    def post(_):
+        return surgery.new_api().post("/api/v1/referrals/", body, format="json", HTTP_IDEMPOTENCY_KEY=KEY).status_code
 
-    threads = [threading.Thread(target=post) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(20, post)
     assert Referral.objects.count() == 1
     assert len(statuses) == 20
     assert set(statuses) <= {201, 409}

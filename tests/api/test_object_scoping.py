@@ -111,7 +111,7 @@ def check_me(world, route):
 def check_statement(world, route):
     from timebank import ledger
 
-    ledger.gift(giver=world["helper"], receiver=world["alice"], minutes=30, memo="Thanks")
+    ledger.gift(giver=world["helper"], receiver=world["alice"], minutes=30, note="Thanks")
     assert len(_member_api(world["alice"]).get("/api/v1/me/statement/").json()["results"]) == 1
     assert _member_api(world["mallory"]).get("/api/v1/me/statement/").json()["results"] == []
 

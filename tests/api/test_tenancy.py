@@ -32,7 +32,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referrals.models import AccessOutcome, Outcome, Referral, ReferralAccessLog, ReferralHistory, WebhookSubscription
-from tests.factories import ListingFactory, MemberFactory, UserFactory, category
+from tests.factories import ListingFactory, MemberFactory, UserFactory, category, login_with_second_step
 from timebank import ledger
 from timebank.models import (
     Account,
@@ -131,6 +131,8 @@ SHARED_ADMIN_MODELS = {
 SHARED_ADMIN_APPS = {
     "oauth2_provider": "OAuth applications and tokens of API clients; no coordinator permission",
     "axes": "login lock-outs; no coordinator permission",
+    "otp_totp": "staff's two-step sign-in devices; no coordinator permission",
+    "otp_static": "staff's two-step sign-in backup codes; no coordinator permission",
 }
 
 
@@ -225,7 +227,7 @@ def world(surgery, make_referral):
     exchange_history = ExchangeHistory.objects.create(
         exchange=exchange, from_status="accepted", to_status="done", note="Done"
     )
-    transfer = ledger.gift(giver=bob, receiver=alice, minutes=30, memo="Oxford thanks")
+    transfer = ledger.gift(giver=bob, receiver=alice, minutes=30, note="Oxford thanks")
     today = timezone.localdate()
     check = SafeguardingCheck.objects.create(
         member=alice, kind="dbs", reference_number="OX-1", checked_on=today, expires_on=today + datetime.timedelta(700)
@@ -529,7 +531,7 @@ def test_bs_staff_coordinator_gets_404_for_every_admin_page_of_as_objects(client
     obj = world[TIMEBANK_DATA_MODELS[admin_matrix()[route_key]]]
     url = _admin_url(route_key, obj)
     before = snapshot(world)
-    client.force_login(world["coordinator_b"])
+    login_with_second_step(client, world["coordinator_b"])
 
     # (follow: the old "<id>/" URL redirects to the change page before anything is read)
     response = client.get(url, follow=True)
@@ -545,7 +547,7 @@ def test_bs_staff_coordinator_gets_404_for_every_admin_page_of_as_objects(client
 @pytest.mark.parametrize("label", sorted(TIMEBANK_DATA_MODELS))
 def test_bs_staff_coordinator_sees_none_of_as_rows_in_any_admin_changelist(client, world, label):
     app, model = label.split(".")
-    client.force_login(world["coordinator_b"])
+    login_with_second_step(client, world["coordinator_b"])
     response = client.get(reverse(f"admin:{app}_{model}_changelist"))
     assert response.status_code == 200, label
     a_object = world[TIMEBANK_DATA_MODELS[label]]
@@ -575,7 +577,7 @@ def _rows_of_timebank(model, timebank):
 
 @pytest.mark.django_db
 def test_the_admin_lists_bs_own_rows_to_bs_coordinator(client, world):
-    client.force_login(world["coordinator_b"])
+    login_with_second_step(client, world["coordinator_b"])
     members = client.get(reverse("admin:timebank_member_changelist")).context["cl"].result_list
     assert {m.timebank_id for m in members} == {world["timebank_b"].pk} and len(members) == 3
     timebanks = client.get(reverse("admin:timebank_timebank_changelist")).context["cl"].result_list
@@ -584,7 +586,7 @@ def test_the_admin_lists_bs_own_rows_to_bs_coordinator(client, world):
 
 @pytest.mark.django_db
 def test_admin_choices_and_autocomplete_offer_only_bs_rows(client, world):
-    client.force_login(world["coordinator_b"])
+    login_with_second_step(client, world["coordinator_b"])
     autocomplete = client.get(
         "/admin/autocomplete/",
         {"app_label": "timebank", "model_name": "listing", "field_name": "member", "term": ""},
@@ -623,7 +625,7 @@ def test_admin_choices_and_autocomplete_offer_only_bs_rows(client, world):
 @pytest.mark.django_db
 def test_a_coordinator_edits_only_their_own_timebanks_settings_and_not_who_coordinates_it(client, world):
     timebank_b = world["timebank_b"]
-    client.force_login(world["coordinator_b"])
+    login_with_second_step(client, world["coordinator_b"])
     assert client.get(reverse("admin:timebank_timebank_add")).status_code == 403
     page = client.get(reverse("admin:timebank_timebank_change", args=[timebank_b.pk]))
     assert page.status_code == 200
@@ -653,12 +655,12 @@ def test_a_network_admin_sees_every_timebank_and_only_a_network_admin_adds_one(c
     # listed as coordinating no timebank at all.
     admin_user = UserFactory(username="network-admin", is_staff=True, roles=[Role.ADMIN, Role.COORDINATOR])
     admin_user.coordinated_timebanks.clear()
-    client.force_login(admin_user)
+    login_with_second_step(client, admin_user)
     timebanks = client.get(reverse("admin:timebank_timebank_changelist")).context["cl"].result_list
     assert {t.pk for t in timebanks} >= {world["timebank_a"].pk, world["timebank_b"].pk}
     assert client.get(reverse("admin:timebank_member_change", args=[world["alice"].pk])).status_code == 200
     page = client.get(reverse("admin:timebank_timebank_change", args=[world["timebank_a"].pk]))
     assert "coordinators" in page.context["adminform"].form.fields
 
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    login_with_second_step(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     assert client.get(reverse("admin:timebank_timebank_add")).status_code == 200

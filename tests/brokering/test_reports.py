@@ -8,6 +8,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from brokering.selectors.reports import Period, report_build
@@ -164,7 +165,9 @@ def test_the_funder_summary_shows_every_report_with_print_styles(scenario, timeb
     page = client.get(f"/coordinator/reports/funder-summary/?timebank={timebank.pk}&start={PERIOD_START}&end={TODAY}")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "size: A4" in text
+    # The print styles are in a stylesheet file (the Content-Security-Policy allows no inline <style>).
+    assert '<link rel="stylesheet" href="/static/brokering/reports.css">' in text
+    assert "size: A4" in (settings.BASE_DIR / "static" / "brokering" / "reports.css").read_text()
     for title in ["Overview", "Hours by category", "Month by month"]:
         assert f"<h2>{title}</h2>" in text
 

@@ -43,6 +43,8 @@ def test_a_neighbour_joins_and_a_coordinator_approves_them(page):
     page.get_by_label("Choose a password").fill("a long and careful passphrase")
     page.get_by_label("Type the password again").fill("a long and careful passphrase")
     press(page, "Send my application")
+    # The same answer whether or not the address had a login; the link to finish is e-mailed.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Look in your e-mail")
 
     dorothy = Member.objects.get(display_name="Dorothy")
     assert dorothy.status == MemberStatus.APPLIED

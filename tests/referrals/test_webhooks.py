@@ -1,5 +1,7 @@
-"""Webhooks: signed, sent after commit, retried with backoff, only to public
-https addresses, never following redirects. No network: HTTP and DNS are mocked."""
+"""Webhooks: signed, sent after commit by send_webhooks (or Celery), never in the
+request, retried with backoff, only to public https addresses, never following
+redirects. No network: HTTP and DNS are mocked (tests/security/test_outbound.py
+has the address guard itself)."""
 
 import datetime
 import hashlib
@@ -13,6 +15,7 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
+from core import netguard
 from referrals import webhooks
 from referrals.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
@@ -27,7 +30,20 @@ def resolves_to(*addresses):
             (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses
         ]
 
-    return mock.patch.object(webhooks.socket, "getaddrinfo", side_effect=fake)
+    return mock.patch.object(netguard.socket, "getaddrinfo", side_effect=fake)
+
+
+def posts(**kwargs):
+    """Stand in for the HTTP request the guard makes once it has checked the address."""
+    if "side_effect" in kwargs:
+        effect = kwargs.pop("side_effect")
+        kwargs["side_effect"] = lambda session, method, url, **rest: effect(url, **rest)
+    return mock.patch.object(netguard.requests.Session, "request", autospec=True, **kwargs)
+
+
+def run_send_webhooks():
+    """What the every-minute cron job does."""
+    return webhooks.deliver_due()
 
 
 class FakeResponse:
@@ -81,12 +97,15 @@ def test_a_status_change_is_sent_signed_after_commit_with_ids_only(
         sent.append((url, data, headers, kwargs))
         return FakeResponse(200)
 
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", side_effect=fake_post):
+    with resolves_to(PUBLIC_IP), posts(side_effect=fake_post):
         with django_capture_on_commit_callbacks(execute=True):
             referral_id = make_referral()["id"]
-        assert len(sent) == 1  # sent once the creation committed
+        assert sent == []  # never sent inside the request: queued for send_webhooks
+        assert run_send_webhooks() == 1
+        assert len(sent) == 1
         with django_capture_on_commit_callbacks(execute=True):
             greenfingers.api.post(f"/api/v1/referrals/{referral_id}/transition/", {"to": "accepted"}, format="json")
+        run_send_webhooks()
     assert len(sent) == 2
     _url, body, headers, kwargs = sent[1]
     payload = json.loads(body)
@@ -108,7 +127,7 @@ def test_nothing_is_sent_when_the_change_rolls_back(hook, surgery, make_referral
     from referrals.models import Referral
     from referrals.webhooks import queue_referral_event
 
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)) as post:
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(200)) as post:
         referral = Referral.objects.get(pk=make_referral()["id"])
         post.reset_mock()
         with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
@@ -132,9 +151,10 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
             raise answer
         return answer
 
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", side_effect=fake_post):
+    with resolves_to(PUBLIC_IP), posts(side_effect=fake_post):
         with django_capture_on_commit_callbacks(execute=True):
             make_referral()
+        run_send_webhooks()
         delivery = WebhookDelivery.objects.get()
         assert (delivery.state, delivery.attempts, delivery.last_status_code) == (DeliveryState.PENDING, 1, 500)
         first_wait = delivery.next_attempt_at - timezone.now()
@@ -155,9 +175,10 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
 
 def test_a_delivery_gives_up_after_the_last_attempt(hook, make_referral, settings, django_capture_on_commit_callbacks):
     settings.WEBHOOK_MAX_ATTEMPTS = 2
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(503)):
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(503)):
         with django_capture_on_commit_callbacks(execute=True):
             make_referral()
+        run_send_webhooks()
         delivery = WebhookDelivery.objects.get()
         webhooks.deliver_due(now=delivery.next_attempt_at)
     delivery.refresh_from_db()
@@ -165,17 +186,19 @@ def test_a_delivery_gives_up_after_the_last_attempt(hook, make_referral, setting
 
 
 def test_an_address_that_now_resolves_privately_is_not_called(hook, make_referral, django_capture_on_commit_callbacks):
-    with resolves_to("127.0.0.1"), mock.patch.object(webhooks.requests, "post") as post:
+    with resolves_to("127.0.0.1"), posts() as post:
         with django_capture_on_commit_callbacks(execute=True):
             make_referral()
+        run_send_webhooks()
     post.assert_not_called()
     assert WebhookDelivery.objects.get().last_error == "address refused"
 
 
 def test_a_redirect_counts_as_a_failure(hook, make_referral, django_capture_on_commit_callbacks):
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(302)):
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(302)):
         with django_capture_on_commit_callbacks(execute=True):
             make_referral()
+        run_send_webhooks()
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.PENDING and delivery.last_status_code == 302
 
@@ -185,11 +208,12 @@ def test_send_webhooks_retries_what_is_due(hook, make_referral, django_capture_o
 
     from django.core.management import call_command
 
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(500)):
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(500)):
         with django_capture_on_commit_callbacks(execute=True):
             make_referral()
+        run_send_webhooks()
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)):
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(200)):
         out = io.StringIO()
         call_command("send_webhooks", stdout=out)
     assert "1 webhook deliveries tried" in out.getvalue()
@@ -201,7 +225,7 @@ def test_with_a_broker_each_delivery_is_queued_by_id(hook, make_referral, django
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with (
         resolves_to(PUBLIC_IP),
-        mock.patch.object(webhooks.requests, "post") as post,
+        posts() as post,
         mock.patch.object(webhooks.deliver_webhook_task, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -227,7 +251,7 @@ def test_a_queued_delivery_is_sent_under_the_tasks_name_and_its_old_one(
     ):
         make_referral()
     delivery = WebhookDelivery.objects.get()
-    with resolves_to(PUBLIC_IP), mock.patch.object(webhooks.requests, "post", return_value=FakeResponse(200)) as post:
+    with resolves_to(PUBLIC_IP), posts(return_value=FakeResponse(200)) as post:
         app.tasks[name].apply(args=[str(delivery.pk)])
     delivery.refresh_from_db()
     assert post.call_count == 1 and delivery.state == DeliveryState.DELIVERED and delivery.attempts == 1

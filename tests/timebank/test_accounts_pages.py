@@ -89,7 +89,7 @@ def test_a_member_gives_hours_to_another(client, alice, bob, timebank):
     assert response["Location"] == reverse("timebank:my-hours")
     assert (balance(alice), balance(bob)) == (30, 90)
     gift = Transfer.objects.get(kind=TransferKind.GIFT)
-    assert gift.memo == "Gift from Alice to Bob: Get well" and gift.recorded_by == alice.user
+    assert gift.memo == "Gift" and gift.note.text == "Get well" and gift.recorded_by == alice.user
 
 
 @pytest.mark.parametrize(
@@ -173,9 +173,10 @@ def test_a_coordinator_grants_from_the_pot_and_records_a_donation(client, coordi
     )
     assert balance(alice) == 90 and pot_account(timebank=timebank).balance == -90
     grant = Transfer.objects.get(kind=TransferKind.GRANT)
-    assert grant.memo == "Grant to Alice: Welcome hours" and grant.recorded_by == coordinator
+    assert grant.memo == "Grant from the community pot" and grant.note.text == "Welcome hours"
+    assert grant.recorded_by == coordinator
     statement = client.get(reverse("timebank:coordinator-pot")).content.decode()
-    assert "Grant to Alice: Welcome hours" in statement and "minus 1½ hours" in statement
+    assert "Grant from the community pot: Welcome hours" in statement and "minus 1½ hours" in statement
 
 
 @pytest.mark.parametrize(
@@ -229,8 +230,10 @@ def test_a_coordinator_reverses_a_transfer_with_a_reason_once(client, coordinato
     assert response["Location"] == url
     assert (balance(alice), balance(bob)) == (0, 0)
     reversal = Transfer.objects.get(reverses=transfer)
-    assert reversal.memo == "Reversal: Recorded twice by mistake" and reversal.recorded_by == coordinator
-    assert "This transfer was reversed" in client.get(url).content.decode()
+    assert reversal.memo == "Reversal of an exchange" and reversal.note.text == "Recorded twice by mistake"
+    assert reversal.recorded_by == coordinator
+    reversed_page = client.get(url).content.decode()
+    assert "This transfer was reversed" in reversed_page and "Recorded twice by mistake" in reversed_page
     again = client.post(url, {"reason": "Again"})
     assert again.status_code == 200 and "already been reversed" in again.content.decode()
     assert Transfer.objects.filter(kind=TransferKind.REVERSAL).count() == 1

@@ -9,7 +9,7 @@ import pytest
 from django.contrib import admin as django_admin
 from django.urls import reverse
 
-from tests.factories import ListingFactory, MemberFactory, UserFactory
+from tests.factories import ListingFactory, MemberFactory, UserFactory, login_with_second_step
 from timebank import ledger
 from timebank.models import (
     Account,
@@ -52,7 +52,8 @@ def ledger_rows(alice, bob, carol):
 
 @pytest.fixture
 def superuser_client(client, db):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    # The admin needs a session that passed two-step sign-in (tests/security/test_two_factor.py).
+    login_with_second_step(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     return client
 
 
@@ -60,7 +61,7 @@ def superuser_client(client, db):
 def coordinator_client(client, coordinator):
     coordinator.is_staff = True
     coordinator.save()
-    client.force_login(coordinator)
+    login_with_second_step(client, coordinator)
     return client
 
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from brokering.services.safeguarding import category_safeguarding_set, restriction_add
 from core.errors import InvalidInputError, NotAllowedError
-from tests.factories import ListingFactory, MemberFactory, UserFactory, category
+from tests.factories import ListingFactory, MemberFactory, UserFactory, category, login_with_second_step
 from timebank.categories import DEFAULT_CATEGORIES
 from timebank.forms.listings import ListingBrowseForm, ListingForm
 from timebank.models import Category, Listing, Role, Timebank
@@ -293,7 +293,7 @@ def test_the_api_finds_a_category_slug_in_the_callers_timebank(timebank, caversh
 
 def test_the_admin_shows_a_coordinator_only_their_timebanks_categories(client, timebank, caversham):
     staff = UserFactory(username="staff-jo", is_staff=True, roles=[Role.COORDINATOR], coordinates=[caversham])
-    client.force_login(staff)
+    login_with_second_step(client, staff)
     rows = client.get(reverse("admin:timebank_category_changelist")).context["cl"].result_list
     assert rows and {c.timebank_id for c in rows} == {caversham.pk}
     ours = category("gardening")
@@ -306,7 +306,7 @@ def test_the_admin_shows_a_coordinator_only_their_timebanks_categories(client, t
 
 def test_the_admin_refuses_a_listing_in_another_timebanks_category(client, caversham, carl):
     staff = UserFactory(username="staff-jo", is_staff=True, roles=[Role.COORDINATOR], coordinates=[caversham])
-    client.force_login(staff)
+    login_with_second_step(client, staff)
     response = client.post(
         reverse("admin:timebank_listing_add"),
         {
@@ -333,7 +333,7 @@ def test_a_listing_factory_in_another_timebank_uses_that_timebanks_category(cave
 
 def test_a_timebank_added_in_the_admin_gets_its_own_categories(client):
     staff = UserFactory(username="staff-nia", is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    login_with_second_step(client, staff)
     response = client.post(
         reverse("admin:timebank_timebank_add"),
         {

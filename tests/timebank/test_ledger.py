@@ -107,7 +107,8 @@ def test_alice_gives_half_an_hour_of_her_hours_to_bob(alice, bob, carol):
     gift = ledger.gift(giver=alice, receiver=bob, minutes=30)
 
     assert gift.kind == TransferKind.GIFT
-    assert gift.memo == "Gift from Alice to Bob"
+    # The system's words only: names are in the accounts, a person's words in the note (issue 12).
+    assert gift.memo == "Gift" and not hasattr(gift, "note")
     assert (balance_of(alice), balance_of(bob), balance_of(carol)) == (90, 30, -120)
 
 
@@ -138,7 +139,7 @@ def test_the_community_pot_grants_carol_two_hours_and_alice_donates_one(alice, c
     donation = ledger.pot_donate(member=alice, minutes=60)
 
     assert (grant.kind, donation.kind) == (TransferKind.GRANT, TransferKind.DONATION)
-    assert (grant.memo, donation.memo) == ("Grant to Carol", "Donation from Alice")
+    assert (grant.memo, donation.memo) == ("Grant from the community pot", "Donation to the community pot")
     pot.refresh_from_db()
     assert (balance_of(alice), balance_of(carol), pot.balance) == (60, 0, -60)
     assert "Ledger OK" in ledger_check()
@@ -250,7 +251,8 @@ def test_a_coordinator_reverses_a_mistaken_exchange_once(alice, bob, coordinator
 
     reversal = ledger.transfer_reverse(transfer=mistake, reason="Recorded twice", recorded_by=coordinator)
 
-    assert (reversal.kind, reversal.reverses, reversal.memo) == ("reversal", mistake, "Reversal: Recorded twice")
+    assert (reversal.kind, reversal.reverses, reversal.memo) == ("reversal", mistake, "Reversal of an exchange")
+    assert reversal.note.text == "Recorded twice"
     assert sorted(reversal.entries.values_list("minutes", flat=True)) == [-120, 120]
     assert (balance_of(alice), balance_of(bob)) == (0, 0)
     with pytest.raises(AlreadyReversedError, match="already been reversed"):

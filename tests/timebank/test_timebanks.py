@@ -194,7 +194,7 @@ def test_joining_from_a_timebanks_page_applies_to_that_timebank(client, caversha
     page = client.get("/t/caversham/join/")
     assert page.status_code == 200 and "Join Caversham Timebank" in page.content.decode()
     response = client.post("/t/caversham/join/", JOIN)
-    assert response.status_code == 302 and response["Location"] == reverse("timebank:my-hours")
+    assert response.status_code == 302 and response["Location"] == reverse("timebank:join-sent")
     member = Member.objects.get(email=JOIN["email"])
     assert (member.timebank, member.status) == (caversham, MemberStatus.APPLIED)
 

@@ -107,6 +107,9 @@ class Transfer(AppendOnlyModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="transfers")
     kind = models.CharField(max_length=10, choices=TransferKind.choices)
+    # Written by the system only ("Gift", "Exchange", "Reversal of a gift"): it
+    # can never be changed, so it never holds a name or anything a person typed.
+    # Those go in TransferNote, which erasure can blank.
     memo = models.CharField(max_length=300, blank=True)
     # PROTECT, not SET_NULL: clearing it would UPDATE an append-only row, which
     # the triggers refuse. Someone who recorded transfers is deactivated, not deleted.
@@ -138,6 +141,24 @@ class Transfer(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.public_id}"
+
+
+class TransferNote(models.Model):
+    """What a person wrote with a transfer: a gift's message, a donation's note,
+    a grant's or a reversal's reason, an exchange's description.
+
+    Kept out of the append-only Transfer (whose memo is written by the system
+    and never names anyone) because people put names, phone numbers and
+    circumstances in it, and erasure must be able to blank it
+    (privacy.services.member_erase). Not a ledger row: changing it moves no time.
+    """
+
+    transfer = models.OneToOneField(Transfer, on_delete=models.CASCADE, related_name="note")
+    text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Note on {self.transfer}"
 
 
 class Entry(AppendOnlyModel):

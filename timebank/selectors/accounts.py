@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from core.errors import NotFoundError
 from timebank import ledger
 from timebank.hours import format_minutes
-from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind
+from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind, TransferNote
 
 STATEMENT_PAGE_SIZE = 20
 
@@ -150,20 +150,36 @@ def transfer_involves_erased_member(transfer: Transfer) -> bool:
     )
 
 
+def transfer_note_text(transfer: Transfer, *, involves_erased: bool | None = None) -> str:
+    """What a person wrote with the transfer, or "" when there is none or when a
+    member it involves was erased (erasure blanks the note; this is a second
+    guard). Callers load `note` with the transfer; `involves_erased` saves
+    reading the entries again when the caller already knows."""
+    if involves_erased is None:
+        involves_erased = transfer_involves_erased_member(transfer)
+    if involves_erased:
+        return ""
+    try:
+        return transfer.note.text
+    except TransferNote.DoesNotExist:
+        return ""
+
+
 def transfer_description(transfer: Transfer) -> str:
-    """What a statement says a transfer was: its memo, or only its kind ("Exchange",
-    "Gift") once a member it involves was erased. Memos are append-only ledger text
-    written with names in them ("Gift from Alice to Bob"), so they are hidden rather
-    than changed."""
+    """What a statement says a transfer was: the system's memo ("Gift", "Exchange"),
+    then what a person wrote with it ("Gift: get well soon"). Only the kind once a
+    member it involves was erased: a second guard, should a memo ever name them."""
     if transfer_involves_erased_member(transfer):
         return transfer.get_kind_display()
-    return transfer.memo or transfer.get_kind_display()
+    memo = transfer.memo or transfer.get_kind_display()
+    note = transfer_note_text(transfer, involves_erased=False)
+    return f"{memo}: {note}" if note else memo
 
 
 def _statement_rows(account: Account) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account)
-        .select_related("transfer", "transfer__reversed_by", "transfer__recorded_by")
+        .select_related("transfer", "transfer__reversed_by", "transfer__recorded_by", "transfer__note")
         .prefetch_related(
             Prefetch("transfer__entries", queryset=Entry.objects.select_related("account__member").order_by("pk"))
         )
@@ -225,7 +241,7 @@ def transfer_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) 
     """One transfer of this timebank with its entries; NotFoundError otherwise."""
     transfer = (
         Transfer.objects.filter(timebank=timebank, public_id=public_id)
-        .select_related("recorded_by", "reverses", "reversed_by", "exchange")
+        .select_related("recorded_by", "reverses", "reversed_by", "reversed_by__note", "exchange", "note")
         .prefetch_related(Prefetch("entries", queryset=Entry.objects.select_related("account__member").order_by("pk")))
         .first()
     )

@@ -590,16 +590,15 @@ def _post(locked: Exchange, *, actor: User | None) -> None:
         for member, share in zip(receivers, shares)
         if share  # fewer minutes than receivers: those with a zero share pay nothing
     ]
-    names = ", ".join(m.display_name for m in receivers)
-    memo = f"{locked.provider.display_name} helped {names}"
-    if locked.description:
-        memo += f": {locked.description}"
     try:
         ledger.transfer_post(
             timebank=locked.timebank,
             kind=TransferKind.EXCHANGE,
             legs=legs,
-            memo=memo,
+            # Who helped whom is in the entries' accounts; what the help was is
+            # the members' own words, so it goes to the note that erasure blanks.
+            memo=TransferKind.EXCHANGE.label,
+            note=locked.description,
             recorded_by=actor,
             exchange=locked,
             idempotency_key=f"exchange-{locked.public_id}",

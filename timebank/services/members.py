@@ -11,11 +11,18 @@ only checks who may ask for it and whose accounts it touches.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from core.errors import ConflictError, InvalidInputError
 from core.places.geocoding import GeocodingError, geocode
@@ -35,6 +42,7 @@ from timebank.models import (
     User,
 )
 from timebank.models.members import DigestFrequency, MemberKind
+from timebank.notifications import notify_address
 from timebank.permissions import require_coordinator_of
 from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
 
@@ -241,6 +249,20 @@ def member_create(
     return member
 
 
+def _applicant_name_and_email(display_name: str, email: str) -> tuple[str, str]:
+    display_name = clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
+    email = clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
+    return display_name, email
+
+
+def _validate_new_password(password: str, user: User) -> None:
+    """The password rules (AUTH_PASSWORD_VALIDATORS), refused next to the password field."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInputError(" ".join(error.messages), field="password") from None
+
+
 def member_apply(
     *,
     timebank: Timebank,
@@ -253,28 +275,27 @@ def member_apply(
     communication_needs: Iterable[str] = (),
     password: str | None = None,
     kind: str = MemberKind.PERSON,
+    login_active: bool = True,
 ) -> Member:
     """An application to join: a User (role member) and a Member with status applied.
 
     The person can log in at once and sees that they are waiting for approval.
     Without a password (an application made for someone, e.g. from a referral)
     the account cannot log in until they set one through "forgotten password".
+    With `login_active=False` (the public join page: member_join) the login
+    works only once the e-mailed link proves the address is theirs.
     """
     # The login is named by the e-mail address: checked here, before it is made.
-    display_name = clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
-    email = clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
+    display_name, email = _applicant_name_and_email(display_name, email)
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise InvalidInputError(
             "There is already an account with this e-mail address. "
             "Log in, or reset your password if you have forgotten it.",
             field="email",
         )
-    user = User(username=email, email=email, first_name=display_name[:150])
+    user = User(username=email, email=email, first_name=display_name[:150], is_active=login_active)
     if password:
-        try:
-            validate_password(password, user)
-        except ValidationError as error:
-            raise InvalidInputError(" ".join(error.messages), field="password") from None
+        _validate_new_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -294,6 +315,136 @@ def member_apply(
     except IntegrityError:
         # Two applications with the same address at once: the unique username caught it.
         raise InvalidInputError("There is already an account with this e-mail address.", field="email") from None
+
+
+# --- Joining from the public page ---------------------------------------------------------------
+
+JOIN_LINK_BROKEN = (
+    "This link does not work: it may be old, or already used. "
+    "Log in if you have finished joining, or fill in the join form again to get a new link."
+)
+
+
+class _JoinLinkTokens(PasswordResetTokenGenerator):
+    """Links that prove an address is the joiner's: valid for PASSWORD_RESET_TIMEOUT,
+    and once only (logging in changes last_login, which the token covers). Their own
+    salt, so a password-reset link is not a join link or the other way round."""
+
+    key_salt = "timebank.services.members.join-link"
+
+
+join_link_tokens = _JoinLinkTokens()
+
+
+def member_join(
+    *,
+    timebank: Timebank,
+    display_name: str,
+    email: str,
+    postcode: str,
+    password: str,
+    phone: str = "",
+    about: str = "",
+    availability_slots: Iterable[str] = (),
+    communication_needs: Iterable[str] = (),
+) -> Member | None:
+    """Someone applies on the public join page. The answer never tells whether the
+    address already has an account (anyone may type anyone's address):
+
+    - a new address gets an application whose login works once the person
+      follows the link e-mailed to that address;
+    - an address with an account gets nothing new saved, and its owner gets an
+      e-mail saying someone tried to join with it, how to log in and how to reset
+      the password (or, if that account is itself still waiting for its link,
+      the link again).
+
+    Both paths make the same checks (so the same form errors) and hash the
+    password once, so they take about as long. Returns the new Member, or None.
+    """
+    display_name, email = _applicant_name_and_email(display_name, email)
+    _validate_new_password(password, User(username=email, email=email, first_name=display_name[:150]))
+    clean_text(phone, field="phone", label="the phone number", max_length=30)
+    clean_text(about, field="about", label="the text about you", max_length=2000)
+    _availability(availability_slots)
+    _communication_needs(communication_needs)
+    _place_from_postcode(postcode)
+    existing = _login_for_address(email)
+    if existing is None:
+        try:
+            member = member_apply(
+                timebank=timebank,
+                display_name=display_name,
+                email=email,
+                phone=phone,
+                postcode=postcode,
+                about=about,
+                availability_slots=availability_slots,
+                communication_needs=communication_needs,
+                password=password,
+                login_active=False,
+            )
+        except InvalidInputError as error:
+            # Someone else joined with this address a moment ago: answer as for any registered one.
+            existing = _login_for_address(email) if error.field == "email" else None
+            if existing is None:
+                raise
+        else:
+            if member.user is not None:  # member_apply always makes the login
+                _send_join_link(member.user)
+            return member
+    make_password(password)  # the hashing a new application does, so the time does not tell
+    if _waiting_for_join_link(existing):
+        _send_join_link(existing)
+    else:
+        notify_address(
+            address=existing.email or email,
+            subject="Someone tried to join with your e-mail address",
+            template="emails/join_already_registered.txt",
+            context={"user": existing},
+            log_as=f"user {existing.pk}",
+        )
+    return None
+
+
+def _login_for_address(email: str) -> User | None:
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
+
+
+def _waiting_for_join_link(user: User) -> bool:
+    """Joined on the public page and never followed the e-mailed link."""
+    return not user.is_active and user.last_login is None and user.has_usable_password()
+
+
+def _send_join_link(user: User) -> None:
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    notify_address(
+        address=user.email,
+        subject="Finish joining: confirm your e-mail address",
+        template="emails/join_confirm.txt",
+        context={
+            "user": user,
+            "path": reverse("timebank:join-confirm", args=[uidb64, join_link_tokens.make_token(user)]),
+            "days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+        },
+        log_as=f"user {user.pk}",
+    )
+
+
+def member_join_confirm(*, uidb64: str, token: str) -> User:
+    """Follow the e-mailed link: the login starts working. Raises InvalidInputError
+    for a link that is broken, old or already used."""
+    try:
+        user_id = int(urlsafe_base64_decode(uidb64[:24]).decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError(JOIN_LINK_BROKEN) from None
+    if not 0 < user_id < 2**63:
+        raise InvalidInputError(JOIN_LINK_BROKEN)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not _waiting_for_join_link(user) or not join_link_tokens.check_token(user, token[:100]):
+        raise InvalidInputError(JOIN_LINK_BROKEN)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
 
 
 def member_create_offline(
@@ -500,8 +651,8 @@ def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user:
     _require_can_give(giver)
     _require_can_receive(receiver)
     note = clean_text(note, field="note", label="the note", max_length=200)
-    memo = f"Gift from {giver.display_name} to {receiver.display_name}" + (f": {note}" if note else "")
-    return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, memo=memo, recorded_by=by_user)
+    # The note goes to the transfer's note, never its append-only memo (ledger.py).
+    return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, note=note, recorded_by=by_user)
 
 
 def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: str = "") -> Transfer:
@@ -509,8 +660,7 @@ def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: s
     _require_self_or_coordinator(member=member, by_user=by_user)
     _require_can_give(member)
     note = clean_text(note, field="note", label="the note", max_length=200)
-    memo = f"Donation from {member.display_name}" + (f": {note}" if note else "")
-    return ledger.pot_donate(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
+    return ledger.pot_donate(member=member, minutes=minutes, note=note, recorded_by=by_user)
 
 
 def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: str) -> Transfer:
@@ -518,8 +668,7 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
     require_coordinator_of(by_user, member.timebank_id)
     _require_can_receive(member)
     reason = clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
-    memo = f"Grant to {member.display_name}: {reason}"
-    return ledger.pot_grant(member=member, minutes=minutes, memo=memo, recorded_by=by_user)
+    return ledger.pot_grant(member=member, minutes=minutes, note=reason, recorded_by=by_user)
 
 
 def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:

@@ -22,6 +22,7 @@ from timebank.selectors.accounts import (
     transfer_description,
     transfer_for_coordinator,
     transfer_involves_erased_member,
+    transfer_note_text,
 )
 from timebank.selectors.members import member_for_coordinator, member_gift_choices
 from timebank.services import members as member_services
@@ -170,6 +171,8 @@ def coordinator_transfer_reverse(request, timebank, public_id):
             messages.success(request, "The transfer is reversed. The hours are back where they were.")
             return redirect("timebank:coordinator-transfer-reverse", public_id=transfer.public_id)
     reversal = transfer.reversed_by if hasattr(transfer, "reversed_by") else None
+    # A reversal moves time for the same accounts as the transfer it reverses.
+    involves_erased = transfer_involves_erased_member(transfer)
     lines = [
         {
             "name": entry.account.name,
@@ -186,7 +189,7 @@ def coordinator_transfer_reverse(request, timebank, public_id):
             "transfer": transfer,
             "description": transfer_description(transfer),
             # The reason typed for a reversal may name the member too.
-            "involves_erased": transfer_involves_erased_member(transfer),
+            "reversal_reason": transfer_note_text(reversal, involves_erased=involves_erased) if reversal else "",
             "form": form,
             "reversal": reversal,
             "lines": lines,

@@ -7,6 +7,7 @@ the form are timebank.pages' (coordinator pages answer "not found" to anyone
 else, so they reveal nothing about members).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, views as auth_views
 from django.shortcuts import redirect, render
@@ -14,6 +15,8 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.ratelimit import form_limit_reached, refused_as_too_many
+from timebank import twofactor
 from timebank.forms.members import (
     JoinForm,
     LoginForm,
@@ -26,6 +29,7 @@ from timebank.forms.members import (
 from timebank.hours import format_minutes
 from timebank.models import Availability, CommunicationNeed, Timebank
 from timebank.pages import coordinator_page, member_page, not_found_as_404, page_number, put_error_on_form
+from timebank.private_search import private_search
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary, pot_account
 from timebank.selectors.members import (
     member_applications,
@@ -74,10 +78,11 @@ def timebank_join(request, slug):
 
 def _join(request, timebank, *, own_page: bool = False):
     form = JoinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = None
+    if request.method == "POST" and form.is_valid() and not (wait := form_limit_reached(request, form, scope="join")):
         data = form.cleaned_data
         try:
-            member = member_services.member_apply(
+            member_services.member_join(
                 timebank=timebank,
                 display_name=data["display_name"],
                 email=data["email"],
@@ -91,20 +96,67 @@ def _join(request, timebank, *, own_page: bool = False):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Thank you for applying. A coordinator will be in touch soon.")
-            return redirect("timebank:my-hours")
-    return render(request, "timebank/members/join.html", {"form": form, "timebank": timebank, "own_page": own_page})
+            # The same answer whether or not the address already had an account:
+            # what happens next is in the e-mail, which only its owner reads.
+            return redirect("timebank:join-sent")
+    return refused_as_too_many(
+        render(request, "timebank/members/join.html", {"form": form, "timebank": timebank, "own_page": own_page}), wait
+    )
+
+
+def join_sent(request):
+    """After the join form: look in your e-mail."""
+    return render(request, "timebank/members/join_sent.html")
+
+
+def join_confirm(request, uidb64, token):
+    """The e-mailed link: the application's login starts working and the person is logged in."""
+    try:
+        user = member_services.member_join_confirm(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(request, "timebank/members/join_link_broken.html", {"message": error.message}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Thank you: your e-mail address is confirmed. A coordinator will be in touch soon.")
+    return redirect("timebank:my-hours")
 
 
 class LoginView(auth_views.LoginView):
+    """Username (or e-mail) and password; then, for someone with two-step
+    sign-in on, the code page (timebank.views.twofactor.login_code) before they
+    are signed in."""
+
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if twofactor.two_factor_on(user):
+            twofactor.pending_start(self.request, user, redirect_to=self.get_success_url())
+            return redirect("timebank:login-code")
+        return super().form_valid(form)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): how long to wait, and
+    how else to get back in. Says nothing about whether the account exists."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetPasswordForm
     success_url = reverse_lazy("timebank:password-reset-done")
+
+    def form_valid(self, form):
+        # Each request sends an e-mail: a flood would fill someone's inbox.
+        wait = form_limit_reached(self.request, form, scope="password-reset")
+        if wait:
+            return refused_as_too_many(self.form_invalid(form), wait)
+        return super().form_valid(form)
 
 
 # --- Member: my profile -----------------------------------------------------------------------
@@ -162,14 +214,20 @@ def coordinator_applications(request, timebank):
 
 @coordinator_page
 def coordinator_members(request, timebank):
-    form = MemberSearchForm(request.GET or None)
-    text = status = ""
-    if form.is_valid():
-        text, status = form.cleaned_data["q"], form.cleaned_data["status"]
-    page = member_search(timebank=timebank, text=text, status=status, page_number=page_number(request))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "timebank/members/members.html", {"form": form, "page": page, "query": query.urlencode()})
+    # Posted, not in the address: the terms are names, phones and e-mails (timebank.private_search).
+    search = private_search(request, MemberSearchForm, name="members", public_fields=("status",))
+    if search.redirect is not None:
+        return search.redirect
+    terms = search.terms
+    page = member_search(
+        timebank=timebank, text=terms.get("q", ""), status=terms.get("status", ""), page_number=page_number(request)
+    )
+    return render(
+        request,
+        "timebank/members/members.html",
+        {"form": search.form, "page": page, "query": search.query},
+        status=search.status,
+    )
 
 
 @coordinator_page

@@ -6,11 +6,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.errors import ConfigurationError
-from privacy.retention import referrals_anonymise, referrals_due_for_anonymising, retention_cutoff
+from privacy.retention import referrals_due_for_anonymising, referrals_retention_run, retention_cutoff
 
 
 def _referrals(count: int) -> str:
     return "1 referral" if count == 1 else f"{count} referrals"
+
+
+def _applications(count: int, adjective: str = "") -> str:
+    noun = "member application" if count == 1 else "member applications"
+    return " ".join(part for part in (str(count), adjective, noun) if part)
 
 
 class Command(BaseCommand):
@@ -23,12 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
+        result = None
         try:
             cutoff = retention_cutoff(now=now)
             if options["dry_run"]:
                 count = referrals_due_for_anonymising(now=now).count()
             else:
-                count = referrals_anonymise(now=now)
+                result = referrals_retention_run(now=now)
+                count = result.referrals
         except ConfigurationError as error:
             raise CommandError(str(error)) from None
         before = timezone.localdate(cutoff).isoformat()
@@ -36,3 +43,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Would anonymise {_referrals(count)} closed before {before}. Nothing was changed.")
         else:
             self.stdout.write(f"Anonymised {_referrals(count)} closed before {before}.")
+        if result is not None and result.applications_removed:
+            removed = _applications(result.applications_removed, "declined")
+            self.stdout.write(f"Removed {removed} that only those referrals had made.")
+        if result is not None and result.applications_waiting:
+            waiting = _applications(result.applications_waiting)
+            self.stdout.write(
+                f"{waiting} still waiting for a coordinator's decision "
+                "came from those referrals: they are kept; please approve or decline them."
+            )

@@ -1,0 +1,70 @@
+"""How often one address may send each anonymous form (join, report a problem,
+claim an organisation, password reset): settings.FORM_RATE_LIMITS, from the
+environment (FORM_RATE_JOIN and the rest).
+
+Counts live in the shared cache (Redis, else the database cache), so every
+gunicorn worker adds to the same count. A window is fixed (this hour, say):
+cheap, one increment a sending, at worst twice the rate across a window's edge.
+Only sendings that passed the form's checks count, so someone correcting a
+typing mistake is not held up; what a flood costs (a saved row, an e-mail) is
+what is limited. The address is the one core.clientip gives (TRUSTED_PROXY_COUNT),
+and it is kept only as a keyed hash in the cache key, gone when the window ends.
+
+Over the limit, the view shows the form again, with what was typed and a
+plain message, as a 429 with Retry-After, and saves nothing.
+"""
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
+
+from core.clientip import client_address
+
+TOO_MANY_MESSAGE = (
+    "We have had this form from your internet connection too many times in a short while. "
+    "Nothing was saved. Please wait {wait} and try again."
+)
+
+
+def _in_words(seconds: int) -> str:
+    if seconds >= 3600:
+        hours = -(-seconds // 3600)
+        return "an hour" if hours == 1 else f"{hours} hours"
+    minutes = -(-seconds // 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def form_limit_reached(request: HttpRequest, form: forms.BaseForm, *, scope: str) -> int | None:
+    """Count one sending of the form `scope` from this address. None when it may
+    go ahead; over the limit, put the message on the form and return the seconds
+    until the window ends."""
+    allowed, seconds = settings.FORM_RATE_LIMITS[scope]
+    now = time.time()
+    window = int(now // seconds)
+    who = salted_hmac("core.ratelimit", client_address(request)).hexdigest()[:32]
+    key = f"form-rate:{scope}:{who}:{window}"
+    # add then incr: atomic on Redis; on the database cache two workers at the same
+    # moment may both read one count, which lets one extra through at most.
+    cache.add(key, 0, timeout=seconds)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # the key ran out between add and incr: a new window
+        cache.set(key, 1, timeout=seconds)
+        sent = 1
+    if sent <= allowed:
+        return None
+    wait = max(1, int((window + 1) * seconds - now))
+    form.add_error(None, TOO_MANY_MESSAGE.format(wait=_in_words(wait)))
+    return wait
+
+
+def refused_as_too_many(response: HttpResponse, wait: int | None) -> HttpResponse:
+    """The form's page as a 429 with Retry-After when `wait` says the limit was reached."""
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response

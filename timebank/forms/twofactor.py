@@ -1,0 +1,13 @@
+"""Forms for two-step sign-in: one field, the code an authenticator app shows
+(or a backup code). Whether it is right is timebank.twofactor's to say."""
+
+from django import forms
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6 numbers your authenticator app shows now, or one of your backup codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
