@@ -93,6 +93,26 @@ class TransitionForm(forms.Form):
         to.choices = [(m, ReferralStatus(m).label) for m in moves]
 
 
+class ServiceSearchForm(forms.Form):
+    """Where the person lives (often their own postcode) and what they need: posted,
+    never put in the address (timebank.private_search)."""
+
+    near = forms.CharField(
+        label="Postcode or place",
+        max_length=100,
+        error_messages={"required": "Enter the person's postcode or the name of a place."},
+    )
+    category = forms.CharField(max_length=100, required=False)
+    q = forms.CharField(label="Words to look for", max_length=100, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("near", "q", "category"):
+            if "\x00" in (cleaned.get(field) or ""):
+                self.add_error(field, "Remove the unusual characters and try again.")
+        return cleaned
+
+
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[("", "Any"), *ReferralStatus.choices], required=False)
     name = forms.CharField(label="Person's name", max_length=100, required=False)

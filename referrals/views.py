@@ -20,7 +20,7 @@ from assets.selectors import asset_search, taxonomy_terms
 from core.errors import DomainError
 from referrals import selectors, services, states
 from referrals.actors import Actor, actor_for_user
-from referrals.forms import ListFilterForm, ReferralForm, TransitionForm
+from referrals.forms import ListFilterForm, ReferralForm, ServiceSearchForm, TransitionForm
 from referrals.models import ConsentScope
 from timebank.models import Timebank
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
@@ -158,17 +158,22 @@ def _uuid_or_none(value):
 
 
 def _pick_target(request):
+    # Posted, not in the address: the place is usually the person's own postcode,
+    # which must not reach access logs (timebank.private_search).
+    found = private_search(request, ServiceSearchForm, name="referral-services")
+    if found.redirect is not None:
+        return found.redirect
     search, error = None, None
-    if request.GET.get("near"):
+    terms = found.terms
+    if terms.get("near"):
         try:
             search = asset_search(
-                near=request.GET.get("near", "")[:100],
-                category=request.GET.get("category") or None,
-                q=request.GET.get("q", "")[:100] or None,
-                radius_km=10,
+                near=terms["near"], category=terms.get("category") or None, q=terms.get("q") or None, radius_km=10
             )
         except DomainError as exc:
             error = exc.message
+    elif found.form.is_bound and found.form.errors:
+        error = next(iter(found.form.errors.values()))[0]
     return render(
         request,
         "referrals/new_search.html",
@@ -176,9 +181,10 @@ def _pick_target(request):
             "search": search,
             "error": error,
             "categories": taxonomy_terms(),
-            "query": request.GET,
+            "query": found.form.data if found.form.is_bound else {},
             "timebanks": list(public_timebanks()),
         },
+        status=found.status,
     )
 
 

@@ -1,5 +1,7 @@
 """The link worker's and group organiser's referral pages."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -49,7 +51,9 @@ FORM = {
 
 
 def test_a_link_worker_finds_a_service_and_makes_a_referral(sam, garden_service):
-    search = sam.get("/referrals/new/?near=RG1&category=green-and-outdoor")
+    posted = sam.post("/referrals/new/", {"near": "RG1", "category": "green-and-outdoor"})
+    assert posted.status_code == 302 and "RG1" not in posted["Location"]
+    search = sam.get(posted["Location"])
     assert search.status_code == 200
     assert f"?service={garden_service.pk}" in search.content.decode()
     response = sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
@@ -61,6 +65,22 @@ def test_a_link_worker_finds_a_service_and_makes_a_referral(sam, garden_service)
     assert "no-store" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     listing = sam.get("/referrals/")
     assert "Joan Rivers" in listing.content.decode()
+
+
+def test_the_place_a_link_worker_searches_near_never_reaches_an_address(sam, garden_service):
+    # The place is usually the person's own postcode: access logs must not get it (issue 12).
+    posted = sam.post("/referrals/new/", {"near": "RG1 1AA", "q": "garden"})
+    assert posted.status_code == 302
+    assert "RG1" not in posted["Location"] and "garden" not in posted["Location"]
+    shown = sam.get(posted["Location"])
+    html = shown.content.decode()
+    assert f"?service={garden_service.pk}" in html
+    links = re.findall(r'(?:href|action)="([^"]*)"', html)
+    assert links and not [link for link in links if "RG1" in link]
+    # The old address form searches for nothing; an empty place is a message by the field.
+    assert f"?service={garden_service.pk}" not in sam.get("/referrals/new/?near=RG1").content.decode()
+    empty = sam.post("/referrals/new/", {"near": ""})
+    assert empty.status_code == 400 and "Enter the person&#x27;s postcode" in empty.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -293,7 +293,7 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
 # URL names with arguments that are not in the matrix, and why.
 EXCLUDED = {
     "timebank:password-reset-confirm": "a one-time link to set a password: no timebank's data",
-    "timebank:join-confirm": "a one-time link that confirms a new member's e-mail address: no timebank's data (tests/security/test_login.py)",
+    "timebank:join-confirm": "a one-time link confirming a new member's address (tests/security/test_login.py)",
     "timebank:timebank-home": "a timebank's public page: anyone may read it (and apply)",
     "timebank:timebank-join": "a timebank's public application form: anyone may apply",
     "assets:service": "the community directory is shared by every timebank (assets' own tests)",
