@@ -8,9 +8,9 @@ Invariants:
   header is the original one). Resolving again to connect would let a name
   that changes its answer in between (DNS rebinding) reach a private address.
 * An address is refused unless `ipaddress` calls it global, and also when it is
-  an IPv6 form that carries an IPv4 address (IPv4-mapped, NAT64, 6to4) whose
-  IPv4 address is not global, or a form that hides where it leads (Teredo,
-  local-use NAT64, the old IPv4-compatible range).
+  an IPv4-mapped IPv6 address whose IPv4 address is not global, or in a range
+  that leads somewhere we cannot see (NAT64, 6to4, Teredo, the old
+  IPv4-compatible range).
 * Only the given schemes and ports are allowed; the environment's proxies and
   .netrc are ignored (a proxy would resolve the name itself).
 * Redirects are followed only when the caller asks, and each hop is checked
@@ -29,13 +29,17 @@ from requests.adapters import HTTPAdapter
 
 from core.errors import InvalidInputError
 
-# IPv6 ranges with an IPv4 address inside, checked by that address.
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-# IPv6 ranges refused whatever follows: local-use NAT64 (RFC 8215) is translated
-# by a local gateway, Teredo tunnels hide their end point, and IPv4-compatible
-# addresses (deprecated) can still be routed to IPv4 by some stacks.
+# IPv6 ranges refused whatever follows. NAT64 (RFC 6052, and local-use RFC 8215)
+# and 6to4 are translated or tunnelled to an IPv4 address by a gateway we cannot
+# see, which may sit inside the network: the review found 64:ff9b::7f00:1 and
+# 2002:7f00:1:: reaching loopback. A server has no need to call out through
+# them, so they are refused outright rather than judged by the IPv4 inside.
+# Teredo tunnels hide their end point, and IPv4-compatible addresses
+# (deprecated) can still be routed to IPv4 by some stacks.
 _REFUSED_V6 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
     ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("2002::/16"),
     ipaddress.IPv6Network("2001::/32"),
     ipaddress.IPv6Network("::/96"),
 )
@@ -52,13 +56,8 @@ class AddressRefusedError(InvalidInputError):
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
+    # An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address to the socket layer.
+    return address.ipv4_mapped
 
 
 def address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

@@ -183,8 +183,14 @@ def test_private_addresses_in_any_disguise_are_refused_as_webhook_targets(surger
 
 
 @pytest.mark.django_db
-def test_a_nat64_form_of_a_public_address_is_accepted(surgery, dns):
-    dns.answers["hooks.example.org"] = ["64:ff9b::5db8:d70e"]  # 93.184.215.14 through NAT64
+def test_nat64_and_6to4_are_refused_even_for_a_public_address_inside(surgery, dns):
+    # The gateway that translates them may sit inside the network: refused outright.
+    for answer in ("64:ff9b::5db8:d70e", "2002:5db8:d70e::1"):  # 93.184.215.14 through NAT64, 6to4
+        dns.answers["hooks.example.org"] = [answer]
+        response = surgery.api.post("/api/v1/webhooks/", {"url": "https://hooks.example.org/x"}, format="json")
+        assert response.status_code == 400, answer
+    assert not WebhookSubscription.objects.exists()
+    dns.answers["hooks.example.org"] = ["::ffff:93.184.215.14"]  # IPv4-mapped: the address itself
     response = surgery.api.post("/api/v1/webhooks/", {"url": "https://hooks.example.org/x"}, format="json")
     assert response.status_code == 201
 
