@@ -15,9 +15,11 @@ Invariants:
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
 from typing import Any, TypedDict
 
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
@@ -34,6 +36,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_COST = Decimal("999999")
 
 
+# Inline images pasted into descriptions (data: URIs, often megabytes of base64).
+_DATA_URI = re.compile(r"data:[\w/+.-]+(?:;[\w=.-]+)*;base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
+_LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_ESCAPED_TAG = re.compile(r"&lt;\s*/?\s*[a-zA-Z]")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos|nbsp);")
+_FREE_WORDS = {"none", "no cost", "no charge", "nil", "£0", "£0.00", "0", "0.00"}
+
+
 class CostFields(TypedDict):
     is_free: bool
     cost_amount: Decimal | None
@@ -48,10 +58,19 @@ def record_id(record: object) -> str:
 def modified_at(record: object) -> datetime.datetime | None:
     """When the record says it last changed, or None when it does not say (clearly)."""
     value = record.get("last_modified") if isinstance(record, dict) else None
+    if not value:
+        return None
     try:
-        return parse_datetime(str(value)) if value else None
+        parsed = parse_datetime(str(value))
+        if parsed is None and (day := parse_date(str(value)[:10])):
+            parsed = datetime.datetime.combine(day, datetime.time.min)
     except ValueError:
         return None
+    if parsed is not None and parsed.tzinfo is None:
+        # Feeds that leave the zone off (seen in the wild) are read as UTC, the zone
+        # ORUK examples use, so they compare with the aware --modified-after date.
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
 
 
 def optional_identifier(value: object, *, kind: str) -> uuid.UUID | None:
@@ -85,8 +104,86 @@ def text(value: object, *, name: str, max_length: int, required: bool = False) -
     return cleaned
 
 
-def url(value: object, *, name: str) -> str:
-    cleaned = text(value, name=name, max_length=200)
+def fitted_text(value: object, *, name: str, max_length: int, warnings: list[str], required: bool = False) -> str:
+    """Text that may be too long: inline images are stripped, then it is cut at a word
+    boundary with an ellipsis (and a warning) rather than refusing the whole record."""
+    cleaned = text(value, name=name, max_length=10**9, required=required)
+    if len(cleaned) <= max_length:
+        return cleaned
+    if _DATA_URI.search(cleaned):
+        cleaned = _DATA_URI.sub("", cleaned).strip()
+        warnings.append(f"{name}: inline images removed")
+        if len(cleaned) <= max_length:
+            return cleaned
+    cut = cleaned[: max_length - 1]
+    if " " in cut[max_length // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    warnings.append(f"{name} was longer than {max_length} characters and was shortened")
+    return cut.rstrip() + "…"
+
+
+class _PlainText(HTMLParser):
+    """Feed markup as plain text: block elements become line breaks, list items bullets."""
+
+    _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "blockquote", "section"}
+    _HIDDEN = {"script", "style", "head", "title", "template"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def plain_text(value: object) -> object:
+    """A description that may hold HTML (ORUK allows it) as plain text paragraphs.
+    Markup is never kept: the page escapes what it shows. Non-text passes through for
+    `text` to refuse."""
+    if not isinstance(value, str) or not _LOOKS_LIKE_HTML.search(value):
+        return value
+    value = _DATA_URI.sub("", value)
+    if "<" not in value and _ESCAPED_TAG.search(value):
+        value = html.unescape(value)  # markup that was escaped once as text
+    parser = _PlainText()
+    parser.feed(value)
+    parser.close()
+    result = "".join(parser.parts)
+    if _ENTITY.search(result):
+        result = html.unescape(result)  # double-escaped entities ("&amp;amp;")
+    lines = [line.strip() for line in result.replace("\xa0", " ").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def url(value: object, *, name: str, warnings: list[str] | None = None) -> str:
+    cleaned = text(value, name=name, max_length=10**6)
+    if len(cleaned) > 200:
+        # The column holds 200 characters and a cut URL would not work: leave it out.
+        if warnings is not None and _URL.match(cleaned):
+            warnings.append(f"{name} was longer than 200 characters and was left out")
+        return ""
     return cleaned if _URL.match(cleaned) else ""
 
 
@@ -102,7 +199,9 @@ def age(value: object, *, name: str) -> int | None:
         number = float(value)  # type: ignore[arg-type]  # anything float() refuses is reported below
     except (TypeError, ValueError):
         raise RecordError(f"{name} is not a number") from None
-    if not (0 <= number <= 150):
+    if number < 0:
+        return None  # Open Place Directory and others send -1 for "no limit"
+    if number > 150:
         raise RecordError(f"{name} {value} is not a plausible age")
     return int(number)
 
@@ -160,10 +259,22 @@ def postcode_prefix(area: Record) -> str:
     return ""
 
 
-def cost(record: Record) -> CostFields:
-    """Whether a service is free, and its lowest cost, from cost_options or fees."""
+def _says_free(words: str) -> bool:
+    words = words.strip().lower()
+    return words.startswith("free") or words in _FREE_WORDS
+
+
+def cost(record: Record, warnings: list[str] | None = None) -> CostFields:
+    """Whether a service is free, and its lowest cost, from cost_options or fees.
+    Free only when the record says so (amount 0, "Free"): saying nothing is unknown
+    cost (is_free False, no amount, no description), so "free only" does not match."""
     options = object_list(record, "cost_options")
-    fees = text(record.get("fees"), name="fees", max_length=300)
+    fees = fitted_text(
+        plain_text(record.get("fees") or record.get("fees_description")),
+        name="fees",
+        max_length=300,
+        warnings=warnings if warnings is not None else [],
+    )
     amounts = []
     for option in options:
         if option.get("amount") not in (None, ""):
@@ -181,5 +292,61 @@ def cost(record: Record) -> CostFields:
             or fees
         )
         return {"is_free": amount == 0, "cost_amount": None if amount == 0 else amount, "cost_description": description}
-    is_free = not fees or fees.lower().startswith("free") or fees.lower() in {"none", "no cost", "£0", "0"}
+    wording = [" ".join(str(o.get(k) or "") for k in ("option", "amount_description")) for o in options]
+    is_free = _says_free(fees) if fees else any(_says_free(words) for words in wording)
     return {"is_free": is_free, "cost_amount": None, "cost_description": "" if is_free else fees}
+
+
+_FREQ_SPELLINGS = {
+    "weekly": "WEEKLY",
+    "week": "WEEKLY",
+    "w": "WEEKLY",
+    "monthly": "MONTHLY",
+    "month": "MONTHLY",
+    "m": "MONTHLY",
+    "daily": "DAILY",
+    "day": "DAILY",
+    "d": "DAILY",
+}
+_DAY_SPELLINGS = {
+    name: code
+    for code, names in {
+        "MO": ("mo", "mon", "monday"),
+        "TU": ("tu", "tue", "tues", "tuesday"),
+        "WE": ("we", "wed", "wednesday"),
+        "TH": ("th", "thu", "thur", "thurs", "thursday"),
+        "FR": ("fr", "fri", "friday"),
+        "SA": ("sa", "sat", "saturday"),
+        "SU": ("su", "sun", "sunday"),
+    }.items()
+    for name in names
+}
+_ORDINAL_DAY = re.compile(r"^([+-]?\d)?([a-z]+)$")
+EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
+
+
+def schedule_freq(value: object) -> str:
+    """WEEKLY, MONTHLY or DAILY from the spellings feeds use ("week", "monthly"...)."""
+    if value in (None, ""):
+        return "WEEKLY"
+    found = _FREQ_SPELLINGS.get(str(value).strip().lower()[:20])
+    if found is None:
+        raise RecordError(f"schedule freq '{str(value)[:20]}' is not weekly, monthly or daily")
+    return found
+
+
+def byday(value: object) -> str:
+    """iCalendar day codes ("MO,WE", "1TH") from "TH", "th", "Thursday", "MO,WE" or a list."""
+    if value in (None, ""):
+        return ""
+    tokens = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
+    codes = []
+    for token in tokens:
+        if not isinstance(token, str) or not token.strip():
+            continue
+        match = _ORDINAL_DAY.match(token.strip().lower())
+        day = _DAY_SPELLINGS.get(match.group(2)) if match else None
+        if match is None or day is None:
+            raise RecordError(f"schedule byday '{str(token)[:20]}' is not a day")
+        codes.append((match.group(1) or "").lstrip("+") + day)
+    return ",".join(codes)[:40]

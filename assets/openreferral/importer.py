@@ -13,8 +13,11 @@ Invariants:
   and a fixed number of queries per table per chunk. Should the database still
   refuse a chunk, that chunk is written again one record at a time, each in its
   own savepoint, so only the refused record is skipped.
-* A chunk never holds the same service twice: the first is written before the
-  second replaces it, as if the file had been imported record by record.
+* A source never gives the same service twice: a second record with a service id
+  already read in this run is skipped and reported ("2 services share id X: kept
+  the first"), since two different services sharing an id is a fault in the feed.
+* A record identical to what is stored is counted unchanged and not written (see
+  `write`); a service keeps the source's own last_modified when it gives one.
 * Re-importing the same source updates instead of duplicating (stable ids, see `clean`).
 """
 
@@ -25,12 +28,15 @@ import uuid
 from collections.abc import Callable
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
+from assets.models import ACCESSIBILITY_FEATURES, stable_uuid
 from assets.openreferral import clean
 from assets.openreferral.fetch import read_source
 from assets.openreferral.prepare import PreparedRecord, prepare_record
 from assets.openreferral.report import ImportSummary, RecordError, SourceError
 from assets.openreferral.terms import TermCache
+from assets.openreferral.v1 import is_v1_record, normalise_v1_service
 from assets.openreferral.write import missing_organisations, write_records
 from core.netguard import GuardedSession
 
@@ -73,12 +79,12 @@ def service_import_record(record: object, *, terms: TermCache | None = None) -> 
     """Check and write one service (3.0 or v1 shape) and everything under it. True when
     created. Raises RecordError for a record that cannot be imported, before writing."""
     terms = terms or TermCache()
-    prepared = prepare_record(record)
+    prepared = _settled(prepare_record(record), record)
     if missing := missing_organisations([prepared]):
         raise RecordError(missing[prepared.record_id])
     terms.look_up([spec for spec, _ in prepared.attributes])
     terms.resolve(prepared)
-    return not write_records([prepared], terms=terms)
+    return write_records([prepared], terms=terms)[prepared.service.id] == "created"
 
 
 class _Run:
@@ -93,7 +99,7 @@ class _Run:
         self.summary = ImportSummary()
         self.terms = TermCache()
         self.chunk: list[PreparedRecord] = []
-        self.in_chunk: set[uuid.UUID] = set()
+        self.seen: dict[uuid.UUID, int] = {}  # service id -> records read with it, this run
         self.unreported = 0  # records read whose outcome on_record has not been told yet
 
     def add(self, record: object) -> None:
@@ -102,26 +108,36 @@ class _Run:
         modified = clean.modified_at(record)
         if self.modified_after and modified and modified < self.modified_after:
             self.summary.unchanged += 1
+            self.summary.not_modified += 1
             return
         if (prepared := self._prepare(record)) is None:
             return
-        if prepared.service.id in self.in_chunk:
-            # The same service twice: write the first before the second replaces it.
-            self.flush(report=self.unreported - 1)
+        service_id = prepared.service.id
+        if service_id in self.seen:
+            # Real feeds have given two different services one id; the second would
+            # silently overwrite the first, so it is skipped and the clash reported.
+            self.seen[service_id] += 1
+            self.summary.skip(
+                prepared.record_id, f"{self.seen[service_id]} services share id {prepared.record_id}: kept the first"
+            )
+            return
+        self.seen[service_id] = 1
         self.chunk.append(prepared)
-        self.in_chunk.add(prepared.service.id)
         if len(self.chunk) >= CHUNK_SIZE:
             self.flush(report=self.unreported)
 
     def _prepare(self, record: object) -> PreparedRecord | None:
         """The record's rows, or None (and the record skipped) when it cannot be imported."""
         try:
-            return prepare_record(record)
+            prepared = _settled(prepare_record(record), record)
         except RecordError as exc:
             self.summary.skip(clean.record_id(record), exc.reason)
+            return None
         except (ValueError, TypeError) as exc:
             self.summary.skip(clean.record_id(record), f"the database refused it ({type(exc).__name__})")
-        return None
+            return None
+        self.summary.warnings.extend((prepared.record_id, warning) for warning in prepared.warnings)
+        return prepared
 
     def flush(self, *, report: int) -> None:
         """Write the chunk, then tell on_record about `report` of the records read."""
@@ -129,7 +145,7 @@ class _Run:
         if self.on_record:
             for _ in range(report):
                 self.on_record(self.summary)
-        self.chunk, self.in_chunk, self.unreported = [], set(), self.unreported - report
+        self.chunk, self.unreported = [], self.unreported - report
 
 
 def _import_chunk(chunk: list[PreparedRecord], *, summary: ImportSummary, terms: TermCache) -> None:
@@ -144,13 +160,13 @@ def _import_chunk(chunk: list[PreparedRecord], *, summary: ImportSummary, terms:
     try:
         # One commit for the whole chunk (a commit per record costs an fsync each).
         with transaction.atomic():
-            existing = write_records(accepted, terms=terms)
+            outcomes = write_records(accepted, terms=terms)
     except _REFUSED:
         terms.restore(snapshot)
         _import_one_by_one(accepted, summary=summary, terms=terms)
         return
     for p in accepted:
-        summary.count(created=p.service.id not in existing)
+        summary.count(outcomes[p.service.id])
 
 
 def _accepted(chunk: list[PreparedRecord], *, summary: ImportSummary, terms: TermCache) -> list[PreparedRecord]:
@@ -181,7 +197,7 @@ def _import_one_by_one(chunk: list[PreparedRecord], *, summary: ImportSummary, t
                 with transaction.atomic():
                     terms.look_up([spec for spec, _ in p.attributes])
                     terms.resolve(p)
-                    existing = write_records([p], terms=terms)
+                    outcomes = write_records([p], terms=terms)
             except RecordError as exc:
                 terms.restore(snapshot)
                 summary.skip(p.record_id, exc.reason)
@@ -189,4 +205,78 @@ def _import_one_by_one(chunk: list[PreparedRecord], *, summary: ImportSummary, t
                 terms.restore(snapshot)
                 summary.skip(p.record_id, f"the database refused it ({type(exc).__name__})")
             else:
-                summary.count(created=p.service.id not in existing)
+                summary.count(outcomes[p.service.id])
+
+
+def _settled(prepared: PreparedRecord, record: object) -> PreparedRecord:
+    """What `prepare` leaves open, settled so that importing the same record again
+    writes the same rows: the source's last_modified, ids for children the source
+    gives none, and accessibility prose without the feature names."""
+    if not isinstance(record, dict):
+        return prepared
+    if (modified := clean.modified_at(record)) is not None:
+        if timezone.is_naive(modified):
+            modified = timezone.make_aware(modified, datetime.UTC)
+        prepared.service.modified_at = modified
+    shaped = normalise_v1_service(record) if is_v1_record(record) else record
+    given = _given_ids(shaped)
+    service_id = prepared.service.id
+    for kind, rows in (
+        ("schedule", prepared.schedules),
+        ("contact", prepared.contacts),
+        ("service_area", prepared.areas),
+    ):
+        # An id-less child gets a uuid5 of its service and its content (plus how many
+        # identical ones came before it): re-importing it unchanged keeps its id, so
+        # consumers of our feed see no change, while an edited child is, truly, a new
+        # one. Position was rejected: one inserted schedule would renumber the rest.
+        occurrences: dict[str, int] = {}
+        for row in rows:
+            if row.id in given:
+                continue
+            content = "|".join(str(getattr(row, f.attname)) for f in row._meta.concrete_fields if f.attname != "id")
+            occurrences[content] = occurrences.get(content, 0) + 1
+            row.id = stable_uuid(f"oruk-{kind}", f"{service_id}:{content}:{occurrences[content]}")
+    _plain_accessibility(prepared, shaped)
+    return prepared
+
+
+def _given_ids(value: object) -> set[uuid.UUID]:
+    """Every id the source itself gives, anywhere in the record, as `clean` reads it."""
+    found: set[uuid.UUID] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, (str, int)) and not isinstance(item, bool):
+                if (parsed := clean.optional_identifier(item, kind="child")) is not None:
+                    found.add(parsed)
+            else:
+                found |= _given_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _given_ids(item)
+    return found
+
+
+def _plain_accessibility(prepared: PreparedRecord, record: dict) -> None:
+    # Feeds (ours included) list each feature as an entry named after it ("Step-free
+    # access"). Those set the location's flags, which the page already shows; kept in
+    # the prose too, each re-import of a feed built from ours added them again.
+    by_id = {row.id: row for row in prepared.locations}
+    for sal in clean.object_list(record, "service_at_locations"):
+        location = sal.get("location")
+        if not isinstance(location, dict):
+            continue
+        try:
+            row = by_id.get(clean.identifier(location.get("id"), kind="location"))
+        except RecordError:
+            continue
+        if row is None:
+            continue
+        texts = (
+            str(a.get("description") or a.get("accessibility") or a.get("details") or "").strip()
+            for a in clean.object_list(location, "accessibility")
+        )
+        row.accessibility_description = " ".join(t for t in texts if t and t.lower() not in _FEATURE_LABELS)[:5000]
+
+
+_FEATURE_LABELS = frozenset(label.lower() for _, label in ACCESSIBILITY_FEATURES)

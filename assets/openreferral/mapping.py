@@ -69,7 +69,9 @@ def fees_text(service: Service) -> str:
     if service.cost_amount is not None:
         amount = f"£{service.cost_amount:.2f}"
         return f"{amount} {service.cost_description}".strip()
-    return service.cost_description or "There is a cost: ask for details"
+    # Not free and no amount: either unknown (a feed said nothing) or not given;
+    # neither may be published as free, nor as certainly costing something.
+    return service.cost_description or "Ask the group about any cost"
 
 
 def service_list_data(service: Service) -> JSONObject:

@@ -88,6 +88,9 @@ class PreparedRecord:
     areas: list[ServiceArea]
     attributes: list[tuple[TermSpec, LinkType]]
     term_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # spec key -> term id, once resolved
+    # What was changed or left out to keep the record ("description was ... shortened"),
+    # one line per field, for the import report.
+    warnings: list[str] = field(default_factory=list)
 
 
 class _ServiceFields(TypedDict):
@@ -117,26 +120,28 @@ def prepare_record(record: object) -> PreparedRecord:
     service_id = clean.identifier(record.get("id"), kind="service")
     status = _status(record)
     minimum, maximum = _age_range(record)
-    organisation_id, organisation = _organisation_row(record)
+    warnings: list[str] = []
+    organisation_id, organisation = _organisation_row(record, warnings)
     service = Service(
         id=service_id,
         organisation_id=organisation_id,
         status=status,
         minimum_age=minimum,
         maximum_age=maximum,
-        **_service_fields(record),
+        **_service_fields(record, warnings),
     )
-    locations, sals = _location_rows(record, service_id=service_id, organisation_id=organisation_id)
+    locations, sals = _location_rows(record, service_id=service_id, organisation_id=organisation_id, warnings=warnings)
     return PreparedRecord(
         record_id=record_id,
         service=service,
         organisation=organisation,
         locations=locations,
         service_at_locations=sals,
-        schedules=_schedule_rows(record, service_id=service_id),
+        schedules=_schedule_rows(record, service_id=service_id, warnings=warnings),
         contacts=_contact_rows(record, service_id=service_id),
         areas=_area_rows(record, service_id=service_id),
         attributes=_attribute_specs(record),
+        warnings=warnings,
     )
 
 
@@ -155,7 +160,7 @@ def _age_range(record: Record) -> tuple[int | None, int | None]:
     return minimum, maximum
 
 
-def _organisation_row(record: Record) -> tuple[uuid.UUID, Organisation | None]:
+def _organisation_row(record: Record, warnings: list[str]) -> tuple[uuid.UUID, Organisation | None]:
     """The organisation's id and its row to upsert; no row when the record names an
     existing organisation by id only."""
     data = record.get("organization")
@@ -167,36 +172,50 @@ def _organisation_row(record: Record) -> tuple[uuid.UUID, Organisation | None]:
     return org_id, Organisation(
         id=org_id,
         name=clean.text(data.get("name"), name="organization name", max_length=200, required=True),
-        description=clean.text(data.get("description"), name="organization description", max_length=10000),
+        description=clean.fitted_text(
+            clean.plain_text(data.get("description")),
+            name="organization description",
+            max_length=10000,
+            warnings=warnings,
+        ),
         email=clean.email(data.get("email")),
-        website=clean.url(data.get("website") or data.get("url"), name="organization website"),
+        website=clean.url(data.get("website") or data.get("url"), name="organization website", warnings=warnings),
     )
 
 
-def _service_fields(record: Record) -> _ServiceFields:
+def _service_fields(record: Record, warnings: list[str]) -> _ServiceFields:
+    # Long or marked-up text is cleaned and cut with a warning: one long field must
+    # not cost the whole service.
     return {
-        "name": clean.text(record.get("name"), name="name", max_length=200, required=True),
-        "description": clean.text(record.get("description"), name="description", max_length=20000),
-        "url": clean.url(record.get("url"), name="url"),
+        "name": clean.fitted_text(record.get("name"), name="name", max_length=200, warnings=warnings, required=True),
+        "description": clean.fitted_text(
+            clean.plain_text(record.get("description")), name="description", max_length=20000, warnings=warnings
+        ),
+        "url": clean.url(record.get("url"), name="url", warnings=warnings),
         "email": clean.email(record.get("email")),
-        "alert": clean.text(record.get("alert"), name="alert", max_length=500),
-        "eligibility_description": clean.text(
-            record.get("eligibility_description"), name="eligibility_description", max_length=500
+        "alert": clean.fitted_text(
+            clean.plain_text(record.get("alert")), name="alert", max_length=500, warnings=warnings
+        ),
+        "eligibility_description": clean.fitted_text(
+            clean.plain_text(record.get("eligibility_description")),
+            name="eligibility_description",
+            max_length=500,
+            warnings=warnings,
         ),
         "last_reviewed": clean.date(record.get("assured_date"), name="assured_date"),
-        **clean.cost(record),
+        **clean.cost(record, warnings),
     }
 
 
 def _location_rows(
-    record: Record, *, service_id: uuid.UUID, organisation_id: uuid.UUID
+    record: Record, *, service_id: uuid.UUID, organisation_id: uuid.UUID, warnings: list[str]
 ) -> tuple[list[Location], list[ServiceAtLocation]]:
     locations, sals = [], []
     for sal in clean.object_list(record, "service_at_locations"):
         location = sal.get("location")
         if not isinstance(location, dict):
             raise RecordError("a service_at_location has no location")
-        row = _location_row(location, organisation_id=organisation_id)
+        row = _location_row(location, organisation_id=organisation_id, warnings=warnings)
         locations.append(row)
         sal_id = clean.optional_identifier(sal.get("id"), kind="service_at_location") or stable_uuid(
             "sal", f"{service_id}:{row.id}"
@@ -208,7 +227,7 @@ def _location_rows(
     return locations, sals
 
 
-def _location_row(location: Record, *, organisation_id: uuid.UUID) -> Location:
+def _location_row(location: Record, *, organisation_id: uuid.UUID, warnings: list[str]) -> Location:
     location_id = clean.identifier(location.get("id"), kind="location")
     addresses = clean.object_list(location, "addresses")
     physical = (a for a in addresses if a.get("address_type") in (None, "physical"))
@@ -225,7 +244,12 @@ def _location_row(location: Record, *, organisation_id: uuid.UUID) -> Location:
         organisation_id=organisation_id,
         location_type=location_type,
         name=clean.text(location.get("name"), name="location name", max_length=200),
-        description=clean.text(location.get("description"), name="location description", max_length=5000),
+        description=clean.fitted_text(
+            clean.plain_text(location.get("description")),
+            name="location description",
+            max_length=5000,
+            warnings=warnings,
+        ),
         address_1=clean.text(address.get("address_1"), name="address_1", max_length=200),
         address_2=clean.text(address.get("address_2"), name="address_2", max_length=200),
         city=clean.text(address.get("city"), name="city", max_length=100),
@@ -244,29 +268,41 @@ def _accessibility_features(description: str) -> dict[str, bool]:
     return {name: any(word in lowered for word in _ACCESSIBILITY_WORDS[name]) for name, _ in ACCESSIBILITY_FEATURES}
 
 
-def _schedule_rows(record: Record, *, service_id: uuid.UUID) -> list[Schedule]:
+def _schedule_rows(record: Record, *, service_id: uuid.UUID, warnings: list[str]) -> list[Schedule]:
     schedules = []
     for s in clean.object_list(record, "schedules"):
-        freq = str(s.get("freq") or "WEEKLY").upper()
-        if freq not in _FREQUENCIES:
-            raise RecordError(f"schedule freq '{freq[:20]}' is not WEEKLY or MONTHLY")
-        schedules.append(
-            Schedule(
-                id=clean.optional_identifier(s.get("id"), kind="schedule") or uuid.uuid4(),
-                service_id=service_id,
-                freq=freq,
-                interval=int(clean.age(s.get("interval"), name="schedule interval") or 1),
-                byday=clean.text(s.get("byday"), name="byday", max_length=40).upper().replace(" ", ""),
-                bymonthday=clean.text(s.get("bymonthday"), name="bymonthday", max_length=40),
-                opens_at=clean.time(s.get("opens_at"), name="opens_at"),
-                closes_at=clean.time(s.get("closes_at"), name="closes_at"),
-                valid_from=clean.date(s.get("valid_from"), name="valid_from"),
-                valid_to=clean.date(s.get("valid_to"), name="valid_to"),
-                description=clean.text(s.get("description"), name="schedule description", max_length=500),
-            )
-        )
+        try:
+            schedules.append(_schedule_row(s, service_id=service_id, warnings=warnings))
+        except RecordError as exc:
+            # Opening times are a detail: an unreadable one is left out, the service kept.
+            warnings.append(f"a schedule was left out: {exc.reason}")
     _unique_ids(schedules, "schedule")
     return schedules
+
+
+def _schedule_row(s: Record, *, service_id: uuid.UUID, warnings: list[str]) -> Schedule:
+    freq = clean.schedule_freq(s.get("freq"))
+    byday = clean.byday(s.get("byday"))
+    if freq == "DAILY":
+        # We store weekly and monthly only; every day is every week on each day.
+        freq, byday = "WEEKLY", byday or clean.EVERY_DAY
+    if freq not in _FREQUENCIES:
+        raise RecordError(f"schedule freq '{freq[:20]}' is not WEEKLY or MONTHLY")
+    return Schedule(
+        id=clean.optional_identifier(s.get("id"), kind="schedule") or uuid.uuid4(),
+        service_id=service_id,
+        freq=freq,
+        interval=int(clean.age(s.get("interval"), name="schedule interval") or 1),
+        byday=byday,
+        bymonthday=clean.text(s.get("bymonthday"), name="bymonthday", max_length=40),
+        opens_at=clean.time(s.get("opens_at"), name="opens_at"),
+        closes_at=clean.time(s.get("closes_at"), name="closes_at"),
+        valid_from=clean.date(s.get("valid_from"), name="valid_from"),
+        valid_to=clean.date(s.get("valid_to"), name="valid_to"),
+        description=clean.fitted_text(
+            clean.plain_text(s.get("description")), name="schedule description", max_length=500, warnings=warnings
+        ),
+    )
 
 
 def _contact_rows(record: Record, *, service_id: uuid.UUID) -> list[Contact]:

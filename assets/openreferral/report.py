@@ -37,19 +37,23 @@ class ImportSummary:
     skipped: int = 0
     unchanged: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # Fields cut, cleaned or left out of records that were kept: (record id, what).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    not_modified: int = 0  # of `unchanged`, those left out by the date given
 
     def line(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.skipped} skipped"
-        if self.unchanged:
-            text += f", {self.unchanged} not modified since the date given"
+        if self.unchanged - self.not_modified:
+            text += f", {self.unchanged - self.not_modified} unchanged"
+        if self.not_modified:
+            text += f", {self.not_modified} not modified since the date given"
         return text
 
     def skip(self, record_id: str, reason: str) -> None:
         self.skipped += 1
         self.errors.append((record_id, reason))
 
-    def count(self, *, created: bool) -> None:
-        if created:
-            self.created += 1
-        else:
-            self.updated += 1
+    def count(self, outcome: str) -> None:
+        """One record written: "created", "updated" or "unchanged" (nothing in it differed)."""
+        setattr(self, outcome, getattr(self, outcome) + 1)

@@ -59,7 +59,7 @@ def test_importing_twice_updates_and_never_duplicates():
     run(V3)
     Service.objects.filter(name="Caversham Walking for Health").update(name="Edited locally")
     out, _ = run(V3)
-    assert "0 created, 2 updated, 1 skipped" in out
+    assert "0 created, 1 updated, 1 skipped, 1 unchanged" in out  # only the edited one is rewritten
     assert Service.objects.count() == 2 and Organisation.objects.count() == 1
     assert Schedule.objects.count() == 1 and ServiceAtLocation.objects.count() == 2
     assert Service.objects.filter(name="Caversham Walking for Health").exists()
@@ -243,19 +243,20 @@ def test_a_big_file_is_written_in_chunks_with_few_queries_and_every_record_count
     records[2]["name"] = "Renamed group"
     records[2]["schedules"] = []
     summary, _ = openreferral_import(source=write_ndjson(tmp_path / "feed.ndjson", records))
-    assert (summary.created, summary.updated, summary.skipped) == (1, 24, 0)
+    assert (summary.created, summary.updated, summary.skipped, summary.unchanged) == (1, 1, 0, 23)
     assert Service.objects.count() == 25 and Schedule.objects.count() == 24 and Location.objects.count() == 25
     renamed = Service.objects.get(id=records[2]["id"])
     assert renamed.name == "Renamed group" and not renamed.schedules.exists()
 
 
-def test_the_same_service_twice_in_one_file_is_created_then_updated(tmp_path):
+def test_the_same_service_twice_in_one_file_keeps_the_first_and_reports_the_second(tmp_path):
     first = oruk_record(1)
     second = oruk_record(1, name="Second version", schedules=[])
     summary, _ = openreferral_import(source=write_ndjson(tmp_path / "feed.ndjson", [first, oruk_record(2), second]))
-    assert (summary.created, summary.updated, summary.skipped) == (2, 1, 0)
+    assert (summary.created, summary.updated, summary.skipped) == (2, 0, 1)
+    assert summary.errors == [(first["id"], f"2 services share id {first['id']}: kept the first")]
     service = Service.objects.get(id=first["id"])
-    assert service.name == "Second version" and not service.schedules.exists()
+    assert service.name != "Second version" and service.schedules.exists()
     assert ServiceAtLocation.objects.filter(service=service).count() == 1
 
 

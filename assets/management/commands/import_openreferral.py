@@ -42,4 +42,6 @@ class Command(BaseCommand):
             bar.close()
         for record_id, reason in summary.errors:
             self.stderr.write(f"Skipped {record_id}: {reason}")
+        for record_id, warning in summary.warnings:
+            self.stderr.write(f"Kept {record_id}, but {warning}")
         self.stdout.write(self.style.SUCCESS(f"Import finished: {summary.line()}."))
