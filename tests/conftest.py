@@ -1,5 +1,8 @@
 """Shared fixtures: a fixed cast of test people (healthchecks habit)."""
 
+import ipaddress
+import socket
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -107,3 +110,41 @@ def _every_test_starts_with_an_empty_cache():
 
     cache.clear()
     yield
+
+
+# Tests talk only to this machine. Every TCP connection any test (or the code it
+# runs) opens goes through this fence: a connection to an address that is not
+# loopback fails at once, so a stub forgotten in a new test shows up as a clear
+# error instead of a request to someone else's server.
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _refuse_off_machine(sock: socket.socket, address) -> None:
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = str(address[0]).split("%", 1)[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise OSError(f"Tests may connect only to 127.0.0.1, not {host}: stub this call.")
+
+
+def _fenced_connect(sock, address):
+    _refuse_off_machine(sock, address)
+    return _real_connect(sock, address)
+
+
+def _fenced_connect_ex(sock, address):
+    _refuse_off_machine(sock, address)
+    return _real_connect_ex(sock, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def only_this_machine():
+    socket.socket.connect = _fenced_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _fenced_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]

@@ -7,6 +7,7 @@ TIMECOMMONS_REQUIRE_BROWSER=1, which turns a missing browser into a failure.
 """
 
 import os
+import re
 import shutil
 
 import pytest
@@ -50,6 +51,12 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
+    # The browser stays on the test server: map tiles and anything else off it
+    # are refused, so no browser test ever reaches a public address.
+    context.route(
+        re.compile(r".*"),
+        lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort(),
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
