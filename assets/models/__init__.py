@@ -14,6 +14,7 @@ from assets.models.directory import (  # noqa: F401
     Organisation,
     OrganisationMembership,
     OrganisationType,
+    PlacedBy,
     Schedule,
     ScheduleFrequency,
     Service,
@@ -28,6 +29,7 @@ from assets.models.directory import (  # noqa: F401
     one_line_address,
     stale_before,
 )
+from assets.models.feeds import FeedRunStatus, FeedSchedule, FeedSource  # noqa: F401
 from assets.models.moderation import (  # noqa: F401
     ClaimStatus,
     OrganisationClaim,

@@ -127,6 +127,11 @@ class Service(models.Model):
     by_appointment = models.BooleanField(default=False)
     taxonomy_terms = models.ManyToManyField(TaxonomyTerm, through="ServiceAttribute", related_name="services")
     last_reviewed = models.DateField(null=True, blank=True, db_index=True)
+    # Where an imported service came from, and when it was last seen in that feed.
+    source = models.ForeignKey(
+        "assets.FeedSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    source_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -275,6 +280,12 @@ def grid_cells_covering(lat_min: float, lat_max: float, lng_min: float, lng_max:
     ]
 
 
+class PlacedBy(models.TextChoices):
+    GIVEN = "", "Given with the place"
+    POSTCODE = "postcode", "Found from its postcode"
+    DISTRICT = "district", "Centre of its postcode district"
+
+
 class Location(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
@@ -290,6 +301,11 @@ class Location(models.Model):
     postcode = models.CharField(max_length=8, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # How the point was found: given with the place, or looked up from its postcode
+    # (exactly, or only to the centre of its postcode district: 1-2 km off).
+    placed_by = models.CharField(
+        max_length=10, choices=PlacedBy.choices, default=PlacedBy.GIVEN, db_default=PlacedBy.GIVEN, blank=True
+    )
     # Derived by the database from latitude/longitude (see grid_cell_for); null without both.
     grid_cell = grid_cell_field()
     step_free_access = models.BooleanField(default=False)

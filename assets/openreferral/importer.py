@@ -30,7 +30,7 @@ from collections.abc import Callable
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from assets.models import ACCESSIBILITY_FEATURES, stable_uuid
+from assets.models import ACCESSIBILITY_FEATURES, FeedSource, Service, stable_uuid
 from assets.openreferral import clean
 from assets.openreferral.fetch import read_source
 from assets.openreferral.prepare import PreparedRecord, prepare_record
@@ -63,12 +63,16 @@ def openreferral_import(
     modified_after: datetime.datetime | None = None,
     on_record: Callable[[ImportSummary], None] | None = None,
     session: GuardedSession | None = None,
+    feed: FeedSource | None = None,
 ) -> tuple[ImportSummary, int | None]:
     """Import every service in `source`; returns the summary and the source's count.
 
-    `on_record` is called once for each record read (the command's progress bar)."""
+    `on_record` is called once for each record read (the command's progress bar).
+    With `feed`, every service the source gives (created, updated or unchanged) is
+    marked as coming from that feed and checked there now, without moving its
+    modified_at."""
     records, total = read_source(source, modified_after=modified_after, session=session)
-    run = _Run(modified_after=modified_after, on_record=on_record)
+    run = _Run(modified_after=modified_after, on_record=on_record, feed=feed)
     for record in records:
         run.add(record)
     run.flush(report=run.unreported)
@@ -92,10 +96,16 @@ class _Run:
     records read have not yet been reported to `on_record`."""
 
     def __init__(
-        self, *, modified_after: datetime.datetime | None, on_record: Callable[[ImportSummary], None] | None
+        self,
+        *,
+        modified_after: datetime.datetime | None,
+        on_record: Callable[[ImportSummary], None] | None,
+        feed: FeedSource | None = None,
     ) -> None:
         self.modified_after = modified_after
         self.on_record = on_record
+        self.feed = feed
+        self.checked_at = timezone.now()
         self.summary = ImportSummary()
         self.terms = TermCache()
         self.chunk: list[PreparedRecord] = []
@@ -142,6 +152,11 @@ class _Run:
     def flush(self, *, report: int) -> None:
         """Write the chunk, then tell on_record about `report` of the records read."""
         _import_chunk(self.chunk, summary=self.summary, terms=self.terms)
+        if self.feed is not None and self.chunk:
+            # update() leaves modified_at alone: being seen again is not a change.
+            Service.objects.filter(id__in=[p.service.id for p in self.chunk]).update(
+                source=self.feed, source_checked_at=self.checked_at
+            )
         if self.on_record:
             for _ in range(report):
                 self.on_record(self.summary)

@@ -41,6 +41,11 @@ class ImportSummary:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     not_modified: int = 0  # of `unchanged`, those left out by the date given
+    # Locations with a postcode but no coordinates that the geocoder could not place
+    # (they are kept, but cannot be found by distance).
+    unplaced: int = 0
+    # The shape the source was read as: "3.0", "1.0", or "" when it could not be told.
+    version: str = ""
 
     def line(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.skipped} skipped"
