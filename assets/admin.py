@@ -1,10 +1,12 @@
 """Admin for the directory: coordinators fix listings and organisations here too."""
 
+from django import forms
 from django.contrib import admin
 
 from assets.models import (
     Capacity,
     Contact,
+    FeedSource,
     Location,
     Organisation,
     OrganisationClaim,
@@ -18,6 +20,7 @@ from assets.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from assets.services import feed_url_problem
 
 
 class MembershipInline(admin.TabularInline):
@@ -108,3 +111,43 @@ class OrganisationClaimAdmin(admin.ModelAdmin):
     list_display = ["organisation", "user", "status", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["organisation", "service", "user", "decided_by"]
+
+
+class FeedSourceAdminForm(forms.ModelForm):
+    class Meta:
+        model = FeedSource
+        fields = ["name", "url", "schedule", "is_active"]
+
+    def clean_url(self):
+        # As on the coordinators' page: a web form never names a file on the server.
+        url = self.cleaned_data["url"].strip()
+        if problem := feed_url_problem(url):
+            raise forms.ValidationError(problem)
+        return url
+
+
+@admin.register(FeedSource)
+class FeedSourceAdmin(admin.ModelAdmin):
+    """Coordinators manage feeds on their own page; here the last run's report is read-only,
+    since only a run writes it."""
+
+    form = FeedSourceAdminForm
+    list_display = ["name", "url", "schedule", "is_active", "status", "last_finished_at"]
+    list_filter = ["status", "schedule", "is_active"]
+    search_fields = ["name", "url"]
+    readonly_fields = [
+        "version",
+        "status",
+        "run_requested_at",
+        "last_started_at",
+        "last_finished_at",
+        "last_succeeded_at",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "skipped_count",
+        "unplaced_count",
+        "last_report",
+        "last_error",
+        "created_at",
+    ]

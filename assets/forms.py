@@ -2,8 +2,9 @@
 
 from django import forms
 
-from assets.models import ACCESSIBILITY_FEATURES, DAY_CODES, ProblemKind, Service, TaxonomyTerm
-from assets.selectors import MAX_TEXT_LENGTH
+from assets.models import ACCESSIBILITY_FEATURES, DAY_CODES, FeedSchedule, ProblemKind, Service, TaxonomyTerm
+from assets.selectors import LOCAL_SOURCE, MAX_TEXT_LENGTH, feed_sources
+from assets.services import feed_url_problem
 
 KM_PER_MILE = 1.609344
 # (miles, label): people in the UK think in miles; each label shows km too.
@@ -44,6 +45,11 @@ class AssetSearchForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    source = forms.ChoiceField(
+        label="Where it came from",
+        required=False,
+        error_messages={"invalid_choice": "Choose where the listings came from from the list."},
+    )
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -51,6 +57,10 @@ class AssetSearchForm(forms.Form):
         self.fields["category"].choices = [("", "Anything")] + [
             (term.slug, term.name)
             for term in TaxonomyTerm.objects.filter(taxonomy__slug="timecommons-social-prescribing")
+        ]
+        # Listings come from feeds as well as from people here; each feed is a choice.
+        self.fields["source"].choices = [("", "Anywhere"), (LOCAL_SOURCE, "Added here")] + [
+            (str(feed_id), name) for feed_id, name in feed_sources().values_list("id", "name")
         ]
 
     def clean_near(self):
@@ -132,3 +142,25 @@ class CapacityForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+
+
+class FeedSourceForm(forms.Form):
+    """Add or change a feed source. Web addresses only: files are for the command line."""
+
+    name = forms.CharField(label="Name", max_length=200, help_text="Who publishes it, like Reading Services Guide.")
+    url = forms.CharField(
+        label="Feed address",
+        max_length=500,
+        help_text="The feed's web address, without /services at the end, like https://example.org/openreferral.",
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+    schedule = forms.ChoiceField(label="How often to import it", choices=FeedSchedule.choices)
+    is_active = forms.BooleanField(
+        label="Import it", required=False, initial=True, help_text="Untick to stop importing it for now."
+    )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if problem := feed_url_problem(url):
+            raise forms.ValidationError(problem)
+        return url

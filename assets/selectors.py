@@ -26,12 +26,14 @@ from assets.models import (
     ACCESSIBILITY_FEATURES,
     DAY_CODES,
     ClaimStatus,
+    FeedSource,
     Location,
     MembershipRole,
     Organisation,
     OrganisationClaim,
     OrganisationMembership,
     OrganisationType,
+    PlacedBy,
     ProblemReport,
     Schedule,
     SearchEntry,
@@ -48,6 +50,7 @@ from assets.models import (
 from core.compiled import CompiledQuery, Fixed, unchanged
 from core.errors import InvalidInputError, NotFoundError
 from core.places.geocoding import GeocodeResult, GeocodingError, geocode, great_circle_km, km_to_miles
+from core.places.postcodes import postcode_district
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -77,6 +80,8 @@ class AssetResult:
     distance_km: float
     distance_miles: float
     is_stale: bool
+    # What the page says when the location's point is only its postcode district's centre.
+    place_note: str = ""
 
 
 # AssetResult from asset_search, RankedRow from asset_search_rows.
@@ -173,6 +178,29 @@ def _search_box(origin: GeocodeResult, radius_km: float) -> tuple[tuple[float, f
     lat_range = (origin.lat - d_lat, origin.lat + d_lat)
     lng_range = (origin.lng - d_lng, origin.lng + d_lng)
     return lat_range, lng_range, grid_cells_covering(*lat_range, *lng_range)
+
+
+# The directory's "where it came from" filter: services entered here have no source.
+LOCAL_SOURCE = "local"
+
+
+def source_filter(source: str | None) -> Q | None:
+    """The search condition for `source`: None for any, LOCAL_SOURCE for services
+    entered here (no feed source), else a feed source's id. Raises InvalidInputError
+    (field "source") for anything else."""
+    if not source:
+        return None
+    if source == LOCAL_SOURCE:
+        return Q(service__source__isnull=True)
+    try:
+        return Q(service__source_id=UUID(str(source)))
+    except (TypeError, ValueError):
+        raise InvalidInputError("Choose where the services came from from the list.", field="source") from None
+
+
+def feed_sources() -> QuerySet[FeedSource]:
+    """Every feed source, by name: the coordinators' feeds page and the directory's filter."""
+    return FeedSource.objects.order_by("name")
 
 
 # A search candidate: (service_at_location id, service id, latitude, longitude, last reviewed).
@@ -324,11 +352,14 @@ def asset_search_rows(
     day: str | None = None,
     free_only: bool = False,
     accessibility: list[str] | tuple[str, ...] = (),
+    source: str | None = None,
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
 ) -> AssetSearchPage[RankedRow]:
     """The search itself (see module docstring): a page of RankedRows, nearest first.
     `asset_search` loads them as objects for pages; the API loads just its fields.
+    `source` keeps only services from one feed source (its id) or, as "local", those
+    entered here (see source_filter).
 
     Raises GeocodingError / AmbiguousPlaceError (field "near") or InvalidInputError
     naming the field for bad filters.
@@ -350,6 +381,7 @@ def asset_search_rows(
         per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     except (TypeError, ValueError):
         raise InvalidInputError("Page must be a whole number.", field="page") from None
+    from_source = source_filter(source)
 
     lat_range, lng_range, cells = _search_box(origin, radius)
     prefixes = area_prefixes(origin.district)
@@ -357,7 +389,7 @@ def asset_search_rows(
     # only the page's rows need them as UUIDs. Hex and str(UUID) sort alike.
     rows: Iterable[tuple[Any, ...]]
     finish: Callable[[Any], Any] = unchanged
-    if category and not q:
+    if category and not q and from_source is None:
         rows, finish = CATEGORY_CANDIDATES.raw_rows(
             later=(0, 1),
             lat_range=lat_range,
@@ -379,6 +411,7 @@ def asset_search_rows(
             day=day_code,
             free_only=free_only,
             accessibility=needs,
+            extra=from_source,
         )
         if category:
             rows = _filtered_rows(category=category, **filters).values_list(
@@ -436,6 +469,7 @@ class SearchCriteria(TypedDict, total=False):
     day: str | None
     free_only: bool
     accessibility: list[str] | tuple[str, ...]
+    source: str | None
     page: int
     per_page: int
 
@@ -449,7 +483,7 @@ def asset_search(**criteria: Unpack[SearchCriteria]) -> AssetSearchPage[AssetRes
     if found.results:
         loaded = (
             ServiceAtLocation.objects.filter(id__in=[row.service_at_location_id for row in found.results])
-            .select_related("service__organisation", "service__capacity", "location")
+            .select_related("service__organisation", "service__capacity", "service__source", "location")
             .prefetch_related(Prefetch("service__taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")))
             .in_bulk()
         )
@@ -461,6 +495,7 @@ def asset_search(**criteria: Unpack[SearchCriteria]) -> AssetSearchPage[AssetRes
             distance_km=row.distance_km,
             distance_miles=row.distance_miles,
             is_stale=row.is_stale,
+            place_note=place_note(loaded[row.service_at_location_id].location),
         )
         for row in found.results
     ]
@@ -478,7 +513,7 @@ def service_detail(*, service_id: UUID | str) -> Service:
     """A service with everything its page shows, in a fixed number of queries."""
     try:
         return (
-            Service.objects.select_related("organisation", "capacity")
+            Service.objects.select_related("organisation", "capacity", "source")
             .prefetch_related(
                 "service_at_locations__location",
                 "schedules",
@@ -490,6 +525,16 @@ def service_detail(*, service_id: UUID | str) -> Service:
         )
     except (Service.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("We could not find that service. It may have been removed.") from None
+
+
+def place_note(location: Location) -> str:
+    """A plain warning when the location's point is only the centre of its postcode
+    district (the geocoder had no exact point for its postcode), else ""."""
+    if location.placed_by != PlacedBy.DISTRICT:
+        return ""
+    district = postcode_district(location.postcode.strip().upper()) if location.postcode else ""
+    where = district or "its postcode area"
+    return f"Shown at the centre of {where}: the exact place may be up to 2 km away."
 
 
 def service_is_stale(service: Service) -> bool:

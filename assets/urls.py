@@ -24,4 +24,7 @@ urlpatterns = [
         views.coordinator_claim_decide,
         name="coordinator-claim-decide",
     ),
+    path("coordinator/directory/feeds/", views.coordinator_feeds, name="coordinator-feeds"),
+    path("coordinator/directory/feeds/<uuid:feed_id>/", views.coordinator_feed, name="coordinator-feed"),
+    path("coordinator/directory/feeds/<uuid:feed_id>/run/", views.coordinator_feed_run, name="coordinator-feed-run"),
 ]

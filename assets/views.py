@@ -1,9 +1,13 @@
 """Directory pages: search (list first, map second), a service's page, report a
-problem, claim a listing, edit it, and the coordinators' queues. Thin: parse,
+problem, claim a listing, edit it, the coordinators' queues, and the feeds the
+directory is imported from (coordinators add them, see each one's last report
+and ask for a run; the run itself happens outside the request). Thin: parse,
 check, call one selector or service, render. Who may open a page (404 "Not
 found" to anyone else) and how a refusal shows on a form are timebank.pages'."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,8 +17,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets import selectors, services
-from assets.forms import AssetSearchForm, CapacityForm, ClaimForm, DecisionForm, ProblemReportForm, ServiceEditForm
-from assets.models import Capacity, OrganisationClaim, ProblemReport
+from assets.forms import (
+    AssetSearchForm,
+    CapacityForm,
+    ClaimForm,
+    DecisionForm,
+    FeedSourceForm,
+    ProblemReportForm,
+    ServiceEditForm,
+)
+from assets.models import Capacity, FeedSource, OrganisationClaim, ProblemReport
 from core.errors import DomainError
 from core.places.geocoding import AmbiguousPlaceError
 from core.ratelimit import form_limit_reached, refused_as_too_many
@@ -49,6 +61,7 @@ def directory(request):
                 day=data["day"] or None,
                 free_only=data["free_only"],
                 accessibility=data["accessibility"],
+                source=data["source"] or None,
                 page=data["page"] or 1,
             )
         except AmbiguousPlaceError as exc:
@@ -78,6 +91,10 @@ def directory(request):
             "page": page,
             "choices": choices,
             "query_string": query.urlencode(),
+            # A full postcode the geocoder could place only at its district's centre.
+            "distances_approximate": bool(
+                page and page.origin.kind == "district" and page.origin.postcode != page.origin.district
+            ),
             "map_data": {
                 "markers": markers,
                 "origin": [page.origin.lat, page.origin.lng] if page else None,
@@ -92,13 +109,15 @@ def directory(request):
 def service_page(request, service_id):
     service = _service_or_404(service_id)
     user = request.user
+    locations = [sal.location for sal in service.service_at_locations.all()]
     return render(
         request,
         "assets/service_detail.html",
         {
             "service": service,
             "capacity": getattr(service, "capacity", None) if hasattr(service, "capacity") else None,
-            "locations": [sal.location for sal in service.service_at_locations.all()],
+            "locations": locations,
+            "places": [(location, selectors.place_note(location)) for location in locations],
             "categories": [a.taxonomy_term for a in service.attributes.all() if a.link_type == "category"],
             "who_for": [a.taxonomy_term for a in service.attributes.all() if a.link_type == "eligibility"],
             "is_stale": selectors.service_is_stale(service),
@@ -219,3 +238,81 @@ def coordinator_claim_decide(request, claim_id):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("assets:coordinator-claims")
+
+
+# --- Feed sources ----------------------------------------------------------------------------
+
+# Skipped records and warnings shown for each source on the list; its own page shows more.
+REPORT_ON_LIST = 10
+REPORT_ON_PAGE = 200
+
+
+def _report(feed: FeedSource, *, limit: int) -> dict[str, Any]:
+    """The parts of a source's last report to show, each list cut to `limit` with how many more."""
+    report = feed.last_report if isinstance(feed.last_report, dict) else {}
+    shown: dict[str, Any] = {}
+    for kind in ("errors", "warnings"):
+        items = [item for item in report.get(kind) or [] if isinstance(item, list) and len(item) == 2]
+        left_off = report.get(f"{kind}_left_off") or 0
+        shown[kind] = items[:limit]
+        shown[f"{kind}_more"] = max(0, len(items) - limit) + (left_off if isinstance(left_off, int) else 0)
+    shown["line"] = report.get("line") or ""
+    return shown
+
+
+def _run_queued_message(feed: FeedSource) -> str:
+    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        return f"{feed.name} is queued and will start in a minute or two. Its report will be on this page."
+    return (
+        f"{feed.name} is queued. The scheduled import job will pick it up the next time it runs "
+        "(every few minutes). Its report will be on this page when it has finished."
+    )
+
+
+@role_page(Role.COORDINATOR)
+def coordinator_feeds(request):
+    form = FeedSourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feed = services.feed_source_save(by_user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            put_error_on_form(form, exc)
+        else:
+            messages.success(request, f"{feed.name} is added. Use Run now to import it straight away.")
+            return redirect("assets:coordinator-feeds")
+    feeds = [(feed, _report(feed, limit=REPORT_ON_LIST)) for feed in selectors.feed_sources()]
+    return render(request, "assets/coordinator_feeds.html", {"feeds": feeds, "form": form})
+
+
+@role_page(Role.COORDINATOR)
+def coordinator_feed(request, feed_id):
+    feed = get_object_or_404(FeedSource, pk=feed_id)
+    initial = {"name": feed.name, "url": feed.url, "schedule": feed.schedule, "is_active": feed.is_active}
+    form = FeedSourceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feed_source_save(by_user=request.user, feed=feed, **form.cleaned_data)
+        except DomainError as exc:
+            put_error_on_form(form, exc)
+        else:
+            messages.success(request, f"Your changes to {feed.name} are saved.")
+            return redirect("assets:coordinator-feeds")
+        feed.refresh_from_db()
+    return render(
+        request,
+        "assets/coordinator_feed.html",
+        {"feed": feed, "report": _report(feed, limit=REPORT_ON_PAGE), "form": form},
+    )
+
+
+@role_page(Role.COORDINATOR)
+@require_POST
+def coordinator_feed_run(request, feed_id):
+    feed = get_object_or_404(FeedSource, pk=feed_id)
+    try:
+        services.request_run(feed, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _run_queued_message(feed))
+    return redirect("assets:coordinator-feeds")

@@ -6,6 +6,16 @@ page_number, size, first_page, last_page, empty, contents). Bad parameters
 get a 400 with the project's error shape, never a 500. Plain Django views:
 the feed's shape is fixed by the profile, not by the private API's conventions.
 
+Paging: `per_page` above the most a page holds (MAX_PER_PAGE, or
+MAX_MINIMAL_PER_PAGE for `minimal=true`) is not refused, because real clients ask
+for 500 or 1,000: it is cut to the maximum, and that page says so with two extra
+keys, `per_page` and `note` (the profile's page schema allows extra keys), and the
+`X-Per-Page-Clamped` header. `size` is always the number of items on the page.
+A page that was not cut has exactly the profile's keys.
+
+ORUK v1 names still work: `text` is `search`, `vocabulary` names a taxonomy.
+docs/openreferral.md describes every parameter.
+
 This module only parses the request (query parameters, ids, paging), calls the
 selectors in assets.openreferral.queries and renders their rows with
 assets.openreferral.mapping: every read of the directory lives there.
@@ -18,6 +28,7 @@ import datetime
 import functools
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +55,9 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_MINIMAL_PER_PAGE = 1000
 MAX_PROXIMITY_METRES = 200_000
+CLAMPED_HEADER = "X-Per-Page-Clamped"
+# A time of day as HH:MM or HH:MM:SS, 24-hour clock.
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
 
 _Row = TypeVar("_Row", bound=Model)
 FeedView = Callable[..., HttpResponseBase]
@@ -134,38 +148,93 @@ def _datetime_param(request: HttpRequest, name: str) -> datetime.datetime | None
         raise InvalidInputError(f"'{name}': {OUT_OF_RANGE}", field=name) from None
 
 
-def _page(request: HttpRequest, *, max_per_page: int = MAX_PER_PAGE) -> tuple[int, int, int]:
-    per_page = _int_param(request, "per_page", DEFAULT_PER_PAGE, 1, max_per_page)
+def _time_param(request: HttpRequest, name: str) -> datetime.time | None:
+    raw = _param(request, name, 12)
+    if not raw:
+        return None
+    match = _TIME_OF_DAY.fullmatch(raw)
+    if match is None:
+        raise InvalidInputError(
+            f"'{name}' must be a time of day on the 24-hour clock, like 09:30 or 17:00:00.", field=name
+        )
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    return datetime.time(hour, minute, second)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Paging:
+    """The page asked for, with per_page cut to the maximum when it asked for more."""
+
+    number: int
+    per_page: int
+    asked_per_page: int
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def clamped(self) -> bool:
+        return self.asked_per_page > self.per_page
+
+
+def _page(request: HttpRequest, *, max_per_page: int = MAX_PER_PAGE) -> _Paging:
+    raw = _param(request, "per_page", 12)
+    asked = DEFAULT_PER_PAGE
+    if raw:
+        try:
+            asked = int(raw)
+        except ValueError:
+            raise InvalidInputError("'per_page' must be a whole number, like 50.", field="per_page") from None
+        if asked < 1:
+            raise InvalidInputError("'per_page' must be 1 or more.", field="per_page")
     page = _int_param(request, "page", 1, 1, 1_000_000)
-    return page, per_page, (page - 1) * per_page
+    return _Paging(number=page, per_page=min(asked, max_per_page), asked_per_page=asked)
 
 
-def _page_body(contents: list[JSONObject], *, total: int, page: int, per_page: int) -> JSONObject:
-    total_pages = max(1, math.ceil(total / per_page))
-    return {
+def _page_body(contents: list[JSONObject], *, total: int, paging: _Paging) -> JSONObject:
+    total_pages = max(1, math.ceil(total / paging.per_page))
+    body: JSONObject = {
         "total_items": total,
         "total_pages": total_pages,
-        "page_number": page,
+        "page_number": paging.number,
         "size": len(contents),
-        "first_page": page == 1,
-        "last_page": page >= total_pages,
+        "first_page": paging.number == 1,
+        "last_page": paging.number >= total_pages,
         "empty": len(contents) == 0,
         "contents": contents,
     }
+    if paging.clamped:
+        body["per_page"] = paging.per_page
+        body["note"] = (
+            f"You asked for {paging.asked_per_page} items a page. The most this feed gives on one page is "
+            f"{paging.per_page}, so this page has up to {paging.per_page}. Ask for the next page number to "
+            "get the rest."
+        )
+    return body
 
 
 def _service_filters(request: HttpRequest) -> ServiceFilters:
     """The service filters asked for, parsed (in the order a bad one is reported)."""
     filters = ServiceFilters(
         search=_param(request, "search"),
+        text=_param(request, "text"),
         taxonomy_term_id=_uuid_param(request, "taxonomy_term_id"),
         taxonomy_id=_uuid_param(request, "taxonomy_id"),
+        vocabulary=_param(request, "vocabulary", 200),
         organisation_id=_uuid_param(request, "organization_id"),
         modified_after=_datetime_param(request, "modified_after"),
         day=_day_param(request, "day"),
+        start_time=_time_param(request, "start_time"),
+        end_time=_time_param(request, "end_time"),
         minimum_age=_age_param(request, "minimum_age"),
         maximum_age=_age_param(request, "maximum_age"),
     )
+    if filters.start_time is not None and filters.end_time is not None and filters.end_time < filters.start_time:
+        raise InvalidInputError(
+            "'end_time' is before 'start_time': give a window that ends after it starts, like 09:00 to 12:00.",
+            field="end_time",
+        )
     postcode = _param(request, "postcode", 20)
     proximity = _param(request, "proximity", 12)
     if proximity and not postcode:
@@ -219,11 +288,14 @@ def _not_found(what: str) -> Http404:
     return Http404(f"There is no {what} with that id.")
 
 
-def _page_response(
-    page: queries.Page[_Row], render: Callable[[_Row], JSONObject], *, number: int, per_page: int
-) -> JsonResponse:
+def _page_response(page: queries.Page[_Row], render: Callable[[_Row], JSONObject], paging: _Paging) -> JsonResponse:
     contents = [render(row) for row in page.rows]
-    return JsonResponse(_page_body(contents, total=page.total, page=number, per_page=per_page))
+    response = JsonResponse(_page_body(contents, total=page.total, paging=paging))
+    if paging.clamped:
+        response[CLAMPED_HEADER] = str(paging.per_page)
+        # Without this a browser hides the header from a script on another site.
+        response["Access-Control-Expose-Headers"] = CLAMPED_HEADER
+    return response
 
 
 @feed_view
@@ -253,10 +325,10 @@ def services(request: HttpRequest) -> HttpResponseBase:
     if response_format == "ndjson":
         lines = ndjson_lines(queries.services_full(filters=filters))
         return StreamingHttpResponse(lines, content_type="application/x-ndjson")
-    page, per_page, start = _page(request, max_per_page=MAX_MINIMAL_PER_PAGE if minimal else MAX_PER_PAGE)
-    found = queries.services_page(filters=filters, start=start, size=per_page)
+    paging = _page(request, max_per_page=MAX_MINIMAL_PER_PAGE if minimal else MAX_PER_PAGE)
+    found = queries.services_page(filters=filters, start=paging.start, size=paging.per_page)
     render = oruk.service_minimal_data if minimal else oruk.service_list_data
-    return _page_response(found, render, number=page, per_page=per_page)
+    return _page_response(found, render, paging)
 
 
 @feed_view
@@ -270,9 +342,9 @@ def service_detail(request: HttpRequest, pk: str) -> HttpResponseBase:
 @feed_view
 def service_at_locations(request: HttpRequest) -> HttpResponseBase:
     filters = _service_filters(request)
-    page, per_page, start = _page(request)
-    found = queries.service_at_locations_page(filters=filters, start=start, size=per_page)
-    return _page_response(found, oruk.service_at_location_list_data, number=page, per_page=per_page)
+    paging = _page(request)
+    found = queries.service_at_locations_page(filters=filters, start=paging.start, size=paging.per_page)
+    return _page_response(found, oruk.service_at_location_list_data, paging)
 
 
 @feed_view
@@ -285,9 +357,9 @@ def service_at_location_detail(request: HttpRequest, pk: str) -> HttpResponseBas
 
 @feed_view
 def organizations(request: HttpRequest) -> HttpResponseBase:
-    page, per_page, start = _page(request)
-    found = queries.organisations_page(start=start, size=per_page)
-    return _page_response(found, oruk.organisation_data, number=page, per_page=per_page)
+    paging = _page(request)
+    found = queries.organisations_page(start=paging.start, size=paging.per_page)
+    return _page_response(found, oruk.organisation_data, paging)
 
 
 @feed_view
@@ -301,9 +373,9 @@ def organization_detail(request: HttpRequest, pk: str) -> HttpResponseBase:
 
 @feed_view
 def taxonomies(request: HttpRequest) -> HttpResponseBase:
-    page, per_page, start = _page(request)
-    found = queries.taxonomies_page(start=start, size=per_page)
-    return _page_response(found, oruk.taxonomy_data, number=page, per_page=per_page)
+    paging = _page(request)
+    found = queries.taxonomies_page(start=paging.start, size=paging.per_page)
+    return _page_response(found, oruk.taxonomy_data, paging)
 
 
 @feed_view
@@ -318,9 +390,9 @@ def taxonomy_detail(request: HttpRequest, pk: str) -> HttpResponseBase:
 @feed_view
 def taxonomy_terms(request: HttpRequest) -> HttpResponseBase:
     taxonomy_id = _uuid_param(request, "taxonomy_id")
-    page, per_page, start = _page(request)
-    found = queries.taxonomy_terms_page(taxonomy_id=taxonomy_id, start=start, size=per_page)
-    return _page_response(found, oruk.taxonomy_term_data, number=page, per_page=per_page)
+    paging = _page(request)
+    found = queries.taxonomy_terms_page(taxonomy_id=taxonomy_id, start=paging.start, size=paging.per_page)
+    return _page_response(found, oruk.taxonomy_term_data, paging)
 
 
 @feed_view

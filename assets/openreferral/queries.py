@@ -7,6 +7,9 @@ Invariants:
 * Read-only, no HTTP: arguments are already parsed, keyword-only.
 * Every service filter combines with AND, on services and on
   service_at_locations alike (one filter definition, `_filter_services`).
+* `day`, `start_time` and `end_time` must all hold for one and the same schedule
+  of the service: "on Tuesdays, between 09:00 and 12:00", not Tuesdays at some
+  times and mornings on other days.
 * A page costs a fixed number of queries: rows come with the related rows
   `mapping` reads, and are ordered stably (name, id) unless the filters ask for
   nearest first.
@@ -16,13 +19,14 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
 
 from assets.models import (
     Organisation,
@@ -53,11 +57,18 @@ class ServiceFilters:
     """The feed's service filters, parsed; each one left at its default does not filter."""
 
     search: str = ""
+    text: str = ""  # ORUK v1's name for `search`; when both are given, both must match
     taxonomy_term_id: uuid.UUID | None = None
     taxonomy_id: uuid.UUID | None = None
+    # A taxonomy (v1 "vocabulary") named by its slug, name, uri or id, in any case.
+    vocabulary: str = ""
     organisation_id: uuid.UUID | None = None
     modified_after: datetime.datetime | None = None
     day: str | None = None  # a schedule byday code: "MO"...
+    # A schedule that opens at or after start_time and closes at or before end_time
+    # (the window, on `day` when given); a schedule without the time compared never matches.
+    start_time: datetime.time | None = None
+    end_time: datetime.time | None = None
     minimum_age: int | None = None  # services whose minimum_age is at least this
     maximum_age: int | None = None  # services whose maximum_age is at most this
     # A postcode or district: services whose service areas cover it...
@@ -185,12 +196,13 @@ def _filter_services(rows: QuerySet[_Row], *, filters: ServiceFilters, prefix: s
     """Apply every service filter (AND) to services, or to rows whose service is at
     `prefix` ("service__" on ServiceAtLocation)."""
     p = prefix
-    if filters.search:
-        rows = rows.filter(
-            Q(**{f"{p}name__icontains": filters.search})
-            | Q(**{f"{p}description__icontains": filters.search})
-            | Q(**{f"{p}organisation__name__icontains": filters.search})
-        )
+    for words in (filters.search, filters.text):
+        if words:
+            rows = rows.filter(
+                Q(**{f"{p}name__icontains": words})
+                | Q(**{f"{p}description__icontains": words})
+                | Q(**{f"{p}organisation__name__icontains": words})
+            )
     service_ref = OuterRef(f"{p}id" if p else "id")
     if filters.taxonomy_term_id:
         rows = rows.filter(
@@ -202,12 +214,20 @@ def _filter_services(rows: QuerySet[_Row], *, filters: ServiceFilters, prefix: s
                 ServiceAttribute.objects.filter(service_id=service_ref, taxonomy_term__taxonomy_id=filters.taxonomy_id)
             )
         )
+    if filters.vocabulary:
+        rows = rows.filter(
+            Exists(
+                ServiceAttribute.objects.filter(
+                    service_id=service_ref, taxonomy_term__taxonomy__in=_taxonomies_named(filters.vocabulary)
+                )
+            )
+        )
     if filters.organisation_id:
         rows = rows.filter(**{f"{p}organisation_id": filters.organisation_id})
     if filters.modified_after:
         rows = rows.filter(**{f"{p}modified_at__gte": filters.modified_after})
-    if filters.day:
-        rows = rows.filter(Exists(Schedule.objects.filter(service_id=service_ref, byday__contains=filters.day)))
+    if (when := _schedule_match(filters)) is not None:
+        rows = rows.filter(Exists(Schedule.objects.filter(when, service_id=service_ref)))
     if filters.minimum_age is not None:
         rows = rows.filter(**{f"{p}minimum_age__gte": filters.minimum_age})
     if filters.maximum_age is not None:
@@ -215,6 +235,30 @@ def _filter_services(rows: QuerySet[_Row], *, filters: ServiceFilters, prefix: s
     if filters.origin is not None:
         rows = rows.filter(service_area_filter(filters.origin.district, service_ref="service_id" if p else "id"))
     return rows
+
+
+def _taxonomies_named(vocabulary: str) -> QuerySet[Taxonomy]:
+    """Taxonomies whose slug, name or uri is `vocabulary` (any case), or whose id it is."""
+    named = Q(slug__iexact=vocabulary) | Q(name__iexact=vocabulary) | Q(uri__iexact=vocabulary)
+    with contextlib.suppress(ValueError):  # not an id: a slug, name or uri only
+        named |= Q(id=uuid.UUID(vocabulary))
+    return Taxonomy.objects.filter(named)
+
+
+def _schedule_match(filters: ServiceFilters) -> Q | None:
+    """What one schedule must satisfy for the day and time window asked for, or None."""
+    if not filters.day and filters.start_time is None and filters.end_time is None:
+        return None
+    when = Q()
+    if filters.day:
+        when &= Q(byday__contains=filters.day)
+    if filters.start_time is not None:
+        when &= Q(opens_at__gte=filters.start_time)
+    if filters.end_time is not None:
+        # A schedule that closes before it opens (22:00 to 02:00) ends on the next
+        # day, after any end time on the day it opens.
+        when &= Q(closes_at__lte=filters.end_time) & (Q(opens_at__isnull=True) | Q(closes_at__gte=F("opens_at")))
+    return when
 
 
 def _nearest(filters: ServiceFilters) -> list[tuple[uuid.UUID, uuid.UUID, float]] | None:

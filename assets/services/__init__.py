@@ -22,3 +22,10 @@ from assets.services.directory import (
     service_mark_reviewed as service_mark_reviewed,
     service_update as service_update,
 )
+from assets.services.feeds import (
+    due_feeds as due_feeds,
+    feed_source_save as feed_source_save,
+    feed_url_problem as feed_url_problem,
+    request_run as request_run,
+    run_feed as run_feed,
+)

@@ -217,7 +217,7 @@ def test_ndjson_streams_every_matching_full_service(client, directory):
     [
         {"page": "x"},
         {"per_page": "0"},
-        {"per_page": "1000"},
+        {"per_page": "-5"},
         {"taxonomy_term_id": "nope"},
         {"proximity": "100"},
         {"postcode": "XX9 9ZZ"},

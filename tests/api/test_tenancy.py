@@ -125,6 +125,7 @@ SHARED_ADMIN_MODELS = {
     "assets.taxonomy": "the public community directory",
     "assets.problemreport": "the public community directory",
     "assets.organisationclaim": "the public community directory",
+    "assets.feedsource": "the feeds the public community directory is imported from",
     "api.apiclient": "an organisation's API clients; network administrators only",
 }
 # Third-party apps' admin models, none of them a timebank's data.

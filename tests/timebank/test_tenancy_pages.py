@@ -302,6 +302,8 @@ EXCLUDED = {
     "assets:service-edit": "the community directory is shared by every timebank (assets' own tests)",
     "assets:coordinator-report-resolve": "the community directory is shared by every timebank (assets' own tests)",
     "assets:coordinator-claim-decide": "the community directory is shared by every timebank (assets' own tests)",
+    "assets:coordinator-feed": "the directory's feeds are shared by every timebank (assets' own tests)",
+    "assets:coordinator-feed-run": "the directory's feeds are shared by every timebank (assets' own tests)",
     "referrals:detail": "referrals are scoped by organisation (referrals.actors), in the referrals tests",
 }
 
