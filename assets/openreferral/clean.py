@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import re
 import uuid
@@ -78,10 +79,17 @@ def optional_identifier(value: object, *, kind: str) -> uuid.UUID | None:
         return None
     if isinstance(value, (dict, list, bool)):
         raise RecordError(f"{kind} id is not a string")
+    return _uuid_for(str(value), kind)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _uuid_for(value: str, kind: str) -> uuid.UUID:
+    # Cached: an import reads each id twice (checking the record, then settling the ids
+    # of its children), and a uuid5 is a SHA-1. Bounded, so memory stays flat.
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(value)
     except ValueError:
-        return stable_uuid(f"oruk-{kind}", str(value)[:200])
+        return stable_uuid(f"oruk-{kind}", value[:200])
 
 
 def identifier(value: object, *, kind: str) -> uuid.UUID:
@@ -164,6 +172,17 @@ def plain_text(value: object) -> object:
     `text` to refuse."""
     if not isinstance(value, str) or not _LOOKS_LIKE_HTML.search(value):
         return value
+    # An organisation's or a shared place's description comes again with each of its
+    # services: short ones are remembered (bounded, so memory stays flat).
+    return _plain_text_cached(value) if len(value) <= 2_000 else _plain_text(value)
+
+
+@functools.lru_cache(maxsize=1_024)
+def _plain_text_cached(value: str) -> str:
+    return _plain_text(value)
+
+
+def _plain_text(value: str) -> str:
     value = _DATA_URI.sub("", value)
     if "<" not in value and _ESCAPED_TAG.search(value):
         value = html.unescape(value)  # markup that was escaped once as text

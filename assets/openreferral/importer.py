@@ -19,6 +19,17 @@ Invariants:
 * A record identical to what is stored is counted unchanged and not written (see
   `write`); a service keeps the source's own last_modified when it gives one.
 * Re-importing the same source updates instead of duplicating (stable ids, see `clean`).
+* A location with a postcode but no coordinates is placed through the one geocoder
+  (`geocode_postcodes`, one call per chunk): at its unit postcode (placed_by
+  "postcode") or its district's centre ("district"); points the source gives are
+  kept ("given"). The geocoder answers the same postcode the same way each run, so
+  a re-import of an unchanged feed still changes nothing. A postcode it cannot
+  place leaves the location without a point (kept, but not found by distance),
+  counted once per location in `summary.unplaced` and warned about.
+* Memory does not grow with the source: records are read one at a time (see
+  `fetch`), at most one chunk is held, and the summary keeps only the first
+  errors and warnings (see `report`); what grows is the set of service ids read
+  (for duplicates) and of locations that could not be placed.
 """
 
 from __future__ import annotations
@@ -30,15 +41,16 @@ from collections.abc import Callable
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from assets.models import ACCESSIBILITY_FEATURES, FeedSource, Service, stable_uuid
+from assets.models import FeedSource, Location, LocationType, PlacedBy, Service, stable_uuid
 from assets.openreferral import clean
 from assets.openreferral.fetch import read_source
 from assets.openreferral.prepare import PreparedRecord, prepare_record
 from assets.openreferral.report import ImportSummary, RecordError, SourceError
 from assets.openreferral.terms import TermCache
-from assets.openreferral.v1 import is_v1_record, normalise_v1_service
+from assets.openreferral.v1 import is_v1_record
 from assets.openreferral.write import missing_organisations, write_records
 from core.netguard import GuardedSession
+from core.places.geocoding import geocode_postcodes
 
 __all__ = [
     "CHUNK_SIZE",
@@ -71,12 +83,13 @@ def openreferral_import(
     With `feed`, every service the source gives (created, updated or unchanged) is
     marked as coming from that feed and checked there now, without moving its
     modified_at."""
-    records, total = read_source(source, modified_after=modified_after, session=session)
+    read = read_source(source, modified_after=modified_after, session=session)
     run = _Run(modified_after=modified_after, on_record=on_record, feed=feed)
-    for record in records:
+    run.summary.version, run.summary.total = read.version, read.total
+    for record in read.records:
         run.add(record)
     run.flush(report=run.unreported)
-    return run.summary, total
+    return run.summary, read.total
 
 
 def service_import_record(record: object, *, terms: TermCache | None = None) -> bool:
@@ -84,6 +97,7 @@ def service_import_record(record: object, *, terms: TermCache | None = None) -> 
     created. Raises RecordError for a record that cannot be imported, before writing."""
     terms = terms or TermCache()
     prepared = _settled(prepare_record(record), record)
+    place_by_postcode([prepared])
     if missing := missing_organisations([prepared]):
         raise RecordError(missing[prepared.record_id])
     terms.look_up([spec for spec, _ in prepared.attributes])
@@ -110,11 +124,15 @@ class _Run:
         self.terms = TermCache()
         self.chunk: list[PreparedRecord] = []
         self.seen: dict[uuid.UUID, int] = {}  # service id -> records read with it, this run
+        self.unplaced: set[uuid.UUID] = set()  # locations whose postcode could not be placed
         self.unreported = 0  # records read whose outcome on_record has not been told yet
 
     def add(self, record: object) -> None:
         """Read one record: count it unchanged, skip it, or add it to the chunk."""
         self.unreported += 1
+        if not self.summary.version and isinstance(record, dict) and not record.get("__error__"):
+            # A file does not say which version it is; its first record's shape does.
+            self.summary.version = "1.0" if is_v1_record(record) else "3.0"
         modified = clean.modified_at(record)
         if self.modified_after and modified and modified < self.modified_after:
             self.summary.unchanged += 1
@@ -146,11 +164,23 @@ class _Run:
         except (ValueError, TypeError) as exc:
             self.summary.skip(clean.record_id(record), f"the database refused it ({type(exc).__name__})")
             return None
-        self.summary.warnings.extend((prepared.record_id, warning) for warning in prepared.warnings)
+        for warning in prepared.warnings:
+            self.summary.warn(prepared.record_id, warning)
         return prepared
 
     def flush(self, *, report: int) -> None:
-        """Write the chunk, then tell on_record about `report` of the records read."""
+        """Place the chunk's locations, write it, then tell on_record about `report` of
+        the records read."""
+        for p, location in place_by_postcode(self.chunk):
+            if location.id not in self.unplaced:
+                self.unplaced.add(location.id)
+                self.summary.unplaced += 1
+            self.summary.warn(
+                p.record_id,
+                f"the place {location.name or location.id} could not be found from its postcode "
+                f"{location.postcode}, so it is kept without a point on the map and will not be "
+                "found by distance: check the postcode",
+            )
         _import_chunk(self.chunk, summary=self.summary, terms=self.terms)
         if self.feed is not None and self.chunk:
             # update() leaves modified_at alone: being seen again is not a change.
@@ -161,6 +191,31 @@ class _Run:
             for _ in range(report):
                 self.on_record(self.summary)
         self.chunk, self.unreported = [], self.unreported - report
+
+
+def place_by_postcode(chunk: list[PreparedRecord]) -> list[tuple[PreparedRecord, Location]]:
+    """Give each location with a postcode but no point the geocoder's point for it (one
+    batch for the whole chunk); returns the locations it could not place, with their
+    records. Virtual locations have no place to find."""
+    waiting = [
+        (p, row)
+        for p in chunk
+        for row in p.locations
+        if row.postcode
+        and (row.latitude is None or row.longitude is None)
+        and row.location_type != LocationType.VIRTUAL
+    ]
+    if not waiting:
+        return []
+    found = geocode_postcodes({row.postcode for _, row in waiting})
+    unplaced = []
+    for p, row in waiting:
+        if (result := found.get(row.postcode)) is None:
+            unplaced.append((p, row))
+            continue
+        row.latitude, row.longitude = result.lat, result.lng
+        row.placed_by = PlacedBy.POSTCODE if result.kind == "postcode" else PlacedBy.DISTRICT
+    return unplaced
 
 
 def _import_chunk(chunk: list[PreparedRecord], *, summary: ImportSummary, terms: TermCache) -> None:
@@ -225,16 +280,14 @@ def _import_one_by_one(chunk: list[PreparedRecord], *, summary: ImportSummary, t
 
 def _settled(prepared: PreparedRecord, record: object) -> PreparedRecord:
     """What `prepare` leaves open, settled so that importing the same record again
-    writes the same rows: the source's last_modified, ids for children the source
-    gives none, and accessibility prose without the feature names."""
+    writes the same rows: the source's last_modified and ids for children the source
+    gives none."""
     if not isinstance(record, dict):
         return prepared
     if (modified := clean.modified_at(record)) is not None:
         if timezone.is_naive(modified):
             modified = timezone.make_aware(modified, datetime.UTC)
         prepared.service.modified_at = modified
-    shaped = normalise_v1_service(record) if is_v1_record(record) else record
-    given = _given_ids(shaped)
     service_id = prepared.service.id
     for kind, rows in (
         ("schedule", prepared.schedules),
@@ -247,51 +300,9 @@ def _settled(prepared: PreparedRecord, record: object) -> PreparedRecord:
         # one. Position was rejected: one inserted schedule would renumber the rest.
         occurrences: dict[str, int] = {}
         for row in rows:
-            if row.id in given:
-                continue
+            if row.id not in prepared.generated_ids:
+                continue  # the source's own id
             content = "|".join(str(getattr(row, f.attname)) for f in row._meta.concrete_fields if f.attname != "id")
             occurrences[content] = occurrences.get(content, 0) + 1
             row.id = stable_uuid(f"oruk-{kind}", f"{service_id}:{content}:{occurrences[content]}")
-    _plain_accessibility(prepared, shaped)
     return prepared
-
-
-def _given_ids(value: object) -> set[uuid.UUID]:
-    """Every id the source itself gives, anywhere in the record, as `clean` reads it."""
-    found: set[uuid.UUID] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "id" and isinstance(item, (str, int)) and not isinstance(item, bool):
-                if (parsed := clean.optional_identifier(item, kind="child")) is not None:
-                    found.add(parsed)
-            else:
-                found |= _given_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= _given_ids(item)
-    return found
-
-
-def _plain_accessibility(prepared: PreparedRecord, record: dict) -> None:
-    # Feeds (ours included) list each feature as an entry named after it ("Step-free
-    # access"). Those set the location's flags, which the page already shows; kept in
-    # the prose too, each re-import of a feed built from ours added them again.
-    by_id = {row.id: row for row in prepared.locations}
-    for sal in clean.object_list(record, "service_at_locations"):
-        location = sal.get("location")
-        if not isinstance(location, dict):
-            continue
-        try:
-            row = by_id.get(clean.identifier(location.get("id"), kind="location"))
-        except RecordError:
-            continue
-        if row is None:
-            continue
-        texts = (
-            str(a.get("description") or a.get("accessibility") or a.get("details") or "").strip()
-            for a in clean.object_list(location, "accessibility")
-        )
-        row.accessibility_description = " ".join(t for t in texts if t and t.lower() not in _FEATURE_LABELS)[:5000]
-
-
-_FEATURE_LABELS = frozenset(label.lower() for _, label in ACCESSIBILITY_FEATURES)

@@ -10,9 +10,10 @@ Invariants:
 * The checks run in a fixed order (service, organisation, locations, schedules,
   contacts, service areas, taxonomy terms): a record with several faults is always
   reported with the same, first one.
-* Ids: see `clean`. Children without an id get a fresh uuid4, except
-  service_at_locations, whose id is derived from the service and location so that
-  re-importing replaces rather than duplicates them.
+* Ids: see `clean`. Children without an id get a uuid4 placeholder, listed in
+  `generated_ids` (the importer derives their lasting ids from their content),
+  except service_at_locations, whose id is derived from the service and location
+  so that re-importing replaces rather than duplicates them.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ _ACCESSIBILITY_WORDS = {
 _STATUSES = frozenset(ServiceStatus.values)
 _LOCATION_TYPES = frozenset(LocationType.values)
 _FREQUENCIES = frozenset(ScheduleFrequency.values)
+_FEATURE_LABELS = frozenset(label.lower() for _, label in ACCESSIBILITY_FEATURES)
 
 
 @dataclass
@@ -91,6 +93,9 @@ class PreparedRecord:
     # What was changed or left out to keep the record ("description was ... shortened"),
     # one line per field, for the import report.
     warnings: list[str] = field(default_factory=list)
+    # Ids made up here for children the source gave none (uuid4 placeholders, which
+    # the importer replaces with ids derived from their content).
+    generated_ids: set[uuid.UUID] = field(default_factory=set)
 
 
 class _ServiceFields(TypedDict):
@@ -131,17 +136,19 @@ def prepare_record(record: object) -> PreparedRecord:
         **_service_fields(record, warnings),
     )
     locations, sals = _location_rows(record, service_id=service_id, organisation_id=organisation_id, warnings=warnings)
+    generated: set[uuid.UUID] = set()
     return PreparedRecord(
         record_id=record_id,
         service=service,
         organisation=organisation,
         locations=locations,
         service_at_locations=sals,
-        schedules=_schedule_rows(record, service_id=service_id, warnings=warnings),
-        contacts=_contact_rows(record, service_id=service_id),
-        areas=_area_rows(record, service_id=service_id),
+        schedules=_schedule_rows(record, service_id=service_id, warnings=warnings, generated=generated),
+        contacts=_contact_rows(record, service_id=service_id, generated=generated),
+        areas=_area_rows(record, service_id=service_id, generated=generated),
         attributes=_attribute_specs(record),
         warnings=warnings,
+        generated_ids=generated,
     )
 
 
@@ -232,10 +239,11 @@ def _location_row(location: Record, *, organisation_id: uuid.UUID, warnings: lis
     addresses = clean.object_list(location, "addresses")
     physical = (a for a in addresses if a.get("address_type") in (None, "physical"))
     address = next(physical, addresses[0] if addresses else {})
-    accessibility_text = " ".join(
-        str(a.get("description") or a.get("accessibility") or a.get("details") or "")
+    accessibility_texts = [
+        str(a.get("description") or a.get("accessibility") or a.get("details") or "").strip()
         for a in clean.object_list(location, "accessibility")
-    )
+    ]
+    accessibility_text = " ".join(accessibility_texts)
     location_type = str(location.get("location_type") or "physical").lower()
     if location_type not in _LOCATION_TYPES:
         raise RecordError(f"location_type '{location_type[:20]}' is not physical, postal or virtual")
@@ -257,7 +265,12 @@ def _location_row(location: Record, *, organisation_id: uuid.UUID, warnings: lis
         postcode=clean.text(address.get("postal_code"), name="postal_code", max_length=8).upper(),
         latitude=clean.coordinate(location.get("latitude"), name="latitude", limit=90),
         longitude=clean.coordinate(location.get("longitude"), name="longitude", limit=180),
-        accessibility_description=accessibility_text.strip()[:5000],
+        # Feeds (ours included) list each feature as an entry named after it ("Step-free
+        # access"). Those set the location's flags, which the page already shows; kept in
+        # the prose too, each re-import of a feed built from ours added them again.
+        accessibility_description=" ".join(t for t in accessibility_texts if t and t.lower() not in _FEATURE_LABELS)[
+            :5000
+        ],
         **_accessibility_features(accessibility_text),
     )
 
@@ -268,11 +281,22 @@ def _accessibility_features(description: str) -> dict[str, bool]:
     return {name: any(word in lowered for word in _ACCESSIBILITY_WORDS[name]) for name, _ in ACCESSIBILITY_FEATURES}
 
 
-def _schedule_rows(record: Record, *, service_id: uuid.UUID, warnings: list[str]) -> list[Schedule]:
+def _child_id(value: object, *, kind: str, generated: set[uuid.UUID]) -> uuid.UUID:
+    """The child's own id, or a placeholder noted in `generated` when it has none."""
+    if (given := clean.optional_identifier(value, kind=kind)) is not None:
+        return given
+    placeholder = uuid.uuid4()
+    generated.add(placeholder)
+    return placeholder
+
+
+def _schedule_rows(
+    record: Record, *, service_id: uuid.UUID, warnings: list[str], generated: set[uuid.UUID]
+) -> list[Schedule]:
     schedules = []
     for s in clean.object_list(record, "schedules"):
         try:
-            schedules.append(_schedule_row(s, service_id=service_id, warnings=warnings))
+            schedules.append(_schedule_row(s, service_id=service_id, warnings=warnings, generated=generated))
         except RecordError as exc:
             # Opening times are a detail: an unreadable one is left out, the service kept.
             warnings.append(f"a schedule was left out: {exc.reason}")
@@ -280,7 +304,7 @@ def _schedule_rows(record: Record, *, service_id: uuid.UUID, warnings: list[str]
     return schedules
 
 
-def _schedule_row(s: Record, *, service_id: uuid.UUID, warnings: list[str]) -> Schedule:
+def _schedule_row(s: Record, *, service_id: uuid.UUID, warnings: list[str], generated: set[uuid.UUID]) -> Schedule:
     freq = clean.schedule_freq(s.get("freq"))
     byday = clean.byday(s.get("byday"))
     if freq == "DAILY":
@@ -289,7 +313,7 @@ def _schedule_row(s: Record, *, service_id: uuid.UUID, warnings: list[str]) -> S
     if freq not in _FREQUENCIES:
         raise RecordError(f"schedule freq '{freq[:20]}' is not WEEKLY or MONTHLY")
     return Schedule(
-        id=clean.optional_identifier(s.get("id"), kind="schedule") or uuid.uuid4(),
+        id=_child_id(s.get("id"), kind="schedule", generated=generated),
         service_id=service_id,
         freq=freq,
         interval=int(clean.age(s.get("interval"), name="schedule interval") or 1),
@@ -305,14 +329,14 @@ def _schedule_row(s: Record, *, service_id: uuid.UUID, warnings: list[str]) -> S
     )
 
 
-def _contact_rows(record: Record, *, service_id: uuid.UUID) -> list[Contact]:
+def _contact_rows(record: Record, *, service_id: uuid.UUID, generated: set[uuid.UUID]) -> list[Contact]:
     contacts = []
     for c in clean.object_list(record, "contacts"):
         phones = clean.object_list(c, "phones")
         phone = phones[0].get("number") if phones else ""
         contacts.append(
             Contact(
-                id=clean.optional_identifier(c.get("id"), kind="contact") or uuid.uuid4(),
+                id=_child_id(c.get("id"), kind="contact", generated=generated),
                 service_id=service_id,
                 name=clean.text(c.get("name"), name="contact name", max_length=200),
                 title=clean.text(c.get("title"), name="contact title", max_length=200),
@@ -324,14 +348,14 @@ def _contact_rows(record: Record, *, service_id: uuid.UUID) -> list[Contact]:
     return contacts
 
 
-def _area_rows(record: Record, *, service_id: uuid.UUID) -> list[ServiceArea]:
+def _area_rows(record: Record, *, service_id: uuid.UUID, generated: set[uuid.UUID]) -> list[ServiceArea]:
     """One row per postcode prefix named (the last naming wins); areas naming none are dropped."""
     areas = {}
     for area in clean.object_list(record, "service_areas"):
         prefix = clean.postcode_prefix(area)
         if prefix:
             areas[prefix] = ServiceArea(
-                id=clean.optional_identifier(area.get("id"), kind="service_area") or uuid.uuid4(),
+                id=_child_id(area.get("id"), kind="service_area", generated=generated),
                 service_id=service_id,
                 postcode_prefix=prefix,
                 name=clean.text(area.get("name") or area.get("service_area"), name="service area name", max_length=200)[

@@ -9,6 +9,9 @@ Owns the two ways an import can fail and the running tally of what it did:
 * `ImportSummary`: the counts so far. Every record read ends up in exactly one of
   created, updated, skipped (with an entry in `errors`) or unchanged, so the
   counts add up to the number of records read.
+* The summary's memory is bounded whatever the source's size: `errors` and
+  `warnings` keep the first MAX_LISTED entries each and count the rest in
+  `errors_left_off` / `warnings_left_off` (the counts stay exact).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.errors import InvalidInputError
+
+# Errors and warnings kept for the report, each; beyond this they are only counted.
+MAX_LISTED = 1_000
 
 
 class RecordError(Exception):
@@ -46,6 +52,11 @@ class ImportSummary:
     unplaced: int = 0
     # The shape the source was read as: "3.0", "1.0", or "" when it could not be told.
     version: str = ""
+    # How many records the source says it holds (None when it does not say): a progress bar's end.
+    total: int | None = None
+    # Errors and warnings beyond the first MAX_LISTED of each: counted, not kept.
+    errors_left_off: int = 0
+    warnings_left_off: int = 0
 
     def line(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.skipped} skipped"
@@ -53,11 +64,31 @@ class ImportSummary:
             text += f", {self.unchanged - self.not_modified} unchanged"
         if self.not_modified:
             text += f", {self.not_modified} not modified since the date given"
+        if self.unplaced:
+            text += (
+                "; 1 place could not be found from its postcode"
+                if self.unplaced == 1
+                else f"; {self.unplaced} places could not be found from their postcode"
+            )
+        if self.errors_left_off:
+            text += f"; the first {MAX_LISTED:,} reasons for skipping are listed, {self.errors_left_off:,} more are not"
+        if self.warnings_left_off:
+            text += f"; the first {MAX_LISTED:,} warnings are listed, {self.warnings_left_off:,} more are not"
         return text
 
     def skip(self, record_id: str, reason: str) -> None:
         self.skipped += 1
-        self.errors.append((record_id, reason))
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append((record_id, reason))
+        else:
+            self.errors_left_off += 1
+
+    def warn(self, record_id: str, warning: str) -> None:
+        """Something was changed or left out of a record that was kept."""
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append((record_id, warning))
+        else:
+            self.warnings_left_off += 1
 
     def count(self, outcome: str) -> None:
         """One record written: "created", "updated" or "unchanged" (nothing in it differed)."""

@@ -66,6 +66,7 @@ _LOCATION_FIELDS = [
     "postcode",
     "latitude",
     "longitude",
+    "placed_by",
     "accessibility_description",
     "modified_at",
     *(name for name, _ in ACCESSIBILITY_FEATURES),

@@ -5,7 +5,8 @@ a place name ("Reading", "Newport, WLS") or "lat,lng", and returns a
 `GeocodeResult`. It raises `GeocodingError` (an InvalidInputError) with a
 plain message a person can act on, or `AmbiguousPlaceError` carrying the
 choices when a place name means more than one town. It never lets an
-upstream failure become a 500.
+upstream failure become a 500. `geocode_postcodes(postcodes)` answers many
+postcodes at once the same way (None for one it cannot place), for imports.
 
 Settings:
 - GEOCODER: "offline" (default) or a geopy geocoder name ("nominatim", ...);
@@ -29,6 +30,7 @@ import hashlib
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -397,6 +399,67 @@ def _geocode_postcode(postcode: str, text: str) -> GeocodeResult:
     centroid = _tables().outcodes.get(district)
     if centroid is None:
         raise GeocodingError(not_found_message(text), field="near")
+    label = district if postcode == district else f"{postcode} ({district} area)"
+    return GeocodeResult(
+        lat=centroid[0], lng=centroid[1], label=label, kind="district", district=district, postcode=postcode
+    )
+
+
+# SQLite allows 999 parameters in a statement on older builds.
+_POSTCODE_BATCH = 500
+
+
+def geocode_postcodes(postcodes: Iterable[str]) -> dict[str, GeocodeResult | None]:
+    """Many postcodes at once (an import's chunk), answered as `geocode` would answer
+    each: {postcode as given: result, or None when it cannot be placed}.
+
+    One PostcodePoint query per 500 unit postcodes; district centres come from the
+    in-memory tables. Only when settings.GEOCODER names an online geocoder are the
+    unit postcodes missing from the table asked one by one, through `geocode` (and
+    so its cache). Never raises for a bad postcode: it is simply None."""
+    given = {text: _normalised_or_empty(text) for text in postcodes}
+    units = sorted({postcode for postcode in given.values() if " " in postcode})
+    found: dict[str, tuple[float, float]] = {}
+    for start in range(0, len(units), _POSTCODE_BATCH):
+        rows = PostcodePoint.objects.filter(postcode__in=units[start : start + _POSTCODE_BATCH])
+        found.update((code, (lat, lng)) for code, lat, lng in rows.values_list("postcode", "latitude", "longitude"))
+    remote = (getattr(settings, "GEOCODER", "offline") or "offline") != "offline"
+    results: dict[str, GeocodeResult | None] = {}
+    for text, postcode in given.items():
+        if not postcode:
+            results[text] = None
+        elif postcode in found:
+            lat, lng = found[postcode]
+            results[text] = GeocodeResult(
+                lat=lat,
+                lng=lng,
+                label=postcode,
+                kind="postcode",
+                district=postcode_district(postcode),
+                postcode=postcode,
+            )
+        elif remote and " " in postcode:
+            try:
+                results[text] = geocode(postcode)
+            except GeocodingError:
+                results[text] = None
+        else:
+            results[text] = _district_centre(postcode)
+    return results
+
+
+def _normalised_or_empty(text: str) -> str:
+    try:
+        return normalise_postcode(str(text or ""))
+    except PostcodeError:
+        return ""
+
+
+def _district_centre(postcode: str) -> GeocodeResult | None:
+    district = postcode_district(postcode)
+    centroid = _tables().outcodes.get(district)
+    if centroid is None:
+        return None
     label = district if postcode == district else f"{postcode} ({district} area)"
     return GeocodeResult(
         lat=centroid[0], lng=centroid[1], label=label, kind="district", district=district, postcode=postcode
