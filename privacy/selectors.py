@@ -193,6 +193,7 @@ HOLDS_NO_PERSONAL_DATA.update(
         "assets.TaxonomyTerm": "Terms of a classification scheme.",
         "assets.Organisation": "An organisation's public directory entry.",
         "assets.Service": "A service's public directory entry.",
+        "assets.FeedSource": "A published Open Referral feed the directory imports, and its last run's report.",
         "assets.ServiceAttribute": "Links a service to taxonomy terms.",
         "assets.Capacity": "Places available at a service.",
         "assets.Contact": "A service's published contact point, not linked to any member or login.",
