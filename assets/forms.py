@@ -5,38 +5,62 @@ from django import forms
 from assets.models import ACCESSIBILITY_FEATURES, DAY_CODES, FeedSchedule, ProblemKind, Service, TaxonomyTerm
 from assets.selectors import LOCAL_SOURCE, MAX_TEXT_LENGTH, feed_sources
 from assets.services import feed_url_problem
+from core.form_messages import PlainErrorsMixin, messages
 
 KM_PER_MILE = 1.609344
-# (miles, label): people in the UK think in miles; each label shows km too.
-RADIUS_MILES = [
-    (1, "1 mile (1.6 km)"),
-    (2, "2 miles (3.2 km)"),
-    (3, "3 miles (4.8 km)"),
-    (5, "5 miles (8 km)"),
-    (10, "10 miles (16 km)"),
-    (25, "25 miles (40 km)"),
-]
+# (miles, label): people in the UK think in miles, so pages say miles only (the API
+# keeps km). The results page says the same words as these labels (miles_text).
+RADIUS_MILES = [(miles, f"{miles} mile{'' if miles == 1 else 's'}") for miles in (1, 2, 3, 5, 10, 25)]
+DEFAULT_RADIUS_MILES = 3
+# The directory's own query parameters: the only ones a "Back to search" link carries.
+SEARCH_PARAMETERS = ("near", "radius", "q", "category", "day", "free_only", "accessibility", "source", "page")
+# Shown first; the rest go under "More filters".
+MAIN_SEARCH_FIELDS = ("near", "radius", "q")
 
 
-class AssetSearchForm(forms.Form):
+def miles_text(miles: float) -> str:
+    """'1 mile', '3 miles', '0.4 miles': how every directory page writes a distance."""
+    shown = f"{miles:.1f}".removesuffix(".0") if miles < 10 else f"{miles:.0f}"
+    return f"{shown} mile{'' if shown == '1' else 's'}"
+
+
+class FieldGroup:
+    """Some of a form's fields, shaped like a form for includes/form_fields.html."""
+
+    def __init__(self, fields):
+        self.fields = list(fields)
+
+    def visible_fields(self):
+        return [field for field in self.fields if not field.is_hidden]
+
+    def hidden_fields(self):
+        return [field for field in self.fields if field.is_hidden]
+
+
+class AssetSearchForm(PlainErrorsMixin, forms.Form):
     near = forms.CharField(
-        label="Postcode or town",
+        label="Postcode or place",
         max_length=100,
         required=False,
-        help_text="For example RG1 7QE, RG1 or Reading.",
+        help_text="For example RG1 7QE, RG1, Reading or Caversham.",
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     radius = forms.TypedChoiceField(
         label="How far",
         choices=RADIUS_MILES,
         coerce=int,
-        initial=3,
+        initial=DEFAULT_RADIUS_MILES,
+        error_messages=messages(invalid_choice="Choose how far from the list, like 3 miles."),
         required=False,
         # Why the ignore: Django takes any empty_value (here the default, 3 miles); the stubs allow only str or None.
-        empty_value=3,  # type: ignore[arg-type]
+        empty_value=DEFAULT_RADIUS_MILES,  # type: ignore[arg-type]
     )
-    category = forms.ChoiceField(label="What kind of thing", required=False)
     q = forms.CharField(label="Words to look for", max_length=MAX_TEXT_LENGTH, required=False)
+    category = forms.ChoiceField(
+        label="What kind of thing",
+        required=False,
+        error_messages=messages(invalid_choice="Choose what kind of thing from the list, or Anything."),
+    )
     day = forms.ChoiceField(label="Day", choices=[("", "Any day"), *DAY_CODES], required=False)
     free_only = forms.BooleanField(label="Free only", required=False)
     accessibility = forms.MultipleChoiceField(
@@ -67,28 +91,53 @@ class AssetSearchForm(forms.Form):
         return " ".join(self.cleaned_data["near"].split())
 
     @property
+    def radius_miles(self) -> int:
+        return self.cleaned_data.get("radius") or DEFAULT_RADIUS_MILES
+
+    @property
     def radius_km(self) -> float:
-        return (self.cleaned_data.get("radius") or 3) * KM_PER_MILE
+        return self.radius_miles * KM_PER_MILE
+
+    def main_fields(self) -> FieldGroup:
+        return FieldGroup(self[name] for name in MAIN_SEARCH_FIELDS)
+
+    def more_fields(self) -> FieldGroup:
+        # The page number is left out: a changed search starts again at page 1.
+        return FieldGroup(field for field in self if field.name not in (*MAIN_SEARCH_FIELDS, "page"))
 
 
-class ProblemReportForm(forms.Form):
-    kind = forms.ChoiceField(label="What is wrong?", choices=ProblemKind.choices, widget=forms.RadioSelect)
+class ProblemReportForm(PlainErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="What is wrong?",
+        choices=ProblemKind.choices,
+        widget=forms.RadioSelect,
+        error_messages=messages(required="Choose what is wrong."),
+    )
     details = forms.CharField(
         label="Tell us more", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    reporter_email = forms.EmailField(label="Your e-mail, if you would like a reply", required=False, max_length=254)
+    reporter_email = forms.EmailField(
+        label="Your e-mail, if you would like a reply",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages=messages(
+            invalid="Enter your e-mail address in the right format, like name@example.com, or leave it blank."
+        ),
+    )
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(PlainErrorsMixin, forms.Form):
     message = forms.CharField(
         label="How are you involved with this group?",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="For example: I am the secretary and run the Tuesday sessions.",
+        error_messages=messages(required="Enter how you are involved, like: I run the Tuesday sessions."),
     )
 
 
-class ServiceEditForm(forms.ModelForm):
+class ServiceEditForm(PlainErrorsMixin, forms.ModelForm):
     class Meta:
         model = Service
         fields = [
@@ -124,6 +173,16 @@ class ServiceEditForm(forms.ModelForm):
             "drop_in": "People can drop in",
             "by_appointment": "By appointment",
         }
+        error_messages = {
+            "name": messages(required="Enter the name of the service, like Tuesday Lunch Club."),
+            "description": messages(required="Enter what the service does, in a sentence or two."),
+            "status": messages(required="Choose whether the service is running."),
+            "url": messages(invalid="Enter the website in the right format, like https://example.org."),
+            "email": messages(invalid="Enter the e-mail address in the right format, like name@example.com."),
+            "cost_amount": messages(invalid="Enter the cost in pounds, like 2.50."),
+            "minimum_age": messages(invalid="Enter the youngest age as a whole number of years, like 18."),
+            "maximum_age": messages(invalid="Enter the oldest age as a whole number of years, like 65."),
+        }
 
     def clean(self):
         data = super().clean()
@@ -135,26 +194,46 @@ class ServiceEditForm(forms.ModelForm):
         return data
 
 
-class CapacityForm(forms.Form):
-    places_available = forms.IntegerField(label="Places left", min_value=0, max_value=100_000, required=False)
+class CapacityForm(PlainErrorsMixin, forms.Form):
+    places_available = forms.IntegerField(
+        label="Places left",
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        error_messages=messages(
+            invalid="Enter the places left as a whole number, like 5, or leave it blank.",
+            min_value="Enter the places left as 0 or more.",
+            max_value="Enter at most 100,000 places.",
+        ),
+    )
     waitlist_open = forms.BooleanField(label="Waiting list open", required=False)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainErrorsMixin, forms.Form):
     note = forms.CharField(label="Note (optional)", max_length=500, required=False)
 
 
-class FeedSourceForm(forms.Form):
+class FeedSourceForm(PlainErrorsMixin, forms.Form):
     """Add or change a feed source. Web addresses only: files are for the command line."""
 
-    name = forms.CharField(label="Name", max_length=200, help_text="Who publishes it, like Reading Services Guide.")
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        help_text="Who publishes it, like Reading Services Guide.",
+        error_messages=messages(required="Enter who publishes the feed, like Reading Services Guide."),
+    )
     url = forms.CharField(
         label="Feed address",
         max_length=500,
         help_text="The feed's web address, without /services at the end, like https://example.org/openreferral.",
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
+        error_messages=messages(required="Enter the feed's web address, like https://example.org/openreferral."),
     )
-    schedule = forms.ChoiceField(label="How often to import it", choices=FeedSchedule.choices)
+    schedule = forms.ChoiceField(
+        label="How often to import it",
+        choices=FeedSchedule.choices,
+        error_messages=messages(required="Choose how often to import the feed."),
+    )
     is_active = forms.BooleanField(
         label="Import it", required=False, initial=True, help_text="Untick to stop importing it for now."
     )

@@ -184,16 +184,17 @@ def _search_box(origin: GeocodeResult, radius_km: float) -> tuple[tuple[float, f
 LOCAL_SOURCE = "local"
 
 
-def source_filter(source: str | None) -> Q | None:
+def source_filter(source: str | None, *, service_ref: str = "service__") -> Q | None:
     """The search condition for `source`: None for any, LOCAL_SOURCE for services
-    entered here (no feed source), else a feed source's id. Raises InvalidInputError
-    (field "source") for anything else."""
+    entered here (no feed source), else a feed source's id. `service_ref` is the path
+    from the rows filtered to their service ("service__" from a place, "" from a
+    Service). Raises InvalidInputError (field "source") for anything else."""
     if not source:
         return None
     if source == LOCAL_SOURCE:
-        return Q(service__source__isnull=True)
+        return Q(**{f"{service_ref}source__isnull": True})
     try:
-        return Q(service__source_id=UUID(str(source)))
+        return Q(**{f"{service_ref}source_id": UUID(str(source))})
     except (TypeError, ValueError):
         raise InvalidInputError("Choose where the services came from from the list.", field="source") from None
 
@@ -341,6 +342,28 @@ class RankedRow:
     is_stale: bool
 
 
+def _checked_filters(
+    q: str | None, day: str | None, accessibility: Iterable[str] | None, page: Any, per_page: Any
+) -> tuple[str, str | None, list[str], int, int]:
+    """The filters every search shares, checked: (words, day code, needs, page, per page).
+    Raises InvalidInputError naming the field."""
+    q = (q or "").strip()
+    if len(q) > MAX_TEXT_LENGTH:
+        raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
+    if "\x00" in q:
+        raise InvalidInputError("Search words cannot contain that character.", field="q")
+    day_code = parse_day(day)
+    needs = list(dict.fromkeys(accessibility or ()))
+    if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
+        raise InvalidInputError(f"Unknown accessibility need: {unknown[0][:30]}.", field="accessibility")
+    try:
+        page = max(1, int(page))
+        per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
+    except (TypeError, ValueError):
+        raise InvalidInputError("Page must be a whole number.", field="page") from None
+    return q, day_code, needs, page, per_page
+
+
 def asset_search_rows(
     *,
     near: str | None = None,
@@ -366,21 +389,7 @@ def asset_search_rows(
     """
     origin = _origin(near, lat, lng)
     radius = _check_radius(radius_km)
-    q = (q or "").strip()
-    if len(q) > MAX_TEXT_LENGTH:
-        raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
-    if "\x00" in q:
-        raise InvalidInputError("Search words cannot contain that character.", field="q")
-
-    day_code = parse_day(day)
-    needs = list(dict.fromkeys(accessibility or ()))
-    if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
-        raise InvalidInputError(f"Unknown accessibility need: {unknown[0][:30]}.", field="accessibility")
-    try:
-        page = max(1, int(page))
-        per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
-    except (TypeError, ValueError):
-        raise InvalidInputError("Page must be a whole number.", field="page") from None
+    q, day_code, needs, page, per_page = _checked_filters(q, day, accessibility, page, per_page)
     from_source = source_filter(source)
 
     lat_range, lng_range, cells = _search_box(origin, radius)
@@ -509,6 +518,101 @@ def asset_search(**criteria: Unpack[SearchCriteria]) -> AssetSearchPage[AssetRes
     )
 
 
+@dataclass
+class ListedService:
+    """One service in a listing without a place: no distance, its first place if any."""
+
+    service: Service
+    location: Location | None
+    is_stale: bool
+    place_note: str = ""
+
+
+@dataclass
+class AssetListPage:
+    results: list[ListedService]
+    count: int
+    page: int
+    per_page: int
+    num_pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.num_pages = max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def asset_listing(
+    *,
+    category: str | None = None,
+    q: str | None = None,
+    day: str | None = None,
+    free_only: bool = False,
+    accessibility: list[str] | tuple[str, ...] = (),
+    source: str | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> AssetListPage:
+    """The directory without a place: every searchable service matching the words and
+    filters (the same ones asset_search takes, source included), by name. No distance,
+    so no service-area rule (that needs a place). A fixed number of queries whatever
+    the page size. Raises InvalidInputError naming the field for bad filters."""
+    q, day_code, needs, page, per_page = _checked_filters(q, day, accessibility, page, per_page)
+    conditions: list[Q | Exists] = [Q(status__in=SEARCHABLE_STATUSES)]
+    if category:
+        conditions.append(
+            Exists(ServiceAttribute.objects.filter(service_id=OuterRef("id"), taxonomy_term__slug=category))
+        )
+    if q:
+        conditions.append(Q(name__icontains=q) | Q(description__icontains=q) | Q(organisation__name__icontains=q))
+    if day_code:
+        conditions.append(Exists(Schedule.objects.filter(service_id=OuterRef("id"), byday__contains=day_code)))
+    if free_only:
+        conditions.append(Q(is_free=True))
+    if needs:
+        suitable = ServiceAtLocation.objects.filter(
+            service_id=OuterRef("id"), **{f"location__{need}": True for need in needs}
+        )
+        conditions.append(Exists(suitable))
+    if (from_source := source_filter(source, service_ref="")) is not None:
+        conditions.append(from_source)
+    matching = Service.objects.filter(*conditions)
+    count = matching.count()
+    if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
+        raise InvalidInputError("Choose a category from the list.", field="category")
+    start = (page - 1) * per_page
+    services = list(
+        matching.order_by("name", "id")
+        .select_related("organisation", "capacity", "source")
+        .prefetch_related(
+            Prefetch("taxonomy_terms", queryset=TaxonomyTerm.objects.order_by("name")),
+            Prefetch(
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location").order_by("id"),
+            ),
+        )[start : start + per_page]
+    )
+    results = []
+    for service in services:
+        places = list(service.service_at_locations.all())
+        location = places[0].location if places else None
+        results.append(
+            ListedService(
+                service=service,
+                location=location,
+                is_stale=service_is_stale(service),
+                place_note=place_note(location) if location else "",
+            )
+        )
+    return AssetListPage(results=results, count=count, page=page, per_page=per_page)
+
+
 def service_detail(*, service_id: UUID | str) -> Service:
     """A service with everything its page shows, in a fixed number of queries."""
     try:
@@ -534,7 +638,7 @@ def place_note(location: Location) -> str:
         return ""
     district = postcode_district(location.postcode.strip().upper()) if location.postcode else ""
     where = district or "its postcode area"
-    return f"Shown at the centre of {where}: the exact place may be up to 2 km away."
+    return f"Shown at the centre of {where}: the exact place may be up to 1.5 miles away."
 
 
 def service_is_stale(service: Service) -> bool:

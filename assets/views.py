@@ -12,12 +12,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets import selectors, services
 from assets.forms import (
+    DEFAULT_RADIUS_MILES,
+    RADIUS_MILES,
+    SEARCH_PARAMETERS,
     AssetSearchForm,
     CapacityForm,
     ClaimForm,
@@ -25,8 +29,9 @@ from assets.forms import (
     FeedSourceForm,
     ProblemReportForm,
     ServiceEditForm,
+    miles_text,
 )
-from assets.models import Capacity, FeedSource, OrganisationClaim, ProblemReport
+from assets.models import ACCESSIBILITY_FEATURES, Capacity, FeedSource, OrganisationClaim, ProblemReport
 from core.errors import DomainError
 from core.places.geocoding import AmbiguousPlaceError
 from core.ratelimit import form_limit_reached, refused_as_too_many
@@ -42,55 +47,138 @@ ATTRIBUTION = (
 )
 
 
+# A "Back to search" link carries at most this much of each parameter.
+MAX_PARAMETER_LENGTH = 100
+MAX_PARAMETER_VALUES = 10
+# The search's filters besides the place and words ("Search again without filters").
+FILTER_PARAMETERS = ("category", "day", "free_only", "accessibility", "source")
+
+
 def _service_or_404(service_id):
     with not_found_as_404():
         return selectors.service_detail(service_id=service_id)
 
 
+def _search_query(params, **changes) -> str:
+    """The directory's own parameters from `params` (a QueryDict), with `changes`
+    applied (None drops one), as a query string. Anything else is left out, so a
+    link built from it can only ever lead back to the directory's search."""
+    query = QueryDict(mutable=True)
+    for name in SEARCH_PARAMETERS:
+        values = [value[:MAX_PARAMETER_LENGTH] for value in params.getlist(name)[:MAX_PARAMETER_VALUES] if value]
+        if values:
+            query.setlist(name, values)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = str(value)
+    return query.urlencode()
+
+
+def _search_summary(form: AssetSearchForm) -> list[str]:
+    """What the search asked for besides the place, in words: "Your search: ..."."""
+    data = form.cleaned_data
+    parts = []
+    if data["q"]:
+        parts.append(f"\u201c{data['q']}\u201d")
+    # Why Any: the choice fields' choices are plain (value, label) pairs, set in the form.
+    fields: dict[str, Any] = form.fields
+    choices = {name: dict(fields[name].choices) for name in ("category", "day", "source")}
+    if data["category"]:
+        parts.append(str(choices["category"].get(data["category"], data["category"])))
+    if data["day"]:
+        parts.append(f"on {choices['day'].get(data['day'], data['day'])}")
+    if data["free_only"]:
+        parts.append("free only")
+    if data["accessibility"]:
+        needs = dict(ACCESSIBILITY_FEATURES)
+        parts.append("with " + " and ".join(needs[need].lower() for need in data["accessibility"]))
+    if data["source"] == selectors.LOCAL_SOURCE:
+        parts.append("added here")
+    elif data["source"]:
+        parts.append(f"from {choices['source'].get(data['source'], data['source'])}")
+    return parts
+
+
 def directory(request):
     form = AssetSearchForm(request.GET or None)
-    page = choices = None
-    if form.is_bound and form.is_valid() and form.cleaned_data["near"]:
+    page = listing = choices = None
+    searched = False
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        filters = {
+            "category": data["category"] or None,
+            "q": data["q"],
+            "day": data["day"] or None,
+            "free_only": data["free_only"],
+            "accessibility": data["accessibility"],
+            "source": data["source"] or None,
+            "page": data["page"] or 1,
+        }
+        # A search with only words or filters lists the whole directory by name.
+        searched = bool(data["near"]) or any(value for name, value in filters.items() if name != "page")
         try:
-            page = selectors.asset_search(
-                near=data["near"],
-                radius_km=form.radius_km,
-                category=data["category"] or None,
-                q=data["q"],
-                day=data["day"] or None,
-                free_only=data["free_only"],
-                accessibility=data["accessibility"],
-                source=data["source"] or None,
-                page=data["page"] or 1,
-            )
+            if data["near"]:
+                page = selectors.asset_search(near=data["near"], radius_km=form.radius_km, **filters)
+            elif searched:
+                listing = selectors.asset_listing(**filters)
         except AmbiguousPlaceError as exc:
             choices = exc.choices
             put_error_on_form(form, exc, otherwise="near")
         except DomainError as exc:
             put_error_on_form(form, exc, otherwise="near")
+    found = page or listing
+    search_query = _search_query(request.GET)
+    numbered = []
     markers = []
-    if page:
-        markers = [
-            {
-                "lat": result.location.latitude,
-                "lng": result.location.longitude,
-                "name": result.service.name,
-                "url": reverse("assets:service", args=[result.service.id]),
-                "distance": f"{result.distance_miles:.1f} miles ({result.distance_km:.1f} km)",
-            }
-            for result in page.results
-        ]
-    query = request.GET.copy()
-    query.pop("page", None)
+    if found:
+        first = (found.page - 1) * found.per_page + 1
+        for number, result in enumerate(found.results, start=first):
+            url = reverse("assets:service", args=[result.service.id]) + (f"?{search_query}" if search_query else "")
+            distance = miles_text(result.distance_miles) + " away" if page else ""
+            numbered.append({"number": number, "result": result, "url": url, "distance": distance})
+            if page:
+                markers.append(
+                    {
+                        "lat": result.location.latitude,
+                        "lng": result.location.longitude,
+                        "number": number,
+                        "name": result.service.name,
+                        "url": url,
+                        "distance": distance,
+                    }
+                )
+    radius_miles = form.radius_miles if form.is_bound and hasattr(form, "cleaned_data") else DEFAULT_RADIUS_MILES
+    wider = []
+    if page and not page.count:
+        wider = [
+            {"label": label, "query": _search_query(request.GET, radius=miles, page=None)}
+            for miles, label in RADIUS_MILES
+            if miles > radius_miles
+        ][:2]
+    summary = _search_summary(form) if found else []
     return render(
         request,
         "assets/directory.html",
         {
             "form": form,
+            "main_fields": form.main_fields(),
+            "more_fields": form.more_fields(),
+            # Open "More filters" when one of them is in use or has an error.
+            "more_open": bool(found is not None and any(form.cleaned_data.get(name) for name in FILTER_PARAMETERS))
+            or any(field.errors for field in form.more_fields().fields),
             "page": page,
+            "listing": listing,
+            "found": found,
+            "numbered": numbered,
+            "radius_text": miles_text(radius_miles),
+            "summary": summary,
+            "wider": wider,
+            "without_filters": _search_query(request.GET, **dict.fromkeys((*FILTER_PARAMETERS, "page")))
+            if found is not None and any(form.cleaned_data.get(name) for name in FILTER_PARAMETERS)
+            else "",
             "choices": choices,
-            "query_string": query.urlencode(),
+            "page_query": _search_query(request.GET, page=None),
             # A full postcode the geocoder could place only at its district's centre.
             "distances_approximate": bool(
                 page and page.origin.kind == "district" and page.origin.postcode != page.origin.district
@@ -109,6 +197,7 @@ def directory(request):
 def service_page(request, service_id):
     service = _service_or_404(service_id)
     user = request.user
+    search_query = _search_query(request.GET)
     locations = [sal.location for sal in service.service_at_locations.all()]
     return render(
         request,
@@ -126,6 +215,8 @@ def service_page(request, service_id):
             "can_claim": has_role(user, Role.GROUP_ORGANISER)
             and selectors.organisation_can_be_claimed(service.organisation),
             "attribution": ATTRIBUTION,
+            # Back to the search that led here: rebuilt from the directory's own parameters only.
+            "back_to_search": reverse("assets:directory") + (f"?{search_query}" if search_query else ""),
         },
     )
 

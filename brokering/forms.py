@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from brokering.selectors.reports import Period
+from core.form_messages import PlainErrorsMixin, messages
 from timebank.models import Category, SafeguardingCheckKind, Timebank
 from timebank.selectors.listings import active_categories
 
@@ -22,11 +23,31 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlainErrorsMixin, forms.Form):
     # Only the timebanks the coordinator coordinates (given by the page): none by default.
-    timebank = forms.ModelChoiceField(queryset=Timebank.objects.none(), empty_label=None)
-    start = forms.DateField(label="From", widget=DateInput, help_text="The first day of the period.")
-    end = forms.DateField(label="To", widget=DateInput, help_text="The last day of the period (included).")
+    timebank = forms.ModelChoiceField(
+        queryset=Timebank.objects.none(),
+        empty_label=None,
+        error_messages=messages(required="Choose a timebank.", invalid_choice="Choose a timebank from the list."),
+    )
+    start = forms.DateField(
+        label="From",
+        widget=DateInput,
+        help_text="The first day of the period.",
+        error_messages=messages(
+            required="Enter the first day of the period, like 1/4/2026.",
+            invalid="Enter the first day of the period as a real date, like 1/4/2026.",
+        ),
+    )
+    end = forms.DateField(
+        label="To",
+        widget=DateInput,
+        help_text="The last day of the period (included).",
+        error_messages=messages(
+            required="Enter the last day of the period, like 31/3/2027.",
+            invalid="Enter the last day of the period as a real date, like 31/3/2027.",
+        ),
+    )
 
     def __init__(self, *args: Any, timebanks: QuerySet[Timebank], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,28 +74,64 @@ class PeriodForm(forms.Form):
         return Period(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
 
 
-class CheckForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind of check", choices=SafeguardingCheckKind.choices)
+class CheckForm(PlainErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of check",
+        choices=SafeguardingCheckKind.choices,
+        error_messages=messages(
+            required="Choose the kind of check.", invalid_choice="Choose the kind of check from the list."
+        ),
+    )
     reference_number = forms.CharField(
         label="DBS certificate number", max_length=40, required=False, help_text="Needed for a DBS check."
     )
     referee_name = forms.CharField(
         label="Who gave the reference", max_length=120, required=False, help_text="Needed for a reference."
     )
-    checked_on = forms.DateField(label="Date of the check", widget=DateInput)
+    checked_on = forms.DateField(
+        label="Date of the check",
+        widget=DateInput,
+        error_messages=messages(
+            required="Enter the date of the check, like 27/3/2026.",
+            invalid="Enter the date of the check as a real date, like 27/3/2026.",
+        ),
+    )
     expires_on = forms.DateField(
-        label="Expiry date", widget=DateInput, required=False, help_text="Leave blank if it does not expire."
+        label="Expiry date",
+        widget=DateInput,
+        required=False,
+        help_text="Leave blank if it does not expire.",
+        error_messages=messages(invalid="Enter the expiry date as a real date, like 27/3/2029, or leave it blank."),
     )
 
 
-class IncidentForm(forms.Form):
-    occurred_at = forms.DateTimeField(label="When it happened", widget=DateTimeInput)
-    what_happened = forms.CharField(label="What happened", max_length=4000, widget=forms.Textarea)
+class IncidentForm(PlainErrorsMixin, forms.Form):
+    occurred_at = forms.DateTimeField(
+        label="When it happened",
+        widget=DateTimeInput,
+        error_messages=messages(
+            required="Enter when it happened, like 27/3/2026 14:30.",
+            invalid="Enter when it happened as a real date and time, like 27/3/2026 14:30.",
+        ),
+    )
+    what_happened = forms.CharField(
+        label="What happened",
+        max_length=4000,
+        widget=forms.Textarea,
+        error_messages=messages(required="Enter what happened."),
+    )
     action_taken = forms.CharField(label="Action taken", max_length=4000, widget=forms.Textarea, required=False)
 
 
-class RestrictionForm(forms.Form):
-    category = forms.ModelChoiceField(label="Do not suggest them for", queryset=Category.objects.none())
+class RestrictionForm(PlainErrorsMixin, forms.Form):
+    category = forms.ModelChoiceField(
+        label="Do not suggest them for",
+        queryset=Category.objects.none(),
+        error_messages=messages(
+            required="Choose the category not to suggest them for.",
+            invalid_choice="Choose a category from the list.",
+        ),
+    )
     reason = forms.CharField(label="Reason", max_length=300, required=False)
 
     def __init__(self, *args: Any, timebank: Timebank, **kwargs: Any) -> None:
@@ -83,13 +140,16 @@ class RestrictionForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)
 
 
-class CategorySafeguardingForm(forms.Form):
+class CategorySafeguardingForm(PlainErrorsMixin, forms.Form):
     needs_dbs_check = forms.BooleanField(label="Needs a current DBS check", required=False)
     needs_references = forms.BooleanField(label="Needs current references", required=False)
 
 
-class IntroduceForm(forms.Form):
-    helper = forms.UUIDField(widget=forms.HiddenInput)
+class IntroduceForm(PlainErrorsMixin, forms.Form):
+    helper = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages=messages(required="Choose someone to introduce from the list below."),
+    )
     description = forms.CharField(
         label="Note for both people", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

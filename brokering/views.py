@@ -82,6 +82,8 @@ def _render_suggestions(request, listing, form):
             # coordinator can still introduce them, with a recorded reason.
             "held_back": helpers_held_back(request=listing),
             "assets": suggest_assets(request=listing),
+            # Called by the page only when no one is suggested (a template calls a callable).
+            "why_no_one": lambda: workbench.why_no_one(request=listing),
             "form": form,
         },
     )

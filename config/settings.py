@@ -157,6 +157,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "timebank.context_processors.roles",
+                "timebank.context_processors.shell",
             ],
         },
     },

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("timebank.urls")),  # home, joining, my hours, listings, exchanges, coordinator members
     path("", include("brokering.urls")),  # workbench, safeguarding, reports
     path("", include("privacy.urls")),  # a member's data: download, erase
+    path("", include("privacy.notice_urls")),  # accessibility, privacy notice, cookies, contact
     path("", include("assets.urls")),  # directory, map, service pages
     path("", include("referrals.urls")),  # link worker and organiser referral pages
 ]

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin
 
-class EraseMemberForm(forms.Form):
+
+class EraseMemberForm(PlainErrorsMixin, forms.Form):
     confirm = forms.BooleanField(
         label="I understand that this cannot be undone",
         error_messages={"required": "Tick the box to confirm that you want to erase this member's personal data."},

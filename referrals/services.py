@@ -11,7 +11,6 @@ refusal is recorded even though the change rolled back.
 
 import contextlib
 import datetime
-import re
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from core.places.postcodes import PostcodeError, normalise_postcode
 from core.text import clean_text
 from referrals import states
 from referrals.actors import Actor
+from referrals.communication import need_code
 from referrals.instruments import get_instrument
 from referrals.models import (
     AccessAction,
@@ -57,7 +57,6 @@ from timebank.services.members import member_create
 
 MAX_NEEDS = 20
 MAX_COMMUNICATION_NEEDS = 10
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # Consent may be recorded a little "in the future" by a client whose clock runs fast.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -231,13 +230,15 @@ def _clean_person(person: PersonDetails) -> PersonDetails:
         raise InvalidInputError(
             "Give an e-mail address, or choose another way to contact the person.", field="person.email"
         )
-    if len(p.communication_needs) > MAX_COMMUNICATION_NEEDS or not all(
-        isinstance(n, str) and _SLUG.match(n) for n in p.communication_needs
-    ):
+    # Words ("large print") become the stored codes ("large-print"): referrals.communication.
+    codes = [need_code(n) for n in p.communication_needs]
+    if len(codes) > MAX_COMMUNICATION_NEEDS or None in codes:
         raise InvalidInputError(
-            f"Communication needs are up to {MAX_COMMUNICATION_NEEDS} short codes like large-print.",
+            f"Communication needs are up to {MAX_COMMUNICATION_NEEDS} short codes or words, like large-print "
+            "or large print.",
             field="person.communication_needs",
         )
+    p.communication_needs = list(dict.fromkeys(c for c in codes if c))
     return p
 
 

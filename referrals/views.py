@@ -9,21 +9,24 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from assets.models import Service, ServiceStatus
 from assets.selectors import asset_search, taxonomy_terms
 from core.errors import DomainError
-from referrals import selectors, services, states
+from referrals import selectors, services, states, steps
 from referrals.actors import Actor, actor_for_user
-from referrals.forms import ListFilterForm, ReferralForm, ServiceSearchForm, TransitionForm
-from referrals.models import ConsentScope
+from referrals.communication import need_label
+from referrals.forms import ListFilterForm, ServiceSearchForm, TransitionForm
 from timebank.models import Timebank
-from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form
+from timebank.pages import not_found, not_found_as_404, not_found_unless, put_error_on_form
 from timebank.permissions import is_coordinator
 from timebank.private_search import private_search
 from timebank.selectors.timebanks import is_slug, public_timebanks
@@ -68,7 +71,8 @@ def my_referrals(request):
 @never_cache
 @login_required
 def new_referral(request):
-    """Step 1: find a service (or choose a timebank). Step 2: the form."""
+    """Choose where (a service from a search, or a timebank), then the questions
+    (referral_step), one a page, then check and send (referral_check)."""
     actor = _actor(request)
     service_id = request.GET.get("service")
     timebank = None
@@ -79,64 +83,301 @@ def new_referral(request):
             return redirect("referrals:new")
     if not service_id and timebank is None:
         return _pick_target(request)
-    service = None
-    if service_id:
-        service = (
-            Service.objects.select_related("organisation")
-            .filter(pk=_uuid_or_none(service_id), status=ServiceStatus.ACTIVE, accepts_referrals=True)
-            .first()
-        )
+    if service_id and _referrable_service(service_id) is None:
+        messages.error(request, "That service cannot take referrals. Choose another.")
+        return redirect("referrals:new")
+    del actor  # Checked above: only people who may refer start a journey.
+    journey_id = steps.journey_start(
+        request.session, service_id=str(service_id or ""), timebank_slug=timebank.slug if timebank else ""
+    )
+    return redirect("referrals:step", journey_id=journey_id, step=steps.STEPS[0].slug)
+
+
+def _referrable_service(service_id) -> Service | None:
+    return (
+        Service.objects.select_related("organisation")
+        .filter(pk=_uuid_or_none(service_id), status=ServiceStatus.ACTIVE, accepts_referrals=True)
+        .first()
+    )
+
+
+class _JourneyGone(Exception):
+    """The journey is unknown (another browser, expired, dropped) or its target closed."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _journey(request, journey_id: str) -> tuple[dict, steps.Target]:
+    journey = steps.journey_get(request.session, journey_id)
+    if journey is None:
+        raise _JourneyGone("That referral was not finished, and its answers are gone. Please start again.")
+    if journey["service"]:
+        service = _referrable_service(journey["service"])
         if service is None:
-            messages.error(request, "That service cannot take referrals. Choose another.")
-            return redirect("referrals:new")
-    form = ReferralForm(request.POST or None, initial={"consent_scopes": [ConsentScope.SHARE_WITH_SERVICE]})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        consent = None
-        if data["consent_given"] or data["consent_scopes"]:
-            consent = services.ConsentDetails(
-                given=data["consent_given"],
-                scopes=data["consent_scopes"],
-                method=data["consent_method"],
-                recorded_by=data["consent_recorded_by"],
-                recorded_at=form.consent_recorded_at(),
-            )
+            raise _JourneyGone("That service no longer takes referrals. Choose another.")
+        return journey, steps.Target(service=service)
+    timebank = _chosen_timebank(journey["timebank"])
+    if timebank is None:
+        raise _JourneyGone("Choose which timebank to refer the person to.")
+    return journey, steps.Target(timebank=timebank)
+
+
+def _journey_or_restart(view):
+    """Run a journey page, or send the link worker back to choose with a message."""
+
+    def wrapper(request, journey_id, **kwargs):
+        _actor(request)
         try:
-            referral = services.referral_create(
-                actor=actor,
-                person=services.PersonDetails(
-                    given_name=data["given_name"],
-                    family_name=data["family_name"],
-                    preferred_name=data["preferred_name"],
-                    date_of_birth=data["date_of_birth"],
-                    postcode=data["postcode"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    preferred_contact=data["preferred_contact"],
-                    contact_times=data["contact_times"],
-                    communication_needs=data["communication_needs"],
-                    do_not_contact=data["do_not_contact"],
-                ),
-                consent=consent,
-                what_matters=data["what_matters"],
-                needs=[term.slug for term in data["needs"]],
-                target_service_id=service.pk if service else None,
-                target_timebank=timebank.slug if timebank else "",
-                priority=data["priority"],
-                notes=data["notes"],
-                draft=data["save_as_draft"],
-            )
-        except DomainError as error:
-            put_error_on_form(form, error)
-        else:
-            messages.success(request, "The referral has been saved.")
-            return redirect("referrals:detail", referral_id=referral.pk)
-    target_name = service.name if service else (timebank.name if timebank else "")
+            journey, target = _journey(request, journey_id)
+        except _JourneyGone as gone:
+            messages.error(request, gone.message)
+            return redirect("referrals:new")
+        if journey["referral"]:
+            # Already sent (a second click, or Back after sending): show it, never send it again.
+            messages.info(request, "This referral has already been saved.")
+            return redirect("referrals:detail", referral_id=journey["referral"])
+        return view(request, journey_id, journey, target, **kwargs)
+
+    return wrapper
+
+
+def _back_link(journey_id: str, step: steps.Step, changing: bool) -> str:
+    if changing:
+        return reverse("referrals:check", kwargs={"journey_id": journey_id})
+    before = steps.step_before(step.slug)
+    if before is None:
+        return reverse("referrals:new")
+    return reverse("referrals:step", kwargs={"journey_id": journey_id, "step": before.slug})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@_journey_or_restart
+def referral_step(request, journey_id, journey, target, step):
+    step_ = steps.STEP_BY_SLUG.get(step)
+    if step_ is None:
+        raise not_found()
+    unfinished = steps.first_unfinished(journey, target)
+    order = [s.slug for s in steps.STEPS]
+    if unfinished is not None and order.index(step_.slug) > order.index(unfinished.slug):
+        # Questions are answered in order: go to the first one still to answer.
+        return redirect("referrals:step", journey_id=journey_id, step=unfinished.slug)
+    changing = "change" in request.GET
+    if request.method == "POST":
+        form = step_.form(request.POST, target=target)
+        if form.is_valid():
+            fields = set(form.fields)
+            kept = request.POST.copy()
+            for key in list(kept):
+                if key not in fields:
+                    del kept[key]
+            steps.journey_save_answers(request.session, journey_id, step_.slug, kept)
+            if step_.slug == "consent" and form.cleaned_data["agreed"] == "no":
+                steps.journey_forget_answers(request.session, journey_id)
+                return render(request, "referrals/steps/no_consent.html", {"target": target})
+            journey = steps.journey_get(request.session, journey_id)
+            unfinished = steps.first_unfinished(journey, target)
+            if unfinished is None:
+                return redirect("referrals:check", journey_id=journey_id)
+            after = steps.step_after(step_.slug)
+            if not changing and after is not None:
+                return redirect("referrals:step", journey_id=journey_id, step=after.slug)
+            return redirect("referrals:step", journey_id=journey_id, step=unfinished.slug)
+    else:
+        # What was kept, as it was typed (checked again: a kept answer can go stale).
+        form = steps.bound_form(journey, step_, target) or step_.form(target=target)
+        if form.is_bound:
+            form.is_valid()
     return render(
         request,
-        "referrals/new_form.html",
-        {"form": form, "service": service, "timebank": timebank, "target_name": target_name},
+        f"referrals/steps/{step_.slug}.html" if step_.slug in _OWN_TEMPLATES else "referrals/steps/step.html",
+        {
+            "form": form,
+            "step": step_,
+            "target": target,
+            "back_link": _back_link(journey_id, step_, changing),
+            "changing": changing,
+        },
     )
+
+
+# Steps whose page is not the plain one-form page.
+_OWN_TEMPLATES = {"date-of-birth"}
+
+
+# Where a service's refusal at the end sends the link worker to put it right.
+_STEP_FOR_FIELD = {
+    "person.given_name": "name",
+    "person.family_name": "name",
+    "person.preferred_name": "name",
+    "person.date_of_birth": "date-of-birth",
+    "person.postcode": "postcode",
+    "person.phone": "contact",
+    "person.email": "contact",
+    "person.preferred_contact": "contact",
+    "person.contact_times": "contact",
+    "person.communication_needs": "communication",
+    "consent": "sharing",
+    "consent.scopes": "sharing",
+    "consent.method": "sharing",
+    "what_matters": "what-matters",
+    "needs": "what-matters",
+    "notes": "extra",
+    "priority": "extra",
+}
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@_journey_or_restart
+def referral_check(request, journey_id, journey, target):
+    """Check your answers, then send (or keep as a draft). Sending twice makes one referral."""
+    actor = _actor(request)
+    unfinished = steps.first_unfinished(journey, target)
+    if unfinished is not None:
+        return redirect("referrals:step", journey_id=journey_id, step=unfinished.slug)
+    answers = {step.slug: steps.bound_form(journey, step, target) for step in steps.STEPS}
+    for form in answers.values():
+        form.is_valid()
+    problem = None
+    if request.method == "POST":
+        # Why a cache lock: two clicks (or two tabs) can arrive together, each with
+        # a session read before the other saved; only the first may create.
+        lock = f"referrals:journey:{journey_id}"
+        if not cache.add(lock, "", timeout=3600):
+            made = cache.get(lock)
+            if made:
+                messages.info(request, "This referral has already been saved.")
+                return redirect("referrals:detail", referral_id=made)
+            messages.info(request, "This referral is being saved. It will be in your list in a moment.")
+            return redirect("referrals:mine")
+        try:
+            referral = _create_from_answers(request, actor, target, answers, draft=request.POST.get("send") == "draft")
+        except DomainError as error:
+            cache.delete(lock)
+            problem = {
+                "message": error.message,
+                "step": _STEP_FOR_FIELD.get(getattr(error, "field", "") or "", ""),
+            }
+        else:
+            cache.set(lock, str(referral.pk), timeout=3600)
+            steps.journey_forget_answers(request.session, journey_id, referral_id=str(referral.pk))
+            messages.success(
+                request,
+                "The referral has been saved as a draft."
+                if referral.status == "draft"
+                else "The referral has been sent.",
+            )
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/steps/check.html",
+        {
+            "rows": _summary_rows(journey_id, answers, target),
+            "target": target,
+            "problem": problem,
+            "age_warning": answers["date-of-birth"].age_warning,
+            "back_link": reverse("referrals:step", kwargs={"journey_id": journey_id, "step": steps.STEPS[-1].slug}),
+        },
+    )
+
+
+def _create_from_answers(request, actor, target, answers, *, draft: bool):
+    data: dict = {}
+    for form in answers.values():
+        data.update(form.cleaned_data)
+    user = request.user
+    return services.referral_create(
+        actor=actor,
+        person=services.PersonDetails(
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            preferred_name=data["preferred_name"],
+            date_of_birth=data["date_of_birth"],
+            postcode=data["postcode"],
+            phone=data["phone"],
+            email=data["email"],
+            preferred_contact=data["preferred_contact"],
+            contact_times=data["contact_times"],
+            communication_needs=data["communication_needs"],
+            do_not_contact=data["do_not_contact"],
+        ),
+        consent=services.ConsentDetails(
+            given=True,
+            scopes=data["scopes"],
+            method=data["method"],
+            # The link worker who asked is the one sending it.
+            recorded_by=(user.get_full_name() or user.get_username())[:200],
+            recorded_at=timezone.now(),
+        ),
+        what_matters=data["what_matters"],
+        needs=[term.slug for term in data["needs"]],
+        target_service_id=target.service.pk if target.service else None,
+        target_timebank=target.timebank.slug if target.timebank else "",
+        priority=data["priority"],
+        notes=data["notes"],
+        draft=draft,
+    )
+
+
+def _summary_rows(journey_id, answers, target) -> list[dict]:
+    """(question, answer lines, change link) for the check page; plain words, no codes."""
+
+    def change(slug):
+        return reverse("referrals:step", kwargs={"journey_id": journey_id, "step": slug}) + "?change"
+
+    def choice_labels(form, name):
+        labels = dict(form.fields[name].choices)
+        value = form.cleaned_data.get(name)
+        values = value if isinstance(value, list) else [value]
+        return [str(labels.get(v, v)) for v in values if v]
+
+    sharing, name, dob = answers["sharing"], answers["name"], answers["date-of-birth"]
+    contact, communication = answers["contact"], answers["communication"]
+    matters, extra = answers["what-matters"], answers["extra"]
+    born = dob.cleaned_data.get("date_of_birth")
+    person = [f"{name.cleaned_data['given_name']} {name.cleaned_data['family_name']}"]
+    if name.cleaned_data["preferred_name"]:
+        person.append(f"Likes to be called {name.cleaned_data['preferred_name']}")
+    contact_lines = choice_labels(contact, "preferred_contact")
+    for key, label in (("phone", "Phone"), ("email", "E-mail"), ("contact_times", "Best times")):
+        if contact.cleaned_data.get(key):
+            contact_lines.append(f"{label}: {contact.cleaned_data[key]}")
+    if contact.cleaned_data.get("do_not_contact"):
+        contact_lines.append("Do not contact them directly")
+    return [
+        {"question": "Agreed to be referred", "lines": ["Yes"], "change": change("consent")},
+        {"question": "Agreed to share", "lines": choice_labels(sharing, "scopes"), "change": change("sharing")},
+        {"question": "How they agreed", "lines": choice_labels(sharing, "method"), "change": change("sharing")},
+        {"question": "Name", "lines": person, "change": change("name")},
+        {
+            "question": "Date of birth",
+            "lines": [f"{born.day} {born:%B %Y} (age {dob.age})"] if born else ["Not given"],
+            "change": change("date-of-birth"),
+        },
+        {"question": "Postcode", "lines": [answers["postcode"].cleaned_data["postcode"]], "change": change("postcode")},
+        {"question": "How to contact them", "lines": contact_lines, "change": change("contact")},
+        {
+            "question": "Communication needs",
+            "lines": [need_label(c) for c in communication.cleaned_data["communication_needs"]] or ["None"],
+            "change": change("communication"),
+        },
+        {
+            "question": "What matters to them",
+            "lines": [matters.cleaned_data["what_matters"] or "Not given"],
+            "change": change("what-matters"),
+        },
+        {
+            "question": "Help they are looking for",
+            "lines": [term.name for term in matters.cleaned_data["needs"]] or ["Not given"],
+            "change": change("what-matters"),
+        },
+        {"question": "How soon", "lines": choice_labels(extra, "priority"), "change": change("extra")},
+        {"question": "Anything else", "lines": [extra.cleaned_data["notes"] or "Nothing"], "change": change("extra")},
+    ]
 
 
 def _chosen_timebank(value: str) -> Timebank | None:
@@ -232,6 +473,7 @@ def referral_detail(request, referral_id):
             "outcomes": selectors.referral_visible_outcomes(actor, referral),
             "form": form if moves else None,
             "is_referrer": states.REFERRER in parties,
+            "communication_needs": [need_label(code) for code in referral.communication_needs or []],
         },
     )
 

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import TemplateView
 
+from timebank.forms.members import NewPasswordForm
 from timebank.views import accounts, exchanges, home, listings, members, timebanks, twofactor
 
 app_name = "timebank"
@@ -31,7 +32,9 @@ urlpatterns = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("timebank:password-reset-complete")),
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=NewPasswordForm, success_url=reverse_lazy("timebank:password-reset-complete")
+        ),
         name="password-reset-confirm",
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),

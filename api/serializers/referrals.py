@@ -38,8 +38,17 @@ class PersonInSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
     preferred_contact = serializers.ChoiceField(choices=PreferredContact.choices)
     contact_times = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    # Codes ("large-print") or the words for them ("large print", "British Sign Language
+    # interpreter", "Polish interpreter"): referrals.communication turns words into codes.
     communication_needs = serializers.ListField(
-        child=serializers.SlugField(max_length=40), max_length=10, required=False, default=list
+        child=serializers.CharField(max_length=80),
+        max_length=10,
+        required=False,
+        default=list,
+        help_text="Accessible Information Standard needs, as codes (large-print, easy-read, braille, audio, bsl, "
+        "deafblind-manual, lip-speaker, hearing-loop, advocate, phone-only, text-only, email-only, no-email, "
+        'interpreter-<language>) or the same in words ("large print", "Polish interpreter"). '
+        "Responses give the codes.",
     )
     do_not_contact = serializers.BooleanField(required=False, default=False)
 

@@ -1,5 +1,6 @@
 """Reads for the coordinators' workbench and the member's "matches" page:
-requests waiting for a match with their best suggestions, quiet members,
+requests waiting for a match with their best suggestions (or why no one is
+suggested: brokering.selectors.explanations), quiet members,
 members without a first exchange, listings about to expire, requests near a
 helper. (The introduction itself is brokering.services.introductions.)
 
@@ -18,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from geopy.distance import great_circle
 
+from brokering.selectors.explanations import why_no_suggestions
 from brokering.selectors.matching import (
     CAN_EXCHANGE,
     DISTANCE_FREE,
@@ -51,6 +53,8 @@ class WaitingRequest:
     waited_days: int
     overdue: bool
     suggestions: list[Suggestion]
+    # Why no one is suggested (brokering.selectors.explanations), when no one is.
+    why_no_one: str = ""
 
 
 def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_each: int = 3) -> list[WaitingRequest]:
@@ -68,6 +72,7 @@ def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_ea
         .order_by("created_at", "pk")[:limit]
     )
     suggestions = suggest_for_requests(requests=requests, limit=suggestions_each)
+    why = why_no_suggestions(requests=[request for request in requests if not suggestions.get(request.pk)])
     alert = timebank.request_wait_alert_days
     return [
         WaitingRequest(
@@ -75,9 +80,15 @@ def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_ea
             waited_days=(now - request.created_at).days,
             overdue=(now - request.created_at).days > alert,
             suggestions=suggestions.get(request.pk, []),
+            why_no_one=why.get(request.pk, ""),
         )
         for request in requests
     ]
+
+
+def why_no_one(*, request: Listing) -> str:
+    """Why no one is suggested for this request, in a sentence for coordinators ("" when it cannot tell)."""
+    return why_no_suggestions(requests=[request]).get(request.pk, "")
 
 
 def open_request_count(*, timebank: Timebank) -> int:

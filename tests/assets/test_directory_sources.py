@@ -13,7 +13,7 @@ from tests.assets.factories import service_at
 
 pytestmark = pytest.mark.django_db
 CHECKED = datetime.datetime(2026, 12, 3, 10, 30, tzinfo=datetime.UTC)
-DISTRICT_NOTE = "Shown at the centre of RG1: the exact place may be up to 2 km away."
+DISTRICT_NOTE = "Shown at the centre of RG1: the exact place may be up to 1.5 miles away."
 
 
 @pytest.fixture
@@ -85,15 +85,15 @@ def test_a_place_known_only_to_its_district_says_so_in_results_and_on_the_page(c
     assert html.count(DISTRICT_NOTE) == 1
     assert html.index("Carers coffee morning") < html.index(DISTRICT_NOTE) < html.index("Tuesday lunch club")
     assert DISTRICT_NOTE in client.get(f"/directory/services/{from_feed.id}/").content.decode()
-    assert "may be up to 2 km away" not in client.get(f"/directory/services/{local.id}/").content.decode()
+    assert "may be up to 1.5 miles away" not in client.get(f"/directory/services/{local.id}/").content.decode()
 
 
 def test_a_full_postcode_found_only_to_its_district_makes_distances_approximate(client, listings):
     # The offline tables have no point for this unit postcode, only its district's centre.
     html = client.get("/directory/", {"near": "RG1 9ZZ"}).content.decode()
-    assert "We could only find the area of RG1 9ZZ (RG1)" in html and "may be up to 2 km out" in html
+    assert "We could only find the area of RG1 9ZZ (RG1)" in html and "may be a mile or so out" in html
     # A district asked for as a district is exactly what the person meant.
-    assert "may be up to 2 km out" not in client.get("/directory/", {"near": "RG1"}).content.decode()
+    assert "may be a mile or so out" not in client.get("/directory/", {"near": "RG1"}).content.decode()
 
 
 def test_the_search_page_query_count_does_not_grow_with_sources(client, listings, django_assert_max_num_queries):

@@ -28,10 +28,13 @@ def test_the_results_list_is_plain_html_and_the_map_has_a_marker_for_each(client
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("Thames walk") < html.index("Lunch club") < html.index('id="directory-map"')
-    assert "0.6 miles (0.9 km) away" in html
+    assert "0.6 miles away" in html
     data = response.context["map_data"]
     assert [m["name"] for m in data["markers"]] == ["Thames walk", "Lunch club"]
-    assert data["markers"][0]["lat"] == 51.46 and data["markers"][0]["url"] == f"/directory/services/{walk.id}/"
+    assert (
+        data["markers"][0]["lat"] == 51.46
+        and data["markers"][0]["url"] == f"/directory/services/{walk.id}/?near=RG1&radius=3"
+    )
     assert 'id="directory-map-data"' in html and "leaflet/leaflet.js" in html and "assets/directory-map.js" in html
     assert "contains OS data © Crown copyright" in html
     assert "GeoNames" in html and "Find local groups" in html
@@ -49,8 +52,8 @@ def test_the_search_page_query_count_does_not_grow_with_results(client, walk, dj
     "params, message",
     [
         ({"near": "XX9 9ZZ"}, "We could not find"),
-        ({"near": "RG1", "radius": "999"}, "Select a valid choice"),
-        ({"near": "RG1", "category": "nonsense"}, "Select a valid choice"),
+        ({"near": "RG1", "radius": "999"}, "Choose how far from the list"),
+        ({"near": "RG1", "category": "nonsense"}, "Choose what kind of thing from the list"),
         ({"near": "RG1", "q": "x" * 200}, "at most 100 characters"),
     ],
 )

@@ -193,8 +193,11 @@ def test_a_coordinator_records_a_check_an_incident_and_a_restriction(client, coo
             {"kind": "dbs-basic", "reference_number": "1", "checked_on": "2026-01-02", "expires_on": "2026-01-01"},
             "The expiry date must be on or after the date of the check.",
         ),
-        ({"kind": "dbs-basic", "reference_number": "1", "checked_on": "not a date"}, "Enter a valid date."),
-        ({"kind": "magic", "checked_on": "2026-01-01"}, "Select a valid choice."),
+        (
+            {"kind": "dbs-basic", "reference_number": "1", "checked_on": "not a date"},
+            "Enter the date of the check as a real date",
+        ),
+        ({"kind": "magic", "checked_on": "2026-01-01"}, "Choose the kind of check from the list."),
     ],
 )
 def test_a_bad_check_comes_back_with_the_message_next_to_the_field(client, coordinator, alice, data, message):

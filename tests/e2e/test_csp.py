@@ -58,18 +58,18 @@ def test_a_hostile_service_name_shows_as_text_in_the_list_and_the_map_and_runs_n
 
     page = watched
     page.goto("/directory/")
-    page.get_by_label("Postcode or town").fill("RG1")
+    page.get_by_label("Postcode or place").fill("RG1")
     press(page, "Search")
 
     result = page.locator("ol.results > li").first
     expect(result.get_by_role("heading")).to_have_text(HOSTILE)
     expect(result).to_contain_text(f"Tea {HOSTILE}")
     # Hovering the service's marker opens its tooltip: the name, as text.
-    page.locator("#directory-map path.leaflet-interactive").first.hover()
+    page.locator("#directory-map .map-number").first.hover()
     tooltip = page.locator(".leaflet-tooltip")
-    expect(tooltip).to_have_text(HOSTILE)
+    expect(tooltip).to_have_text(f"1: {HOSTILE}")
     assert tooltip.locator("img").count() == 0
-    page.locator("#directory-map path.leaflet-interactive").first.click()
+    page.locator("#directory-map .map-number").first.click()
     expect(page.locator(".leaflet-popup-content")).to_contain_text(HOSTILE)
 
     service_page = result.get_by_role("link", name=HOSTILE)

@@ -108,7 +108,7 @@ def test_alice_gardens_for_bob_and_both_see_the_hours(page):
     assert Account.objects.get(member__display_name="Bob").balance == -120
 
     page.goto("/hours/")
-    expect(page.locator("main")).to_contain_text("minus 2 hours")
+    expect(page.locator("main")).to_contain_text("2 hours below zero")
 
 
 def test_the_directory_lists_results_and_draws_markers_when_tiles_cannot_load(page, live_server):
@@ -121,14 +121,14 @@ def test_the_directory_lists_results_and_draws_markers_when_tiles_cannot_load(pa
     )
 
     page.goto("/directory/")
-    page.get_by_label("Postcode or town").fill("RG1")
+    page.get_by_label("Postcode or place").fill("RG1")
     press(page, "Search")
 
     results = page.locator("ol.results > li")
     expect(results).to_have_count(2)
     expect(results.first).to_contain_text("miles")
     # Leaflet draws circle markers as SVG paths: one per result plus the search point.
-    expect(page.locator("#directory-map path.leaflet-interactive")).to_have_count(3)
+    expect(page.locator("#directory-map .leaflet-interactive")).to_have_count(3)
 
 
 def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(page):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from assets.models import Capacity, OrganisationMembership
 from referrals.models import Referral, ReferralAccessLog, ReferralStatus
 from tests.factories import UserFactory
+from tests.referrals.journey import ANSWERS, STEPS, refer, start
 from timebank.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -35,19 +36,8 @@ def olu(greenfingers):
     return staff(greenfingers.organisation, "olu", Role.GROUP_ORGANISER)
 
 
-FORM = {
-    "given_name": "Joan",
-    "family_name": "Rivers",
-    "postcode": "RG1 7QE",
-    "phone": "0118 496 0000",
-    "preferred_contact": "phone",
-    "priority": "routine",
-    "needs": ["befriending-and-loneliness"],
-    "consent_given": "on",
-    "consent_scopes": ["share-with-service"],
-    "consent_method": "verbal",
-    "consent_recorded_by": "Sam Patel",
-}
+# What the one long form used to post: an address that names no target must still send people back.
+FORM = {"given_name": "Joan", "family_name": "Rivers", "postcode": "RG1 7QE", "preferred_contact": "phone"}
 
 
 def test_a_link_worker_finds_a_service_and_makes_a_referral(sam, garden_service):
@@ -56,7 +46,7 @@ def test_a_link_worker_finds_a_service_and_makes_a_referral(sam, garden_service)
     search = sam.get(posted["Location"])
     assert search.status_code == 200
     assert f"?service={garden_service.pk}" in search.content.decode()
-    response = sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    response = refer(sam, f"/referrals/new/?service={garden_service.pk}")
     referral = Referral.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
     assert referral.status == ReferralStatus.REQUESTED and referral.target_service == garden_service
@@ -84,16 +74,19 @@ def test_the_place_a_link_worker_searches_near_never_reaches_an_address(sam, gar
 
 
 @pytest.mark.parametrize(
-    "changes,field_message",
+    "step,changes,field_message",
     [
-        ({"consent_given": "", "consent_scopes": []}, "Record the person"),
-        ({"phone": ""}, "Give a phone number"),
-        ({"postcode": "nowhere"}, "Enter a UK postcode"),
-        ({"given_name": ""}, "This field is required"),
+        ("sharing", {"scopes": []}, "Select what the person agreed to share"),
+        ("contact", {"phone": ""}, "Enter a phone number"),
+        ("postcode", {"postcode": "nowhere"}, "Enter a real UK postcode"),
+        ("name", {"given_name": ""}, "Enter the person&#x27;s first name"),
     ],
 )
-def test_bad_input_comes_back_with_the_message_next_to_the_field(sam, garden_service, changes, field_message):
-    response = sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, **changes})
+def test_bad_input_comes_back_with_the_message_next_to_the_field(sam, garden_service, step, changes, field_message):
+    page = start(sam, f"/referrals/new/?service={garden_service.pk}")
+    for earlier in STEPS[: STEPS.index(step)]:
+        page = sam.post(page, ANSWERS[earlier])["Location"]
+    response = sam.post(page, {**ANSWERS[step], **changes})
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html and field_message in html
@@ -102,8 +95,8 @@ def test_bad_input_comes_back_with_the_message_next_to_the_field(sam, garden_ser
 
 def test_an_organiser_accepts_rejects_with_a_reason_and_marks_the_first_session(sam, olu, garden_service):
     Capacity.objects.create(service=garden_service, places_available=6)
-    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
-    sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, "given_name": "Dennis"})
+    refer(sam, f"/referrals/new/?service={garden_service.pk}")
+    refer(sam, f"/referrals/new/?service={garden_service.pk}", name={"given_name": "Dennis"})
     joan, dennis = Referral.objects.get(given_name="Joan"), Referral.objects.get(given_name="Dennis")
 
     incoming = olu.get("/referrals/in/").content.decode()
@@ -121,7 +114,7 @@ def test_an_organiser_accepts_rejects_with_a_reason_and_marks_the_first_session(
 
 
 def test_outsiders_and_plain_members_see_no_referral(sam, garden_service, other_practice, alice):
-    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    refer(sam, f"/referrals/new/?service={garden_service.pk}")
     referral = Referral.objects.get()
     outsider = staff(other_practice.organisation, "nosy", Role.LINK_WORKER)
     assert outsider.get(f"/referrals/{referral.pk}/").status_code == 404
@@ -140,11 +133,11 @@ def _queries(client, url) -> tuple[int, str]:
 
 
 def test_the_referral_lists_run_the_same_queries_for_one_and_many(sam, olu, garden_service):
-    sam.post(f"/referrals/new/?service={garden_service.pk}", FORM)
+    refer(sam, f"/referrals/new/?service={garden_service.pk}")
     mine_one, _ = _queries(sam, "/referrals/")
     in_one, _ = _queries(olu, "/referrals/in/")
     for n in range(15):
-        sam.post(f"/referrals/new/?service={garden_service.pk}", {**FORM, "given_name": f"Person{n}"})
+        refer(sam, f"/referrals/new/?service={garden_service.pk}", name={"given_name": f"Person{n}"})
     mine_many, html = _queries(sam, "/referrals/")
     assert "Person14" in html
     in_many, html = _queries(olu, "/referrals/in/")
@@ -161,9 +154,9 @@ def test_with_one_timebank_the_page_offers_the_timebank_as_before(sam, timebank)
     page = sam.get("/referrals/new/").content.decode()
     assert "Refer to the timebank" in page and f"?timebank={timebank.slug}" in page
     # The address the page used before an install could have several timebanks still works.
-    form = sam.get("/referrals/new/?timebank=1")
-    assert form.status_code == 200 and f"Make a referral to {timebank.name}" in form.content.decode()
-    response = sam.post("/referrals/new/?timebank=1", FORM)
+    form = sam.get("/referrals/new/?timebank=1", follow=True)
+    assert form.status_code == 200 and f"Referral to {timebank.name}" in form.content.decode()
+    response = refer(sam, "/referrals/new/?timebank=1")
     assert response.status_code == 302, response.content.decode()
     assert Referral.objects.get().target_timebank == timebank
     assert Member.objects.get(status=MemberStatus.APPLIED).timebank == timebank
@@ -177,9 +170,9 @@ def test_with_several_timebanks_the_link_worker_chooses_one_by_name_and_area(sam
     assert "Refer to Caversham</a>: Caversham and Emmer Green" in page
     assert f"Refer to {timebank.name}</a>" in page
     assert "?timebank=1" not in page
-    form = sam.get("/referrals/new/?timebank=caversham").content.decode()
-    assert "Make a referral to Caversham" in form and "Caversham and Emmer Green" in form
-    response = sam.post("/referrals/new/?timebank=caversham", FORM)
+    form = sam.get("/referrals/new/?timebank=caversham", follow=True).content.decode()
+    assert "Referral to Caversham" in form and "Caversham and Emmer Green" in form
+    response = refer(sam, "/referrals/new/?timebank=caversham")
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert referral.target_timebank == caversham

@@ -31,7 +31,7 @@ def test_my_hours_shows_the_worked_example_in_plain_words(client, alice, bob, ca
     html = response.content.decode()
     summary = response.context["summary"]
     assert (summary.balance, summary.given, summary.received, summary.people) == (-60, 60, 120, 2)
-    assert '<p class="balance">minus 1 hour</p>' in html
+    assert '<p class="balance-words">You are 1 hour below zero.</p>' in html
     assert "<dd>1 hour</dd>" in html and "<dd>2 hours</dd>" in html
     assert "Alice helped Bob" in html and "Bob helped Carol" in html
 
@@ -125,7 +125,7 @@ def test_a_gift_beyond_the_overdraft_limit_is_refused_at_the_top_of_the_form(cli
     client.force_login(alice.user)
     response = client.post(reverse("timebank:give-hours"), {"receiver": bob.public_id, "hours": "11 hours"})
     html = response.content.decode()
-    assert response.status_code == 200 and "does not have enough hours" in html and "There is a problem" in html
+    assert response.status_code == 200 and "You do not have enough hours" in html and "There is a problem" in html
     assert (balance(alice), balance(bob)) == (0, 0) and not Entry.objects.exists()
 
 

@@ -88,7 +88,7 @@ def test_the_whole_way_through_on_the_pages(client, alice, bob, typed, minutes):
 @pytest.mark.parametrize(
     "typed,text",
     [
-        ("", "This field is required."),
+        ("", "Enter how long you helped for"),
         ("a while", "We did not understand that"),
         ("25 hours", "at most 24 hours"),
         ("0", "more than zero"),
@@ -103,7 +103,7 @@ def test_bad_time_comes_back_next_to_the_field_and_nothing_changes(client, alice
 
 def test_a_dispute_without_a_note_comes_back_with_the_message(client, alice, bob):
     exchange = exchange_in(S.DONE, bob, [alice])
-    field_error(step(login(client, alice), exchange, "dispute", note=""), "id_dispute_note", "This field is required.")
+    field_error(step(login(client, alice), exchange, "dispute", note=""), "id_dispute_note", "Enter what is not right")
     assert status_of(exchange) == S.DONE
     assert step(client, exchange, "dispute", note="It was one hour").status_code == 302
     assert status_of(exchange) == S.DISPUTED
@@ -139,7 +139,7 @@ def test_a_refusal_by_limit_shows_on_the_page_and_leaves_it_done(client, alice, 
     exchange = exchange_in(S.DONE, bob, [alice])
     response = step(login(client, alice), exchange, "confirm")
     assert response.status_code == 200
-    assert "does not have enough hours" in response.content.decode()
+    assert "You do not have enough hours to confirm this" in response.content.decode()
     assert status_of(exchange) == S.DONE and not Transfer.objects.exists()
 
 
@@ -213,9 +213,9 @@ def test_a_coordinator_records_an_exchange_for_members_who_are_not_online(client
 @pytest.mark.parametrize(
     "changes,field_id,text",
     [
-        ({"receivers": []}, "id_receivers", "This field is required."),
+        ({"receivers": []}, "id_receivers", "Tick everyone who received the help."),
         ({"minutes": "lots"}, "id_minutes", "We did not understand that"),
-        ({"description": ""}, "id_description", "This field is required."),
+        ({"description": ""}, "id_description", "Enter what the help was"),
         ({"occurred_on": "2999-01-01"}, "id_occurred_on", "cannot be in the future"),
         ({"provider": "not-a-uuid"}, "id_provider", "is not a valid UUID"),
         ({"same": True}, "id_receivers", "cannot exchange time with themselves"),
@@ -244,8 +244,12 @@ def test_a_coordinator_sees_the_disputes_and_resolves_one_by_changing_the_time(c
     url = reverse("timebank:dispute-resolve", args=[exchange.public_id])
     no_time = client.post(url, {"outcome": "change", "minutes": "", "note": "Phoned both"})
     field_error(no_time, "id_minutes", "Enter the new time")
-    field_error(client.post(url, {"outcome": "confirm", "note": ""}), "id_note", "This field is required.")
-    field_error(client.post(url, {"outcome": "maybe", "note": "x"}), "id_outcome", "Select a valid choice")
+    field_error(
+        client.post(url, {"outcome": "confirm", "note": ""}), "id_note", "Enter a note explaining the decision."
+    )
+    field_error(
+        client.post(url, {"outcome": "maybe", "note": "x"}), "id_outcome", "Choose one of the decisions listed."
+    )
     assert status_of(exchange) == S.DISPUTED and not Transfer.objects.exists()
     response = client.post(url, {"outcome": "change", "minutes": "1 hour", "note": "Phoned both"})
     assert response.status_code == 302

@@ -106,7 +106,7 @@ def test_a_bad_time_on_the_suggestion_comes_back_next_to_the_field(as_alice, bob
     response = as_alice.post(
         reverse("timebank:listing-detail", args=[offer.public_id]), {"agreed_for": "next tuesday-ish"}
     )
-    field_error(response, "id_agreed_for", "Enter a valid date/time.")
+    field_error(response, "id_agreed_for", "Enter the date and time you agreed")
     assert not Exchange.objects.exists()
 
 
@@ -114,7 +114,7 @@ def test_the_owner_sees_no_suggest_form_and_cannot_post_one(client, bob):
     client.force_login(bob.user)
     offer = ListingFactory(member=bob)
     page = client.get(reverse("timebank:listing-detail", args=[offer.public_id])).content.decode()
-    assert "Suggest an exchange" not in page and "Change this listing" in page
+    assert "Suggest an exchange" not in page and "Change this offer" in page
     client.post(reverse("timebank:listing-detail", args=[offer.public_id]), {"description": "me"})
     assert not Exchange.objects.exists()
 
@@ -143,12 +143,12 @@ def test_a_member_lists_an_offer(as_alice, alice):
 @pytest.mark.parametrize(
     "changes,field_id,text",
     [
-        ({"title": ""}, "id_title", "This field is required."),
-        ({"kind": "swap"}, "id_kind", "Select a valid choice."),
-        ({"category": "999999"}, "id_category", "Select a valid choice."),
-        ({"where": ""}, "id_where", "This field is required."),
+        ({"title": ""}, "id_title", "Enter a title, like Help with the garden."),
+        ({"kind": "swap"}, "id_kind", "Choose one of the options for"),
+        ({"category": "999999"}, "id_category", "Choose a category from the list."),
+        ({"where": ""}, "id_where", "Choose where it would happen"),
         ({"expires_on": "2001-01-01"}, "id_expires_on", "The end date must be in the future."),
-        ({"expires_on": "not a date"}, "id_expires_on", "Enter a valid date."),
+        ({"expires_on": "not a date"}, "id_expires_on", "Enter the last day to show it"),
         ({"title": "x" * 200}, "id_title", "at most 120 characters"),
     ],
 )
@@ -166,7 +166,7 @@ def test_the_owner_changes_a_listing_and_an_outsider_cannot(as_alice, alice, cli
     assert as_alice.post(url, data).status_code == 302
     listing.refresh_from_db()
     assert listing.title == "Dog walking at weekends"
-    field_error(as_alice.post(url, {**data, "title": ""}), "id_title", "This field is required.")
+    field_error(as_alice.post(url, {**data, "title": ""}), "id_title", "Enter a title")
     client.force_login(bob.user)
     assert client.get(url).status_code == 404
     assert client.post(url, {**data, "title": "Taken over"}).status_code == 404
@@ -229,7 +229,9 @@ def test_coordinators_add_change_and_switch_off_categories(as_coordinator):
         as_coordinator.post(reverse("timebank:category-create"), {"name": "gardening"}), "id_name", "already a category"
     )
     field_error(
-        as_coordinator.post(reverse("timebank:category-create"), {"name": ""}), "id_name", "This field is required."
+        as_coordinator.post(reverse("timebank:category-create"), {"name": ""}),
+        "id_name",
+        "Enter a name for the category",
     )
     assert (
         as_coordinator.post(reverse("timebank:category-edit", args=[bikes.pk]), {"name": "Bicycle repair"}).status_code

@@ -48,13 +48,13 @@ def test_joining_e_mails_a_link_that_logs_you_in_and_says_you_are_waiting_for_ap
 @pytest.mark.parametrize(
     "change, field, message",
     [
-        ({"display_name": ""}, "display_name", "This field is required"),
-        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"display_name": ""}, "display_name", "Enter your name"),
+        ({"email": "not-an-email"}, "email", "Enter your e-mail address in the right format"),
         ({"postcode": "12345"}, "postcode", "does not look like a UK postcode"),
         ({"postcode": "ZZ9 9ZZ"}, "postcode", "We could not find the postcode ZZ9 9ZZ"),
         ({"password": "short", "password_again": "short"}, "password", "too short"),
         ({"password_again": "something else"}, "password_again", "The two passwords are different"),
-        ({"availability": ["someday"]}, "availability", "valid choice"),
+        ({"availability": ["someday"]}, "availability", "Choose one of the options for"),
         ({"about": "x" * 2001}, "about", "at most 2000"),
         ({"display_name": "a" * 81}, "display_name", "at most 80"),
     ],

@@ -305,6 +305,8 @@ EXCLUDED = {
     "assets:coordinator-feed": "the directory's feeds are shared by every timebank (assets' own tests)",
     "assets:coordinator-feed-run": "the directory's feeds are shared by every timebank (assets' own tests)",
     "referrals:detail": "referrals are scoped by organisation (referrals.actors), in the referrals tests",
+    "referrals:step": "a referral being written lives in its author's session (tests/referrals)",
+    "referrals:check": "a referral being written lives in its author's session (tests/referrals)",
 }
 
 

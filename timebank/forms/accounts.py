@@ -4,6 +4,7 @@ parsed by timebank.hours into whole minutes."""
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin, messages
 from timebank.hours import DurationError, parse_duration
 from timebank.models import Member
 
@@ -14,6 +15,7 @@ class HoursField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
         kwargs.setdefault("help_text", "For example 1 hour, 1½ hours, 90 minutes or 1:30. At most 24 hours at a time.")
+        kwargs.setdefault("error_messages", messages(required="Enter how long, like 1 hour 30 minutes."))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -27,6 +29,8 @@ class HoursField(forms.CharField):
 class MemberChoiceField(forms.ModelChoiceField):
     def __init__(self, queryset, **kwargs):
         kwargs.setdefault("empty_label", "Choose a member")
+        kwargs.setdefault("error_messages", messages(required="Choose a member from the list."))
+        kwargs["error_messages"].setdefault("invalid_choice", "Choose a member from the list.")
         super().__init__(queryset=queryset, to_field_name="public_id", **kwargs)
 
     def label_from_instance(self, member: Member) -> str:
@@ -35,9 +39,16 @@ class MemberChoiceField(forms.ModelChoiceField):
         return member.display_name
 
 
-class GiveHoursForm(forms.Form):
-    receiver = MemberChoiceField(queryset=Member.objects.none(), label="Who would you like to give hours to?")
-    hours = HoursField(label="How much time?")
+class GiveHoursForm(PlainErrorsMixin, forms.Form):
+    receiver = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label="Who would you like to give hours to?",
+        error_messages=messages(required="Choose who you would like to give hours to."),
+    )
+    hours = HoursField(
+        label="How much time?",
+        error_messages=messages(required="Enter how much time you want to give, like 1 hour 30 minutes."),
+    )
     note = forms.CharField(label="A message with your gift", max_length=200, required=False)
 
     def __init__(self, *args, receivers, **kwargs):
@@ -45,16 +56,29 @@ class GiveHoursForm(forms.Form):
         self.fields["receiver"].queryset = receivers
 
 
-class DonateForm(forms.Form):
-    hours = HoursField(label="How much time would you like to give to the community pot?")
+class DonateForm(PlainErrorsMixin, forms.Form):
+    hours = HoursField(
+        label="How much time would you like to give to the community pot?",
+        error_messages=messages(required="Enter how much time you want to give to the pot, like 2 hours."),
+    )
     note = forms.CharField(label="A note", max_length=200, required=False)
 
 
-class PotGrantForm(forms.Form):
-    member = MemberChoiceField(queryset=Member.objects.none(), label="Give hours from the pot to")
-    hours = HoursField(label="How much time?")
+class PotGrantForm(PlainErrorsMixin, forms.Form):
+    member = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label="Give hours from the pot to",
+        error_messages=messages(required="Choose who to give hours from the pot to."),
+    )
+    hours = HoursField(
+        label="How much time?",
+        error_messages=messages(required="Enter how much time to give from the pot, like 2 hours."),
+    )
     reason = forms.CharField(
-        label="Reason", max_length=200, help_text="For example: welcome hours, or help while unwell."
+        label="Reason",
+        max_length=200,
+        help_text="For example: welcome hours, or help while unwell.",
+        error_messages=messages(required="Enter the reason for the gift, like welcome hours."),
     )
 
     def __init__(self, *args, members, **kwargs):
@@ -62,11 +86,18 @@ class PotGrantForm(forms.Form):
         self.fields["member"].queryset = members
 
 
-class PotDonationForm(forms.Form):
+class PotDonationForm(PlainErrorsMixin, forms.Form):
     """A coordinator records a member's donation to the pot for them."""
 
-    member = MemberChoiceField(queryset=Member.objects.none(), label="Donation from")
-    hours = HoursField(label="How much time?")
+    member = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label="Donation from",
+        error_messages=messages(required="Choose who the donation is from."),
+    )
+    hours = HoursField(
+        label="How much time?",
+        error_messages=messages(required="Enter how much time they are giving to the pot, like 2 hours."),
+    )
     note = forms.CharField(label="A note", max_length=200, required=False)
 
     def __init__(self, *args, members, **kwargs):
@@ -74,10 +105,11 @@ class PotDonationForm(forms.Form):
         self.fields["member"].queryset = members
 
 
-class ReverseTransferForm(forms.Form):
+class ReverseTransferForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Why is this being reversed?",
         max_length=250,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The people involved may see this reason on their statement.",
+        error_messages=messages(required="Enter why this transfer is being reversed."),
     )

@@ -6,6 +6,7 @@ from typing import cast
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin, messages
 from timebank.forms.accounts import HoursField, MemberChoiceField
 from timebank.forms.listings import CheckboxList, ChoiceList
 from timebank.models import Category, Member, Timebank, Where
@@ -24,7 +25,7 @@ class OptionalHoursField(HoursField):
         return super().clean(value)
 
 
-class ProposeExchangeForm(forms.Form):
+class ProposeExchangeForm(PlainErrorsMixin, forms.Form):
     description = forms.CharField(
         label="A message about what you have in mind",
         max_length=300,
@@ -36,29 +37,34 @@ class ProposeExchangeForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        error_messages=messages(invalid="Enter the date and time you agreed, like 27/3/2026 14:30, or leave it blank."),
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainErrorsMixin, forms.Form):
     """Accept, decline, cancel and confirm: an optional note for the other person."""
 
     note = forms.CharField(label="A note (the other person will see it)", max_length=500, required=False)
 
 
-class RecordTimeForm(forms.Form):
-    minutes = HoursField(label="How long did it take?")
+class RecordTimeForm(PlainErrorsMixin, forms.Form):
+    minutes = HoursField(
+        label="How long did it take?",
+        error_messages=messages(required="Enter how long you helped for, like 1 hour 30 minutes."),
+    )
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(PlainErrorsMixin, forms.Form):
     note = forms.CharField(
         label="What is not right?",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: it took one hour, not two. A coordinator will read this.",
+        error_messages=messages(required="Enter what is not right, like: it took one hour, not two."),
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(PlainErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label="Decision",
         widget=ChoiceList,
@@ -67,10 +73,14 @@ class ResolveForm(forms.Form):
             ("change", "Change the time, then confirm"),
             ("cancel", "Cancel the exchange: no hours move"),
         ],
+        error_messages=messages(required="Choose a decision.", invalid_choice="Choose one of the decisions listed."),
     )
     minutes = OptionalHoursField(label="New time (only if changing it)")
     note = forms.CharField(
-        label="Note explaining the decision", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label="Note explaining the decision",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=messages(required="Enter a note explaining the decision."),
     )
 
     def clean(self):
@@ -80,20 +90,36 @@ class ResolveForm(forms.Form):
         return cleaned
 
 
-class RecordForMembersForm(forms.Form):
-    provider = MemberChoiceField(queryset=Member.objects.none(), label="Who gave the time?")
+class RecordForMembersForm(PlainErrorsMixin, forms.Form):
+    provider = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label="Who gave the time?",
+        error_messages=messages(required="Choose who gave the time."),
+    )
     receivers = forms.ModelMultipleChoiceField(
         queryset=Member.objects.none(),
         to_field_name="public_id",
         label="Who received it?",
         widget=CheckboxList,
         help_text="Tick everyone who received the help; for a group session tick them all.",
+        error_messages=messages(
+            required="Tick everyone who received the help.",
+            invalid_choice="Tick members from the list only.",
+            invalid_pk_value="Tick members from the list only.",
+        ),
     )
-    minutes = HoursField(label="How long did it take?")
+    minutes = HoursField(
+        label="How long did it take?",
+        error_messages=messages(required="Enter how long the help took, like 1 hour 30 minutes."),
+    )
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), label="Category", required=False, empty_label="No category"
     )
-    description = forms.CharField(label="What was the help?", max_length=250)
+    description = forms.CharField(
+        label="What was the help?",
+        max_length=250,
+        error_messages=messages(required="Enter what the help was, like a lift to the doctor."),
+    )
     where = forms.ChoiceField(
         label="Where was the help given?",
         choices=[("", "Not stated"), *Where.choices],
@@ -105,6 +131,7 @@ class RecordForMembersForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave blank for today.",
+        error_messages=messages(invalid="Enter the date it happened, like 27/3/2026, or leave it blank for today."),
     )
     safeguarding_override_reason = forms.CharField(
         label="Reason for going ahead despite the safeguarding check",

@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin, messages
 from timebank.models import Category, ListingKind, Timebank, Where
 from timebank.selectors.listings import TEXT_MAX, active_categories
 
@@ -24,7 +25,7 @@ class CheckboxList(forms.CheckboxSelectMultiple):
         return id_ if index is None else super().id_for_label(id_, index)
 
 
-class ListingForm(forms.Form):
+class ListingForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Is this an offer or a request?",
         choices=[
@@ -32,11 +33,22 @@ class ListingForm(forms.Form):
             (ListingKind.REQUEST, "A request: I'd like help with this"),
         ],
         widget=ChoiceList,
+        error_messages=messages(required="Choose whether this is an offer or a request."),
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.none(), label="Category", empty_label="Choose a category"
+        queryset=Category.objects.none(),
+        label="Category",
+        empty_label="Choose a category",
+        error_messages=messages(
+            required="Choose a category, like Gardening.", invalid_choice="Choose a category from the list."
+        ),
     )
-    title = forms.CharField(label="Title", max_length=120, help_text="A few words, for example “Help with the garden”.")
+    title = forms.CharField(
+        label="Title",
+        max_length=120,
+        help_text="A few words, for example “Help with the garden”.",
+        error_messages=messages(required="Enter a title, like Help with the garden."),
+    )
     description = forms.CharField(
         label="More about it",
         max_length=2000,
@@ -44,12 +56,18 @@ class ListingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What, when you are free, anything people should know.",
     )
-    where = forms.ChoiceField(label="Where would it happen?", choices=Where.choices, widget=ChoiceList)
+    where = forms.ChoiceField(
+        label="Where would it happen?",
+        choices=Where.choices,
+        widget=ChoiceList,
+        error_messages=messages(required="Choose where it would happen, like at my home or by phone."),
+    )
     expires_on = forms.DateField(
         label="Show it until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave blank to show it for three months. At most a year.",
+        error_messages=messages(invalid="Enter the last day to show it, like 27/3/2026, or leave it blank."),
     )
     # A coordinator's reason to go ahead when the safeguarding rule refuses an
     # offer (timebank.services.safeguarding). Only on the forms of coordinators
@@ -95,7 +113,7 @@ class ListingForm(forms.Form):
             field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": 1000})
 
 
-class ListingReopenForm(forms.Form):
+class ListingReopenForm(PlainErrorsMixin, forms.Form):
     """Opening a closed listing again: a button, and after the safeguarding rule
     refused an offer, a coordinator's reason to go ahead anyway."""
 
@@ -108,7 +126,7 @@ class ListingReopenForm(forms.Form):
     )
 
 
-class ListingBrowseForm(forms.Form):
+class ListingBrowseForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Show",
         required=False,
@@ -128,8 +146,10 @@ class ListingBrowseForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)
 
 
-class CategoryForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80)
+class CategoryForm(PlainErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=80, error_messages=messages(required="Enter a name for the category, like Gardening.")
+    )
     description = forms.CharField(label="Description", max_length=300, required=False)
     needs_references = forms.BooleanField(label="Helpers need references", required=False)
     needs_dbs_check = forms.BooleanField(label="Helpers need a current DBS check", required=False)

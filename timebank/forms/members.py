@@ -7,12 +7,29 @@ whose DomainErrors the views put back next to the field they name.
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
 
+from core.form_messages import PlainErrorsMixin, messages
 from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
 from timebank.models import Availability, CommunicationNeed, Member, MemberStatus, User
 from timebank.models.members import DigestFrequency, MemberKind
 from timebank.services.members import MAX_TRAVEL_RADIUS_KM, MIN_TRAVEL_RADIUS_KM
+
+
+class TelInput(forms.TextInput):
+    """A phone number box: phones show their number pad (WCAG 1.3.5 with autocomplete="tel")."""
+
+    input_type = "tel"
+
+
+def _own(token: str) -> dict[str, str]:
+    """Attributes for a box about the person filling in the form: the browser may fill it in (WCAG 1.3.5)."""
+    return {"autocomplete": token}
+
+
+# A coordinator typing in someone else's details: the browser must not offer the coordinator's own.
+SOMEONE_ELSE = {"autocomplete": "off"}
 
 
 def _availability_field(label: str) -> forms.MultipleChoiceField:
@@ -43,13 +60,32 @@ class PostcodeFieldMixin:
             raise forms.ValidationError(error.message) from None
 
 
-class JoinForm(PostcodeFieldMixin, forms.Form):
+class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     display_name = forms.CharField(
-        label="Your name", max_length=80, help_text="The name other members will see, for example Alice or Alice B."
+        label="Your name",
+        max_length=80,
+        help_text="The name other members will see, for example Alice or Alice B.",
+        widget=forms.TextInput(attrs=_own("name")),
+        error_messages=messages(required="Enter your name, like Alice or Alice B."),
     )
-    email = forms.EmailField(label="E-mail address", max_length=254, help_text="You will use this to log in.")
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
-    postcode = forms.CharField(label="Postcode", max_length=20, help_text=POSTCODE_HELP)
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        help_text="You will use this to log in.",
+        widget=forms.EmailInput(attrs=_own("email")),
+        error_messages=messages(
+            required="Enter your e-mail address, like name@example.com.",
+            invalid="Enter your e-mail address in the right format, like name@example.com.",
+        ),
+    )
+    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=20,
+        help_text=POSTCODE_HELP,
+        widget=forms.TextInput(attrs=_own("postal-code")),
+        error_messages=messages(required="Enter your postcode, like RG1 7QE, or just the first part, like RG1."),
+    )
     about = forms.CharField(
         label="What could you help with, and what would you like help with?",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -65,12 +101,14 @@ class JoinForm(PostcodeFieldMixin, forms.Form):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters. Not a common word, and not only numbers.",
+        error_messages=messages(required="Choose a password of at least 8 characters."),
     )
     password_again = forms.CharField(
         label="Type the password again",
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages=messages(required="Type your password again, so we know it is right."),
     )
 
     def clean(self):
@@ -78,18 +116,44 @@ class JoinForm(PostcodeFieldMixin, forms.Form):
         first, second = cleaned.get("password"), cleaned.get("password_again")
         if first and second and first != second:
             self.add_error("password_again", "The two passwords are different. Type the same password twice.")
+        if first:
+            # The service checks the password rules too; checking them here as well
+            # shows a weak password together with every other problem, not in a second round.
+            email = cleaned.get("email") or ""
+            someone = User(username=email, email=email, first_name=(cleaned.get("display_name") or "")[:150])
+            try:
+                validate_password(first, someone)
+            except forms.ValidationError as error:
+                self.add_error("password", " ".join(error.messages))
         return cleaned
 
 
-class ProfileForm(PostcodeFieldMixin, forms.Form):
-    display_name = forms.CharField(label="Name", max_length=80)
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
-    postcode = forms.CharField(label="Postcode", max_length=20, help_text=POSTCODE_HELP)
+class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
+    display_name = forms.CharField(
+        label="Name",
+        max_length=80,
+        widget=forms.TextInput(attrs=_own("name")),
+        error_messages=messages(required="Enter the name other members will see, like Alice or Alice B."),
+    )
+    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=20,
+        help_text=POSTCODE_HELP,
+        widget=forms.TextInput(attrs=_own("postal-code")),
+        error_messages=messages(required="Enter the postcode, like RG1 7QE, or just the first part, like RG1."),
+    )
     travel_radius_km = forms.IntegerField(
         label="How far will you travel to help? (kilometres)",
         min_value=MIN_TRAVEL_RADIUS_KM,
         max_value=MAX_TRAVEL_RADIUS_KM,
         help_text=f"From {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}. 1 kilometre is about a 12 minute walk.",
+        error_messages=messages(
+            required="Enter how far you will travel to help, in kilometres, like 3.",
+            invalid=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
+            min_value=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
+            max_value=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
+        ),
     )
     availability = _availability_field("When are you usually free?")
     communication_needs = _communication_field("How should we keep in touch?")
@@ -97,6 +161,7 @@ class ProfileForm(PostcodeFieldMixin, forms.Form):
         label="A weekly e-mail of new offers and requests near you",
         choices=DigestFrequency.choices,
         widget=forms.RadioSelect,
+        error_messages=messages(required="Choose how often you would like the e-mail of new offers and requests."),
     )
     about = forms.CharField(
         label="About you", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
@@ -116,17 +181,37 @@ class ProfileForm(PostcodeFieldMixin, forms.Form):
         }
 
 
-class OfflineMemberForm(PostcodeFieldMixin, forms.Form):
+class OfflineMemberForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Is this a person or an organisation?",
         choices=MemberKind.choices,
         initial=MemberKind.PERSON,
         widget=forms.RadioSelect,
+        error_messages=messages(required="Choose whether this is a person or an organisation."),
     )
-    display_name = forms.CharField(label="Name", max_length=80)
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
-    email = forms.EmailField(label="E-mail address", max_length=254, required=False)
-    postcode = forms.CharField(label="Postcode", max_length=20, help_text=POSTCODE_HELP)
+    display_name = forms.CharField(
+        label="Name",
+        max_length=80,
+        widget=forms.TextInput(attrs=SOMEONE_ELSE),
+        error_messages=messages(required="Enter their name, like Alice or Alice B."),
+    )
+    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=SOMEONE_ELSE))
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs=SOMEONE_ELSE),
+        error_messages=messages(
+            invalid="Enter their e-mail address in the right format, like name@example.com, or leave it blank."
+        ),
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=20,
+        help_text=POSTCODE_HELP,
+        widget=forms.TextInput(attrs=SOMEONE_ELSE),
+        error_messages=messages(required="Enter their postcode, like RG1 7QE, or just the first part, like RG1."),
+    )
     about = forms.CharField(
         label="What they could help with, and would like help with",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -137,7 +222,7 @@ class OfflineMemberForm(PostcodeFieldMixin, forms.Form):
     communication_needs = _communication_field("How should we keep in touch?")
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(PlainErrorsMixin, forms.Form):
     q = forms.CharField(label="Name, e-mail, phone or postcode", max_length=100, required=False)
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *MemberStatus.choices], required=False)
 
@@ -151,8 +236,13 @@ STATUS_ACTION_CHOICES = [
 ]
 
 
-class MemberStatusForm(forms.Form):
-    action = forms.ChoiceField(label="Change", choices=STATUS_ACTION_CHOICES, widget=forms.RadioSelect)
+class MemberStatusForm(PlainErrorsMixin, forms.Form):
+    action = forms.ChoiceField(
+        label="Change",
+        choices=STATUS_ACTION_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages=messages(required="Choose what to change."),
+    )
     note = forms.CharField(
         label="Note", max_length=300, required=False, help_text="Why, for the record. The member does not see this."
     )
@@ -163,12 +253,21 @@ class MemberStatusForm(forms.Form):
     )
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(PlainErrorsMixin, AuthenticationForm):
     """Log in with a username or the e-mail address used to join."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct e-mail address or username, and password. The password must be typed "
+        "exactly, with capital letters where it has them.",
+        "inactive": "You cannot log in with this account. Ask a coordinator for help.",
+    }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "E-mail address or username"
+        self.fields["username"].error_messages["required"] = "Enter your e-mail address or username."
+        self.fields["password"].error_messages["required"] = "Enter your password."
 
     def clean_username(self) -> str:
         typed = (self.cleaned_data.get("username") or "").strip()
@@ -179,10 +278,31 @@ class LoginForm(AuthenticationForm):
         return typed
 
 
-class ResetPasswordForm(PasswordResetForm):
+class ResetPasswordForm(PlainErrorsMixin, PasswordResetForm):
     """Also lets someone whose application was made for them (no password yet)
     choose their first password through the e-mailed link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages.update(
+            required="Enter the e-mail address you joined with, like name@example.com.",
+            invalid="Enter your e-mail address in the right format, like name@example.com.",
+        )
 
     def get_users(self, email):
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.email and user.email.lower() == email.lower())
+
+
+class NewPasswordForm(PlainErrorsMixin, SetPasswordForm):
+    """Choosing a new password from the e-mailed link, with messages that say what to do."""
+
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "password_mismatch": "The two passwords are different. Type the same password twice.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Choose a new password of at least 8 characters."
+        self.fields["new_password2"].error_messages["required"] = "Type your new password again."

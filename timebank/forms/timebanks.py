@@ -7,6 +7,7 @@ the view puts back next to the field they name.
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin, messages
 from timebank.models import User
 from timebank.selectors.timebanks import coordinator_candidates, users_by_login
 from timebank.services.timebanks import MAX_CEILING_MINUTES, MAX_OVERDRAFT_MINUTES, SLUG_MAX_LENGTH
@@ -16,7 +17,7 @@ MAX_OTHER_COORDINATORS = 10
 
 def _whole_hours(lowest: int, highest: int) -> dict[str, str]:
     message = f"Enter a whole number of hours from {lowest} to {highest}."
-    return {"invalid": message, "min_value": message, "max_value": message}
+    return {"required": message, "invalid": message, "min_value": message, "max_value": message}
 
 
 class CoordinatorChoiceField(forms.ModelMultipleChoiceField):
@@ -41,8 +42,13 @@ class CoordinatorChoiceField(forms.ModelMultipleChoiceField):
         return f"{name} ({user.username})" if name else user.username
 
 
-class TimebankCreateForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120, help_text="For example Caversham Timebank.")
+class TimebankCreateForm(PlainErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=120,
+        help_text="For example Caversham Timebank.",
+        error_messages=messages(required="Enter the timebank's name, like Caversham Timebank."),
+    )
     slug = forms.CharField(
         label="Short name for its web address",
         max_length=SLUG_MAX_LENGTH,
@@ -57,7 +63,13 @@ class TimebankCreateForm(forms.Form):
         help_text="Where it works, in a few words, for example Caversham and Emmer Green, Reading.",
     )
     contact_email = forms.EmailField(
-        label="Contact e-mail address", max_length=254, required=False, help_text="Shown on the timebank's page."
+        label="Contact e-mail address",
+        max_length=254,
+        required=False,
+        help_text="Shown on the timebank's page.",
+        error_messages=messages(
+            invalid="Enter the contact e-mail address in the right format, like name@example.com, or leave it blank."
+        ),
     )
     contact_phone = forms.CharField(
         label="Contact phone number", max_length=30, required=False, help_text="Shown on the timebank's page."

@@ -3,11 +3,14 @@
 
 from django import forms
 
+from core.form_messages import PlainErrorsMixin, messages
 
-class CodeForm(forms.Form):
+
+class CodeForm(PlainErrorsMixin, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
         help_text="The 6 numbers your authenticator app shows now, or one of your backup codes.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        error_messages=messages(required="Enter the 6 numbers your authenticator app shows, or a backup code."),
     )

@@ -22,6 +22,11 @@ from timebank.models import Account, AccountKind, Entry, Member, Timebank, Trans
 STATEMENT_PAGE_SIZE = 20
 
 
+def balance_in_words(minutes: int) -> str:
+    """A balance without the bare "minus": -90 -> "1½ hours below zero"."""
+    return f"{format_minutes(-minutes)} below zero" if minutes < 0 else format_minutes(minutes)
+
+
 @dataclass(frozen=True)
 class HoursSummary:
     """The figures people trust (DESIGN.md), all in minutes."""
@@ -127,6 +132,11 @@ class StatementLine:
     @property
     def balance_after_text(self) -> str:
         return format_minutes(self.entry.balance_after)
+
+    @property
+    def balance_after_words(self) -> str:
+        """The balance as people say it: "2 hours", "1½ hours below zero"."""
+        return balance_in_words(self.entry.balance_after)
 
 
 @dataclass(frozen=True)

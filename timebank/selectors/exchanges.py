@@ -16,6 +16,7 @@ from timebank.models import (
     Member,
     MemberStatus,
     Timebank,
+    Transfer,
     User,
 )
 from timebank.permissions import is_coordinator_of
@@ -58,6 +59,29 @@ def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) 
     if user.pk not in party_users:
         raise NotFoundError("There is no such exchange.")
     return exchange
+
+
+def reversed_exchange_ids(*, exchanges: list[Exchange]) -> set[int]:
+    """Which of these exchanges had their hours posted and then reversed (one query)."""
+    posted = [exchange.pk for exchange in exchanges if exchange.status == ExchangeStatus.POSTED]
+    if not posted:
+        return set()
+    return set(
+        Transfer.objects.filter(exchange_id__in=posted, reversed_by__isnull=False).values_list("exchange_id", flat=True)
+    )
+
+
+def exchange_reversal(*, exchange: Exchange) -> Transfer | None:
+    """The transfer that reversed this exchange's hours, or None (with its note
+    and entries, for timebank.selectors.accounts.transfer_note_text)."""
+    if exchange.status != ExchangeStatus.POSTED:
+        return None
+    return (
+        Transfer.objects.filter(reverses__exchange=exchange)
+        .select_related("note")
+        .prefetch_related("entries__account__member")
+        .first()
+    )
 
 
 def disputed_exchanges(*, timebank: Timebank | None = None) -> QuerySet[Exchange]:

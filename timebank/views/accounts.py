@@ -5,17 +5,25 @@ timebank.services.members, which goes through timebank.ledger.
 
 A member only ever sees their own statement: no page here takes a member id
 from a member; the coordinator pages answer "not found" to anyone else.
+
+A refusal by the member's own account limit is told to the member in the
+second person ("You do not have enough hours ...", `limit_refusal_for`); the
+ledger's own message, which names the account, stays for coordinators and
+the API.
 """
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from core.errors import DomainError
+from timebank import ledger
+from timebank.dashboard import member_balance_words
 from timebank.forms.accounts import DonateForm, GiveHoursForm, PotDonationForm, PotGrantForm, ReverseTransferForm
 from timebank.hours import format_minutes
 from timebank.pages import coordinator_page, member_page, put_error_on_form
 from timebank.selectors.accounts import (
     account_statement,
+    balance_in_words,
     member_account,
     member_hours_summary,
     pot_account,
@@ -29,14 +37,46 @@ from timebank.services import members as member_services
 from timebank.views.members import statement_cursors
 
 
+def limit_refusal_for(*, member, error: DomainError, doing: str = "") -> DomainError:
+    """`error` as `member` should read it, for a move that takes hours from
+    the member (a gift, a donation, confirming help received), so the only
+    limit of theirs it can break is the lower one. When that limit refused the
+    move (the ledger's LimitExceededError, or a service's error caused by one),
+    say so to them in the second person, with what they can do. Any other
+    error is returned as it is."""
+    cause = error if isinstance(error, ledger.LimitExceededError) else error.__cause__
+    if not isinstance(cause, ledger.LimitExceededError) or cause.account.member_id != member.pk:
+        return error
+    account = member_account(member=member)
+    if account is None or account.min_balance is None:
+        return error
+    room = account.balance - account.min_balance
+    limit = balance_in_words(account.min_balance) if account.min_balance < 0 else format_minutes(account.min_balance)
+    if room > 0:
+        where = f"You can use {format_minutes(room)} more before you reach your limit of {limit}."
+    else:
+        where = f"You have reached your limit of {limit}."
+    message = (
+        f"You do not have enough hours {doing or 'for this'}. {where} "
+        "Nothing has changed. You earn hours by helping someone, or a coordinator can help."
+    )
+    return DomainError(message, field=error.field)
+
+
 @member_page()
 def my_hours(request, member):
     account = member_account(member=member)
     statement = account_statement(account=account, **statement_cursors(request)) if account else None
+    summary = member_hours_summary(member=member)
     return render(
         request,
         "timebank/accounts/my_hours.html",
-        {"member": member, "summary": member_hours_summary(member=member), "statement": statement},
+        {
+            "member": member,
+            "summary": summary,
+            "balance": member_balance_words(member=member, summary=summary),
+            "statement": statement,
+        },
     )
 
 
@@ -50,7 +90,9 @@ def give_hours(request, member):
                 giver=member, receiver=data["receiver"], minutes=data["hours"], by_user=request.user, note=data["note"]
             )
         except DomainError as error:
-            put_error_on_form(form, error)
+            put_error_on_form(
+                form, limit_refusal_for(member=member, error=error, doing=f"to give {format_minutes(data['hours'])}")
+            )
         else:
             messages.success(request, f"You gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.")
             return redirect("timebank:my-hours")
@@ -66,7 +108,8 @@ def donate_hours(request, member):
                 member=member, minutes=form.cleaned_data["hours"], by_user=request.user, note=form.cleaned_data["note"]
             )
         except DomainError as error:
-            put_error_on_form(form, error)
+            doing = f"to give {format_minutes(form.cleaned_data['hours'])}"
+            put_error_on_form(form, limit_refusal_for(member=member, error=error, doing=doing))
         else:
             given = format_minutes(form.cleaned_data["hours"])
             messages.success(request, f"Thank you: you gave {given} to the community pot.")

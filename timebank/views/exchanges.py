@@ -5,6 +5,12 @@ coordinators' pages to record an exchange for members and resolve disputes.
 A member only ever sees exchanges they take part in: any other is "not
 found". Each step is a small form posting to /exchanges/<id>/<step>/; a
 refusal comes back on the exchange's page next to the step's field.
+
+Each exchange's page says, in plain words for the person reading it, what
+happens next at its status (`next_steps`); an exchange whose hours were
+reversed says "Reversed", with when and why, instead of "Hours recorded". A
+receiver whose own account limit refuses their confirmation is told so in the
+second person (timebank.views.accounts.limit_refusal_for).
 """
 
 from typing import TYPE_CHECKING, TypedDict, cast
@@ -13,12 +19,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from timebank import ledger
 from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
 from timebank.hours import format_minutes
-from timebank.models import Exchange, ExchangeHistory, ExchangeStatus
+from timebank.models import Exchange, ExchangeHistory, ExchangeStatus, Member, Transfer
 from timebank.pages import (
     coordinator_page,
     member_page,
@@ -27,14 +35,19 @@ from timebank.pages import (
     page_number,
     put_error_on_form,
 )
+from timebank.selectors.accounts import balance_in_words, transfer_note_text
 from timebank.selectors.exchanges import (
     OPEN_STATUSES,
     disputed_exchanges,
     exchange_detail as select_exchange,
+    exchange_reversal,
     exchanges_for_member,
     members_who_can_exchange,
+    reversed_exchange_ids,
 )
+from timebank.selectors.members import member_for_user
 from timebank.services import exchanges as exchange_services
+from timebank.views.accounts import limit_refusal_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -67,11 +80,26 @@ STEPS = {
 }
 
 
+# What a status is called on members' pages (the model's labels stay for coordinators' tools).
+STATUS_WORDS = {
+    ExchangeStatus.PROPOSED: "Waiting for a reply",
+    ExchangeStatus.ACCEPTED: "Agreed",
+    ExchangeStatus.DONE: "Waiting for the time to be confirmed",
+    ExchangeStatus.CONFIRMED: "Confirmed",
+    ExchangeStatus.POSTED: "Hours recorded",
+    ExchangeStatus.DECLINED: "Declined",
+    ExchangeStatus.CANCELLED: "Cancelled",
+    ExchangeStatus.DISPUTED: "A coordinator is checking it",
+}
+REVERSED = "Reversed"
+
+
 class ExchangeLabels(TypedDict):
     """What the exchange templates show besides the model's own fields."""
 
     hours_text: str
     receiver_names: str
+    status_words: str
 
 
 class HistoryLabels(TypedDict):
@@ -80,12 +108,143 @@ class HistoryLabels(TypedDict):
     who: str
 
 
-def _label(exchange: Exchange) -> "WithAnnotations[Exchange, ExchangeLabels]":
-    """Words the templates show: time as people say it and who receives."""
+def _label(exchange: Exchange, *, is_reversed: bool = False) -> "WithAnnotations[Exchange, ExchangeLabels]":
+    """Words the templates show: time as people say it, who receives, the status."""
     labelled = cast("WithAnnotations[Exchange, ExchangeLabels]", exchange)
     labelled.hours_text = format_minutes(exchange.minutes) if exchange.minutes else ""
     labelled.receiver_names = ", ".join(m.display_name for m in exchange.receivers.all())
+    labelled.status_words = (
+        REVERSED if is_reversed else STATUS_WORDS.get(ExchangeStatus(exchange.status), exchange.status)
+    )
     return labelled
+
+
+# --- What happens next, in words for the person reading --------------------------------
+
+
+def _answerers(exchange: Exchange) -> list[Member]:
+    """Who answers a proposal (timebank.services.exchanges: the other side to the proposer)."""
+    receivers = list(exchange.receivers.all())
+    if exchange.proposed_by_id is not None and exchange.proposed_by_id == exchange.provider.user_id:
+        return receivers
+    return [exchange.provider]
+
+
+def _names(members: list[Member]) -> str:
+    return " and ".join(m.display_name for m in members) or "the other person"
+
+
+def _short_of_hours(exchange: Exchange, receiver: Member) -> tuple[int, int] | None:
+    """(balance, limit) when `receiver` cannot pay their share of the recorded
+    time without going past their lower limit; None when they can."""
+    if not exchange.minutes:
+        return None
+    receivers = sorted(exchange.receivers.all(), key=lambda m: m.pk)
+    shares = dict(zip((m.pk for m in receivers), ledger.split_minutes(exchange.minutes, len(receivers))))
+    account = getattr(receiver, "account", None)
+    if account is None or account.min_balance is None:
+        return None
+    if account.balance - shares.get(receiver.pk, 0) < account.min_balance:
+        return account.balance, account.min_balance
+    return None
+
+
+def next_steps(exchange: Exchange, *, viewer: Member | None, reversal: Transfer | None) -> list[str]:
+    """What happens next at the exchange's status, for `viewer` (the member
+    reading, or None for a coordinator who is not a party): short sentences."""
+    S = ExchangeStatus
+    provider = exchange.provider
+    receivers = list(exchange.receivers.all())
+    is_provider = viewer is not None and viewer.pk == provider.pk
+    is_receiver = viewer is not None and any(m.pk == viewer.pk for m in receivers)
+    hours = exchange.hours_text or "the time"  # type: ignore[attr-defined]
+    days = exchange.timebank.auto_confirm_days
+    if exchange.status == S.PROPOSED:
+        answerers = _answerers(exchange)
+        if viewer is not None and any(m.pk == viewer.pk for m in answerers):
+            return [
+                "You have been asked to take part in this exchange. Nothing is agreed until you say yes.",
+                "Accept it if you can do it, or decline it if you cannot.",
+            ]
+        if is_provider or is_receiver:
+            return [
+                f"Now {_names(answerers)} needs to say yes or no. We will e-mail you when they reply.",
+                "You can cancel it if your plans change.",
+            ]
+        return [f"Waiting for {_names(answerers)} to say yes or no."]
+    if exchange.status == S.ACCEPTED:
+        if is_provider:
+            return [
+                "You have agreed to help. After you have helped, come back here and record how long it took.",
+                "If you cannot do it after all, cancel the exchange so the other person knows.",
+            ]
+        if is_receiver:
+            return [
+                f"{provider.display_name} has agreed to help you.",
+                f"After the help, {provider.display_name} records how long it took. Then you confirm it.",
+            ]
+        return [f"Agreed. After the help, {provider.display_name} records how long it took."]
+    if exchange.status == S.DONE:
+        if is_receiver:
+            steps = [
+                f"{provider.display_name} says the help took {hours}. Please check this.",
+                f"If it is right, confirm it. Then {hours} move from your account to {provider.display_name}'s.",
+                "If it is not right, choose “Something is not right” and a coordinator will help.",
+                f"If you do nothing, it is confirmed by itself after {days} days.",
+            ]
+            short = _short_of_hours(exchange, viewer)  # type: ignore[arg-type]
+            if short is not None:
+                balance, limit = short
+                steps.append(
+                    f"You do not have enough hours to confirm this just now. You have {balance_in_words(balance)}, "
+                    f"and your limit is {balance_in_words(limit)}. Talk to a coordinator: they can give you hours "
+                    "from the community pot."
+                )
+            return steps
+        if is_provider:
+            return [
+                f"You recorded {hours}. Now {_names(receivers)} needs to confirm it.",
+                f"If they do not, it is confirmed by itself after {days} days. Then the hours are yours.",
+            ]
+        steps = [f"{provider.display_name} recorded {hours}. Waiting for {_names(receivers)} to confirm it."]
+        short_names = [m.display_name for m in receivers if _short_of_hours(exchange, m) is not None]
+        if short_names:
+            steps.append(
+                f"{' and '.join(short_names)} cannot confirm it yet: it would take them past their limit. "
+                "A grant from the community pot would let it go through."
+            )
+        return steps
+    if exchange.status == S.DISPUTED:
+        return [
+            f"{_names(receivers)} said something is not right with the time recorded.",
+            "A coordinator will look at it and decide. They will tell you both. No hours move until then.",
+        ]
+    if exchange.status == S.CONFIRMED:
+        return ["Confirmed. The hours are being added to the accounts."]
+    if exchange.status == S.POSTED:
+        if reversal is not None:
+            when = timezone.localtime(reversal.created_at)
+            steps = [
+                f"The hours for this exchange were reversed on {when.day} {when:%B %Y}. "
+                "They are back where they were before the exchange.",
+            ]
+            if reason := transfer_note_text(reversal):
+                steps.append(f"The reason given: {reason}")
+            steps.append("If you have a question about this, talk to a coordinator.")
+            return steps
+        if is_provider:
+            return [f"Done. You earned {hours}. Thank you for helping. You can see it in My hours."]
+        if is_receiver:
+            return [f"Done. {hours} went from your account to {provider.display_name}. You can see it in My hours."]
+        return [f"Done. {hours} went from {_names(receivers)} to {provider.display_name}."]
+    if exchange.status == S.DECLINED:
+        return [
+            "This exchange was declined. Nothing was agreed and no hours moved.",
+            "You can look for other offers and requests.",
+        ]
+    if exchange.status == S.CANCELLED:
+        return ["This exchange was cancelled. No hours moved."]
+    return []
 
 
 def _actor_name(entry) -> str:
@@ -114,8 +273,9 @@ def exchange_list(request, member):
     show = "all" if request.GET.get("show") == "all" else "open"
     exchanges = exchanges_for_member(member=member, statuses=None if show == "all" else list(OPEN_STATUSES))
     page = Paginator(exchanges, PAGE_SIZE).get_page(page_number(request))
+    reversed_ids = reversed_exchange_ids(exchanges=list(page))
     for exchange in page:
-        _label(exchange)
+        _label(exchange, is_reversed=exchange.pk in reversed_ids)
         exchange.is_provider = exchange.provider_id == member.pk
     context = {"page": page, "show": show, "show_query": "show=all" if show == "all" else "", "member": member}
     return render(request, "timebank/exchanges/list.html", context)
@@ -131,6 +291,11 @@ def _render_detail(request, exchange: Exchange, *, bound: tuple[str, object] | N
         form = bound[1] if bound and bound[0] == action else form_class(auto_id=f"id_{action}_%s")
         forms.append({"action": action, "form": form, "button": button})
     is_disputed_for_coordinator = "resolve-confirm" in actions
+    reversal = exchange_reversal(exchange=exchange)
+    _label(exchange, is_reversed=reversal is not None)
+    viewer = member_for_user(request.user)
+    if viewer is not None and not exchange_services.exchange_is_party(exchange=exchange, user=request.user):
+        viewer = None  # a coordinator reading someone else's exchange
     return render(
         request,
         "timebank/exchanges/detail.html",
@@ -139,6 +304,8 @@ def _render_detail(request, exchange: Exchange, *, bound: tuple[str, object] | N
             "history": _history(exchange),
             "step_forms": forms,
             "resolve_link": is_disputed_for_coordinator,
+            "next_steps": next_steps(exchange, viewer=viewer, reversal=reversal),
+            "reversal": reversal,
         },
     )
 
@@ -165,6 +332,9 @@ def exchange_action(request, public_id, action):
         try:
             service(exchange=exchange, by_user=request.user, **form.cleaned_data)
         except DomainError as error:
+            member = member_for_user(request.user)
+            if member is not None and action == "confirm":
+                error = limit_refusal_for(member=member, error=error, doing="to confirm this")
             put_error_on_form(form, error)
         else:
             messages.success(request, done_message)

@@ -96,7 +96,7 @@ def listing_detail(request, public_id):
                 )
                 return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     elif request.method == "POST":
-        messages.error(request, "You cannot suggest an exchange for this listing.")
+        messages.error(request, f"You cannot suggest an exchange for this {listing.get_kind_display().lower()}.")
         return redirect("timebank:listing-detail", public_id=listing.public_id)
     return render(
         request,
@@ -128,7 +128,7 @@ def listing_create(request, member):
         except DomainError as error:
             _put_refusal_on_form(form, error)
         else:
-            messages.success(request, f"“{listing.title}” is listed until {listing.expires_on:%d %B %Y}.")
+            messages.success(request, f"“{listing.title}” is open until {listing.expires_on:%d %B %Y}.")
             return redirect("timebank:my-listings")
     return render(request, "timebank/listings/form.html", {"form": form, "listing": None})
 
@@ -283,6 +283,8 @@ def category_set_active(request, timebank, pk):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"“{category.name}” is {'back in use' if active else 'switched off: no new listings can use it'}."
+            request,
+            f"“{category.name}” is "
+            f"{'back in use' if active else 'switched off: no new offers or requests can use it'}.",
         )
     return redirect("timebank:category-list")

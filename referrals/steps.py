@@ -1,0 +1,511 @@
+"""Making a referral on the web: a short sequence of questions, one a page,
+then a page to check the answers and send (referrals.views).
+
+Owns the questions (one form each, in `STEPS` order), where the answers wait
+until the end, and the age check against the receiving service.
+
+Invariants:
+- consent is asked first, as a yes/no question with nothing chosen; "no" ends
+  the journey and forgets its answers;
+- answers wait in the server-side session (`JOURNEYS_KEY`), under a random
+  journey id, never in the address, a log or a message; nothing is written to
+  the referrals tables until the link worker sends it from the check page,
+  and the answers are forgotten once it is sent;
+- every answer is checked again when the referral is sent (the forms are
+  bound to the kept answers), and the service checks it all once more;
+- the age check warns and asks the link worker to confirm; it does not stop
+  the referral (the receiving organisation still accepts or declines it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from assets.models import Service, TaxonomyTerm
+from core.places.postcodes import PostcodeError, normalise_postcode
+from referrals.communication import CATEGORIES, interpreter_code
+from referrals.models import ConsentMethod, ConsentScope, PreferredContact, Priority
+from timebank.models import Timebank
+
+JOURNEYS_KEY = "referral_journeys"
+# A link worker may have a few referrals on the go in different tabs; older ones are dropped.
+MAX_JOURNEYS = 5
+# Nobody alive is older than this: a date giving an older age is a mistyped year.
+OLDEST_AGE = 110
+
+
+# --- Where the referral goes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    service: Service | None = None
+    timebank: Timebank | None = None
+
+    @property
+    def name(self) -> str:
+        return self.service.name if self.service else (self.timebank.name if self.timebank else "")
+
+    @property
+    def minimum_age(self) -> int | None:
+        return self.service.minimum_age if self.service else None
+
+    @property
+    def maximum_age(self) -> int | None:
+        return self.service.maximum_age if self.service else None
+
+    @property
+    def has_age_range(self) -> bool:
+        return self.minimum_age is not None or self.maximum_age is not None
+
+    @property
+    def age_range(self) -> str:
+        """ "ages 11 to 18", "ages 60 and over", "ages up to 25", or ""."""
+        low, high = self.minimum_age, self.maximum_age
+        if low is not None and high is not None:
+            return f"ages {low} to {high}"
+        if low is not None:
+            return f"ages {low} and over"
+        if high is not None:
+            return f"ages up to {high}"
+        return ""
+
+    def fits_age(self, age: int) -> bool:
+        return (self.minimum_age is None or age >= self.minimum_age) and (
+            self.maximum_age is None or age <= self.maximum_age
+        )
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+# --- The questions -----------------------------------------------------------------------------
+
+
+class StepForm(forms.Form):
+    """One page's question(s). `target` is where the referral goes."""
+
+    def __init__(self, *args, target: Target, **kwargs):
+        self.target = target
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["null_characters_not_allowed"] = "Remove the unusual characters and try again."
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and "\x00" in value:
+                self.add_error(name, "Remove the unusual characters and try again.")
+        return cleaned
+
+
+def _text(label: str, *, max_length: int, required_message: str = "", **kwargs) -> forms.CharField:
+    messages = {"max_length": f"{label} must be {max_length} characters or fewer."}
+    if required_message:
+        messages["required"] = required_message
+    return forms.CharField(
+        label=label, max_length=max_length, required=bool(required_message), error_messages=messages, **kwargs
+    )
+
+
+class ConsentForm(StepForm):
+    agreed = forms.ChoiceField(
+        label="Has the person agreed to be referred?",
+        help_text="They need to agree before you can send their details to anyone.",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if the person has agreed to be referred."},
+    )
+
+
+SCOPE_CHOICES = [
+    (ConsentScope.SHARE_WITH_SERVICE.value, "Their name and contact details, with the group or service"),
+    (ConsentScope.SHARE_BACK.value, "What happens next, with you and their GP"),
+    (ConsentScope.CODES_ONLY.value, "Codes only, with no name or contact details"),
+]
+METHOD_CHOICES = [
+    (ConsentMethod.VERBAL.value, "They told me"),
+    (ConsentMethod.WRITTEN.value, "In writing"),
+    (ConsentMethod.DIGITAL.value, "Online or by e-mail"),
+]
+
+
+class SharingForm(StepForm):
+    scopes = forms.MultipleChoiceField(
+        label="What did they agree to share?",
+        help_text="Select all that they agreed to.",
+        choices=SCOPE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select what the person agreed to share."},
+    )
+    method = forms.ChoiceField(
+        label="How did they agree?",
+        choices=METHOD_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the person agreed."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        scopes = cleaned.get("scopes") or []
+        if ConsentScope.CODES_ONLY in scopes and ConsentScope.SHARE_WITH_SERVICE in scopes:
+            self.add_error("scopes", "Select either their details or codes only, not both.")
+        elif scopes and self.target.timebank and ConsentScope.SHARE_WITH_SERVICE not in scopes:
+            self.add_error(
+                "scopes",
+                "The timebank needs their name and contact details so a coordinator can call them. "
+                "Select that, or choose a group instead.",
+            )
+        return cleaned
+
+
+class NameForm(StepForm):
+    given_name = _text(
+        "First name", max_length=100, required_message="Enter the person's first name.", widget=forms.TextInput()
+    )
+    family_name = _text("Last name", max_length=100, required_message="Enter the person's last name.")
+    preferred_name = _text("The name they like to be called", max_length=100)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("given_name", "family_name", "preferred_name"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = cleaned[name].strip()
+        return cleaned
+
+
+class DateInput(forms.TextInput):
+    """A day, month or year box: numbers, no browser autofill (it is someone else's date)."""
+
+    def __init__(self, size_class: str):
+        super().__init__(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "class": f"date-input__{size_class}",
+                "spellcheck": "false",
+            }
+        )
+
+
+class DateOfBirthForm(StepForm):
+    """GOV.UK's date input: day, month, year; a message for each way a date goes wrong."""
+
+    day = forms.CharField(label="Day", max_length=10, required=False, widget=DateInput("day"))
+    month = forms.CharField(label="Month", max_length=10, required=False, widget=DateInput("month"))
+    year = forms.CharField(label="Year", max_length=10, required=False, widget=DateInput("year"))
+    confirm_age = forms.BooleanField(label="Refer them anyway", required=False)
+
+    # The page asks the date as one question; these name it in messages.
+    label = "What is their date of birth?"
+    example = "For example, 27 3 1950"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required = self.target.has_age_range
+        self.age: int | None = None
+        self.age_warning = ""
+        for name in ("day", "month", "year"):
+            self.fields[name].error_messages["max_length"] = "Date of birth must be a real date."
+        if not self.is_bound:
+            self._warn_from(self.initial)
+
+    def _warn_from(self, values) -> None:
+        try:
+            born = datetime.date(int(values.get("year")), int(values.get("month")), int(values.get("day")))
+        except (TypeError, ValueError):
+            return
+        self._note_age(born)
+
+    def _note_age(self, born: datetime.date) -> None:
+        self.age = age_on(born, timezone.localdate())
+        if self.target.has_age_range and not self.target.fits_age(self.age):
+            self.age_warning = (
+                f"{self.target.name} is for {self.target.age_range}. The person is {self.age}. "
+                "Check that they can go before you refer them."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        parts = {name: (cleaned.get(name) or "").strip() for name in ("day", "month", "year")}
+        cleaned["date_of_birth"] = None
+        missing = [name for name, value in parts.items() if not value]
+        if len(missing) == 3:
+            if self.required:
+                self.add_error(
+                    "day",
+                    f"Enter the person's date of birth, for example 27 3 1950. {self.target.name} is for "
+                    f"{self.target.age_range}.",
+                )
+            return cleaned
+        if missing:
+            self.add_error(missing[0], f"Date of birth must include a {' and a '.join(missing)}.")
+            return cleaned
+        bad = [name for name, value in parts.items() if not value.isdigit()]
+        if bad:
+            self.add_error(bad[0], "Date of birth must be a real date, in numbers, like 27 3 1950.")
+            return cleaned
+        if len(parts["year"]) != 4:
+            self.add_error("year", "Year must include 4 numbers, like 1950.")
+            return cleaned
+        try:
+            born = datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            field = "month" if not 1 <= int(parts["month"]) <= 12 else "day"
+            self.add_error(field, "Date of birth must be a real date. Check the day and month.")
+            return cleaned
+        if born > timezone.localdate():
+            self.add_error("day", "Date of birth must be in the past.")
+            return cleaned
+        age = age_on(born, timezone.localdate())
+        if age > OLDEST_AGE:
+            self.add_error("year", f"Check the year. This date makes the person {age} years old.")
+            return cleaned
+        self._note_age(born)
+        if self.age_warning and not cleaned.get("confirm_age"):
+            self.add_error(
+                "confirm_age",
+                f"The person is {age} and {self.target.name} is for {self.target.age_range}. "
+                "Tick the box to refer them anyway, or go back and choose another group.",
+            )
+        cleaned["date_of_birth"] = born
+        return cleaned
+
+
+class PostcodeForm(StepForm):
+    postcode = _text(
+        "What is their postcode?",
+        max_length=10,
+        required_message="Enter the person's postcode, like RG1 7QE.",
+        help_text="For example, RG1 7QE.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "input-short"}),
+    )
+
+    def clean_postcode(self):
+        try:
+            return normalise_postcode(self.cleaned_data["postcode"])
+        except PostcodeError:
+            # Our own words: PostcodeError's message quotes what was typed.
+            raise ValidationError("Enter a real UK postcode, like RG1 7QE.") from None
+
+
+CONTACT_CHOICES = [
+    (PreferredContact.PHONE.value, "Phone call"),
+    (PreferredContact.TEXT.value, "Text message"),
+    (PreferredContact.EMAIL.value, "E-mail"),
+    (PreferredContact.LETTER.value, "Letter"),
+]
+
+
+class ContactForm(StepForm):
+    preferred_contact = forms.ChoiceField(
+        label="What is the best way to contact them?",
+        choices=CONTACT_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the best way to contact the person."},
+    )
+    phone = _text(
+        "Phone number",
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "input-medium"}),
+    )
+    email = _text(
+        "E-mail address",
+        max_length=254,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    contact_times = _text("Best times to contact them", max_length=200, help_text="For example, weekday mornings.")
+    do_not_contact = forms.BooleanField(
+        label="Do not contact them directly. The group should talk to you first.", required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        how = cleaned.get("preferred_contact")
+        phone = (cleaned.get("phone") or "").strip()
+        email = (cleaned.get("email") or "").strip().lower()
+        cleaned["phone"], cleaned["email"] = phone, email
+        if how in (PreferredContact.PHONE, PreferredContact.TEXT) and not phone and "phone" not in self.errors:
+            self.add_error("phone", "Enter a phone number, or choose another way to contact them.")
+        if email and "email" not in self.errors:
+            try:
+                validate_email(email)
+            except ValidationError:
+                self.add_error("email", "Enter an e-mail address in the right format, like name@example.org.")
+        if how == PreferredContact.EMAIL and not email and "email" not in self.errors:
+            self.add_error("email", "Enter an e-mail address, or choose another way to contact them.")
+        return cleaned
+
+
+class CommunicationForm(StepForm):
+    needs = forms.MultipleChoiceField(
+        label="Do they need any of these to read, hear or talk with us?",
+        help_text="Tick all they need. Leave them blank if they need none.",
+        choices=CATEGORIES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = _text(
+        "Do they need someone to speak their language? Which one?",
+        max_length=30,
+        help_text="For example, Polish.",
+        widget=forms.TextInput(attrs={"class": "input-medium", "autocomplete": "off"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        codes = list(cleaned.get("needs") or [])
+        language = (cleaned.get("language") or "").strip()
+        if language and "language" not in self.errors:
+            code = interpreter_code(language)
+            if code is None:
+                self.add_error("language", "Enter the language in letters, like Polish.")
+            else:
+                codes.append(code)
+        cleaned["communication_needs"] = codes
+        return cleaned
+
+
+class WhatMattersForm(StepForm):
+    what_matters = _text(
+        "What matters to them?",
+        max_length=2000,
+        help_text="In their words if you can. For example: getting out more, meeting people who like gardening.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    needs = forms.ModelMultipleChoiceField(
+        label="What kind of help are they looking for?",
+        help_text="Select all that apply.",
+        queryset=TaxonomyTerm.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Select the kinds of help from the list.",
+            "invalid_pk_value": "Select the kinds of help from the list.",
+        },
+    )
+
+
+PRIORITY_CHOICES = [
+    (Priority.ROUTINE.value, "Routine"),
+    (Priority.URGENT.value, "Urgent: they need help soon"),
+]
+
+
+class ExtraForm(StepForm):
+    priority = forms.ChoiceField(
+        label="How soon do they need help?",
+        choices=PRIORITY_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how soon the person needs help."},
+    )
+    notes = _text(
+        "Anything else the group should know",
+        max_length=2000,
+        help_text="For example, they use a walking frame. Do not add anything the person has not agreed to share.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    form: type[StepForm]
+    title: str  # the page's <title> and, for one-question pages, its heading
+    single: bool = True  # one question: its label or legend is the page's heading
+
+
+STEPS: list[Step] = [
+    Step("consent", ConsentForm, "Has the person agreed to be referred?"),
+    Step("sharing", SharingForm, "What they agreed to share", single=False),
+    Step("name", NameForm, "What is their name?", single=False),
+    Step("date-of-birth", DateOfBirthForm, "What is their date of birth?", single=False),
+    Step("postcode", PostcodeForm, "What is their postcode?"),
+    Step("contact", ContactForm, "How to contact them", single=False),
+    Step("communication", CommunicationForm, "Help to talk with them", single=False),
+    Step("what-matters", WhatMattersForm, "What matters to them", single=False),
+    Step("extra", ExtraForm, "Anything else", single=False),
+]
+STEP_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+def step_after(slug: str) -> Step | None:
+    index = [s.slug for s in STEPS].index(slug)
+    return STEPS[index + 1] if index + 1 < len(STEPS) else None
+
+
+def step_before(slug: str) -> Step | None:
+    index = [s.slug for s in STEPS].index(slug)
+    return STEPS[index - 1] if index > 0 else None
+
+
+# --- Where the answers wait ----------------------------------------------------------------------
+
+
+def _journeys(session) -> dict:
+    journeys = session.get(JOURNEYS_KEY)
+    return journeys if isinstance(journeys, dict) else {}
+
+
+def journey_start(session, *, service_id: str = "", timebank_slug: str = "") -> str:
+    """A new journey to this target; returns its id (random, says nothing about the person)."""
+    journeys = _journeys(session)
+    while len(journeys) >= MAX_JOURNEYS:
+        journeys.pop(next(iter(journeys)))
+    journey_id = secrets.token_urlsafe(9)
+    journeys[journey_id] = {"service": service_id, "timebank": timebank_slug, "answers": {}, "referral": ""}
+    session[JOURNEYS_KEY] = journeys
+    return journey_id
+
+
+def journey_get(session, journey_id: str) -> dict | None:
+    journey = _journeys(session).get(journey_id)
+    return journey if isinstance(journey, dict) else None
+
+
+def journey_save_answers(session, journey_id: str, slug: str, data: MultiValueDict) -> None:
+    journeys = _journeys(session)
+    journeys[journey_id]["answers"][slug] = {key: data.getlist(key) for key in data}
+    session[JOURNEYS_KEY] = journeys
+
+
+def journey_forget_answers(session, journey_id: str, *, referral_id: str = "") -> None:
+    """Drop the answers (sent, or consent refused); keep which referral it made."""
+    journeys = _journeys(session)
+    journeys[journey_id]["answers"] = {}
+    journeys[journey_id]["referral"] = referral_id
+    session[JOURNEYS_KEY] = journeys
+
+
+def answers_for(journey: dict, slug: str) -> MultiValueDict | None:
+    stored = journey["answers"].get(slug)
+    return MultiValueDict(stored) if isinstance(stored, dict) else None
+
+
+def bound_form(journey: dict, step: Step, target: Target) -> StepForm | None:
+    """The step's form bound to its kept answers, or None if not answered yet."""
+    data = answers_for(journey, step.slug)
+    return step.form(data, target=target) if data is not None else None
+
+
+def first_unfinished(journey: dict, target: Target) -> Step | None:
+    """The first step without a valid answer (answers are checked again each time)."""
+    for step in STEPS:
+        form = bound_form(journey, step, target)
+        if form is None or not form.is_valid():
+            return step
+        if step.slug == "consent" and form.cleaned_data["agreed"] != "yes":
+            return step
+    return None
