@@ -85,17 +85,17 @@ class AssetResult:
 
 
 # AssetResult from asset_search, RankedRow from asset_search_rows.
-ResultT = TypeVar("ResultT", "AssetResult", "RankedRow")
+ResultT = TypeVar("ResultT", "AssetResult", "RankedRow", "ListedService")
 
 
 @dataclass
-class AssetSearchPage(Generic[ResultT]):
+class ResultsPage(Generic[ResultT]):
+    """One page of results and where it sits among the rest."""
+
     results: list[ResultT]
     count: int
     page: int
     per_page: int
-    origin: GeocodeResult
-    radius_km: float
     num_pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -108,6 +108,12 @@ class AssetSearchPage(Generic[ResultT]):
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+@dataclass
+class AssetSearchPage(ResultsPage[ResultT]):
+    origin: GeocodeResult
+    radius_km: float
 
 
 def parse_day(day: str | None) -> str | None:
@@ -528,24 +534,7 @@ class ListedService:
     place_note: str = ""
 
 
-@dataclass
-class AssetListPage:
-    results: list[ListedService]
-    count: int
-    page: int
-    per_page: int
-    num_pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.num_pages = max(1, math.ceil(self.count / self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.num_pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
+AssetListPage = ResultsPage["ListedService"]
 
 
 def asset_listing(
