@@ -15,14 +15,17 @@ reached is reported and skipped; the others are still taken.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Error as PlaywrightError, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError, Page, Route, sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-WIDTHS = {"desktop": 1280, "phone": 320}
+# Width and height of each screenshot: what the screen shows first, not the whole page.
+SIZES = {"desktop": (1280, 1000), "phone": (320, 700)}
 DEMO_PASSWORD = "timecommons-demo"  # noqa: S105 (the demo data's published password)
 
 # (file name, who is logged in or None, address or a function finding it)
@@ -56,6 +59,18 @@ def log_in(page: Page, username: str, password: str) -> None:
         page.get_by_role("button", name="Log in").click()
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _same_site_only(route: Route, *, origin: tuple[str, str]) -> None:
+    if _origin(route.request.url) == origin:
+        route.continue_()
+    else:
+        route.abort()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -72,6 +87,9 @@ def main() -> int:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         for user in dict.fromkeys(who for _, who, _ in PAGES):
             context = browser.new_context(base_url=args.base_url.rstrip("/"))
+            # Only the site being photographed is fetched: map tiles and anything else
+            # off that address are refused, so the tool never calls a public address.
+            context.route("**/*", functools.partial(_same_site_only, origin=_origin(args.base_url)))
             page = context.new_page()
             try:
                 if user is not None:
@@ -80,11 +98,11 @@ def main() -> int:
                     if who != user:
                         continue
                     address = where(page) if callable(where) else where
-                    for label, width in WIDTHS.items():
-                        page.set_viewport_size({"width": width, "height": 900})
+                    for label, (width, height) in SIZES.items():
+                        page.set_viewport_size({"width": width, "height": height})
                         page.goto(address)
                         target = args.out / f"{name}-{label}.png"
-                        page.screenshot(path=str(target), full_page=True)
+                        page.screenshot(path=str(target))
                         print(f"Saved {target}")
             except PlaywrightError as error:
                 failures += 1
