@@ -191,7 +191,11 @@ def crawl(page, live_server, role: CrawlRole) -> Findings:
         page.goto(home)
         for selector in ("header", "footer", "main"):
             queue.extend(same_site_pages(page, base, selector))
-    pages = list(dict.fromkeys([*role.homes, *queue]))[:MAX_PAGES_PER_ROLE]
+    pages = list(dict.fromkeys([*role.homes, *queue]))
+    # Never cut short in silence: a role reaching more pages than this means the bound
+    # needs raising, not pages left unchecked.
+    assert len(pages) <= MAX_PAGES_PER_ROLE, f"[{role.name}] reaches {len(pages)} pages: raise MAX_PAGES_PER_ROLE"
+    print(f"[{role.name}] {len(pages)} pages")
     for url in pages:
         response = page.goto(url)
         where = f"[{role.name}] {url}"
