@@ -116,8 +116,12 @@ def _every_test_starts_with_an_empty_cache():
 # runs) opens goes through this fence: a connection to an address that is not
 # loopback fails at once, so a stub forgotten in a new test shows up as a clear
 # error instead of a request to someone else's server.
+# Names are fenced too: a DNS query is itself a packet to another machine, so a
+# lookup of any name but localhost fails at once (tests stub the resolver instead).
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 def _refuse_off_machine(sock: socket.socket, address) -> None:
@@ -129,6 +133,16 @@ def _refuse_off_machine(sock: socket.socket, address) -> None:
             loopback = host == "localhost"
         if not loopback:
             raise OSError(f"Tests may connect only to 127.0.0.1, not {host}: stub this call.")
+
+
+def _fenced_getaddrinfo(host, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and str(name).lower().rstrip(".") not in _LOCAL_NAMES:
+        try:
+            ipaddress.ip_address(str(name).split("%", 1)[0])
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, f"Tests may not look up {name}: stub this call.") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
 
 
 def _fenced_connect(sock, address):
@@ -145,6 +159,8 @@ def _fenced_connect_ex(sock, address):
 def only_this_machine():
     socket.socket.connect = _fenced_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _fenced_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _fenced_getaddrinfo  # type: ignore[assignment]
     yield
+    socket.getaddrinfo = _real_getaddrinfo  # type: ignore[assignment]
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]

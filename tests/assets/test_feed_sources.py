@@ -80,7 +80,7 @@ def test_a_coordinator_adds_a_feed_and_sees_it_listed(client, cora):
         FEEDS_PAGE,
         {
             "name": "Reading Services Guide",
-            "url": "https://directory.reading.gov.uk/openreferral/",
+            "url": "https://services.reading.example/openreferral/",
             "schedule": "daily",
             "is_active": "on",
         },
@@ -89,13 +89,13 @@ def test_a_coordinator_adds_a_feed_and_sees_it_listed(client, cora):
     feed = FeedSource.objects.get()
     assert (feed.name, feed.url, feed.schedule, feed.is_active) == (
         "Reading Services Guide",
-        "https://directory.reading.gov.uk/openreferral",
+        "https://services.reading.example/openreferral",
         FeedSchedule.DAILY,
         True,
     )
     assert feed.status == FeedRunStatus.NEVER
     html = client.get(FEEDS_PAGE).content.decode()
-    assert "Reading Services Guide" in html and "https://directory.reading.gov.uk/openreferral" in html
+    assert "Reading Services Guide" in html and "https://services.reading.example/openreferral" in html
     assert "Not run yet" in html and "<caption>" in html and 'scope="col"' in html
 
 
