@@ -20,7 +20,8 @@ handled; tests/privacy/test_retention.py fails when a new one is not):
   thousands of households, so it identifies nobody, and the timebank keeps
   districts of erased members for the same reason (privacy/services.py);
 - date of birth: removed; phone, e-mail, contact times, preferred contact,
-  communication needs, what matters, notes: blanked; do-not-contact: cleared
+  communication needs, what matters, notes, the reason a link worker gave
+  for referring outside a service's age limits or area: blanked; do-not-contact: cleared
   (there is nothing left to contact);
 - needs (categories like "befriending-and-loneliness"): removed. They are
   special category data, and no report reads them (brokering/
@@ -95,6 +96,7 @@ ANONYMISED_VALUES: dict[str, object] = {
     "do_not_contact": False,
     "what_matters": "",
     "notes": "",
+    "eligibility_override_reason": "",
 }
 HANDLED_SEPARATELY = frozenset({"postcode", "needs"})
 

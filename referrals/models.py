@@ -20,6 +20,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from referrals.snomed import term_for
+
 
 class ReferralStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -42,6 +44,11 @@ class BusinessStatus(models.TextChoices):
     DID_NOT_ATTEND = "did-not-attend", "Did not attend"
     PERSON_DECLINED = "person-declined", "The person decided not to go ahead"
     FIRST_EXCHANGE_POSTED = "first-exchange-posted", "First timebank exchange recorded"
+    # The timebank path (referrals/timebank_path.py): the application was approved,
+    # the member has given their first hour, and it is time for the 3-month follow-up.
+    JOINED_TIMEBANK = "joined-timebank", "Joined the timebank"
+    FIRST_HOUR_GIVEN = "first-hour-given", "Gave their first hour"
+    FOLLOW_UP_DUE = "follow-up-due", "Three-month follow-up due"
 
 
 class Priority(models.TextChoices):
@@ -125,6 +132,17 @@ class Referral(models.Model):
     # Set when the referral first leaves draft: only then does the receiver see it.
     requested_at = models.DateTimeField(null=True, blank=True)
     first_exchange_at = models.DateTimeField(null=True, blank=True)
+    # When the referred member's given hours first reached one hour.
+    first_hour_given_at = models.DateTimeField(null=True, blank=True)
+    # When the 3-month follow-up prompt was raised (referrals/timebank_path.py).
+    follow_up_due_at = models.DateTimeField(null=True, blank=True)
+    # The link worker confirmed the referral although the service's age limits
+    # or area exclude the person, and why (referrals/eligibility.py).
+    eligibility_override_reason = models.CharField(max_length=500, blank=True)
+    # The referrer's own identifier for this referral (FHIR ServiceRequest.identifier):
+    # a second create with the same one returns the first (idempotent).
+    external_id_system = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
     # Set when the retention job removed the person's details (docs/quality.md D5,
     # privacy/retention.py); an anonymised referral can no longer be changed.
     anonymised_at = models.DateTimeField(null=True, blank=True)
@@ -145,6 +163,11 @@ class Referral(models.Model):
                 name="referral_targets_service_or_timebank",
             ),
             models.CheckConstraint(condition=models.Q(status__in=ReferralStatus.values), name="referral_status_known"),
+            models.UniqueConstraint(
+                fields=["referring_organisation", "external_id_system", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="referral_external_id_once_per_referrer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,16 +303,13 @@ class Outcome(models.Model):
         ordering = ["recorded_at", "pk"]
 
 
-class SnomedCode(models.TextChoices):
-    REFERRED = "871731000000106", "Referral to social prescribing service"
-    DECLINED = "871711000000103", "Social prescribing declined"
-
-
 class GpRecordEvent(models.Model):
     """A coded event the referrer writes back to the person's GP record."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="gp_record_events")
-    snomed_code = models.CharField(max_length=20, choices=SnomedCode.choices)
+    # A concept id from the table in referrals/snomed.py (no choices here, so the
+    # table can grow without a migration).
+    snomed_code = models.CharField(max_length=20)
     occurred_on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -301,7 +321,7 @@ class GpRecordEvent(models.Model):
 
     @property
     def display(self) -> str:
-        return SnomedCode(self.snomed_code).label
+        return term_for(self.snomed_code)
 
 
 class WebhookSubscription(models.Model):
@@ -364,4 +384,6 @@ PERSONAL_DATA_FIELDS = {
     "what_matters": "special category",
     "needs": "special category",
     "notes": "special category",
+    # The link worker's reason for referring outside the service's age limits or area.
+    "eligibility_override_reason": "special category",
 }

@@ -118,6 +118,12 @@ class Sharing:
     consent_details: bool
     gp_record_events: bool
     outcome_organisations: frozenset[uuid.UUID | None] | None  # organisation ids; None: all outcomes
+    # What happened after the referral was made (the receiver's status moves,
+    # business status, reasons and history). False for a referrer without the
+    # person's share-back consent: it then sees only its own moves (`shown_progress`).
+    progress: bool = True
+    # Which organisation is looking (its own history rows stay visible).
+    organisation_id: uuid.UUID | None = None
 
 
 def referral_sharing(actor: Actor, referral: Referral) -> Sharing:
@@ -136,6 +142,8 @@ def _sharing(actor: Actor, referral: Referral) -> Sharing:
     consent = getattr(referral, "consent", None)
     if states.REFERRER in parties:
         share_back = consent is not None and consent.allows(ConsentScope.SHARE_BACK)
+        # Both sides (one organisation referring to its own service) see all.
+        share_back = share_back or states.RECEIVER in parties
         return Sharing(
             person_fields=REFERRER_PERSON_FIELDS,
             what_matters=True,
@@ -143,6 +151,8 @@ def _sharing(actor: Actor, referral: Referral) -> Sharing:
             consent_details=True,
             gp_record_events=True,
             outcome_organisations=None if share_back else frozenset({actor.organisation_id}),
+            progress=share_back,
+            organisation_id=actor.organisation_id,
         )
     shared = consent is not None and consent.allows(ConsentScope.SHARE_WITH_SERVICE)
     if not shared:
@@ -159,6 +169,34 @@ def _sharing(actor: Actor, referral: Referral) -> Sharing:
         consent_details=False,
         gp_record_events=False,
         outcome_organisations=None if shared else frozenset({actor.organisation_id}),
+        organisation_id=actor.organisation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The status, business status, reason and history one viewer may see."""
+
+    status: str
+    business_status: str
+    status_reason: str
+    history: list[ReferralHistory]
+
+
+def shown_progress(sharing: Sharing, referral: Referral) -> Progress:
+    """Without share-back consent a referrer sees only its own moves: the status
+    it last set (requested, cancelled, entered in error) and its own history rows,
+    not what the receiver did. Uses the prefetched history when there is one."""
+    history = list(referral.history.all())
+    if sharing.progress:
+        return Progress(referral.status, referral.business_status, referral.status_reason, history)
+    own = [row for row in history if row.organisation_id == sharing.organisation_id]
+    last = own[-1] if own else None
+    return Progress(
+        status=last.to_status if last else ReferralStatus.REQUESTED,
+        business_status="",
+        status_reason=last.reason if last else "",
+        history=own,
     )
 
 

@@ -26,7 +26,7 @@ from assets.models import Organisation, Service, ServiceStatus, TaxonomyTerm
 from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
 from core.places.postcodes import PostcodeError, normalise_postcode
 from core.text import clean_text
-from referrals import states
+from referrals import gp_events, snomed, states
 from referrals.actors import Actor
 from referrals.communication import need_code
 from referrals.instruments import get_instrument
@@ -37,7 +37,6 @@ from referrals.models import (
     Consent,
     ConsentMethod,
     ConsentScope,
-    GpRecordEvent,
     Outcome,
     OutcomeStage,
     PreferredContact,
@@ -46,7 +45,6 @@ from referrals.models import (
     ReferralAccessLog,
     ReferralHistory,
     ReferralStatus,
-    SnomedCode,
     WebhookSubscription,
 )
 from referrals.selectors import referral_parties, referrals_visible_to
@@ -525,15 +523,10 @@ def referral_transition(
 
 
 def _gp_record_events(referral: Referral, from_status: str) -> None:
-    today = timezone.localdate()
     if referral.status == ReferralStatus.ACCEPTED and from_status == ReferralStatus.REQUESTED:
-        GpRecordEvent.objects.get_or_create(
-            referral=referral, snomed_code=SnomedCode.REFERRED, defaults={"occurred_on": today}
-        )
+        gp_events.record_moment(referral, snomed.REFERRED)
     if referral.business_status == BusinessStatus.PERSON_DECLINED:
-        GpRecordEvent.objects.get_or_create(
-            referral=referral, snomed_code=SnomedCode.DECLINED, defaults={"occurred_on": today}
-        )
+        gp_events.record_moment(referral, snomed.DECLINED)
 
 
 def referral_consent_record(*, actor: Actor, referral_id: object, consent: ConsentDetails) -> Consent:

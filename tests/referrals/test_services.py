@@ -102,6 +102,11 @@ def test_every_field_about_the_person_is_classified():
         "member",
         "requested_at",
         "first_exchange_at",
+        "first_hour_given_at",
+        "follow_up_due_at",
+        # The referral's id in the referrer's own system (FHIR ServiceRequest.identifier), not the person's.
+        "external_id_system",
+        "external_id",
         "created_at",
         "modified_at",
         "anonymised_at",

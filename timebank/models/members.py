@@ -90,6 +90,10 @@ class Member(models.Model):
     availability = models.PositiveIntegerField(default=0)
     communication_needs = models.JSONField(default=list, blank=True)
     about = models.TextField(blank=True, max_length=2000)
+    # "What matters to you", carried from a social-prescribing referral with the
+    # person's consent: seen by the member and the timebank's coordinators only,
+    # never by other members (unlike `about`).
+    what_matters = models.TextField(blank=True, max_length=2000)
     status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.APPLIED, db_index=True)
     digest = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
     joined_at = models.DateTimeField(auto_now_add=True)
