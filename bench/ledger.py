@@ -46,6 +46,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sqlite-path", default="/tmp/bench-ledger.sqlite3")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--throughput-seconds", type=float, default=10.0, help="how long each transfers/s run lasts (default 10)"
+    )
+    parser.add_argument(
+        "--throughput-accounts", type=int, default=200, help="accounts the transfers/s runs move time between"
+    )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="measure only transfers/s (1 and 4 threads, and the pgbench ceiling on PostgreSQL); no 1M build",
+    )
     return parser.parse_args()
 
 
@@ -130,6 +141,9 @@ def run(args, where: str) -> None:
     from timebank.models import Account, Timebank
 
     timebank = Timebank.get_default()
+    if args.throughput_only:
+        measure_throughput(args, timebank)
+        return
     accounts = open_member_accounts(timebank, args.members)
     print(f"  opened {len(accounts):,} member accounts")
 
@@ -177,6 +191,8 @@ def run(args, where: str) -> None:
     else:
         print("  exchanges: timebank.services.exchanges.exchange_confirm not available, skipped")
 
+    measure_throughput(args, timebank)
+
     from timebank.management.commands.ledger_check import check_ledger
 
     t, report = timed(lambda: check_ledger())
@@ -191,12 +207,159 @@ def run(args, where: str) -> None:
     assert Account.objects.filter(timebank=timebank).count() >= args.members
 
 
-def open_member_accounts(timebank, count: int) -> list:
+def measure_throughput(args, timebank) -> None:
+    """transfers/s through timebank.ledger.transfer_post with 1 and 4 threads over
+    a small pool of accounts (contended, as a busy timebank is), and on PostgreSQL
+    the database's own ceiling for the same transaction shape, measured by pgbench
+    in the same run, with the ratio between them (docs/quality.md P9)."""
+    from django.db import connection
+
+    from timebank.management.commands.ledger_check import check_ledger
+
+    accounts = open_member_accounts(timebank, args.throughput_accounts, unlimited=True, label="Throughput")
+    print(
+        f"  transfers/s over {len(accounts)} accounts, {args.throughput_seconds:.0f} s each "
+        f"(load average {os.getloadavg()[0]:.2f} before):"
+    )
+    rates = {}
+    for threads in (1, 4):
+        result = service_rate(timebank, accounts, threads, args.throughput_seconds, args.seed)
+        rates[threads] = result["per_s"]
+        print(
+            f"    transfer_post, {threads} thread{'s' if threads > 1 else ''}: {result['per_s']:,.0f} transfers/s, "
+            f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
+            f"Python CPU {result['cpu_ms']:.2f} ms/transfer, {result['errors']} errors"
+        )
+    if connection.vendor == "postgresql":
+        ceiling = pgbench_ceiling(timebank, args.throughput_accounts, clients=4, seconds=args.throughput_seconds)
+        if ceiling is None:
+            print("    pgbench: not found on PATH (PostgreSQL's client package), no ceiling measured")
+        else:
+            print(
+                f"    pgbench, same transaction shape, 4 clients: {ceiling:,.0f} transfers/s; "
+                f"transfer_post with 4 threads is {rates[4] / ceiling:.2f} of it"
+            )
+    report = check_ledger()
+    print(f"    ledger_check after the runs: {'OK' if report.ok else 'PROBLEMS'}")
+    if not report.ok:
+        for problem in report.problems[:10]:
+            print(f"      {problem}")
+        raise SystemExit(1)
+
+
+def service_rate(timebank, accounts, threads: int, seconds: float, seed: int) -> dict:
+    import threading
+
+    from django.db import connection
+
+    from timebank import ledger
+    from timebank.models import TransferKind
+
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    stop_at = time.perf_counter() + seconds
+
+    def work(n: int) -> None:
+        rng = random.Random(seed * 100 + n)
+        mine = latencies[n]
+        try:
+            while time.perf_counter() < stop_at:
+                payer, payee = rng.sample(accounts, 2)
+                minutes = rng.randint(15, 180)
+                started = time.perf_counter()
+                try:
+                    ledger.transfer_post(
+                        timebank=timebank,
+                        kind=TransferKind.EXCHANGE,
+                        legs=[ledger.Leg(payer, -minutes), ledger.Leg(payee, minutes)],
+                        memo="Bench exchange",
+                    )
+                except Exception:  # counted and printed; the run goes on
+                    errors[n] += 1
+                mine.append(time.perf_counter() - started)
+        finally:
+            connection.close()
+
+    cpu_started = time.process_time()
+    wall_started = time.perf_counter()
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - wall_started
+    cpu = time.process_time() - cpu_started
+    every = sorted(x for per_thread in latencies for x in per_thread)
+    done = len(every)
+    return {
+        "per_s": (done - sum(errors)) / wall,
+        "p50_ms": every[done // 2] * 1000 if done else 0.0,
+        "p95_ms": every[min(done - 1, int(done * 0.95))] * 1000 if done else 0.0,
+        "cpu_ms": cpu * 1000 / max(done, 1),
+        "errors": sum(errors),
+    }
+
+
+# The transaction transfer_post makes, as plain SQL for pgbench: lock two accounts
+# in id order, update both, insert a header and two entries.
+PGBENCH_SCRIPT = """\\set x random(0, :n - 1)
+\\set y random(0, :n - 2)
+\\set y case when :y >= :x then :y + 1 else :y end
+\\set lo :base + least(:x, :y)
+\\set hi :base + greatest(:x, :y)
+\\set m random(15, 180)
+BEGIN;
+SELECT id, balance FROM timebank_account WHERE id IN (:lo, :hi) ORDER BY id FOR NO KEY UPDATE;
+UPDATE timebank_account SET balance = balance - :m WHERE id = :lo RETURNING balance AS blo \\gset
+UPDATE timebank_account SET balance = balance + :m WHERE id = :hi RETURNING balance AS bhi \\gset
+WITH t AS (INSERT INTO timebank_transfer (public_id, timebank_id, kind, memo, created_at)
+    VALUES (gen_random_uuid(), :tb, 'exchange', 'pgbench', now()) RETURNING id)
+INSERT INTO timebank_entry (transfer_id, account_id, minutes, balance_after, created_at)
+    SELECT t.id, v.a, v.mm, v.b, now() FROM t, (VALUES (:lo, -:m, :blo), (:hi, :m, :bhi)) AS v(a, mm, b);
+END;
+"""
+
+
+def pgbench_ceiling(timebank, count: int, *, clients: int, seconds: float) -> float | None:
+    """PostgreSQL's own rate for transfer_post's transaction shape, by pgbench, on
+    accounts of their own with ids in one run (so the script can pick two)."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    from django.db import connection
+
+    if shutil.which("pgbench") is None:
+        return None
+    accounts = open_member_accounts(timebank, count, unlimited=True, label="pgbench")
+    ids = sorted(a.pk for a in accounts)
+    if ids[-1] - ids[0] != len(ids) - 1:
+        raise SystemExit("pgbench needs accounts with consecutive ids")
+    settings = connection.settings_dict
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    command = [
+        "pgbench", "-n", "-h", settings["HOST"] or "127.0.0.1", "-p", str(settings["PORT"] or 5432),
+        "-U", settings["USER"] or "postgres", "-c", str(clients), "-j", str(clients), "-T", str(int(seconds)),
+        "-D", f"n={len(ids)}", "-D", f"base={ids[0]}", "-D", f"tb={timebank.pk}", "-f", script.name,
+        settings["NAME"],
+    ]  # fmt: skip
+    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    os.unlink(script.name)
+    found = re.search(r"tps = ([0-9.]+)", result.stdout)
+    if result.returncode != 0 or not found:
+        raise SystemExit(f"pgbench failed: {result.stderr.strip()[:500]}")
+    return float(found.group(1))
+
+
+def open_member_accounts(timebank, count: int, *, unlimited: bool = False, label: str = "Bench") -> list:
     from timebank.models import Account, AccountKind, Member, MemberStatus
 
     members = Member.objects.bulk_create(
         [
-            Member(timebank=timebank, display_name=f"Bench member {i}", status=MemberStatus.ACTIVE, postcode="RG1")
+            Member(timebank=timebank, display_name=f"{label} member {i}", status=MemberStatus.ACTIVE, postcode="RG1")
             for i in range(count)
         ],
         batch_size=1000,
@@ -208,8 +371,10 @@ def open_member_accounts(timebank, count: int) -> list:
                 kind=AccountKind.MEMBER,
                 member=member,
                 name=member.display_name,
-                min_balance=timebank.default_min_balance,
-                max_balance=timebank.default_max_balance,
+                # Unlimited for the transfers/s runs: a random walk would soon reach a
+                # limit and measure refusals instead of postings.
+                min_balance=None if unlimited else timebank.default_min_balance,
+                max_balance=None if unlimited else timebank.default_max_balance,
             )
             for member in members
         ],

@@ -23,11 +23,14 @@ opposite orders (no deadlocks). On SQLite the whole database is locked at
 BEGIN (transaction_mode=IMMEDIATE), which gives the same guarantee.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
@@ -275,6 +278,34 @@ def _post_locked(
     reverses: Transfer | None,
     idempotency_key: str | None,
 ) -> Transfer:
+    header = Transfer(
+        timebank=timebank,
+        kind=kind,
+        memo=memo[:300],
+        recorded_by=recorded_by,
+        exchange=exchange,
+        reverses=reverses,
+        idempotency_key=idempotency_key or None,
+    )
+    if connection.vendor == "postgresql":
+        new_balances = _post_in_one_statement(header, legs)
+    else:
+        new_balances = _post_with_orm(header, legs)
+    if note.strip():
+        TransferNote.objects.create(transfer=header, text=note.strip()[:300])
+    for leg in legs:
+        leg.account.balance = new_balances[leg.account.pk]
+    return header
+
+
+def _refuse_breach(account_id: int, new_balance: int) -> NoReturn:
+    account = Account.objects.get(pk=account_id)
+    raise LimitExceededError(_describe_limit_breach(account, new_balance), account=account)
+
+
+def _post_with_orm(header: Transfer, legs: Sequence[Leg]) -> dict[int, int]:
+    """The portable path (SQLite): lock, check, insert the header and the entries,
+    update the cached balances, one statement each."""
     ids = sorted(leg.account.pk for leg in legs)
     # Why lock in primary-key order: every transfer takes its locks in the same
     # order, so two transfers over the same accounts queue instead of deadlocking.
@@ -293,22 +324,11 @@ def _post_locked(
         if too_low or too_high:
             raise LimitExceededError(_describe_limit_breach(account, new_balance), account=account)
         new_balances[account.pk] = new_balance
-
-    transfer = Transfer.objects.create(
-        timebank=timebank,
-        kind=kind,
-        memo=memo[:300],
-        recorded_by=recorded_by,
-        exchange=exchange,
-        reverses=reverses,
-        idempotency_key=idempotency_key or None,
-    )
-    if note.strip():
-        TransferNote.objects.create(transfer=transfer, text=note.strip()[:300])
+    header.save()
     Entry.objects.bulk_create(
         [
             Entry(
-                transfer=transfer,
+                transfer=header,
                 account_id=leg.account.pk,
                 minutes=leg.minutes,
                 balance_after=new_balances[leg.account.pk],
@@ -320,9 +340,81 @@ def _post_locked(
     # never a stale copy.
     change = Case(*(When(pk=leg.account.pk, then=Value(leg.minutes)) for leg in legs), default=Value(0))
     Account.objects.filter(pk__in=ids).update(balance=F("balance") + change)
-    for leg in legs:
-        leg.account.balance = new_balances[leg.account.pk]
-    return transfer
+    return new_balances
+
+
+# The same steps as _post_with_orm in one statement, so a transfer costs one
+# round trip: lock the accounts in id order (FOR NO KEY UPDATE, MATERIALIZED so
+# the lock is taken once, in that order, before anything is computed), work out
+# each new balance from the locked (latest) row, and only if no entry breaks a
+# limit insert the header and the entries and set the cached balances. A breach
+# inserts nothing and comes back as (account id, new balance) for the message.
+# The table's triggers and constraints apply as for any insert: append-only,
+# no reversal of a reversal, the deferred balance check at COMMIT.
+_POST_SQL = """
+WITH legs AS (
+    SELECT * FROM unnest(%(accounts)s::bigint[], %(minutes)s::integer[], %(positions)s::integer[])
+        AS l(account_id, minutes, position)
+), locked AS MATERIALIZED (
+    SELECT a.id, a.balance, a.min_balance, a.max_balance FROM timebank_account a
+    WHERE a.id = ANY(%(accounts)s::bigint[]) ORDER BY a.id FOR NO KEY UPDATE
+), moved AS MATERIALIZED (
+    SELECT l.account_id, l.minutes, l.position, k.balance + l.minutes AS balance_after,
+        (l.minutes < 0 AND k.min_balance IS NOT NULL AND k.balance + l.minutes < k.min_balance)
+        OR (l.minutes > 0 AND k.max_balance IS NOT NULL AND k.balance + l.minutes > k.max_balance) AS breach
+    FROM legs l JOIN locked k ON k.id = l.account_id
+), header AS (
+    INSERT INTO timebank_transfer
+        (public_id, timebank_id, kind, memo, recorded_by_id, exchange_id, reverses_id, idempotency_key, created_at)
+    SELECT %(public_id)s, %(timebank_id)s, %(kind)s, %(memo)s, %(recorded_by_id)s, %(exchange_id)s,
+        %(reverses_id)s, %(idempotency_key)s, %(now)s
+    WHERE NOT EXISTS (SELECT 1 FROM moved WHERE breach)
+    RETURNING id
+), entries AS (
+    INSERT INTO timebank_entry (transfer_id, account_id, minutes, balance_after, created_at)
+    SELECT h.id, m.account_id, m.minutes, m.balance_after, %(now)s FROM header h CROSS JOIN moved m
+    ORDER BY m.position
+), balances AS (
+    UPDATE timebank_account a SET balance = m.balance_after FROM moved m, header h WHERE a.id = m.account_id
+)
+SELECT (SELECT id FROM header),
+    (SELECT account_id FROM moved WHERE breach ORDER BY position LIMIT 1),
+    (SELECT balance_after FROM moved WHERE breach ORDER BY position LIMIT 1),
+    (SELECT count(*) FROM locked),
+    (SELECT array_agg(balance_after ORDER BY position) FROM moved)
+"""
+
+
+def _post_in_one_statement(header: Transfer, legs: Sequence[Leg]) -> dict[int, int]:
+    header.public_id = header.public_id or uuid.uuid4()
+    header.created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POST_SQL,
+            {
+                "accounts": [leg.account.pk for leg in legs],
+                "minutes": [leg.minutes for leg in legs],
+                "positions": list(range(len(legs))),
+                "public_id": header.public_id,
+                "timebank_id": header.timebank_id,
+                "kind": header.kind,
+                "memo": header.memo,
+                "recorded_by_id": header.recorded_by_id,
+                "exchange_id": header.exchange_id,
+                "reverses_id": header.reverses_id,
+                "idempotency_key": header.idempotency_key,
+                "now": header.created_at,
+            },
+        )
+        transfer_id, breach_account, breach_balance, found, balances_after = cursor.fetchone()
+    if found != len(legs):
+        raise InvalidTransferError("All accounts in a transfer must exist.")
+    if transfer_id is None:
+        _refuse_breach(breach_account, breach_balance)
+    header.pk = transfer_id
+    header._state.adding = False
+    header._state.db = connection.alias
+    return {leg.account.pk: balance for leg, balance in zip(legs, balances_after, strict=True)}
 
 
 def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | None = None) -> Transfer:

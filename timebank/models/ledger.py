@@ -10,6 +10,7 @@ by the ledger module everywhere.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -94,7 +95,7 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise LedgerRowIsAppendOnlyError("Ledger rows cannot be changed; record a reversal instead.")
         super().save(*args, **kwargs)
