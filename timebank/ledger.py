@@ -23,6 +23,7 @@ opposite orders (no deadlocks). On SQLite the whole database is locked at
 BEGIN (transaction_mode=IMMEDIATE), which gives the same guarantee.
 """
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -245,7 +246,11 @@ def transfer_post(
             return existing
     try:
         # Why atomic: entries, balances and the header commit together or not at all.
-        with transaction.atomic():
+        # On PostgreSQL without a note or key the transfer is one statement, atomic by
+        # itself: no BEGIN/COMMIT or savepoint round trips of its own (a limit breach
+        # inserts nothing, so a caller's transaction stays usable without a savepoint).
+        one_statement = connection.vendor == "postgresql" and not note.strip() and not idempotency_key
+        with contextlib.nullcontext() if one_statement else transaction.atomic():
             return _post_locked(
                 timebank=timebank,
                 kind=kind,
