@@ -211,6 +211,20 @@ if DATABASE_URL:
 else:
     DATABASES = {"default": _sqlite_database(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
 
+# Reports and exports may read from a PostgreSQL replica (core/replica.py,
+# docs/deploy.md): its URL here adds the "reports" database; tests treat it as a
+# mirror of the primary.
+REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "").strip()
+if REPORTS_DATABASE_URL:
+    _reports: dict = dict(dj_database_url.parse(REPORTS_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
+    if _reports["ENGINE"] == "django.db.backends.postgresql":
+        _reports.setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} -c default_transaction_read_only=on"
+        )
+    _reports["TEST"] = {"MIRROR": "default"}
+    DATABASES["reports"] = _reports
+DATABASE_ROUTERS = ["core.replica.ReportsRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
@@ -285,6 +299,9 @@ AXES_LOCKOUT_CALLABLE = "timebank.views.members.login_locked_out"
 # health data (referrals) is signed out after SESSION_IDLE_MINUTES_HEALTH without
 # a request (referrals.sessions.HealthDataIdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = max(env_int("SESSION_COOKIE_DAYS", 14), 1) * 24 * 3600
+# Sessions live in the database, which every web node shares; with Redis they are
+# also cached there, so a request reads its session without a database query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_IDLE_MINUTES_HEALTH = max(env_int("SESSION_IDLE_MINUTES_HEALTH", 30), 1)
 
 # Two-step sign-in (django-otp, TOTP): the name authenticator apps show.
@@ -501,6 +518,11 @@ WEBHOOK_ALLOWED_PORTS = [int(port) for port in env_list("WEBHOOK_ALLOWED_PORTS",
 # Closed referrals are anonymised this many days after they closed (docs/quality.md D5):
 # `manage.py anonymise_referrals`, run daily. Two years by default.
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 730)
+# The follow-up prompt is raised this many days after a referral was accepted
+# (about three months): `manage.py referral_follow_ups`, run daily, or Celery beat.
+REFERRAL_FOLLOW_UP_DAYS = env_int("REFERRAL_FOLLOW_UP_DAYS", 91)
+# A referred member's invitation to choose a password works for this many days.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
 
 # --- Background jobs (Celery) -------------------------------------------------
 # Without a broker, tasks run inline (after commit) so a newcomer needs nothing.
