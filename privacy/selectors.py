@@ -27,6 +27,7 @@ from privacy.registry import EXPORT_REGISTRY, HOLDS_NO_PERSONAL_DATA, Selection
 from referrals.models import Consent, GpRecordEvent, Outcome, Referral, ReferralAccessLog, ReferralHistory
 from timebank.models import (
     Account,
+    AccountDay,
     CategoryRestriction,
     Entry,
     Exchange,
@@ -35,6 +36,7 @@ from timebank.models import (
     Incident,
     Listing,
     Member,
+    PartnerDay,
     SafeguardingCheck,
     SafeguardingOverride,
     Timebank,
@@ -133,6 +135,14 @@ EXPORT_REGISTRY.update(
         "timebank.Entry": Selection(
             lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
         ),
+        "timebank.AccountDay": Selection(
+            lambda m: AccountDay.objects.filter(account__member=m),
+            note="For the timebank's reports: how many exchanges you gave and received in, each day.",
+        ),
+        "timebank.PartnerDay": Selection(
+            lambda m: PartnerDay.objects.filter(Q(account__member=m) | Q(partner__member=m)),
+            note="For the timebank's reports: how many exchanges you shared with each other member, each day.",
+        ),
         "timebank.SafeguardingCheck": Selection(
             lambda m: SafeguardingCheck.objects.filter(member=m),
             note="Safeguarding checks about you (coordinators only).",
@@ -188,6 +198,7 @@ EXPORT_REGISTRY.update(
 
 HOLDS_NO_PERSONAL_DATA.update(
     {
+        "timebank.LedgerDay": "Totals for the timebank's reports per day, kind of transfer and category: no member.",
         "timebank.Category": "A timebank's list of kinds of help.",
         "assets.Taxonomy": "A directory classification scheme.",
         "assets.TaxonomyTerm": "Terms of a classification scheme.",

@@ -292,6 +292,8 @@ def _post_locked(
         reverses=reverses,
         idempotency_key=idempotency_key or None,
     )
+    # The summaries reports read are counted by the database's triggers as the rows
+    # go in (timebank/summaries.py, migration 0016).
     if connection.vendor == "postgresql":
         new_balances = _post_in_one_statement(header, legs)
     else:
@@ -354,6 +356,10 @@ def _post_with_orm(header: Transfer, legs: Sequence[Leg]) -> dict[int, int]:
 # each new balance from the locked (latest) row, and only if no entry breaks a
 # limit insert the header and the entries and set the cached balances. A breach
 # inserts nothing and comes back as (account id, new balance) for the message.
+# The same statement counts the transfer in the summaries (timebank/summaries.py):
+# its day's LedgerDay row (one of 16 slots, by session, so concurrent postings do
+# not queue on one row) and, for exchanges, each member's AccountDay and each
+# pair's PartnerDay.
 # The table's triggers and constraints apply as for any insert: append-only,
 # no reversal of a reversal, the deferred balance check at COMMIT.
 _POST_SQL = """

@@ -1,7 +1,17 @@
 """The timebank's core domain models, one module per subject."""
 
 from timebank.models.exchanges import Exchange, ExchangeHistory, ExchangeReceiver, ExchangeStatus  # noqa: F401
-from timebank.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind, TransferNote  # noqa: F401
+from timebank.models.ledger import (  # noqa: F401
+    Account,
+    AccountDay,
+    AccountKind,
+    Entry,
+    LedgerDay,
+    PartnerDay,
+    Transfer,
+    TransferKind,
+    TransferNote,
+)
 from timebank.models.listings import Category, Listing, ListingKind, ListingStatus, Where  # noqa: F401
 from timebank.models.members import Availability, CommunicationNeed, Member, MemberStatus  # noqa: F401
 from timebank.models.safeguarding import (  # noqa: F401

@@ -34,6 +34,9 @@ class Exchange(models.Model):
     description = models.CharField(max_length=300, blank=True)
     agreed_for = models.DateTimeField(null=True, blank=True, help_text="When the help is planned")
     minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Minutes given, recorded by the provider")
+    # The day the help was given, asked for when the time is recorded (not the day it
+    # was recorded): statements, reports and the monthly figures count it on this day.
+    helped_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=ExchangeStatus.choices, default=ExchangeStatus.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

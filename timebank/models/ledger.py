@@ -14,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 from timebank.models.members import Member
 from timebank.models.timebanks import Timebank
@@ -178,3 +180,65 @@ class Entry(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=~models.Q(minutes=0), name="entry_minutes_not_zero"),
         ]
+
+
+# --- Summaries (timebank/summaries.py) ----------------------------------------------
+# Kept by the ledger module in the same transaction as each posting, so reports
+# read a few summary rows instead of every entry, and `ledger_check` proves they
+# equal the entries. Days are the day the help happened for exchanges (the
+# exchange's `helped_on`), else the day the transfer was recorded. A reversal
+# takes its transfer back out of the day, kind and category it was counted in.
+
+
+class LedgerDay(models.Model):
+    """One timebank's transfers of one kind (and, for exchanges, one category) on one day."""
+
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TransferKind.choices)
+    # The category of the listing an exchange was arranged from; null for none.
+    category = models.ForeignKey("timebank.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    transfers = models.IntegerField(default=0)  # posted, less those reversed
+    minutes = models.BigIntegerField(default=0)  # time moved, counted once per transfer
+    pot_in = models.BigIntegerField(default=0)  # minutes into the community pot (every posting)
+    pot_out = models.BigIntegerField(default=0)  # minutes out of it, as a positive number
+    # Every posting in a timebank counts on the same day's row: spread over a few
+    # rows (by database session) so concurrent postings do not queue on one row
+    # lock. Reports add the slots up.
+    slot = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "timebank", "day", "kind", Coalesce("category", Value(0)), "slot", name="ledger_day_once_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["timebank", "day"], name="ledger_day_timebank_day")]
+
+
+class AccountDay(models.Model):
+    """How many exchanges one member account gave and received in on one day."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    gave = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="account_day_once")]
+        indexes = [models.Index(fields=["timebank", "day"], name="account_day_timebank_day")]
+
+
+class PartnerDay(models.Model):
+    """How many exchanges two member accounts shared on one day (one row each way)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    exchanges = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "partner", "day"], name="partner_day_once")]
+        indexes = [models.Index(fields=["timebank", "day"], name="partner_day_timebank_day")]

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from timebank import summaries
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, Timebank, User, Where
 from timebank.notifications import notify
 from timebank.permissions import is_coordinator_of, require_coordinator_of
@@ -196,12 +197,18 @@ def listing_update(
     if cleaned:
         # Refresh the copy of the owner's place (see Listing.latitude) with any change.
         cleaned["latitude"], cleaned["longitude"] = listing.member.latitude, listing.member.longitude
+    old_category_id = listing.category_id
     for name, value in cleaned.items():
         setattr(listing, name, value)
-    # Why atomic: a coordinator's override is recorded with the change it let through, or neither is.
+    # Why atomic: a coordinator's override is recorded with the change it let through, or neither is;
+    # the reports' counts by category move with the listing's exchanges, or not at all.
     with transaction.atomic():
         if cleaned:
             listing.save(update_fields=[*cleaned, "updated_at"])
+        if listing.category_id != old_category_id:
+            summaries.move_category(
+                listing_id=listing.pk, old_category_id=old_category_id, new_category_id=listing.category_id
+            )
         if clearance is not None:
             safeguarding_override_record(clearance=clearance, listing=listing)
     return listing

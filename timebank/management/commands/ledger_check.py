@@ -6,7 +6,9 @@ Recomputes every account's balance from its entries and checks (docs/quality.md 
 - each transfer has two or more entries that sum to zero, all in the
   transfer's own timebank;
 - each timebank's balances sum to zero;
-- no account is beyond its limits.
+- no account is beyond its limits;
+- the summaries reports read (timebank/summaries.py: per day, kind and
+  category, and per member account and pair) equal what the entries say.
 
 Everything is done with a handful of aggregate queries (GROUP BY in the
 database), so it stays fast on millions of entries; Python only walks the
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 
+from timebank import summaries
 from timebank.models import Account, Entry, Timebank, Transfer
 
 # Enough to act on; the count of problems is always reported in full.
@@ -171,6 +174,8 @@ def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
                 f"account '{row['account__name']}' ({row['account__public_id']}) of another timebank."
             ),
         )
+    for problem in summaries.summary_problems([timebank.pk] if timebank is not None else None):
+        report.add(f"Summary differs from the entries: {problem}")
     return report
 
 
