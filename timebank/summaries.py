@@ -63,7 +63,8 @@ def move_category(*, listing_id: int, old_category_id: int | None, new_category_
         exchange__listing_id=listing_id, kind=TransferKind.EXCHANGE, reversed_by__isnull=True
     ).select_related("exchange")
     for transfer in transfers:
-        day = transfer.exchange.helped_on or timezone.localdate(transfer.created_at)
+        helped_on = transfer.exchange.helped_on if transfer.exchange is not None else None
+        day = helped_on or timezone.localdate(transfer.created_at)
         moved = transfer.entries.filter(minutes__gt=0).aggregate(total=Sum("minutes"))["total"] or 0
         with connection.cursor() as cursor:
             cursor.execute(UPSERT_DAY, [transfer.timebank_id, day, transfer.kind, old_category_id, -1, -moved, 0, 0])
