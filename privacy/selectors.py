@@ -34,6 +34,7 @@ from timebank.models import (
     ExchangeHistory,
     ExchangeReceiver,
     Incident,
+    LimitOverride,
     Listing,
     Member,
     PartnerDay,
@@ -134,6 +135,10 @@ EXPORT_REGISTRY.update(
         ),
         "timebank.Entry": Selection(
             lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
+        ),
+        "timebank.LimitOverride": Selection(
+            lambda m: LimitOverride.objects.filter(account__member=m),
+            note="Corrections a coordinator let through past your account's limit, with their reason.",
         ),
         "timebank.AccountDay": Selection(
             lambda m: AccountDay.objects.filter(account__member=m),

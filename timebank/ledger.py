@@ -40,6 +40,7 @@ from timebank.models import (
     AccountKind,
     Entry,
     Exchange,
+    LimitOverride,
     Member,
     Timebank,
     Transfer,
@@ -428,8 +429,15 @@ def _post_in_one_statement(header: Transfer, legs: Sequence[Leg]) -> dict[int, i
     return {leg.account.pk: balance for leg, balance in zip(legs, balances_after, strict=True)}
 
 
-def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | None = None) -> Transfer:
-    """Cancel a transfer's effect with an equal and opposite one (once only)."""
+def transfer_reverse(
+    *, transfer: Transfer, reason: str, recorded_by: User | None = None, override_limits_by: User | None = None
+) -> Transfer:
+    """Cancel a transfer's effect with an equal and opposite one (once only).
+
+    A reversal that would take an account past its limit is refused, like any
+    transfer, unless `override_limits_by` (a coordinator: the caller checks) lets it
+    through: the account's limit is then widened to the balance the reversal leaves,
+    and a LimitOverride row records who, why and the limit before."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidTransferError("Say why this transfer is being reversed.")
@@ -440,7 +448,8 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | Non
     if Transfer.objects.filter(reverses=transfer).exists():
         raise AlreadyReversedError("This transfer has already been reversed.")
     legs = [Leg(account=entry.account, minutes=-entry.minutes) for entry in transfer.entries.select_related("account")]
-    try:
+
+    def post() -> Transfer:
         return transfer_post(
             timebank=transfer.timebank,
             kind=TransferKind.REVERSAL,
@@ -450,9 +459,55 @@ def transfer_reverse(*, transfer: Transfer, reason: str, recorded_by: User | Non
             recorded_by=recorded_by,
             reverses=transfer,
         )
+
+    try:
+        if override_limits_by is None:
+            return post()
+        # Why atomic: the widened limits, the reversal and the override's record
+        # commit together or not at all.
+        with transaction.atomic():
+            widened = _widen_limits_for(legs)
+            reversal = post()
+            LimitOverride.objects.bulk_create(
+                [
+                    LimitOverride(
+                        transfer=reversal,
+                        account_id=account.pk,
+                        recorded_by=override_limits_by,
+                        reason=reason[:300],
+                        min_balance_before=before[0],
+                        max_balance_before=before[1],
+                        min_balance_after=account.min_balance,
+                        max_balance_after=account.max_balance,
+                    )
+                    for account, before in widened
+                ]
+            )
+            return reversal
     except IntegrityError:
         # The unique `reverses` constraint caught a concurrent reversal.
         raise AlreadyReversedError("This transfer has already been reversed.") from None
+
+
+def _widen_limits_for(legs: Sequence[Leg]) -> list[tuple[Account, tuple[int | None, int | None]]]:
+    """Lock the legs' accounts (in id order, as transfer_post does) and widen each
+    limit the legs would pass to the balance they leave; returns the accounts
+    widened with their limits before."""
+    minutes = {leg.account.pk: leg.minutes for leg in legs}
+    widened = []
+    for account in Account.objects.select_for_update(no_key=True).filter(pk__in=sorted(minutes)).order_by("pk"):
+        change = minutes[account.pk]
+        new_balance = account.balance + change
+        before = (account.min_balance, account.max_balance)
+        if change < 0 and account.min_balance is not None and new_balance < account.min_balance:
+            account.min_balance = new_balance
+        elif change > 0 and account.max_balance is not None and new_balance > account.max_balance:
+            account.max_balance = new_balance
+        else:
+            continue
+        Account.objects.filter(pk=account.pk).update(min_balance=account.min_balance, max_balance=account.max_balance)
+        widened.append((account, before))
+    return widened
 
 
 def _reversal_memo(transfer: Transfer) -> str:

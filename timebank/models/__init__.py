@@ -7,6 +7,7 @@ from timebank.models.ledger import (  # noqa: F401
     AccountKind,
     Entry,
     LedgerDay,
+    LimitOverride,
     PartnerDay,
     Transfer,
     TransferKind,

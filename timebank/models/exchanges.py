@@ -47,6 +47,10 @@ class Exchange(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
     confirm_reminded_at = models.DateTimeField(null=True, blank=True)
+    # When confirming was refused because an account limit would be passed: the
+    # exchange stays done, and the receiver and coordinators are told so it can be
+    # resolved (timebank.services.exchanges); cleared once it is posted or cancelled.
+    limit_refused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -242,3 +242,26 @@ class PartnerDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "partner", "day"], name="partner_day_once")]
         indexes = [models.Index(fields=["timebank", "day"], name="partner_day_timebank_day")]
+
+
+class LimitOverride(models.Model):
+    """A coordinator let a correction through although it took an account past its
+    limit (timebank.ledger.transfer_reverse with `override_limits_by`): the account's
+    limit was widened to the balance the correction left, and this row says who,
+    why, and what the limit was before. Never changed once written."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="limit_overrides")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="limit_overrides")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    min_balance_before = models.IntegerField(null=True, blank=True)
+    max_balance_before = models.IntegerField(null=True, blank=True)
+    min_balance_after = models.IntegerField(null=True, blank=True)
+    max_balance_after = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "account"], name="limit_override_once_per_account"),
+        ]
