@@ -157,12 +157,16 @@ def api_exception_handler(exc, context):
 
 
 def not_found(request, exception=None):
-    """Django's 404 handler: JSON in the API's error shape under /api/, the
-    usual page elsewhere."""
+    """Django's 404 handler: JSON in the API's error shape under /api/, an
+    OperationOutcome under /fhir/, the usual page elsewhere."""
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
         return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+    if request.path.startswith("/fhir/"):
+        from api.fhir.views import not_found_outcome
+
+        return not_found_outcome()
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from api.actors import actor_from_request
+from referrals.consent import with_shown_progress
 from referrals.models import ReferralStatus
 
 OUT_OF_RANGE = "Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z."
@@ -36,14 +37,29 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ReferralFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ReferralStatus.choices)
+    """Status and modified_after filter on what the caller sees (referrals/consent.py):
+    a referrer the person did not agree to share what happens with finds a referral
+    by the status it set itself, never by the receiver's."""
+
+    status = django_filters.MultipleChoiceFilter(choices=ReferralStatus.choices, method="filter_status")
     target = django_filters.CharFilter(method="filter_target", max_length=40, help_text="A service id, or `timebank`.")
-    modified_after = UtcDateTimeFilter(field_name="modified_at", lookup_expr="gt")
+    modified_after = UtcDateTimeFilter(method="filter_modified_after")
     name = django_filters.CharFilter(
         method="filter_name",
         max_length=100,
         help_text="Part of the person's name; only matches referrals your organisation made.",
     )
+
+    def _shown(self, queryset):
+        if "shown_status" in queryset.query.annotations:
+            return queryset
+        return with_shown_progress(queryset, actor_from_request(self.request))
+
+    def filter_status(self, queryset, name, value):
+        return self._shown(queryset).filter(shown_status__in=value) if value else queryset
+
+    def filter_modified_after(self, queryset, name, value):
+        return self._shown(queryset).filter(shown_modified_at__gt=value)
 
     def filter_target(self, queryset, name, value):
         if value == "timebank":

@@ -16,7 +16,7 @@ from django.shortcuts import render
 
 from api.errors import error_body, too_large_message
 
-_JSON_PREFIXES = ("/api/", "/openreferral/", "/o/")
+_JSON_PREFIXES = ("/api/", "/openreferral/", "/o/", "/fhir/")
 
 
 def _declared_too_large(request: HttpRequest) -> bool:

@@ -7,7 +7,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 import api.schema  # noqa: F401 - registers the OpenAPI extensions
-from api.views import directory, referrals, timebank
+from api.views import directory, gp_events, referrals, timebank
 
 app_name = "api"
 
@@ -50,6 +50,7 @@ urlpatterns = [
         "v1/referrals/<uuid:referral_id>/outcomes/", referrals.ReferralOutcomeView.as_view(), name="referral-outcomes"
     ),
     path("v1/referrals/<uuid:referral_id>/consent/", referrals.ReferralConsentView.as_view(), name="referral-consent"),
+    path("v1/gp-record-events/", gp_events.GpRecordEventFeedView.as_view(), name="gp-record-event-list"),
     path("v1/webhooks/", referrals.WebhookListCreateView.as_view(), name="webhook-list"),
     path("v1/webhooks/<uuid:webhook_id>/", referrals.WebhookDetailView.as_view(), name="webhook-detail"),
 ]

@@ -494,6 +494,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Timebank rules and brokering ---------------------------------------------
 # Days after an exchange is marked done before it confirms itself.
 EXCHANGE_AUTO_CONFIRM_DAYS = env_int("EXCHANGE_AUTO_CONFIRM_DAYS", 7)
+# How many days back the day help was given may be, when its time is recorded.
+EXCHANGE_HELP_DATE_MAX_DAYS_BACK = env_int("EXCHANGE_HELP_DATE_MAX_DAYS_BACK", 90)
 # Days before a listing expires when its owner is reminded.
 LISTING_REMINDER_DAYS = env_int("LISTING_REMINDER_DAYS", 7)
 LISTING_LIFETIME_DAYS = env_int("LISTING_LIFETIME_DAYS", 90)

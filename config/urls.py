@@ -14,6 +14,7 @@ urlpatterns = [
     path("o/", include("api.oauth_urls")),  # OAuth2 token endpoint for API clients
     path("api/", include("api.urls")),
     path("openreferral/", include("api.openreferral.urls")),
+    path("fhir/R4/", include("api.fhir.urls")),  # FHIR R4 for GP and link-worker systems (docs/fhir.md)
     # Server-rendered pages.
     path("", include("timebank.urls")),  # home, joining, my hours, listings, exchanges, coordinator members
     path("", include("brokering.urls")),  # workbench, safeguarding, reports

@@ -140,6 +140,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
         locked.latitude = None
         locked.longitude = None
         locked.about = ""
+        locked.what_matters = ""
         locked.communication_needs = []
         locked.availability = 0
         locked.digest = DigestFrequency.NEVER
@@ -154,6 +155,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
                 "latitude",
                 "longitude",
                 "about",
+                "what_matters",
                 "communication_needs",
                 "availability",
                 "digest",

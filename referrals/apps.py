@@ -9,12 +9,15 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now, so the receivers are imported here.
-        from referrals import demo
-        from referrals.services import referral_note_first_exchange
+        from referrals import demo, timebank_path
         from timebank import hooks
 
-        # A person referred by a link worker has started: their referral says so.
-        hooks.first_exchange_posted.connect(referral_note_first_exchange)
+        # The timebank path of a referral (referrals/timebank_path.py): the
+        # application approved or declined, the first exchange, the first hour given.
+        hooks.member_approved.connect(timebank_path.referral_accept_on_approval)
+        hooks.member_declined.connect(timebank_path.referral_reject_on_decline)
+        hooks.first_exchange_posted.connect(timebank_path.referral_note_first_exchange)
+        hooks.exchange_posted.connect(timebank_path.referral_note_hours_given)
         hooks.demo_seeders.connect(demo.seed)
         # Sessions of people who can see referrals get the short idle time-out.
         from django.contrib.auth.signals import user_logged_in

@@ -1,6 +1,6 @@
 """Every write to referrals: making one, moving it through the state machine
-(states.py), consent, outcomes, the timebank's first-exchange note, webhook
-subscriptions, and the access log (docs/quality.md D2).
+(states.py), consent, outcomes, webhook subscriptions (the timebank's own
+moves of a referral are referrals/timebank_path.py's), and the access log (docs/quality.md D2).
 
 Each public function takes an Actor (who, for which organisation) and checks
 that the actor may do it; refusals are DomainErrors with plain messages that
@@ -26,9 +26,11 @@ from assets.models import Organisation, Service, ServiceStatus, TaxonomyTerm
 from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
 from core.places.postcodes import PostcodeError, normalise_postcode
 from core.text import clean_text
-from referrals import gp_events, snomed, states
+from referrals import gp_events, states
 from referrals.actors import Actor
-from referrals.communication import need_code
+from referrals.communication import CATEGORIES, is_need_code, need_code
+from referrals.consent import referral_sharing, shown_progress, transition_refusal
+from referrals.eligibility import eligibility_check
 from referrals.instruments import get_instrument
 from referrals.models import (
     AccessAction,
@@ -49,7 +51,7 @@ from referrals.models import (
 )
 from referrals.selectors import referral_parties, referrals_visible_to
 from referrals.webhooks import queue_referral_event, validate_webhook_url
-from timebank.models import CommunicationNeed, Member, MemberStatus, Timebank, User
+from timebank.models import Member, MemberStatus, Timebank, User
 from timebank.selectors.timebanks import is_slug, public_timebanks
 from timebank.services.members import member_create
 
@@ -233,7 +235,8 @@ def _clean_person(person: PersonDetails) -> PersonDetails:
     if len(codes) > MAX_COMMUNICATION_NEEDS or None in codes:
         raise InvalidInputError(
             f"Communication needs are up to {MAX_COMMUNICATION_NEEDS} short codes or words, like large-print "
-            "or large print.",
+            f"or large print. Accepted: {', '.join(code for code, _ in CATEGORIES)}, or a language followed "
+            "by interpreter, like Polish interpreter.",
             field="person.communication_needs",
         )
     p.communication_needs = list(dict.fromkeys(c for c in codes if c))
@@ -357,9 +360,22 @@ def _history(referral: Referral, actor: Actor | None, from_status: str, reason: 
     )
 
 
-def _timebank_application(referral: Referral, *, timebank: Timebank) -> Member:
+def _timebank_application(
+    referral: Referral, *, timebank: Timebank, consent: Consent | ConsentDetails | None
+) -> Member:
     """The pending member application a timebank referral creates: no login
-    yet; a coordinator sees it with the other applications."""
+    yet (the approval invites someone with an e-mail address to go online:
+    timebank.services.invitations); a coordinator sees it with the other
+    applications. With the person's consent to share their details with the
+    timebank, what matters to them and every communication need (the
+    Accessible Information Standard's codes, core.communication) go to their
+    profile, which only they and the timebank's coordinators see."""
+    shares = (
+        consent is not None
+        and consent.given
+        and getattr(consent, "withdrawn_at", None) is None
+        and ConsentScope.SHARE_WITH_SERVICE in consent.scopes
+    )
     member = member_create(
         timebank=timebank,
         status=MemberStatus.APPLIED,
@@ -367,8 +383,9 @@ def _timebank_application(referral: Referral, *, timebank: Timebank) -> Member:
         email=referral.email,
         phone=referral.phone,
         postcode=referral.postcode,
-        # The referrer's codes are free text; the profile keeps those the timebank knows.
-        communication_needs=[need for need in referral.communication_needs if need in CommunicationNeed.values],
+        # Only codes core.communication knows: an old referral's free-form code is left out.
+        communication_needs=[need for need in referral.communication_needs if is_need_code(need)] if shares else [],
+        what_matters=referral.what_matters if shares else "",
         note="Referred by a social prescriber",
         # The postcode's format was checked; a coordinator can correct an
         # unknown one when approving. The referral itself must not fail.
@@ -378,10 +395,28 @@ def _timebank_application(referral: Referral, *, timebank: Timebank) -> Member:
     return member
 
 
-def _on_requested(referral: Referral) -> None:
+def _clean_override(reason: str | None) -> str:
+    return clean_text(reason, field="eligibility_override.reason", label="the reason for the exception", max_length=500)
+
+
+def _check_eligibility(referral: Referral, override: str) -> None:
+    """Refuse (InvalidInputError) a referral the service's age limits or areas
+    exclude, unless `override` gives a reason; keep the reason only when an
+    exception was needed. Checked on the day the referral is requested."""
+    referral.eligibility_override_reason = eligibility_check(
+        service=referral.target_service,
+        timebank=referral.target_timebank,
+        date_of_birth=referral.date_of_birth,
+        postcode=referral.postcode,
+        on=timezone.localdate(),
+        override_reason=override,
+    )
+
+
+def _on_requested(referral: Referral, consent: Consent | ConsentDetails | None) -> None:
     referral.requested_at = timezone.now()
     if referral.target_timebank is not None and referral.member_id is None:
-        _timebank_application(referral, timebank=referral.target_timebank)
+        _timebank_application(referral, timebank=referral.target_timebank, consent=consent)
 
 
 def referral_create(
@@ -397,7 +432,14 @@ def referral_create(
     priority: str = Priority.ROUTINE,
     notes: str = "",
     draft: bool = False,
+    eligibility_override_reason: str = "",
+    external_id_system: str = "",
+    external_id: str = "",
 ) -> Referral:
+    """Make a referral (a draft, or requested at once). A requested one must fit
+    who the service is for (referrals.eligibility), or carry the link worker's
+    reason for an exception (`eligibility_override_reason`); a draft is checked
+    when it is requested, and keeps a reason given now until then."""
     with _logged(actor, AccessAction.CREATE) as log:
         if actor.organisation is None:
             raise NotAllowedError("Only staff of a referring organisation, or its API clients, can make referrals.")
@@ -407,6 +449,7 @@ def referral_create(
             what_matters, field="what_matters", label="what matters to the person", max_length=2000
         )
         notes = clean_text(notes, field="notes", label="the notes", max_length=2000)
+        override = _clean_override(eligibility_override_reason)
         if priority not in Priority.values:
             raise InvalidInputError("Priority is routine or urgent.", field="priority")
         terms = _needs(needs)
@@ -435,19 +478,28 @@ def referral_create(
             priority=priority,
             notes=notes,
             status=ReferralStatus.DRAFT if draft else ReferralStatus.REQUESTED,
+            eligibility_override_reason=override,
+            # The referrer's own id (FHIR ServiceRequest.identifier): unique per referrer,
+            # so a second create with it fails on the constraint (api/fhir returns the first).
+            external_id_system=clean_text(
+                external_id_system, field="identifier.system", label="the identifier's system", max_length=200
+            ),
+            external_id=clean_text(external_id, field="identifier.value", label="the identifier", max_length=200),
         )
         if not draft:
             _require_consent_to_request(referral, consent)
+            _check_eligibility(referral, override)
         # Why atomic: the referral, its consent, needs, first history row, the
         # timebank application and the webhook rows exist together or not at all.
         with transaction.atomic():
             if not draft:
-                _on_requested(referral)
+                _on_requested(referral, consent)
             referral.save()
             if consent is not None:
                 Consent.objects.create(referral=referral, **consent.__dict__)
             referral.needs.set(terms)
             _history(referral, actor, "")
+            _gp_record_events(referral, "")
             queue_referral_event(referral=referral, event="referral.created")
         log["referral_id"] = referral.pk
         return referral
@@ -466,8 +518,17 @@ def _status_label(status: str) -> str:
 
 
 def referral_transition(
-    *, actor: Actor, referral_id: object, to: str, reason: str | None = "", business_status: str | None = ""
+    *,
+    actor: Actor,
+    referral_id: object,
+    to: str,
+    reason: str | None = "",
+    business_status: str | None = "",
+    eligibility_override_reason: str = "",
 ) -> Referral:
+    """Move a referral on (states.py). Requesting a draft checks who the service
+    is for, as making a referral does; `eligibility_override_reason` (or one
+    kept on the draft) is the link worker's reason for an exception."""
     with _logged(actor, AccessAction.TRANSITION, referral_id):
         if to not in ReferralStatus.values:
             raise InvalidInputError(f"Unknown status. Use one of: {', '.join(ReferralStatus.values)}.", field="to")
@@ -477,21 +538,30 @@ def referral_transition(
                 f"Unknown business status. Use one of: {', '.join(BusinessStatus.values)}.", field="business_status"
             )
         reason = clean_text(reason, field="reason", label="the reason", max_length=500)
+        override = _clean_override(eligibility_override_reason)
         # Why atomic + lock: two people moving the same referral at once must
         # not both succeed from the same starting status.
         with transaction.atomic():
             referral = _get_visible(actor, referral_id, lock=True)
             _refuse_if_anonymised(referral)
             from_status = referral.status
-            party = states.who_may_move(from_status, to)
+            # A referrer the person did not agree to share what happens with is
+            # answered from the status it sees, so no refusal names a status it
+            # cannot see (referrals/consent.py).
+            sharing = referral_sharing(actor, referral)
+            seen_status = from_status if sharing.progress else shown_progress(sharing, referral).status
+            party = states.who_may_move(seen_status, to)
             if party is None:
-                if from_status == to:
+                if seen_status == to:
                     raise ConflictError(f"This referral is already {_status_label(to)}.")
                 raise ConflictError(
-                    f"A referral that is {_status_label(from_status)} cannot be moved to {_status_label(to)}."
+                    f"A referral that is {_status_label(seen_status)} cannot be moved to {_status_label(to)}."
                 )
             if party not in referral_parties(actor, referral):
                 raise NotAllowedError(f"Only {_PARTY_WORDS[party]} can move it to {_status_label(to)}.")
+            refusal = transition_refusal(sharing=sharing, shown_status=seen_status, real_status=from_status, to=to)
+            if refusal:
+                raise ConflictError(refusal)
             if from_status == to and not business_status:
                 raise InvalidInputError("Give the new business status.", field="business_status")
             if to in states.REASON_REQUIRED and not reason:
@@ -500,7 +570,8 @@ def referral_transition(
                 )
             if from_status == ReferralStatus.DRAFT and to == ReferralStatus.REQUESTED:
                 _require_consent_to_request(referral, getattr(referral, "consent", None))
-                _on_requested(referral)
+                _check_eligibility(referral, override or referral.eligibility_override_reason)
+                _on_requested(referral, getattr(referral, "consent", None))
             referral.status = to
             if business_status or from_status != to:
                 referral.business_status = business_status
@@ -523,10 +594,9 @@ def referral_transition(
 
 
 def _gp_record_events(referral: Referral, from_status: str) -> None:
-    if referral.status == ReferralStatus.ACCEPTED and from_status == ReferralStatus.REQUESTED:
-        gp_events.record_moment(referral, snomed.REFERRED)
-    if referral.business_status == BusinessStatus.PERSON_DECLINED:
-        gp_events.record_moment(referral, snomed.DECLINED)
+    """The GP record events this change made happen (referrals/gp_events.py says
+    which moment is which); `from_status` is "" for a new referral."""
+    gp_events.record_transition(referral, from_status=from_status)
 
 
 def referral_consent_record(*, actor: Actor, referral_id: object, consent: ConsentDetails) -> Consent:
@@ -571,32 +641,6 @@ def referral_outcome_record(
                 answers=cleaned,
                 recorded_by_organisation_id=actor.organisation_id,
             )
-
-
-# --- The timebank ----------------------------------------------------------------------------
-
-
-def referral_note_first_exchange(*, member: Member) -> Referral | None:
-    """Called when a member's exchange is posted to the ledger: the first one
-    sets the business status of the referral that brought them, so the link
-    worker sees that the person has started. Does nothing after the first."""
-    # Why atomic + lock: two exchanges posted at once must record "first" once.
-    with transaction.atomic():
-        referral = (
-            Referral.objects.select_for_update()
-            .filter(member=member, first_exchange_at__isnull=True, anonymised_at__isnull=True)
-            .exclude(status__in=states.CLOSED - {ReferralStatus.COMPLETED})
-            .order_by("created_at")
-            .first()
-        )
-        if referral is None:
-            return None
-        referral.first_exchange_at = timezone.now()
-        referral.business_status = BusinessStatus.FIRST_EXCHANGE_POSTED
-        referral.save(update_fields=["first_exchange_at", "business_status", "modified_at"])
-        _history(referral, None, referral.status)
-        queue_referral_event(referral=referral, event="referral.updated")
-        return referral
 
 
 # --- Webhook subscriptions ---------------------------------------------------------------------

@@ -13,8 +13,10 @@ Invariants:
   and the answers are forgotten once it is sent;
 - every answer is checked again when the referral is sent (the forms are
   bound to the kept answers), and the service checks it all once more;
-- the age check warns and asks the link worker to confirm; it does not stop
-  the referral (the receiving organisation still accepts or declines it).
+- who the service is for (its ages at the date-of-birth step, its areas at
+  the postcode step) is referrals.eligibility's one rule: a person outside it
+  is not referred until the link worker changes the answer or ticks that they
+  have checked with the group and gives a reason (the service checks it again).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from django.utils.datastructures import MultiValueDict
 
 from assets.models import Service, TaxonomyTerm
 from core.places.postcodes import PostcodeError, normalise_postcode
+from referrals import eligibility
 from referrals.communication import CATEGORIES, interpreter_code
 from referrals.models import ConsentMethod, ConsentScope, PreferredContact, Priority
 from timebank.models import Timebank
@@ -55,37 +58,47 @@ class Target:
         return self.service.name if self.service else (self.timebank.name if self.timebank else "")
 
     @property
-    def minimum_age(self) -> int | None:
-        return self.service.minimum_age if self.service else None
-
-    @property
-    def maximum_age(self) -> int | None:
-        return self.service.maximum_age if self.service else None
-
-    @property
     def has_age_range(self) -> bool:
-        return self.minimum_age is not None or self.maximum_age is not None
+        return bool(eligibility.age_range_words(self.service))
 
     @property
     def age_range(self) -> str:
         """ "ages 11 to 18", "ages 60 and over", "ages up to 25", or ""."""
-        low, high = self.minimum_age, self.maximum_age
-        if low is not None and high is not None:
-            return f"ages {low} to {high}"
-        if low is not None:
-            return f"ages {low} and over"
-        if high is not None:
-            return f"ages up to {high}"
-        return ""
-
-    def fits_age(self, age: int) -> bool:
-        return (self.minimum_age is None or age >= self.minimum_age) and (
-            self.maximum_age is None or age <= self.maximum_age
-        )
+        words = eligibility.age_range_words(self.service)
+        return words.replace("aged", "ages", 1)
 
 
-def age_on(born: datetime.date, day: datetime.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+age_on = eligibility.age_on
+
+# The tick and reason that confirm an exception to who the service is for.
+CONFIRM_LABEL = "I have checked with the group that they can take this person"
+REASON_MAX = 220  # two reasons (age, area) and their labels fit the referral's 500
+
+
+def _override_reason(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=REASON_MAX,
+        required=False,
+        help_text="For example, the organiser agreed on the phone. The group will see this.",
+        error_messages={"max_length": f"The reason must be {REASON_MAX} characters or fewer."},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def check_override(form: StepForm, cleaned: dict, warning: str, *, confirm: str, reason: str, change: str) -> None:
+    """The exception the link worker confirms when the person is outside who the
+    service is for: ticked, with a reason; kept as `eligibility_override_reason`."""
+    cleaned["eligibility_override_reason"] = ""
+    if not warning:
+        return
+    text = (cleaned.get(reason) or "").strip()
+    if not cleaned.get(confirm):
+        form.add_error(confirm, f"{warning} {change}, or tick that you have checked with the group and give a reason.")
+    elif not text and reason not in form.errors:
+        form.add_error(reason, "Give the reason the group can take this person, like: the organiser agreed by phone.")
+    else:
+        cleaned["eligibility_override_reason"] = text
 
 
 # --- The questions -----------------------------------------------------------------------------
@@ -203,7 +216,8 @@ class DateOfBirthForm(StepForm):
     day = forms.CharField(label="Day", max_length=10, required=False, widget=DateInput("day"))
     month = forms.CharField(label="Month", max_length=10, required=False, widget=DateInput("month"))
     year = forms.CharField(label="Year", max_length=10, required=False, widget=DateInput("year"))
-    confirm_age = forms.BooleanField(label="Refer them anyway", required=False)
+    confirm_age = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+    age_reason = _override_reason("Why they can take this person")
 
     # The page asks the date as one question; these name it in messages.
     label = "What is their date of birth?"
@@ -227,12 +241,10 @@ class DateOfBirthForm(StepForm):
         self._note_age(born)
 
     def _note_age(self, born: datetime.date) -> None:
-        self.age = age_on(born, timezone.localdate())
-        if self.target.has_age_range and not self.target.fits_age(self.age):
-            self.age_warning = (
-                f"{self.target.name} is for {self.target.age_range}. The person is {self.age}. "
-                "Check that they can go before you refer them."
-            )
+        today = timezone.localdate()
+        self.age = age_on(born, today)
+        excluded = eligibility.age_exclusion(self.target.service, date_of_birth=born, on=today)
+        self.age_warning = excluded.reason if excluded else ""
 
     def clean(self):
         cleaned = super().clean()
@@ -273,12 +285,14 @@ class DateOfBirthForm(StepForm):
             self.add_error("year", f"Check the year. This date makes the person {age} years old.")
             return cleaned
         self._note_age(born)
-        if self.age_warning and not cleaned.get("confirm_age"):
-            self.add_error(
-                "confirm_age",
-                f"The person is {age} and {self.target.name} is for {self.target.age_range}. "
-                "Tick the box to refer them anyway, or go back and choose another group.",
-            )
+        check_override(
+            self,
+            cleaned,
+            self.age_warning,
+            confirm="confirm_age",
+            reason="age_reason",
+            change="Change the date of birth if it is wrong",
+        )
         cleaned["date_of_birth"] = born
         return cleaned
 
@@ -292,12 +306,34 @@ class PostcodeForm(StepForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "input-short"}),
     )
 
+    confirm_area = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+    area_reason = _override_reason("Why they can take this person")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area_warning = ""
+
     def clean_postcode(self):
         try:
             return normalise_postcode(self.cleaned_data["postcode"])
         except PostcodeError:
             # Our own words: PostcodeError's message quotes what was typed.
             raise ValidationError("Enter a real UK postcode, like RG1 7QE.") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        postcode = cleaned.get("postcode")
+        excluded = eligibility.area_exclusion(self.target.service, postcode=postcode) if postcode else None
+        self.area_warning = excluded.reason if excluded else ""
+        check_override(
+            self,
+            cleaned,
+            self.area_warning,
+            confirm="confirm_area",
+            reason="area_reason",
+            change="Change the postcode if it is wrong",
+        )
+        return cleaned
 
 
 CONTACT_CHOICES = [
@@ -355,6 +391,12 @@ class CommunicationForm(StepForm):
         choices=CATEGORIES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        # Only a changed or stale page sends a need that is not one of the boxes;
+        # the message never echoes what was sent.
+        error_messages={
+            "invalid_choice": "Tick the needs from the list.",
+            "invalid_list": "Tick the needs from the list.",
+        },
     )
     language = _text(
         "Do they need someone to speak their language? Which one?",

@@ -25,6 +25,7 @@ from referrals import selectors, services, states, steps
 from referrals.actors import Actor, actor_for_user
 from referrals.communication import need_label
 from referrals.forms import ListFilterForm, ServiceSearchForm, TransitionForm
+from referrals.models import BusinessStatus, ReferralStatus
 from timebank.models import Timebank
 from timebank.pages import not_found, not_found_as_404, not_found_unless, put_error_on_form
 from timebank.permissions import is_coordinator
@@ -50,20 +51,25 @@ def my_referrals(request):
     search = private_search(request, ListFilterForm, name="referrals", public_fields=("status",))
     if search.redirect is not None:
         return search.redirect
-    queryset = selectors.referrals_made_by(actor).order_by("-modified_at", "pk")
+    # Filtered, ordered and shown by what this referrer may see (referrals/consent.py):
+    # without the person's share-back consent, only its own moves.
+    queryset = selectors.with_history(
+        selectors.with_shown_progress(selectors.referrals_made_by(actor), actor)
+    ).order_by("-shown_modified_at", "pk")
     terms = search.terms
     if terms.get("status"):
-        queryset = queryset.filter(status=terms["status"])
+        queryset = queryset.filter(shown_status=terms["status"])
     for word in terms.get("name", "").split()[:3]:
         queryset = queryset.filter(
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    services.referrals_read(actor=actor, referrals=list(page.object_list))
+    referrals = services.referrals_read(actor=actor, referrals=list(page.object_list))
+    rows = [(r, _shown(actor, r)) for r in referrals]
     return render(
         request,
         "referrals/my_referrals.html",
-        {"page": page, "filters": search.form, "actor": actor},
+        {"page": page, "rows": rows, "filters": search.form, "actor": actor},
         status=search.status,
     )
 
@@ -204,7 +210,7 @@ def referral_step(request, journey_id, journey, target, step):
 
 
 # Steps whose page is not the plain one-form page.
-_OWN_TEMPLATES = {"date-of-birth"}
+_OWN_TEMPLATES = {"date-of-birth", "postcode"}
 
 
 # Where a service's refusal at the end sends the link worker to put it right.
@@ -226,6 +232,7 @@ _STEP_FOR_FIELD = {
     "needs": "what-matters",
     "notes": "extra",
     "priority": "extra",
+    "eligibility_override.reason": "date-of-birth",
 }
 
 
@@ -279,7 +286,7 @@ def referral_check(request, journey_id, journey, target):
             "rows": _summary_rows(journey_id, answers, target),
             "target": target,
             "problem": problem,
-            "age_warning": answers["date-of-birth"].age_warning,
+            "exceptions": _exceptions(answers),
             "back_link": reverse("referrals:step", kwargs={"journey_id": journey_id, "step": steps.STEPS[-1].slug}),
         },
     )
@@ -320,7 +327,30 @@ def _create_from_answers(request, actor, target, answers, *, draft: bool):
         priority=data["priority"],
         notes=data["notes"],
         draft=draft,
+        eligibility_override_reason=_override_reason(answers),
     )
+
+
+def _exceptions(answers) -> list[dict]:
+    """The exceptions to who the service is for that the link worker confirmed:
+    (what, the rule's words, their reason, the step to change it)."""
+    found = []
+    for slug, what, warning in (
+        ("date-of-birth", "their age", answers["date-of-birth"].age_warning),
+        ("postcode", "where they live", answers["postcode"].area_warning),
+    ):
+        reason = answers[slug].cleaned_data.get("eligibility_override_reason", "")
+        if warning and reason:
+            found.append({"step": slug, "what": what, "warning": warning, "reason": reason})
+    return found
+
+
+def _override_reason(answers) -> str:
+    """One reason for the referral (referrals.eligibility): each exception's, named when there are two."""
+    found = _exceptions(answers)
+    if len(found) == 1:
+        return found[0]["reason"]
+    return "\n".join(f"About {e['what']}: {e['reason']}" for e in found)
 
 
 def _summary_rows(journey_id, answers, target) -> list[dict]:
@@ -359,6 +389,14 @@ def _summary_rows(journey_id, answers, target) -> list[dict]:
             "change": change("date-of-birth"),
         },
         {"question": "Postcode", "lines": [answers["postcode"].cleaned_data["postcode"]], "change": change("postcode")},
+        *(
+            {
+                "question": f"Exception for {e['what']}",
+                "lines": [e["warning"], f"You checked with the group. Your reason: {e['reason']}"],
+                "change": change(e["step"]),
+            }
+            for e in _exceptions(answers)
+        ),
         {"question": "How to contact them", "lines": contact_lines, "change": change("contact")},
         {
             "question": "Communication needs",
@@ -442,7 +480,10 @@ def referral_detail(request, referral_id):
             queryset=selectors.referral_with_details(selectors.referrals_visible_to(actor)),
         )
     parties = selectors.referral_parties(actor, referral)
-    moves = [m for party in parties for m in states.moves_for(referral.status, party)]
+    sharing = selectors.referral_sharing(actor, referral)
+    progress = selectors.shown_progress(sharing, referral)
+    # From the status this viewer sees: the moves offered tell nothing more.
+    moves = [m for party in parties for m in states.moves_for(progress.status, party)]
     if states.RECEIVER in parties and referral.status in states.BUSINESS_STATUS_UPDATABLE:
         moves.insert(0, referral.status)
     if referral.anonymised_at is not None:
@@ -462,15 +503,18 @@ def referral_detail(request, referral_id):
         else:
             messages.success(request, "The referral has been updated.")
             return redirect("referrals:detail", referral_id=referral.pk)
-    sharing = selectors.referral_sharing(actor, referral)
+    consent = getattr(referral, "consent", None)
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
             "sharing": sharing,
+            "progress": _shown(actor, referral, sharing=sharing),
+            "withdrawn_at": consent.withdrawn_at if consent is not None else None,
+            "gp_record_events": selectors.gp_events_visible(sharing, referral.gp_record_events.all()),
             "show": set(sharing.person_fields),
-            "outcomes": selectors.referral_visible_outcomes(actor, referral),
+            "outcomes": selectors.visible_outcomes(sharing, referral),
             "form": form if moves else None,
             "is_referrer": states.REFERRER in parties,
             "communication_needs": [need_label(code) for code in referral.communication_needs or []],
@@ -478,12 +522,28 @@ def referral_detail(request, referral_id):
     )
 
 
+class _ShownProgress:
+    """A referral's progress as one viewer may see it, with the words for its codes."""
+
+    def __init__(self, progress: selectors.Progress, shared: bool):
+        self.progress = progress
+        self.shared = shared  # False: a referrer seeing only its own moves
+        self.status_label = ReferralStatus(progress.status).label
+        business = progress.business_status
+        self.business_status_label = BusinessStatus(business).label if business in BusinessStatus.values else ""
+
+
+def _shown(actor: Actor, referral, *, sharing: selectors.Sharing | None = None) -> _ShownProgress:
+    sharing = sharing or selectors.referral_sharing(actor, referral)
+    return _ShownProgress(selectors.shown_progress(sharing, referral), sharing.progress)
+
+
 @never_cache
 @login_required
 def referrals_in(request):
     actor = _actor(request)
     queryset = (
-        selectors.referrals_received_by(actor)
+        selectors.with_history(selectors.referrals_received_by(actor))
         .filter(status__in=selectors.OPEN_STATUSES)
         .order_by("-priority", "requested_at", "pk")
     )
@@ -506,5 +566,9 @@ def referrals_in(request):
         }
         for s in own_services
     ]
-    rows = [(r, selectors.referral_sharing(actor, r)) for r in referrals]
+    rows = [(r, sharing, _shown(actor, r, sharing=sharing)) for r, sharing in _with_sharing(actor, referrals)]
     return render(request, "referrals/incoming.html", {"page": page, "rows": rows, "places": places})
+
+
+def _with_sharing(actor: Actor, referrals) -> list:
+    return [(r, selectors.referral_sharing(actor, r)) for r in referrals]

@@ -1,7 +1,13 @@
 """Webhooks: telling a client's system that one of its referrals changed.
 
 Payload: {"event", "referral_id", "status", "occurred_at"}: ids only, never
-personal data (docs/quality.md D8). Each delivery is signed with HMAC-SHA256 over
+personal data (docs/quality.md D8). Who hears what follows the consent policy
+(referrals/consent.py `may_hear`): the referring organisation hears of the
+receiver's moves (and of business-status updates) only when the person agreed
+to share what happens with it; without that it gets no event at all for them,
+only for its own moves (made, cancelled, entered in error). A delivery is checked
+again when it is sent, so consent withdrawn after it was queued stops it
+(it is marked failed, "withheld: no consent to share back"). Each delivery is signed with HMAC-SHA256 over
 "<timestamp>.<body>" with the subscription's secret, sent in the header
 `TimeCommons-Signature: t=<timestamp>,v1=<hex digest>`.
 
@@ -36,6 +42,7 @@ from django.utils import timezone
 
 from core.errors import InvalidInputError
 from core.netguard import AddressRefusedError, GuardedSession, url_problem
+from referrals.consent import may_hear
 from referrals.models import DeliveryState, Referral, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -79,6 +86,9 @@ def queue_referral_event(*, referral: Referral, event: str) -> None:
         "referral_id": str(referral.pk),
         "status": referral.status,
         "occurred_at": timezone.now().isoformat().replace("+00:00", "Z"),
+    }
+    organisation_ids = {
+        org for org in organisation_ids if may_hear(organisation_id=org, referral=referral, payload=payload)
     }
     subscriptions = WebhookSubscription.objects.filter(organisation_id__in=organisation_ids, is_active=True)
     deliveries = WebhookDelivery.objects.bulk_create(
@@ -129,12 +139,33 @@ def _post(url: str, body: bytes, headers: dict) -> int:
         return response.status_code
 
 
+WITHHELD = "withheld: no consent to share back"
+
+
+def _withheld(delivery: WebhookDelivery) -> bool:
+    """The consent no longer lets this subscription hear of this event (withdrawn
+    since it was queued)."""
+    referral_id = delivery.payload.get("referral_id")
+    referral = Referral.objects.select_related("consent").filter(pk=referral_id).first() if referral_id else None
+    if referral is None:
+        return False
+    return not may_hear(
+        organisation_id=delivery.subscription.organisation_id, referral=referral, payload=delivery.payload
+    )
+
+
 def deliver(delivery_id) -> WebhookDelivery:
     """One attempt to send one delivery; records the result."""
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
     if delivery.state != DeliveryState.PENDING:
         return delivery
     subscription = delivery.subscription
+    if _withheld(delivery):
+        delivery.state = DeliveryState.FAILED
+        delivery.next_attempt_at = None
+        delivery.last_error = WITHHELD
+        delivery.save(update_fields=["state", "next_attempt_at", "last_error"])
+        return delivery
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())
     headers = {

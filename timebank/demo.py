@@ -20,7 +20,11 @@ nothing.
 
 Ledger rows are append-only, so their dates are the day the demo was loaded;
 the exchanges themselves (and the members' joining dates) are dated over the
-past months so that the figures read naturally.
+past months so that the figures read naturally. Each exchange's day the help
+was given (`helped_on`) is recorded through the services before its hours are
+posted, so the reports and monthly figures count it in its month; the story
+reaches back at most settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK days (the
+furthest back help may be recorded).
 """
 
 import datetime
@@ -29,6 +33,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
@@ -711,8 +716,13 @@ class _History:
         self.balances = {m.pk: 0 for m in members.values()}
         self.today = timezone.localdate()
 
+    @staticmethod
+    def days_back(days_ago: int) -> int:
+        """`days_ago`, within the days back help may be recorded."""
+        return min(days_ago, settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK)
+
     def _when(self, days_ago: int) -> datetime.datetime:
-        day = self.today - datetime.timedelta(days=days_ago)
+        day = self.today - datetime.timedelta(days=self.days_back(days_ago))
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 0)))
 
     def _date(self, exchange: Exchange, days_ago: int, *, posted: bool = True) -> None:
@@ -747,6 +757,8 @@ class _History:
             listing=listing,
             description=listing.title if listing else "",
         )
+        # The story: proposed a few days before the help was given.
+        Exchange.objects.filter(pk=exchange.pk).update(created_at=self._when(days_ago) - datetime.timedelta(days=3))
         answer = giver.user or self.coordinator
         if end == "declined":
             exchange_services.exchange_decline(exchange=exchange, by_user=answer, note="Sorry, I'm away that week.")
@@ -755,7 +767,9 @@ class _History:
         elif end != "proposed":
             exchange_services.exchange_accept(exchange=exchange, by_user=answer)
             if end != "accepted":
-                exchange_services.exchange_record(exchange=exchange, by_user=answer, minutes=minutes)
+                exchange_services.exchange_record(
+                    exchange=exchange, by_user=answer, minutes=minutes, helped_on=self._when(days_ago).date()
+                )
                 if end == "disputed":
                     exchange_services.exchange_dispute(
                         exchange=exchange, by_user=proposer, note="I think it was an hour, not two."
@@ -775,7 +789,7 @@ class _History:
             minutes=minutes,
             by_user=self.coordinator,
             description=what,
-            occurred_on=self.today - datetime.timedelta(days=days_ago),
+            occurred_on=self._when(days_ago).date(),
         )
         self._move(giver, [taker], minutes)
         self._date(exchange, days_ago)
@@ -794,7 +808,7 @@ class _History:
 def _write_history(history: _History, active: list[str], rng: random.Random) -> None:
     # A few months of everyday exchanges, oldest first.
     people = [key for key in active if key != "elmlodge"]
-    for days_ago in range(120, 6, -3):
+    for days_ago in range(history.days_back(120), 6, -3):
         provider = rng.choice(active)
         receiver = rng.choice([key for key in people if key != provider])
         minutes = rng.choice([30, 60, 60, 90, 120, 120, 180])

@@ -9,6 +9,17 @@ aborts the change: a hook is part of the write, not a notification after it.
 
 - `first_exchange_posted(member=)`: a member's first exchange was posted to
   the ledger (referrals marks the referral that brought them).
+- `exchange_posted(giver=, minutes=)`: an exchange was posted to the ledger;
+  `giver` is the member who gave the time, `minutes` what they gave. Sent for
+  every posted exchange, after `first_exchange_posted`, so it carries no sums:
+  a receiver that needs a member's totals works them out only for the few
+  members it cares about (referrals: someone referred who has not yet given
+  their first hour).
+- `member_approved(member=, by_user=)`: a coordinator approved an application
+  (referrals accepts the referral that made it).
+- `member_declined(member=, by_user=, note=)`: a coordinator declined an
+  application; `note` is their reason, maybe empty (referrals rejects the
+  referral that made it).
 - `demo_seeders`: functions `seed(*, stdout) -> logins` that `seed_demo` runs
   after the timebank's own demo, in the order the apps are installed.
 """
@@ -41,4 +52,7 @@ class Hook:
 
 
 first_exchange_posted = Hook("first_exchange_posted")
+exchange_posted = Hook("exchange_posted")
+member_approved = Hook("member_approved")
+member_declined = Hook("member_declined")
 demo_seeders = Hook("demo_seeders")

@@ -25,7 +25,7 @@ BEGIN (transaction_mode=IMMEDIATE), which gives the same guarantee.
 
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -463,30 +463,38 @@ def transfer_reverse(
     try:
         if override_limits_by is None:
             return post()
-        # Why atomic: the widened limits, the reversal and the override's record
-        # commit together or not at all.
-        with transaction.atomic():
-            widened = _widen_limits_for(legs)
-            reversal = post()
-            LimitOverride.objects.bulk_create(
-                [
-                    LimitOverride(
-                        transfer=reversal,
-                        account_id=account.pk,
-                        recorded_by=override_limits_by,
-                        reason=reason[:300],
-                        min_balance_before=before[0],
-                        max_balance_before=before[1],
-                        min_balance_after=account.min_balance,
-                        max_balance_after=account.max_balance,
-                    )
-                    for account, before in widened
-                ]
-            )
-            return reversal
+        return post_past_limits(legs=legs, post=post, by_user=override_limits_by, reason=reason)
     except IntegrityError:
         # The unique `reverses` constraint caught a concurrent reversal.
         raise AlreadyReversedError("This transfer has already been reversed.") from None
+
+
+def post_past_limits(*, legs: Sequence[Leg], post: Callable[[], Transfer], by_user: User, reason: str) -> Transfer:
+    """Post a correction a coordinator (`by_user`: the caller checks) lets through
+    although it takes an account past its limit: each limit the legs would pass is
+    widened to the balance they leave, `post()` posts the transfer over those legs,
+    and a LimitOverride row per widened account records who, why and the limit before."""
+    # Why atomic: the widened limits, the transfer and the override's record
+    # commit together or not at all.
+    with transaction.atomic():
+        widened = _widen_limits_for(legs)
+        transfer = post()
+        LimitOverride.objects.bulk_create(
+            [
+                LimitOverride(
+                    transfer=transfer,
+                    account_id=account.pk,
+                    recorded_by=by_user,
+                    reason=reason[:300],
+                    min_balance_before=before[0],
+                    max_balance_before=before[1],
+                    min_balance_after=account.min_balance,
+                    max_balance_after=account.max_balance,
+                )
+                for account, before in widened
+            ]
+        )
+        return transfer
 
 
 def _widen_limits_for(legs: Sequence[Leg]) -> list[tuple[Account, tuple[int | None, int | None]]]:

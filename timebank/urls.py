@@ -18,6 +18,7 @@ urlpatterns = [
     path("join/", members.join, name="join"),
     path("join/sent/", members.join_sent, name="join-sent"),
     path("join/confirm/<str:uidb64>/<str:token>/", members.join_confirm, name="join-confirm"),
+    path("invitation/<str:uidb64>/<str:token>/", members.invitation, name="invitation"),
     # Each timebank's own public pages, by its short name.
     path("t/<slug:slug>/", home.timebank_home, name="timebank-home"),
     path("t/<slug:slug>/join/", members.timebank_join, name="timebank-join"),
@@ -56,6 +57,11 @@ urlpatterns = [
         "coordinator/members/<uuid:public_id>/status/",
         members.coordinator_member_status,
         name="coordinator-member-status",
+    ),
+    path(
+        "coordinator/members/<uuid:public_id>/invite/",
+        members.coordinator_member_invite,
+        name="coordinator-member-invite",
     ),
     path(
         "coordinator/members/<uuid:public_id>/give/", accounts.coordinator_member_give, name="coordinator-member-give"

@@ -2,8 +2,10 @@
 
 Input serializers check shapes and lengths only; the rules live in
 referrals.services. Output serializers show each caller only what the
-selectors' `referral_sharing` allows (docs/quality.md D4): keys a caller may not see
-are left out of the response, not sent empty.
+consent policy allows (referrals/consent.py, docs/quality.md D4): keys a caller may
+not see are left out of the response, not sent empty. The status keys are always
+there: for a referrer the person did not agree to share what happens with, they
+hold what the referrer itself set (`shown_progress`), never the receiver's.
 """
 
 import copy
@@ -13,6 +15,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.common import OrganisationRefSerializer, StrictSerializer
+from referrals.consent import gp_events_visible, referral_sharing, shown_progress, visible_outcomes
 from referrals.instruments import registry
 from referrals.models import (
     BusinessStatus,
@@ -23,7 +26,6 @@ from referrals.models import (
     Priority,
     ReferralStatus,
 )
-from referrals.selectors import referral_sharing, referral_visible_outcomes
 
 # --- Input ---------------------------------------------------------------------------------
 
@@ -133,6 +135,34 @@ REFERRAL_EXAMPLE = {
 }
 
 
+class EligibilityOverrideInSerializer(StrictSerializer):
+    """The link worker confirms a referral the service's age limits or areas would
+    refuse (referrals.eligibility), and says why; the receiver is shown the reason."""
+
+    confirmed = serializers.BooleanField(
+        help_text="true: you have checked with the group that they can take this person."
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why an exception is right, e.g. the group agreed on the phone. Needed when confirmed.",
+    )
+
+    def validate(self, attrs):
+        if attrs["confirmed"] and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError(
+                {"reason": ["Give the reason the group can take this person, like: the organiser agreed by phone."]}
+            )
+        return attrs
+
+
+def override_reason(data: dict | None) -> str:
+    """The reason from a validated `eligibility_override`, or "" when none was confirmed."""
+    return data["reason"] if data and data.get("confirmed") else ""
+
+
 class ReferralCreateSerializer(StrictSerializer):
     person = PersonInSerializer()
     consent = ConsentInSerializer(required=False, allow_null=True)
@@ -149,6 +179,11 @@ class ReferralCreateSerializer(StrictSerializer):
         default=ReferralStatus.REQUESTED,
         help_text="Leave out to request at once; send draft to keep it as a draft.",
     )
+    eligibility_override = EligibilityOverrideInSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Only when the service's ages or areas exclude the person and the group agreed to take them.",
+    )
 
 
 class TransitionSerializer(StrictSerializer):
@@ -156,6 +191,11 @@ class TransitionSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     business_status = serializers.ChoiceField(
         choices=BusinessStatus.choices, required=False, allow_blank=True, allow_null=True
+    )
+    eligibility_override = EligibilityOverrideInSerializer(
+        required=False,
+        allow_null=True,
+        help_text="When requesting a draft the service's ages or areas exclude the person from.",
     )
 
 
@@ -269,6 +309,13 @@ class ReferralSerializer(serializers.Serializer):
     what_matters = serializers.CharField(required=False)
     needs = serializers.SerializerMethodField()
     notes = serializers.CharField(required=False)
+    eligibility_override = serializers.SerializerMethodField(
+        help_text="true when the link worker confirmed an exception to the service's ages or areas."
+    )
+    eligibility_override_reason = serializers.CharField(
+        required=False,
+        help_text="Why the exception was made. Left out for a receiver without consent to share details.",
+    )
     first_exchange_at = serializers.DateTimeField(allow_null=True)
     requested_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -288,29 +335,58 @@ class ReferralSerializer(serializers.Serializer):
     def get_needs(self, referral) -> list[str]:
         return sorted(term.slug for term in referral.needs.all())
 
+    def _progress(self, referral):
+        cache = self.context.setdefault("progress", {})
+        if referral.pk not in cache:
+            cache[referral.pk] = shown_progress(self._sharing(referral), referral)
+        return cache[referral.pk]
+
     def to_representation(self, referral):
         sharing = self._sharing(referral)
         data = super().to_representation(referral)
+        progress = self._progress(referral)
+        data["status"] = progress.status
+        data["business_status"] = progress.business_status
+        data["status_reason"] = progress.status_reason
+        data["first_exchange_at"] = (
+            self.fields["first_exchange_at"].to_representation(progress.first_exchange_at)
+            if progress.first_exchange_at
+            else None
+        )
+        data["modified_at"] = self.fields["modified_at"].to_representation(progress.modified_at)
         if not sharing.what_matters:
             data.pop("what_matters")
         if not sharing.notes:
             data.pop("notes")
+        if not sharing.eligibility_override_reason:
+            data.pop("eligibility_override_reason")
         return data
+
+    def get_eligibility_override(self, referral) -> bool:
+        return bool(referral.eligibility_override_reason)
 
 
 class ReferralDetailSerializer(ReferralSerializer):
-    history = HistoryOutSerializer(many=True)
+    history = serializers.SerializerMethodField()
     outcomes = serializers.SerializerMethodField()
     gp_record_events = GpRecordEventOutSerializer(many=True, required=False)
 
+    @extend_schema_field(HistoryOutSerializer(many=True))
+    def get_history(self, referral):
+        return HistoryOutSerializer(self._progress(referral).history, many=True).data
+
     @extend_schema_field(OutcomeOutSerializer(many=True))
     def get_outcomes(self, referral):
-        return OutcomeOutSerializer(referral_visible_outcomes(self.context["actor"], referral), many=True).data
+        return OutcomeOutSerializer(visible_outcomes(self._sharing(referral), referral), many=True).data
 
     def to_representation(self, referral):
         data = super().to_representation(referral)
-        if not self._sharing(referral).gp_record_events:
+        sharing = self._sharing(referral)
+        if not sharing.gp_record_events:
             data.pop("gp_record_events")
+        else:
+            events = gp_events_visible(sharing, referral.gp_record_events.all())
+            data["gp_record_events"] = GpRecordEventOutSerializer(events, many=True).data
         return data
 
 
@@ -343,6 +419,17 @@ TIMEBANK_REFERRAL_EXAMPLE = {
 CREATE_EXAMPLES = [
     OpenApiExample("A referral to a gardening group", value=REFERRAL_EXAMPLE, request_only=True),
     OpenApiExample("A referral to a timebank", value=TIMEBANK_REFERRAL_EXAMPLE, request_only=True),
+    OpenApiExample(
+        "An exception to the group's ages, agreed with the group",
+        value={
+            **copy.deepcopy(REFERRAL_EXAMPLE),
+            "eligibility_override": {
+                "confirmed": True,
+                "reason": "The organiser agreed by phone: Jo used to play and wants to help coach.",
+            },
+        },
+        request_only=True,
+    ),
 ]
 TRANSITION_EXAMPLES = [
     OpenApiExample(

@@ -31,6 +31,9 @@ class StatementLineSerializer(serializers.Serializer):
         "once a member it involves has been erased.",
     )
     kind = serializers.CharField(source="entry.transfer.kind")
+    helped_on = serializers.DateField(
+        allow_null=True, help_text="For an exchange, the day the help was given (`at` is when it was recorded)."
+    )
     counterparts = serializers.ListField(child=serializers.CharField())
     is_reversed = serializers.BooleanField()
 
@@ -89,6 +92,12 @@ class ExchangeOutSerializer(serializers.Serializer):
     description = serializers.CharField()
     agreed_for = serializers.DateTimeField(allow_null=True)
     minutes = serializers.IntegerField(allow_null=True)
+    helped_on = serializers.DateField(allow_null=True, help_text="The day the help was given, once recorded.")
+    limit_refused_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When confirming was refused because it would take someone past their account limit: "
+        "a coordinator will sort it out.",
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -104,3 +113,9 @@ class ExchangeNoteSerializer(StrictSerializer):
 
 class ExchangeRecordSerializer(StrictSerializer):
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    helped_on = serializers.DateField(
+        allow_null=True,
+        default=None,
+        help_text="The day the help was given (ISO date, e.g. 2026-11-03): today when left out; not in the future, "
+        "nor more than EXCHANGE_HELP_DATE_MAX_DAYS_BACK (90 by default) days back.",
+    )

@@ -2,6 +2,8 @@
 Scoping is the selectors' (A1), rules the services' (states.py), logging the
 services' access log (D2)."""
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,7 +16,7 @@ from api.throttles import ClientScopedThrottle, ReferralDailyThrottle
 from api.views.base import ApiView
 from referrals import services
 from referrals.models import Referral, WebhookSubscription
-from referrals.selectors import referral_with_details, referrals_visible_to
+from referrals.selectors import referral_with_details, referrals_visible_to, with_history
 
 READ_WRITE = {"read": "referrals:read", "write": "referrals:write"}
 THROTTLES = {"read": "referrals-read", "write": "referrals-write"}
@@ -22,6 +24,32 @@ ERRORS = {
     400: OpenApiResponse(description="Some fields need attention: {error: {code, message, fields}}"),
     404: OpenApiResponse(description="Not found, or not yours to see"),
 }
+
+
+def referral_create_from(actor, data, *, external_id_system: str = "", external_id: str = "") -> Referral:
+    """Make a referral from a validated ReferralCreateSerializer body: the one call
+    the JSON API and the FHIR API (api/fhir/views.py, with the referrer's own id) share."""
+    person: dict[str, Any] = {key: (value if value is not None else "") for key, value in data["person"].items()}
+    person["date_of_birth"] = data["person"].get("date_of_birth")
+    consent = data.get("consent")
+    # true (the only timebank) or a timebank's short name; the service decides which.
+    timebank = data["target"].get("timebank")
+    return services.referral_create(
+        actor=actor,
+        person=services.PersonDetails(**person),
+        consent=services.ConsentDetails(**consent) if consent else None,
+        what_matters=data["what_matters"],
+        needs=data["needs"],
+        target_service_id=data["target"].get("service"),
+        to_timebank=timebank is True,
+        target_timebank=timebank if isinstance(timebank, str) else "",
+        priority=data["priority"],
+        notes=data["notes"],
+        draft=data["status"] == "draft",
+        eligibility_override_reason=s.override_reason(data.get("eligibility_override")),
+        external_id_system=external_id_system,
+        external_id=external_id,
+    )
 
 
 class ReferralApiView(ApiView):
@@ -60,7 +88,8 @@ class ReferralListCreateView(ReferralApiView):
 
     @extend_schema(summary="Referrals your organisation made or received", responses=s.ReferralSerializer(many=True))
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset()).order_by("-created_at", "pk")
+        # With the history: each row shows only the progress its caller may see (referrals/consent.py).
+        queryset = with_history(self.filter_queryset(self.get_queryset())).order_by("-created_at", "pk")
         page = self.paginate_queryset(queryset)
         services.referrals_read(actor=self.actor, referrals=page)
         data = s.ReferralSerializer(page, many=True, context={"actor": self.actor}).data
@@ -75,25 +104,7 @@ class ReferralListCreateView(ReferralApiView):
     def post(self, request):
         body = s.ReferralCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        person = {key: (value if value is not None else "") for key, value in data["person"].items()}
-        person["date_of_birth"] = data["person"].get("date_of_birth")
-        consent = data.get("consent")
-        # true (the only timebank) or a timebank's short name; the service decides which.
-        timebank = data["target"].get("timebank")
-        referral = services.referral_create(
-            actor=self.actor,
-            person=services.PersonDetails(**person),
-            consent=services.ConsentDetails(**consent) if consent else None,
-            what_matters=data["what_matters"],
-            needs=data["needs"],
-            target_service_id=data["target"].get("service"),
-            to_timebank=timebank is True,
-            target_timebank=timebank if isinstance(timebank, str) else "",
-            priority=data["priority"],
-            notes=data["notes"],
-            draft=data["status"] == "draft",
-        )
+        referral = referral_create_from(self.actor, body.validated_data)
         response = self.render_detail(referral.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:referral-detail", args=[referral.pk])
         return response
@@ -132,6 +143,7 @@ class ReferralTransitionView(ReferralApiView):
             to=body.validated_data["to"],
             reason=body.validated_data.get("reason"),
             business_status=body.validated_data.get("business_status"),
+            eligibility_override_reason=s.override_reason(body.validated_data.get("eligibility_override")),
         )
         return self.render_detail(referral_id)
 

@@ -245,7 +245,9 @@ def _action_view(name: str, summary: str, body):
         if name == "record":
 
             def run(self, exchange, data) -> None:
-                exchange_services.exchange_record(exchange=exchange, by_user=self.by_user, minutes=data["minutes"])
+                exchange_services.exchange_record(
+                    exchange=exchange, by_user=self.by_user, minutes=data["minutes"], helped_on=data.get("helped_on")
+                )
 
     View.__name__ = View.__qualname__ = f"Exchange{name.title()}View"
     return View

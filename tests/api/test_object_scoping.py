@@ -1,6 +1,6 @@
 """docs/quality.md A1: the cross-organisation matrix, built from the URL resolver.
 
-Every route under /api/ must be listed below, either as PUBLIC, as SHARED
+Every route under /api/ and /fhir/ must be listed below, either as PUBLIC, as SHARED
 (the same for every authenticated caller, owning no organisation's data), or
 in OWNED with a check that an outsider gets 404 on the owner's objects and 0
 of the owner's rows in lists. A new endpoint fails `test_every_api_route_is_covered`
@@ -15,12 +15,19 @@ from referrals.models import Outcome, Referral, ReferralHistory, WebhookSubscrip
 from tests.factories import ListingFactory, MemberFactory, dbs_checked
 from timebank.models import Exchange, Listing
 
-PUBLIC = {"api:schema", "api:docs", "api:redoc"}
-SHARED = {"api:service-list", "api:service-detail", "api:category-list"}
+PUBLIC = {"api:schema", "api:docs", "api:redoc", "fhir:metadata"}
+SHARED = {
+    "api:service-list",
+    "api:service-detail",
+    "api:category-list",
+    "fhir:healthcareservice-search",
+    "fhir:healthcareservice-read",
+    "fhir:organization-read",
+}
 
 
 def api_routes() -> dict[str, str]:
-    """{route name: pattern} for every URL under api/."""
+    """{route name: pattern} for every URL under api/ and fhir/."""
     found: dict[str, str] = {}
 
     def walk(patterns, prefix, namespace):
@@ -30,7 +37,7 @@ def api_routes() -> dict[str, str]:
                 walk(entry.url_patterns, prefix + str(entry.pattern), ns)
             elif isinstance(entry, URLPattern):
                 route = prefix + str(entry.pattern)
-                if route.startswith("api/"):
+                if route.startswith(("api/", "fhir/")):
                     name = ":".join(filter(None, [namespace, entry.name])) or route
                     found[name] = route
 
@@ -92,6 +99,51 @@ def _post_referral_action(action, body):
         _assert_referral_unchanged(world)
 
     return check
+
+
+def check_gp_record_event_list(world, route):
+    assert world["outsider"].api.get("/api/v1/gp-record-events/").json()["results"] == []
+
+
+def _fhir_read(kind):
+    def check(world, route):
+        response = world["outsider"].api.get(f"/fhir/R4/{kind}/{world['referral_id']}")
+        assert response.status_code == 404
+        assert response.json()["resourceType"] == "OperationOutcome"
+
+    return check
+
+
+def _fhir_search(kind):
+    def check(world, route):
+        assert world["outsider"].api.get(f"/fhir/R4/{kind}").json()["total"] == 0
+
+    return check
+
+
+def check_fhir_transaction(world, route):
+    """An outsider sending the owner's identifier makes its own referral, never gets the owner's."""
+    referral = Referral.objects.get(pk=world["referral_id"])
+    Referral.objects.filter(pk=referral.pk).update(external_id_system="https://gp.example.org", external_id="R1")
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "ServiceRequest",
+                    "status": "active",
+                    "intent": "order",
+                    "subject": {"display": "x"},
+                    "identifier": [{"system": "https://gp.example.org", "value": "R1"}],
+                }
+            }
+        ],
+    }
+    response = world["outsider"].api.post("/fhir/R4/", bundle, format="json")
+    assert response.status_code == 400
+    assert str(referral.pk) not in response.content.decode()
+    _assert_referral_unchanged(world)
 
 
 def check_webhook_list(world, route):
@@ -189,6 +241,13 @@ OWNED = {
             "recorded_at": "2026-01-01T00:00:00Z",
         },
     ),
+    "api:gp-record-event-list": check_gp_record_event_list,
+    "fhir:base": check_fhir_transaction,
+    "fhir:task-read": _fhir_read("Task"),
+    "fhir:task-search": _fhir_search("Task"),
+    "fhir:servicerequest-read": _fhir_read("ServiceRequest"),
+    "fhir:servicerequest-search": _fhir_search("ServiceRequest"),
+    "fhir:patient-read": _fhir_read("Patient"),
     "api:webhook-list": check_webhook_list,
     "api:webhook-detail": check_webhook_detail,
     "api:me": check_me,

@@ -69,7 +69,9 @@ def test_the_full_lifecycle_between_two_organisations(surgery, greenfingers, mak
     assert [row["to_status"] for row in final["history"]] == ["requested", "accepted", "in-progress", "completed"]
     # Consent included sharing back, so the referrer sees the receiver's outcome.
     assert [o["answers"]["life_satisfaction"] for o in final["outcomes"]] == [7]
-    assert [e["snomed_code"] for e in final["gp_record_events"]] == ["871731000000106"]
+    # Referral made (when requested), seen (first session attended), then discharged
+    # (completed): referrals/gp_events.py.
+    assert [e["snomed_code"] for e in final["gp_record_events"]] == ["871731000000106", "308335008", "58000006"]
     assert ReferralHistory.objects.filter(referral_id=referral_id).count() == 4
 
 
@@ -292,6 +294,8 @@ RESPONSE_KEYS = {
         "what_matters",
         "needs",
         "notes",
+        "eligibility_override",
+        "eligibility_override_reason",
         "first_exchange_at",
         "requested_at",
         "created_at",
@@ -313,6 +317,8 @@ RESPONSE_KEYS = {
         "what_matters",
         "needs",
         "notes",
+        "eligibility_override",
+        "eligibility_override_reason",
         "first_exchange_at",
         "requested_at",
         "created_at",

@@ -139,10 +139,12 @@ def test_a_link_worker_refers_someone_by_keyboard_alone(page, link_worker):
     page.keyboard.press("Control+a")
     page.keyboard.type("3")
     submit(page)
-    expect(page.locator(".warning-text")).to_contain_text("Young carers club is for ages 11 to 18")
+    expect(page.locator(".warning-text")).to_contain_text("Young carers club is for people aged 11 to 18")
     no_axe_violations(page, "date of birth, age warning")
     tab_to(page, "#id_confirm_age")
     key(page, "Space")
+    # Ticking reveals the reason box (the GOV.UK conditional reveal).
+    type_into(page, "#id_age_reason", "The organiser agreed: she helps run it.")
     submit(page)
 
     # 5. Postcode.

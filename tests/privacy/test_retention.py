@@ -271,7 +271,9 @@ def test_a_timebank_referral_is_anonymised_without_touching_the_member_or_the_le
             description="A walk",
         )
         cora = actor_for_user(coordinator)
-        referral_transition(actor=cora, referral_id=referral_id, to="accepted")
+        # The approval accepted the referral and the first exchange put it in progress
+        # (referrals/timebank_path.py): the coordinator only completes it.
+        assert Referral.objects.get(pk=referral_id).status == "in-progress"
         referral_transition(actor=cora, referral_id=referral_id, to="completed")
 
     member_before = Member.objects.filter(pk=jo.pk).values().get()

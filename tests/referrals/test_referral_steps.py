@@ -166,17 +166,20 @@ def test_a_person_born_in_1950_referred_to_a_group_for_11_to_18_needs_a_confirme
     refused = sam.post(page, {"day": "27", "month": "3", "year": "1950"})
     html = refused.content.decode()
     assert refused.status_code == 200
-    assert "Warning: </span>Community garden mornings is for ages 11 to 18. The person is 7" in html
-    assert 'href="#id_confirm_age">The person is 7' in summary(refused)
-    confirmed = sam.post(page, {"day": "27", "month": "3", "year": "1950", "confirm_age": "on"})
-    assert confirmed.status_code == 302
-    check = answer_all(
-        sam, start(sam, url), **{"date-of-birth": {"day": "27", "month": "3", "year": "1950", "confirm_age": "on"}}
+    assert "Warning: </span>Community garden mornings is for people aged 11 to 18. The person is 7" in html
+    assert 'href="#id_confirm_age">Community garden mornings is for people aged 11 to 18. The person is 7' in summary(
+        refused
     )
+    # Since issue 15 the tick needs a reason, which the group is shown (tests/referrals/test_eligibility.py).
+    confirmed_answers = {"day": "27", "month": "3", "year": "1950", "confirm_age": "on", "age_reason": "Helps run it"}
+    confirmed = sam.post(page, confirmed_answers)
+    assert confirmed.status_code == 302
+    check = answer_all(sam, start(sam, url), **{"date-of-birth": confirmed_answers})
     shown = sam.get(check).content.decode()
-    assert "27 March 1950" in shown and "You said to refer them anyway." in shown
+    assert "27 March 1950" in shown and "You said you have checked with the group" in shown
     sam.post(check, {"send": "send"})
     assert Referral.objects.get().date_of_birth == datetime.date(1950, 3, 27)
+    assert Referral.objects.get().eligibility_override_reason == "Helps run it"
 
 
 def test_a_person_within_the_age_range_sees_no_warning(sam, youth_club, url):

@@ -7,7 +7,8 @@ from django.db import connection
 from core.errors import ConflictError
 from referrals.actors import actor_for_user
 from referrals.models import PERSONAL_DATA_FIELDS, Referral, ReferralAccessLog, ReferralStatus
-from referrals.services import referral_note_first_exchange, referral_transition
+from referrals.services import referral_transition
+from referrals.timebank_path import referral_note_first_exchange
 from timebank.models import Member, MemberStatus
 
 pytestmark = pytest.mark.django_db
@@ -65,10 +66,16 @@ def test_the_first_posted_exchange_sets_the_business_status_once(surgery, referr
     assert noted.pk == referral.pk
     referral.refresh_from_db()
     assert referral.business_status == "first-exchange-posted" and referral.first_exchange_at is not None
+    # Still requested (approved before the timebank path was connected): accepted first, then in progress,
+    # so the referral never holds a business status its state does not allow.
     history = list(referral.history.values_list("to_status", "business_status"))
-    assert history[-1] == (ReferralStatus.REQUESTED, "first-exchange-posted")
+    assert history[-2:] == [
+        (ReferralStatus.ACCEPTED, "joined-timebank"),
+        (ReferralStatus.IN_PROGRESS, "first-exchange-posted"),
+    ]
+    assert referral.status == ReferralStatus.IN_PROGRESS
     assert referral_note_first_exchange(member=referral.member) is None
-    assert referral.history.count() == 2
+    assert referral.history.count() == 3
 
 
 def test_a_member_without_a_referral_is_left_alone(alice):

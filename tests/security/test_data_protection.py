@@ -31,7 +31,7 @@ from assets.services.directory import organisation_claim_approve
 from core.errors import ConflictError
 from privacy.services import member_erase
 from referrals.actors import actor_for_user
-from referrals.models import Outcome, Referral
+from referrals.models import Consent, Outcome, Referral
 from referrals.services import referral_transition
 from tests.assets.factories import service_at
 from tests.factories import MemberFactory, UserFactory
@@ -211,8 +211,9 @@ def test_a_member_who_was_approved_is_never_removed_by_retention(make_referral, 
 
     referral_id = make_referral(target={"timebank": True})["id"]
     member = Referral.objects.get(pk=referral_id).member
+    # Approving the application accepts the referral (referrals/timebank_path.py).
     member_approve(member=member, by_user=coordinator)
-    referral_transition(actor=actor_for_user(coordinator), referral_id=referral_id, to="accepted")
+    assert Referral.objects.get(pk=referral_id).status == "accepted"
     _close_and_anonymise(referral_id, coordinator, to="completed")
     assert Member.objects.filter(pk=member.pk, status=MemberStatus.APPROVED).exists()
 
@@ -354,22 +355,41 @@ def test_another_groups_listing_can_still_be_claimed(organiser):
 # --- 5. Small numbers in the referral reports ------------------------------------------------------
 
 
+def _with_consent(made: list[Referral]) -> list[Referral]:
+    """Reports count only referrals whose consent stands, and what happened to one
+    they did not receive only when the person agreed to share it (referrals/consent.py)."""
+    Consent.objects.bulk_create(
+        Consent(
+            referral=referral,
+            given=True,
+            scopes=["share-with-service", "share-back-with-referrer"],
+            method="verbal",
+            recorded_by="Sam",
+            recorded_at=timezone.now(),
+        )
+        for referral in made
+    )
+    return made
+
+
 def _referrals_from(organisation_name, count, timebank):
     source = Organisation.objects.create(name=organisation_name, organisation_type=OrganisationType.GP_PRACTICE)
     sent = timezone.now() - datetime.timedelta(days=3)
-    return [
-        Referral.objects.create(
-            referring_organisation=source,
-            target_timebank=timebank,
-            given_name="A",
-            family_name="Person",
-            postcode="RG1 7QE",
-            preferred_contact="phone",
-            status="requested",
-            requested_at=sent,
-        )
-        for _ in range(count)
-    ]
+    return _with_consent(
+        [
+            Referral.objects.create(
+                referring_organisation=source,
+                target_timebank=timebank,
+                given_name="A",
+                family_name="Person",
+                postcode="RG1 7QE",
+                preferred_contact="phone",
+                status="requested",
+                requested_at=sent,
+            )
+            for _ in range(count)
+        ]
+    )
 
 
 def _report_page(client, slug, fmt=""):

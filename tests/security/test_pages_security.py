@@ -23,7 +23,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assets.models import Organisation, OrganisationMembership, OrganisationType
-from referrals.models import Referral
+from referrals.models import Consent, Referral
 from tests.assets.factories import service_at
 from tests.brokering.factories import exchange, member_at, request_for
 from tests.factories import ListingFactory, UserFactory
@@ -115,20 +115,39 @@ def posted_exchange(provider, receiver, minutes: int, *, category: Category, **l
     return made
 
 
+def _with_consent(made: list[Referral]) -> list[Referral]:
+    """Reports count only referrals whose consent stands, and what happened to one
+    they did not receive only when the person agreed to share it (referrals/consent.py)."""
+    Consent.objects.bulk_create(
+        Consent(
+            referral=referral,
+            given=True,
+            scopes=["share-with-service", "share-back-with-referrer"],
+            method="verbal",
+            recorded_by="Sam",
+            recorded_at=timezone.now(),
+        )
+        for referral in made
+    )
+    return made
+
+
 def referrals(count: int, **fields) -> list[Referral]:
     """`count` referrals sent three days ago: referral reports show no count below 5."""
-    return [
-        Referral.objects.create(
-            given_name="A",
-            family_name="Person",
-            postcode="RG1 7QE",
-            preferred_contact="phone",
-            status="in-progress",
-            requested_at=timezone.now() - datetime.timedelta(days=3),
-            **fields,
-        )
-        for _ in range(count)
-    ]
+    return _with_consent(
+        [
+            Referral.objects.create(
+                given_name="A",
+                family_name="Person",
+                postcode="RG1 7QE",
+                preferred_contact="phone",
+                status="in-progress",
+                requested_at=timezone.now() - datetime.timedelta(days=3),
+                **fields,
+            )
+            for _ in range(count)
+        ]
+    )
 
 
 @pytest.fixture

@@ -516,7 +516,12 @@ def test_a_transfer_refused_by_a_limit_sends_nothing_with_real_commits():
     mail.outbox.clear()
     with pytest.raises(ConflictError):
         svc.exchange_confirm(exchange=exchange, by_user=alice.user)
-    assert mail.outbox == []
+    # Nothing of the rolled-back confirmation is sent: only, after it, the notice
+    # that it was stopped by a limit (issue 16; this timebank has no coordinators).
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([alice.email], "TimeCommons: The hours for your exchange could not be recorded yet")
+    ]
+    mail.outbox.clear()
     Account.objects.filter(member=alice).update(min_balance=-600)
     svc.exchange_confirm(exchange=exchange, by_user=alice.user)
     assert len(mail.outbox) == 2

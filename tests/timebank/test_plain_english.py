@@ -101,7 +101,9 @@ def test_a_coordinator_still_reads_the_refusal_about_the_member(client, alice, b
     response = client.post(reverse("timebank:exchange-action", args=[exchange.public_id, "confirm"]), {})
     page = main_of(response.content.decode())
     assert "Alice does not have enough hours" in page and "You do not have enough hours" not in page
-    assert "Alice cannot confirm it yet: it would take them past their limit." in page
+    # Refused, it waits for a coordinator (issue 16), who is told what they can do.
+    assert "Not recorded yet: Alice would go past their limit." in page
+    assert "Give hours from the community pot and confirm it, let it through past the limit, or cancel it." in page
 
 
 # --- What happens next on an exchange's page ------------------------------------------------------

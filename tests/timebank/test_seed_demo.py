@@ -1,12 +1,15 @@
 """The demo timebank: believable, complete, idempotent, and a ledger that adds up."""
 
+import datetime
 import io
 import re
 from html import unescape
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from timebank import demo
 from timebank.models import (
@@ -67,8 +70,13 @@ def test_the_demo_is_a_complete_reading_timebank_whose_ledger_adds_up(db):
     assert Exchange.objects.filter(status="posted").count() >= 30
     assert Exchange.objects.annotate(n=Count("receiver_links")).filter(n__gt=1).exists()
     assert set(Transfer.objects.values_list("kind", flat=True)) >= {"exchange", "grant", "donation", "gift", "reversal"}
-    dates = Exchange.objects.filter(status="posted").values_list("posted_at", flat=True)
-    assert (max(dates) - min(dates)).days >= 90
+    # Months of help, each counted on the day it was given, as far back as help may be recorded.
+    helped = list(Exchange.objects.filter(status="posted").values_list("helped_on", flat=True))
+    furthest = settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK
+    assert None not in helped
+    assert (max(helped) - min(helped)).days >= furthest - 15
+    assert len({(day.year, day.month) for day in helped}) >= 3
+    assert min(helped) >= timezone.localdate() - datetime.timedelta(days=furthest)
 
     # The ledger adds up (docs/quality.md L1), by the command and by hand.
     call_command("ledger_check", stdout=io.StringIO())

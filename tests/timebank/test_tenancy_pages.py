@@ -58,7 +58,7 @@ from timebank.services.safeguarding import check_record
 pytestmark = pytest.mark.django_db
 
 # Addresses that belong to other engineers' matrices, or that hold no timebank's data.
-OUTSIDE_PAGES = ("api/", "openreferral/", "o/", "admin/")
+OUTSIDE_PAGES = ("api/", "openreferral/", "o/", "admin/", "fhir/")
 
 
 # --- Timebank A and its objects ---------------------------------------------------------------
@@ -241,6 +241,7 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
     "timebank:coordinator-member-status": lambda a: Target(
         {"public_id": a.member.public_id}, post={"action": "pause", "note": "by Caversham"}
     ),
+    "timebank:coordinator-member-invite": lambda a: Target({"public_id": a.member.public_id}, post={}),
     "timebank:coordinator-member-give": lambda a: Target(
         {"public_id": a.member.public_id}, post={"receiver": str(a.other.public_id), "hours": "1", "note": ""}
     ),
@@ -294,6 +295,7 @@ MATRIX: dict[str, Callable[[TimebankA], Target]] = {
 EXCLUDED = {
     "timebank:password-reset-confirm": "a one-time link to set a password: no timebank's data",
     "timebank:join-confirm": "a one-time link confirming a new member's address (tests/security/test_login.py)",
+    "timebank:invitation": "a one-time link to choose a first password: no timebank's data (test_invitations.py)",
     "timebank:timebank-home": "a timebank's public page: anyone may read it (and apply)",
     "timebank:timebank-join": "a timebank's public application form: anyone may apply",
     "assets:service": "the community directory is shared by every timebank (assets' own tests)",

@@ -113,3 +113,17 @@ class ReverseTransferForm(PlainErrorsMixin, forms.Form):
         help_text="The people involved may see this reason on their statement.",
         error_messages=messages(required="Enter why this transfer is being reversed."),
     )
+    # Offered only after a limit refused the reversal (timebank.views.accounts).
+    override_limits = forms.BooleanField(
+        label="Let this correction through although it takes them past their limit",
+        required=False,
+        help_text="Their limit is widened to the balance the correction leaves. Your reason is recorded with it.",
+    )
+
+    def __init__(self, *args, override_for: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if override_for is None:
+            del self.fields["override_limits"]
+        elif override_for:
+            label = f"Let this correction through although it takes {override_for} past their limit"
+            self.fields["override_limits"].label = label

@@ -5,6 +5,7 @@ resolving exchanges. Time is typed as people say it ("1.5 hours", "90",
 from typing import cast
 
 from django import forms
+from django.conf import settings
 
 from core.form_messages import PlainErrorsMixin, messages
 from timebank.forms.accounts import HoursField, MemberChoiceField
@@ -47,11 +48,28 @@ class NoteForm(PlainErrorsMixin, forms.Form):
     note = forms.CharField(label="A note (the other person will see it)", max_length=500, required=False)
 
 
+def help_date_field(
+    *, label: str = "When was the help given?", help_text: str = "Leave blank for today."
+) -> forms.DateField:
+    """The day the help was given: one date input, as elsewhere on the site; the
+    service checks it is not in the future nor too long ago."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=help_text,
+        error_messages=messages(
+            invalid="Enter the day the help was given, like 27/3/2026, or leave it blank for today."
+        ),
+    )
+
+
 class RecordTimeForm(PlainErrorsMixin, forms.Form):
     minutes = HoursField(
         label="How long did it take?",
         error_messages=messages(required="Enter how long you helped for, like 1 hour 30 minutes."),
     )
+    helped_on = help_date_field()
 
 
 class DisputeForm(PlainErrorsMixin, forms.Form):
@@ -76,11 +94,20 @@ class ResolveForm(PlainErrorsMixin, forms.Form):
         error_messages=messages(required="Choose a decision.", invalid_choice="Choose one of the decisions listed."),
     )
     minutes = OptionalHoursField(label="New time (only if changing it)")
+    helped_on = help_date_field(
+        label="Day the help was given (only if changing it)", help_text="Leave blank to keep the day recorded."
+    )
     note = forms.CharField(
         label="Note explaining the decision",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=messages(required="Enter a note explaining the decision."),
+    )
+    override_limits = forms.BooleanField(
+        label="Let it through although it takes them past their limit",
+        required=False,
+        help_text="Only if confirming is stopped by someone's account limit. Their limit is widened to the "
+        "balance it leaves, and your note is recorded with it.",
     )
 
     def clean(self):
@@ -130,7 +157,7 @@ class RecordForMembersForm(PlainErrorsMixin, forms.Form):
         label="When did it happen?",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave blank for today.",
+        help_text="Leave blank for today. Help given up to {days} days ago can be recorded.",
         error_messages=messages(invalid="Enter the date it happened, like 27/3/2026, or leave it blank for today."),
     )
     safeguarding_override_reason = forms.CharField(
@@ -144,6 +171,8 @@ class RecordForMembersForm(PlainErrorsMixin, forms.Form):
 
     def __init__(self, *args, members, timebank: Timebank, **kwargs):
         super().__init__(*args, **kwargs)
+        occurred_on = self.fields["occurred_on"]
+        occurred_on.help_text = str(occurred_on.help_text).format(days=settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK)
         for name in ("provider", "receivers"):
             cast(forms.ModelChoiceField, self.fields[name]).queryset = members
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = active_categories(timebank=timebank)

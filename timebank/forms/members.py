@@ -4,12 +4,13 @@ Forms only parse what was typed; the rules live in timebank.services.members,
 whose DomainErrors the views put back next to the field they name.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 
+from core.communication import need_label
 from core.form_messages import PlainErrorsMixin, messages
 from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
 from timebank.models import Availability, CommunicationNeed, Member, MemberStatus, User
@@ -166,6 +167,28 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     about = forms.CharField(
         label="About you", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
     )
+    what_matters = forms.CharField(
+        label="What matters to you",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        required=False,
+        help_text="Only you and the timebank's coordinators see this, never other members. "
+        "It may have come from the person who referred you: change it as you like.",
+    )
+
+    def __init__(self, *args: Any, member: Member | None = None, own: bool = False, **kwargs: Any) -> None:
+        """`member`: whose profile, so needs a referral brought that are not in the
+        timebank's list (braille, an interpreter, …) stay ticked and are kept.
+        `own`: the member is editing their own profile, so "What matters to you"
+        is on the form (a coordinator's copy of the form leaves it as it is)."""
+        super().__init__(*args, **kwargs)
+        field = cast(forms.MultipleChoiceField, self.fields["communication_needs"])
+        known = {value for value, _ in CommunicationNeed.choices}
+        extra = [code for code in (member.communication_needs if member else []) or [] if code not in known]
+        if extra:
+            field.choices = [*CommunicationNeed.choices, *((code, need_label(code)) for code in extra)]
+        if not own:
+            del self.fields["what_matters"]
 
     @staticmethod
     def initial_for(member: Member) -> dict:
@@ -178,6 +201,7 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
             "communication_needs": member.communication_needs,
             "digest": member.digest,
             "about": member.about,
+            "what_matters": member.what_matters,
         }
 
 

@@ -17,7 +17,17 @@ from django.db.models.functions import Coalesce
 from core.errors import NotFoundError
 from timebank import ledger
 from timebank.hours import format_minutes
-from timebank.models import Account, AccountKind, Entry, Member, Timebank, Transfer, TransferKind, TransferNote
+from timebank.models import (
+    Account,
+    AccountKind,
+    Entry,
+    LimitOverride,
+    Member,
+    Timebank,
+    Transfer,
+    TransferKind,
+    TransferNote,
+)
 
 STATEMENT_PAGE_SIZE = 20
 
@@ -107,6 +117,19 @@ def member_hours_summary(*, member: Member) -> HoursSummary:
     )
 
 
+def member_minutes_given(*, member: Member | int) -> int:
+    """Minutes the member has given in exchanges that still stand (the "given"
+    of member_hours_summary): one aggregate over their own entries."""
+    member_id = member if isinstance(member, int) else member.pk
+    given: int = Entry.objects.filter(
+        account__member_id=member_id,
+        minutes__gt=0,
+        transfer__kind=TransferKind.EXCHANGE,
+        transfer__reversed_by__isnull=True,
+    ).aggregate(given=Coalesce(Sum("minutes"), 0))["given"]
+    return given
+
+
 @dataclass(frozen=True)
 class StatementLine:
     entry: Entry
@@ -137,6 +160,32 @@ class StatementLine:
     def balance_after_words(self) -> str:
         """The balance as people say it: "2 hours", "1½ hours below zero"."""
         return balance_in_words(self.entry.balance_after)
+
+    @property
+    def helped_on(self) -> datetime.date | None:
+        """For an exchange, the day the help was given (the entry's date is when it was recorded)."""
+        exchange = self.entry.transfer.exchange if self.entry.transfer.kind == TransferKind.EXCHANGE else None
+        return exchange.helped_on if exchange is not None else None
+
+    @property
+    def limit_override(self) -> LimitOverride | None:
+        """A coordinator widened this account's limit to let this transfer through."""
+        return next(
+            (o for o in self.entry.transfer.limit_overrides.all() if o.account_id == self.entry.account_id), None
+        )
+
+    @property
+    def limit_override_text(self) -> str:
+        """ "Limit widened from 10 hours below zero to 13 hours below zero by Cora: <reason>", or ""."""
+        override = self.limit_override
+        if override is None:
+            return ""
+        lower = override.min_balance_before != override.min_balance_after
+        before = override.min_balance_before if lower else override.max_balance_before
+        after = override.min_balance_after if lower else override.max_balance_after
+        who = override.recorded_by.get_full_name() or override.recorded_by.username
+        words = [balance_in_words(v) if v is not None else "none" for v in (before, after)]
+        return f"Limit widened from {words[0]} to {words[1]} by {who}: {override.reason}"
 
 
 @dataclass(frozen=True)
@@ -189,9 +238,12 @@ def transfer_description(transfer: Transfer) -> str:
 def _statement_rows(account: Account) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account)
-        .select_related("transfer", "transfer__reversed_by", "transfer__recorded_by", "transfer__note")
+        .select_related(
+            "transfer", "transfer__reversed_by", "transfer__recorded_by", "transfer__note", "transfer__exchange"
+        )
         .prefetch_related(
-            Prefetch("transfer__entries", queryset=Entry.objects.select_related("account__member").order_by("pk"))
+            Prefetch("transfer__entries", queryset=Entry.objects.select_related("account__member").order_by("pk")),
+            Prefetch("transfer__limit_overrides", queryset=LimitOverride.objects.select_related("recorded_by")),
         )
     )
 
@@ -206,7 +258,7 @@ def account_statement(
     """One page of an account's entries, newest first, with the balance after each.
 
     `older_than`/`newer_than` are entry ids from the previous page's links
-    (keyset pagination: no OFFSET, no COUNT). Three queries per page.
+    (keyset pagination: no OFFSET, no COUNT). Four queries per page.
     """
     rows = _statement_rows(account)
     if newer_than is not None:

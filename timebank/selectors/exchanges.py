@@ -92,6 +92,13 @@ def disputed_exchanges(*, timebank: Timebank | None = None) -> QuerySet[Exchange
     return _with_people(queryset).prefetch_related(Prefetch("history", queryset=_HISTORY)).order_by("updated_at", "pk")
 
 
+def limit_refused_exchanges(*, timebank: Timebank) -> QuerySet[Exchange]:
+    """Exchanges whose confirmation an account limit refused, waiting for a
+    coordinator (timebank.services.exchanges), the oldest refusal first."""
+    queryset = Exchange.objects.filter(timebank=timebank, status=ExchangeStatus.DONE, limit_refused_at__isnull=False)
+    return _with_people(queryset).order_by("limit_refused_at", "pk")
+
+
 def members_who_can_exchange(*, timebank: Timebank) -> QuerySet[Member]:
     """Approved and active members, for a coordinator's "who gave / who received" lists."""
     return Member.objects.filter(timebank=timebank, status__in=(MemberStatus.APPROVED, MemberStatus.ACTIVE)).order_by(

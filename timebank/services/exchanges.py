@@ -7,6 +7,19 @@ transition, and one ExchangeHistory row (who, when, from, to, note) per change.
     done --dispute--> disputed --resolve (confirm | change minutes)--> confirmed --post--> posted
                                --resolve (cancel)--> cancelled
 
+An exchange whose confirmation an account limit refused stays done, with
+`limit_refused_at` set (recorded after the refused transaction rolled back),
+and the receivers and the timebank's coordinators are told once. A coordinator
+resolves it like a dispute (exchange_resolve): confirm or change the time,
+letting the limit be passed (`override_limits`: the limit is widened and a
+LimitOverride row says who and why), or cancel it.
+
+When the time is recorded, the day the help was given (`helped_on`) is asked
+for too: today by default, never in the future, at most
+settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK days back. It is set before the
+transfer is posted (the summaries count the transfer on that day) and never
+changes after.
+
 Who may act:
 - accept / decline: the other party to whoever proposed (a receiver's proposal
   is answered by the provider and the other way round; a proposal made by a
@@ -34,6 +47,7 @@ import datetime
 import logging
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
@@ -54,10 +68,11 @@ from timebank.models import (
     Member,
     MemberStatus,
     Timebank,
+    Transfer,
     TransferKind,
     User,
 )
-from timebank.notifications import notify
+from timebank.notifications import notify, notify_address
 from timebank.permissions import is_coordinator_of
 from timebank.selectors.safeguarding import overridden_codes
 from timebank.services.safeguarding import Clearance, safeguarding_override_record, safeguarding_require
@@ -107,7 +122,7 @@ _SPECIFIC_MESSAGES: dict[tuple[str, str], str] = {
 def refusal_message(status: str, action: str) -> str:
     """Plain words for an illegal (status, action) pair."""
     if action.startswith("resolve") and status != S.DISPUTED:
-        return "Only a disputed exchange can be resolved."
+        return "Only a disputed exchange, or one stopped at an account limit, can be resolved."
     return _SPECIFIC_MESSAGES.get((status, action), _STATE_MESSAGES.get(status, "This cannot be done now."))
 
 
@@ -223,7 +238,17 @@ def _step(locked: Exchange, action: str, *, actor: User | None, note: str = "") 
 def _sync(target: Exchange, source: Exchange) -> Exchange:
     """Copy the locked row's state onto the caller's instance so it sees the change."""
     if target is not source:
-        for field in ("status", "minutes", "done_at", "confirmed_at", "posted_at", "description", "updated_at"):
+        for field in (
+            "status",
+            "minutes",
+            "helped_on",
+            "done_at",
+            "confirmed_at",
+            "posted_at",
+            "limit_refused_at",
+            "description",
+            "updated_at",
+        ):
             setattr(target, field, getattr(source, field))
     return target
 
@@ -243,6 +268,36 @@ def _clean_minutes(minutes: object) -> int:
             "Enter a time between 1 minute and 24 hours. Record longer help as separate exchanges.", field="minutes"
         )
     return minutes
+
+
+def help_date_earliest(*, today: datetime.date | None = None) -> datetime.date:
+    """The earliest day help may be recorded as given (settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK)."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK)
+
+
+def _day(value: datetime.date) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _clean_helped_on(helped_on: object, *, field: str = "helped_on") -> datetime.date:
+    """The day the help was given: today when not given; not in the future, not
+    more than EXCHANGE_HELP_DATE_MAX_DAYS_BACK days back. It may be before the
+    exchange was proposed: people often agree help first and record it after."""
+    today = timezone.localdate()
+    if helped_on is None:
+        return today
+    if not isinstance(helped_on, datetime.date) or isinstance(helped_on, datetime.datetime):
+        raise InvalidInputError("Enter the day the help was given, like 27/3/2026.", field=field)
+    if helped_on > today:
+        raise InvalidInputError("The day the help was given cannot be in the future.", field=field)
+    days = settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK
+    if helped_on < help_date_earliest(today=today):
+        raise InvalidInputError(
+            f"The help must have been given in the last {days} days. Help given longer ago cannot be recorded.",
+            field=field,
+        )
+    return helped_on
 
 
 def _exchange_path(exchange: Exchange) -> str:
@@ -546,17 +601,25 @@ def exchange_cancel(*, exchange: Exchange, by_user: User | None, note: str = "")
     return exchange
 
 
-def exchange_record(*, exchange: Exchange, by_user: User | None, minutes: int) -> Exchange:
-    """The provider records how long the help took; receivers are asked to confirm."""
+def exchange_record(
+    *, exchange: Exchange, by_user: User | None, minutes: int, helped_on: datetime.date | None = None
+) -> Exchange:
+    """The provider records how long the help took and the day it was given
+    (`helped_on`, today when not given); receivers are asked to confirm."""
     minutes = _clean_minutes(minutes)
-    # Why atomic: the minutes, the status and the history row belong together.
+    # Why atomic: the minutes, the day, the status and the history row belong together.
     with transaction.atomic():
         locked = _lock(exchange)
         _require(locked, by_user, "record")
-        _step(locked, "record", actor=by_user, note=f"{format_minutes(minutes)} recorded")
+        if (locked.status, "record") not in TRANSITIONS:
+            raise ConflictError(refusal_message(locked.status, "record"))
+        helped_on = _clean_helped_on(helped_on)
+        recorded = f"{format_minutes(minutes)} recorded, help given on {_day(helped_on)}"
+        _step(locked, "record", actor=by_user, note=recorded)
         locked.minutes = minutes
+        locked.helped_on = helped_on
         locked.done_at = timezone.now()
-        locked.save(update_fields=["status", "minutes", "done_at", "updated_at"])
+        locked.save(update_fields=["status", "minutes", "helped_on", "done_at", "updated_at"])
         _tell(
             _receiver_members(locked),
             subject=f"Please confirm {format_minutes(minutes)} from {locked.provider.display_name}",
@@ -579,8 +642,11 @@ def _recorded_minutes(exchange: Exchange) -> int:
     return exchange.minutes
 
 
-def _post(locked: Exchange, *, actor: User | None) -> None:
-    """Post the exchange's one ledger transfer and mark it posted (caller holds the lock)."""
+def _post(locked: Exchange, *, actor: User | None, override_limits_by: User | None = None, reason: str = "") -> None:
+    """Post the exchange's one ledger transfer and mark it posted (caller holds the
+    lock and the transaction). With `override_limits_by` (a coordinator: the caller
+    checks), an account limit the transfer would pass is widened to the balance it
+    leaves, and a LimitOverride row records who, why (`reason`) and the limit before."""
     receivers = _receiver_members(locked)
     minutes = _recorded_minutes(locked)
     shares = ledger.split_minutes(minutes, len(receivers))
@@ -590,8 +656,14 @@ def _post(locked: Exchange, *, actor: User | None) -> None:
         for member, share in zip(receivers, shares)
         if share  # fewer minutes than receivers: those with a zero share pay nothing
     ]
-    try:
-        ledger.transfer_post(
+    if locked.helped_on is None:
+        # Recorded before the day was asked for: counted on the day it was recorded.
+        # Saved before the transfer: the summaries' triggers read it as the rows go in.
+        locked.helped_on = timezone.localdate(locked.done_at) if locked.done_at else timezone.localdate()
+        Exchange.objects.filter(pk=locked.pk).update(helped_on=locked.helped_on)
+
+    def post() -> Transfer:
+        return ledger.transfer_post(
             timebank=locked.timebank,
             kind=TransferKind.EXCHANGE,
             legs=legs,
@@ -603,6 +675,13 @@ def _post(locked: Exchange, *, actor: User | None) -> None:
             exchange=locked,
             idempotency_key=f"exchange-{locked.public_id}",
         )
+
+    try:
+        if override_limits_by is None:
+            post()
+        else:
+            # A limit the transfer would pass is widened, and the override recorded.
+            ledger.post_past_limits(legs=legs, post=post, by_user=override_limits_by, reason=reason)
     except ledger.LimitExceededError as exc:
         raise ConflictError(
             f"The hours could not be recorded: {exc.message} Nothing has changed; a coordinator can help.",
@@ -611,7 +690,19 @@ def _post(locked: Exchange, *, actor: User | None) -> None:
     now = timezone.now()
     _step(locked, "post", actor=actor)
     locked.posted_at = now
-    locked.save(update_fields=["status", "minutes", "done_at", "confirmed_at", "posted_at", "updated_at"])
+    locked.limit_refused_at = None
+    locked.save(
+        update_fields=[
+            "status",
+            "minutes",
+            "helped_on",
+            "done_at",
+            "confirmed_at",
+            "posted_at",
+            "limit_refused_at",
+            "updated_at",
+        ]
+    )
     member_ids = [locked.provider_id, *(m.pk for m in receivers)]
     members = Member.objects.filter(pk__in=member_ids)
     first_timers = list(members.filter(first_exchange_at__isnull=True))
@@ -622,12 +713,15 @@ def _post(locked: Exchange, *, actor: User | None) -> None:
     # Higher layers (a referral that brought the person) hear of each first exchange.
     for member in first_timers:
         hooks.first_exchange_posted.send(member=member)
+    hooks.exchange_posted.send(giver=locked.provider, minutes=minutes)
 
 
-def _confirm_and_post(locked: Exchange, action: str, *, actor: User | None, note: str) -> None:
+def _confirm_and_post(
+    locked: Exchange, action: str, *, actor: User | None, note: str, override_limits_by: User | None = None
+) -> None:
     _step(locked, action, actor=actor, note=note)
     locked.confirmed_at = timezone.now()
-    _post(locked, actor=actor)
+    _post(locked, actor=actor, override_limits_by=override_limits_by, reason=note)
     hours = format_minutes(_recorded_minutes(locked))
     _tell(
         [locked.provider, *_receiver_members(locked)],
@@ -638,16 +732,70 @@ def _confirm_and_post(locked: Exchange, action: str, *, actor: User | None, note
     )
 
 
+def _limit_refused(exchange: Exchange, error: ConflictError) -> None:
+    """After a confirmation refused by an account limit has rolled back: mark the
+    exchange (`limit_refused_at`, in its own transaction so it stays) and tell its
+    receivers and the timebank's coordinators, once: a later refusal of the
+    same exchange (the daily auto-confirm trying again) tells nobody again."""
+    cause = error.__cause__
+    if not isinstance(cause, ledger.LimitExceededError):
+        return
+    # Why atomic: the mark and the e-mails (sent on commit) go together.
+    with transaction.atomic():
+        locked = _lock(exchange)
+        if locked.status != S.DONE or locked.limit_refused_at is not None:
+            return
+        locked.limit_refused_at = timezone.now()
+        locked.save(update_fields=["limit_refused_at", "updated_at"])
+        exchange.limit_refused_at = locked.limit_refused_at
+        who = cause.account.name
+        hours = format_minutes(_recorded_minutes(locked))
+        for member in _receiver_members(locked):
+            _tell(
+                [member],
+                subject="The hours for your exchange could not be recorded yet",
+                template="emails/exchange_limit_refused.txt",
+                exchange=locked,
+                hours=hours,
+                who=who,
+                is_you=cause.account.member_id == member.pk,
+            )
+        resolve_path = reverse("timebank:dispute-resolve", kwargs={"public_id": locked.public_id})
+        for coordinator in locked.timebank.coordinators.filter(is_active=True).exclude(email="").order_by("pk"):
+            notify_address(
+                address=coordinator.email,
+                subject="An exchange was stopped by an account limit",
+                template="emails/exchange_limit_refused_coordinator.txt",
+                context={
+                    "coordinator": coordinator,
+                    "exchange": locked,
+                    "hours": hours,
+                    "who": who,
+                    "limit_message": cause.message,
+                    "resolve_path": resolve_path,
+                },
+                log_as=f"user {coordinator.pk}",
+            )
+
+
 def exchange_confirm(*, exchange: Exchange, by_user: User | None, note: str = "") -> Exchange:
-    """A receiver (or a coordinator) confirms the recorded time; the hours are posted."""
+    """A receiver (or a coordinator) confirms the recorded time; the hours are posted.
+
+    Refused by an account limit, the exchange stays done and is marked for the
+    coordinators (`_limit_refused`), and the ConflictError is raised as before."""
     note = _clean_note(note)
     # Why atomic: confirmed and posted are one step for people: the status, the
     # history rows and the ledger transfer commit together, or (on a refusal by
     # an account limit) none of them do and the exchange stays done.
-    with transaction.atomic():
-        locked = _lock(exchange)
-        _require(locked, by_user, "confirm")
-        _confirm_and_post(locked, "confirm", actor=by_user, note=note)
+    try:
+        with transaction.atomic():
+            locked = _lock(exchange)
+            _require(locked, by_user, "confirm")
+            _confirm_and_post(locked, "confirm", actor=by_user, note=note)
+    except ConflictError as error:
+        if error.code == "limit_exceeded":
+            _limit_refused(exchange, error)
+        raise
     return _sync(exchange, locked)
 
 
@@ -667,36 +815,127 @@ def exchange_dispute(*, exchange: Exchange, by_user: User | None, note: str) -> 
     return exchange
 
 
+def exchange_is_limit_refused(*, exchange: Exchange) -> bool:
+    """Done, and its confirmation was refused by an account limit: waiting for a coordinator."""
+    return exchange.status == S.DONE and exchange.limit_refused_at is not None
+
+
 def exchange_resolve(
-    *, exchange: Exchange, by_user: User | None, outcome: str, minutes: int | None = None, note: str
+    *,
+    exchange: Exchange,
+    by_user: User | None,
+    outcome: str,
+    minutes: int | None = None,
+    note: str,
+    helped_on: datetime.date | None = None,
+    override_limits: bool = False,
 ) -> Exchange:
-    """A coordinator settles a dispute: confirm the time, change it, or cancel."""
+    """A coordinator settles a dispute, or an exchange whose confirmation an
+    account limit refused: confirm the time, change it (and, if need be, the day
+    the help was given), or cancel. With `override_limits` the hours go through
+    although they take someone past their limit: the limit is widened and a
+    LimitOverride row records the coordinator and the note."""
     if not is_coordinator_of(by_user, exchange.timebank_id):
         raise NotAllowedError("Only a coordinator can resolve a dispute.")
     if outcome not in RESOLVE_OUTCOMES:
         raise InvalidInputError("Choose confirm, change the time, or cancel.", field="outcome")
     note = _clean_note(note, required=True, what="a note explaining the decision")
     changed_minutes = _clean_minutes(minutes) if outcome == "change" else None
+    changed_day = _clean_helped_on(helped_on) if outcome == "change" and helped_on is not None else None
     # Why atomic: as in exchange_confirm.
     with transaction.atomic():
         locked = _lock(exchange)
         action = f"resolve-{outcome}"
+        if exchange_is_limit_refused(exchange=locked):
+            # Not a dispute: the table has no done --resolve--> step, so the
+            # decision is taken as the step it amounts to.
+            _resolve_limit_refused(
+                locked,
+                outcome,
+                by_user=by_user,
+                note=note,
+                minutes=changed_minutes,
+                helped_on=changed_day,
+                override=override_limits,
+            )
+            return _sync(exchange, locked)
         if outcome == "cancel":
             _step(locked, action, actor=by_user, note=note)
             locked.save(update_fields=["status", "updated_at"])
         else:
-            if changed_minutes is not None and locked.status == S.DISPUTED:
-                was = format_minutes(_recorded_minutes(locked))
-                note = f"Time changed from {was} to {format_minutes(changed_minutes)}. {note}"
-                locked.minutes = changed_minutes
-            _confirm_and_post(locked, action, actor=by_user, note=note)
+            if locked.status == S.DISPUTED:
+                note = _apply_changes(locked, minutes=changed_minutes, helped_on=changed_day, note=note)
+            _resolve_post(locked, action, by_user=by_user, note=note, override=override_limits)
     return _sync(exchange, locked)
+
+
+def _apply_changes(locked: Exchange, *, minutes: int | None, helped_on: datetime.date | None, note: str) -> str:
+    """A coordinator's change of the time and the day, before posting (saved now:
+    the summaries read the day as the transfer goes in). Returns the history note."""
+    changes = []
+    if minutes is not None and minutes != locked.minutes:
+        changes.append(f"Time changed from {format_minutes(_recorded_minutes(locked))} to {format_minutes(minutes)}.")
+        locked.minutes = minutes
+    if helped_on is not None and helped_on != locked.helped_on:
+        changes.append(f"Day the help was given changed to {_day(helped_on)}.")
+        locked.helped_on = helped_on
+        locked.save(update_fields=["helped_on", "updated_at"])
+    return " ".join([*changes, note])
+
+
+def _resolve_post(locked: Exchange, action: str, *, by_user: User | None, note: str, override: bool) -> None:
+    try:
+        _confirm_and_post(locked, action, actor=by_user, note=note, override_limits_by=by_user if override else None)
+    except ConflictError as error:
+        cause = error.__cause__
+        if isinstance(cause, ledger.LimitExceededError):
+            raise ConflictError(
+                f"{cause.message} Tick “Let it through although it takes them past their limit” to record "
+                "it anyway, or give them hours from the community pot first.",
+                field="override_limits",
+                code="limit_exceeded",
+            ) from cause
+        raise
+
+
+def _resolve_limit_refused(
+    locked: Exchange,
+    outcome: str,
+    *,
+    by_user: User | None,
+    note: str,
+    minutes: int | None,
+    helped_on: datetime.date | None,
+    override: bool,
+) -> None:
+    """Cancel, or confirm (with the time or day changed) an exchange stopped by a
+    limit: with `override` it goes through past the limit; without, it goes
+    through only if the accounts now have room (a grant from the pot meanwhile)."""
+    if outcome == "cancel":
+        ExchangeHistory.objects.create(
+            exchange=locked, from_status=locked.status, to_status=S.CANCELLED, actor=by_user, note=note
+        )
+        locked.status = S.CANCELLED
+        locked.limit_refused_at = None
+        locked.save(update_fields=["status", "limit_refused_at", "updated_at"])
+        _tell(
+            [locked.provider, *_receiver_members(locked)],
+            subject="Your exchange was cancelled by a coordinator",
+            template="emails/exchange_limit_cancelled.txt",
+            exchange=locked,
+            note=note,
+        )
+        return
+    note = _apply_changes(locked, minutes=minutes, helped_on=helped_on, note=note)
+    _resolve_post(locked, "confirm", by_user=by_user, note=note, override=override)
 
 
 def exchange_auto_confirm_due(*, now: datetime.datetime | None = None) -> int:
     """Confirm and post exchanges left done for longer than their timebank's
     auto_confirm_days. Returns how many were posted; one refused by an account
-    limit stays done (and is logged by id) while the rest carry on."""
+    limit stays done (and is logged by id) while the rest carry on. The first
+    refusal marks it and tells the people (`_limit_refused`); later runs try
+    again without telling anyone again."""
     now = now or timezone.now()
     posted = 0
     for timebank in Timebank.objects.all():
@@ -716,8 +955,10 @@ def exchange_auto_confirm_due(*, now: datetime.datetime | None = None) -> int:
                         continue  # confirmed or disputed by a person meanwhile
                     _confirm_and_post(locked, "confirm", actor=None, note=f"Confirmed automatically after {days} days")
                 posted += 1
-            except ConflictError:
+            except ConflictError as error:
                 logger.warning("Exchange %s could not be confirmed automatically", pk)
+                if error.code == "limit_exceeded":
+                    _limit_refused(Exchange(pk=pk), error)
     return posted
 
 
@@ -746,10 +987,9 @@ def exchange_record_for_members(
     description = " ".join((description or "").split())
     if not description:
         raise InvalidInputError("Say briefly what the help was.", field="description")
-    today = timezone.localdate()
-    occurred_on = occurred_on or today
-    if occurred_on > today:
-        raise InvalidInputError("The date cannot be in the future.", field="occurred_on")
+    # The day the help was given: a coordinator may record help older than the
+    # exchange (it is made now), within EXCHANGE_HELP_DATE_MAX_DAYS_BACK.
+    occurred_on = _clean_helped_on(occurred_on, field="occurred_on")
     if category is not None:
         # The exchange has no category of its own: the category leads the description.
         description = f"{category.name}: {description}"
@@ -784,6 +1024,9 @@ def exchange_record_for_members(
         _step(locked, "accept", actor=by_user, note=note)
         _step(locked, "record", actor=by_user, note=f"{format_minutes(minutes)} recorded")
         locked.minutes = minutes
+        locked.helped_on = occurred_on
         locked.done_at = timezone.now()
+        # Saved before posting: the summaries' triggers read the day as the transfer goes in.
+        locked.save(update_fields=["helped_on"])
         _confirm_and_post(locked, "confirm", actor=by_user, note=note)
     return locked

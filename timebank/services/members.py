@@ -24,11 +24,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from core.communication import is_need_code
 from core.errors import ConflictError, InvalidInputError
 from core.places.geocoding import GeocodingError, geocode
 from core.places.postcodes import normalise_postcode, postcode_district
 from core.text import clean_text
-from timebank import ledger
+from timebank import hooks, ledger
 from timebank.models import (
     Account,
     Availability,
@@ -45,6 +46,7 @@ from timebank.models.members import DigestFrequency, MemberKind
 from timebank.notifications import notify_address
 from timebank.permissions import require_coordinator_of
 from timebank.selectors.members import ACCOUNT_OPEN_STATUSES
+from timebank.services.invitations import member_invite_on_approval
 
 MIN_TRAVEL_RADIUS_KM = 1
 MAX_TRAVEL_RADIUS_KM = 100
@@ -131,8 +133,10 @@ def _availability(slots: Iterable[str]) -> int:
 
 
 def _communication_needs(needs: Iterable[str]) -> list[str]:
+    """The timebank's own choices, and the other Accessible Information Standard
+    codes a referral carries (core.communication: braille, interpreter-polish, …)."""
     needs = list(dict.fromkeys(needs or []))
-    if any(need not in CommunicationNeed.values for need in needs):
+    if any(need not in CommunicationNeed.values and not is_need_code(need) for need in needs):
         raise InvalidInputError("Choose communication needs from the list.", field="communication_needs")
     return needs
 
@@ -188,6 +192,7 @@ def member_create(
     communication_needs: Iterable[str] = (),
     note: str = "",
     keep_unknown_postcode: bool = False,
+    what_matters: str = "",
 ) -> Member:
     """The one way a member is made, on every path: joining (member_apply), a
     coordinator adding someone who is not online (member_create_offline) and a
@@ -205,6 +210,8 @@ def member_create(
       it: a coordinator corrects it when approving).
     - `note`: why the membership is in its status, for coordinators (who added
       them, or that a social prescriber referred them).
+    - `what_matters`: "what matters to you", from a referral the person agreed
+      to share with the timebank; only they and its coordinators see it.
     """
     if status not in (MemberStatus.APPLIED, MemberStatus.APPROVED):
         raise InvalidInputError("A new member is either waiting for approval or approved.", field="status")
@@ -215,6 +222,7 @@ def member_create(
     email = clean_text(email, field="email", label=wording.email, max_length=254).lower()
     phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
     about = clean_text(about, field="about", label=wording.about, max_length=2000)
+    what_matters = clean_text(what_matters, field="what_matters", label="what matters to them", max_length=2000)
     note = clean_text(note, field="note", label="the note", max_length=300)
     kind = _kind(kind)
     availability = _availability(availability_slots)
@@ -240,6 +248,7 @@ def member_create(
             availability=availability,
             communication_needs=needs,
             about=about,
+            what_matters=what_matters,
             status=status,
             approved_at=timezone.now() if status == MemberStatus.APPROVED else None,
             status_note=note,
@@ -482,7 +491,7 @@ def member_create_offline(
 # --- Status changes ------------------------------------------------------------------------
 
 
-def _member_transition(*, member: Member, action: str, note: str = "") -> Member:
+def _member_transition(*, member: Member, action: str, note: str = "", by_user: User | None = None) -> Member:
     transition = MEMBER_TRANSITIONS[action]
     note = clean_text(note, field="note", label="the note", max_length=300)
     # Why atomic + lock: two coordinators deciding the same application at once
@@ -500,19 +509,27 @@ def _member_transition(*, member: Member, action: str, note: str = "") -> Member
         locked.save(update_fields=fields)
         if transition.target == MemberStatus.APPROVED:
             ledger.account_for_member(member=locked)
+            # Someone whose application was made for them, with an e-mail address,
+            # gets a login and an invitation to choose a password (timebank.services.invitations).
+            member_invite_on_approval(member=locked)
+            # Inside the transaction: a referral that brought them is accepted with the approval, or neither is.
+            hooks.member_approved.send(member=locked, by_user=by_user)
+        elif transition.target == MemberStatus.DECLINED:
+            hooks.member_declined.send(member=locked, by_user=by_user, note=note)
     member.status, member.status_note, member.approved_at = locked.status, locked.status_note, locked.approved_at
+    member.user_id = locked.user_id
     return member
 
 
 def member_approve(*, member: Member, by_user: User, note: str = "") -> Member:
     """Accept an application: the member can now give and receive hours."""
     require_coordinator_of(by_user, member.timebank_id)
-    return _member_transition(member=member, action="approve", note=note)
+    return _member_transition(member=member, action="approve", note=note, by_user=by_user)
 
 
 def member_decline(*, member: Member, by_user: User, note: str = "") -> Member:
     require_coordinator_of(by_user, member.timebank_id)
-    return _member_transition(member=member, action="decline", note=note)
+    return _member_transition(member=member, action="decline", note=note, by_user=by_user)
 
 
 def member_activate(*, member: Member, by_user: User | None = None) -> Member:
@@ -571,15 +588,19 @@ def member_update_profile(
     digest: str = DigestFrequency.WEEKLY,
     phone: str = "",
     about: str = "",
+    what_matters: str | None = None,
 ) -> Member:
     """The member (or a coordinator for them) changes their profile. Refused once the
-    member's personal data is erased (privacy.services): it must not be filled in again."""
+    member's personal data is erased (privacy.services): it must not be filled in again.
+    `what_matters` (their own words, from a referral) is left as it is when None."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     if member.erased_at is not None:
         raise ConflictError(ERASED_PROFILE_REFUSAL)
     display_name = clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
     phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
     about = clean_text(about, field="about", label="the text about you", max_length=2000)
+    if what_matters is not None:
+        what_matters = clean_text(what_matters, field="what_matters", label="what matters to you", max_length=2000)
     radius = _travel_radius(travel_radius_km)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
@@ -608,6 +629,9 @@ def member_update_profile(
         "latitude",
         "longitude",
     ]
+    if what_matters is not None:
+        member.what_matters = what_matters
+        fields.append("what_matters")
     # Why atomic: the profile, the account's name (shown on statements) and the listings' copy of
     # the place change together. The lock is the one erasure takes: a profile saved while a
     # coordinator erases the member waits, then sees the erasure and is refused.
@@ -671,8 +695,26 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
     return ledger.pot_grant(member=member, minutes=minutes, note=reason, recorded_by=by_user)
 
 
-def transfer_reverse_with_reason(*, transfer: Transfer, by_user: User, reason: str) -> Transfer:
-    """A coordinator undoes a transfer with an equal and opposite one (once only)."""
+def transfer_reverse_with_reason(
+    *, transfer: Transfer, by_user: User, reason: str, override_limits: bool = False
+) -> Transfer:
+    """A coordinator undoes a transfer with an equal and opposite one (once only).
+
+    A reversal an account limit refuses comes back as a ConflictError on the
+    `override_limits` field; with `override_limits` the coordinator lets it
+    through: the limit is widened and the reason recorded with the override."""
     require_coordinator_of(by_user, transfer.timebank_id)
     reason = clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
-    return ledger.transfer_reverse(transfer=transfer, reason=reason, recorded_by=by_user)
+    try:
+        return ledger.transfer_reverse(
+            transfer=transfer,
+            reason=reason,
+            recorded_by=by_user,
+            override_limits_by=by_user if override_limits else None,
+        )
+    except ledger.LimitExceededError as error:
+        refused = ledger.LimitExceededError(
+            f"{error.message} Tick the box to let this correction through anyway.", account=error.account
+        )
+        refused.field = "override_limits"
+        raise refused from error

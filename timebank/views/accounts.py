@@ -202,17 +202,31 @@ def coordinator_pot(request, timebank):
 @coordinator_page
 def coordinator_transfer_reverse(request, timebank, public_id):
     transfer = transfer_for_coordinator(timebank=timebank, public_id=public_id)
-    form = ReverseTransferForm(request.POST or None)
+    # The tick box is offered once a limit refused the reversal (and kept on the
+    # next try, ticked or not); "" labels it without a name until then.
+    offered = request.method == "POST" and "override_offered" in request.POST
+    form = ReverseTransferForm(request.POST or None, override_for="" if offered else None)
     if request.method == "POST" and form.is_valid():
         try:
             member_services.transfer_reverse_with_reason(
-                transfer=transfer, by_user=request.user, reason=form.cleaned_data["reason"]
+                transfer=transfer,
+                by_user=request.user,
+                reason=form.cleaned_data["reason"],
+                override_limits=bool(form.cleaned_data.get("override_limits")),
             )
+        except ledger.LimitExceededError as error:
+            # Show the refusal next to a tick box naming who would pass their limit.
+            form = ReverseTransferForm(request.POST, override_for=error.account.name)
+            form.is_valid()
+            put_error_on_form(form, error)
+            offered = True
         except DomainError as error:
             put_error_on_form(form, error)
         else:
             messages.success(request, "The transfer is reversed. The hours are back where they were.")
             return redirect("timebank:coordinator-transfer-reverse", public_id=transfer.public_id)
+        # A refused reversal leaves its unsaved reversal cached on `transfer`: read it again.
+        transfer = transfer_for_coordinator(timebank=timebank, public_id=public_id)
     reversal = transfer.reversed_by if hasattr(transfer, "reversed_by") else None
     # A reversal moves time for the same accounts as the transfer it reverses.
     involves_erased = transfer_involves_erased_member(transfer)
@@ -236,5 +250,6 @@ def coordinator_transfer_reverse(request, timebank, public_id):
             "form": form,
             "reversal": reversal,
             "lines": lines,
+            "override_offered": offered,
         },
     )

@@ -35,6 +35,7 @@ from timebank.pages import (
     page_number,
     put_error_on_form,
 )
+from timebank.permissions import is_coordinator_of
 from timebank.selectors.accounts import balance_in_words, transfer_note_text
 from timebank.selectors.exchanges import (
     OPEN_STATUSES,
@@ -42,6 +43,7 @@ from timebank.selectors.exchanges import (
     exchange_detail as select_exchange,
     exchange_reversal,
     exchanges_for_member,
+    limit_refused_exchanges,
     members_who_can_exchange,
     reversed_exchange_ids,
 )
@@ -149,6 +151,30 @@ def _short_of_hours(exchange: Exchange, receiver: Member) -> tuple[int, int] | N
     return None
 
 
+def _past_limit_names(exchange: Exchange) -> list[str]:
+    """Who the recorded time would take past a limit now: receivers short of
+    hours, and the provider if their upper limit would be passed."""
+    names = [m.display_name for m in exchange.receivers.all() if _short_of_hours(exchange, m) is not None]
+    account = getattr(exchange.provider, "account", None)
+    if (
+        exchange.minutes
+        and account is not None
+        and account.max_balance is not None
+        and account.balance + exchange.minutes > account.max_balance
+    ):
+        names.append(exchange.provider.display_name)
+    return names
+
+
+def limit_refused_words(exchange: Exchange, *, for_coordinator: bool = False) -> str:
+    """ "Not recorded yet: Alice would go past their limit. A coordinator will sort it out."
+    (without the last sentence for a coordinator, who is the one to sort it out)."""
+    names = _past_limit_names(exchange)
+    who = " and ".join(names) if names else "someone"
+    words = f"Not recorded yet: {who} would go past their limit."
+    return words if for_coordinator else f"{words} A coordinator will sort it out."
+
+
 def next_steps(exchange: Exchange, *, viewer: Member | None, reversal: Transfer | None) -> list[str]:
     """What happens next at the exchange's status, for `viewer` (the member
     reading, or None for a coordinator who is not a party): short sentences."""
@@ -184,6 +210,13 @@ def next_steps(exchange: Exchange, *, viewer: Member | None, reversal: Transfer 
                 f"After the help, {provider.display_name} records how long it took. Then you confirm it.",
             ]
         return [f"Agreed. After the help, {provider.display_name} records how long it took."]
+    if exchange.status == S.DONE and exchange.limit_refused_at is not None:
+        if viewer is None:
+            return [
+                limit_refused_words(exchange, for_coordinator=True),
+                "Give hours from the community pot and confirm it, let it through past the limit, or cancel it.",
+            ]
+        return [limit_refused_words(exchange), "You do not need to do anything. No hours have moved yet."]
     if exchange.status == S.DONE:
         if is_receiver:
             steps = [
@@ -290,7 +323,10 @@ def _render_detail(request, exchange: Exchange, *, bound: tuple[str, object] | N
         form_class, _, button, _ = STEPS[action]
         form = bound[1] if bound and bound[0] == action else form_class(auto_id=f"id_{action}_%s")
         forms.append({"action": action, "form": form, "button": button})
-    is_disputed_for_coordinator = "resolve-confirm" in actions
+    is_disputed_for_coordinator = "resolve-confirm" in actions or (
+        exchange_services.exchange_is_limit_refused(exchange=exchange)
+        and is_coordinator_of(request.user, exchange.timebank_id)
+    )
     reversal = exchange_reversal(exchange=exchange)
     _label(exchange, is_reversed=reversal is not None)
     viewer = member_for_user(request.user)
@@ -369,12 +405,18 @@ def record_exchange(request, timebank):
 
 @coordinator_page
 def dispute_list(request, timebank):
+    """Disputes, and exchanges stopped by an account limit: both wait for a coordinator."""
     page = Paginator(disputed_exchanges(timebank=timebank), PAGE_SIZE).get_page(page_number(request))
     for exchange in page:
         _label(exchange)
         disputes = [h.note for h in exchange.history.all() if h.to_status == ExchangeStatus.DISPUTED]
         exchange.dispute_note = disputes[-1] if disputes else ""
-    return render(request, "timebank/exchanges/disputes.html", {"page": page})
+    # Few at a time (each is a refusal someone was told about): listed in full.
+    stopped = list(limit_refused_exchanges(timebank=timebank)[:100])
+    for exchange in stopped:
+        _label(exchange)
+        exchange.limit_words = limit_refused_words(exchange, for_coordinator=True)
+    return render(request, "timebank/exchanges/disputes.html", {"page": page, "stopped": stopped})
 
 
 @coordinator_page
@@ -383,8 +425,9 @@ def dispute_resolve(request, timebank, public_id):
     if exchange.timebank_id != timebank.pk:
         # Another timebank's (even one this person also coordinates): switch to it first.
         raise not_found()
-    if exchange.status != ExchangeStatus.DISPUTED:
-        messages.error(request, "This exchange is not disputed any more.")
+    stopped = exchange_services.exchange_is_limit_refused(exchange=exchange)
+    if exchange.status != ExchangeStatus.DISPUTED and not stopped:
+        messages.error(request, "This exchange is not waiting for a coordinator any more.")
         return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -393,10 +436,15 @@ def dispute_resolve(request, timebank, public_id):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, "The dispute is resolved and both people can see the decision.")
+            messages.success(request, "It is resolved and the people in the exchange can see the decision.")
             return redirect("timebank:dispute-list")
     return render(
         request,
         "timebank/exchanges/resolve.html",
-        {"exchange": exchange, "history": _history(exchange), "form": form},
+        {
+            "exchange": exchange,
+            "history": _history(exchange),
+            "form": form,
+            "limit_words": limit_refused_words(exchange, for_coordinator=True) if stopped else "",
+        },
     )

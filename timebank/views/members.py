@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from core.communication import need_label
 from core.errors import DomainError
 from core.ratelimit import form_limit_reached, refused_as_too_many
 from timebank import twofactor
@@ -22,6 +23,7 @@ from timebank.forms.members import (
     LoginForm,
     MemberSearchForm,
     MemberStatusForm,
+    NewPasswordForm,
     OfflineMemberForm,
     ProfileForm,
     ResetPasswordForm,
@@ -38,7 +40,7 @@ from timebank.selectors.members import (
     member_status_counts,
 )
 from timebank.selectors.timebanks import public_timebanks, timebank_by_slug
-from timebank.services import members as member_services
+from timebank.services import invitations, members as member_services
 
 # --- Shared by the member and account pages -----------------------------------------------
 
@@ -120,6 +122,33 @@ def join_confirm(request, uidb64, token):
     return redirect("timebank:my-hours")
 
 
+def invitation(request, uidb64, token):
+    """The e-mailed invitation of a member whose application was made for them:
+    they choose a password, are logged in and see their dashboard. A used or
+    expired link says so, and how to get a new one."""
+    try:
+        user = invitations.member_invitation_check(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(request, "timebank/members/invitation_broken.html", {"message": error.message}, status=400)
+    form = NewPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.member_invitation_accept(
+                uidb64=uidb64, token=token, password=form.cleaned_data["new_password1"]
+            )
+        except DomainError as error:
+            if error.field is None:
+                return render(
+                    request, "timebank/members/invitation_broken.html", {"message": error.message}, status=400
+                )
+            form.add_error("new_password1", error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your password is saved and you are logged in. Welcome to the timebank.")
+            return redirect("timebank:home")
+    return render(request, "timebank/members/invitation.html", {"form": form, "invited": user})
+
+
 class LoginView(auth_views.LoginView):
     """Username (or e-mail) and password; then, for someone with two-step
     sign-in on, the code page (timebank.views.twofactor.login_code) before they
@@ -176,6 +205,8 @@ def _profile_update(request, member, form) -> bool:
             digest=data["digest"],
             phone=data["phone"],
             about=data["about"],
+            # Only on the member's own form: a coordinator's save leaves it as it is.
+            what_matters=data.get("what_matters"),
         )
     except DomainError as error:
         put_error_on_form(form, error)
@@ -185,7 +216,7 @@ def _profile_update(request, member, form) -> bool:
 
 @member_page(allow_applicants=True)
 def my_profile(request, member):
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member))
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member), member=member, own=True)
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, "Your profile is saved.")
         return redirect("timebank:my-profile")
@@ -265,11 +296,45 @@ def render_member_for_coordinator(request, member, *, status_form=None, status=2
         "status_form": status_form or MemberStatusForm(),
         "actions": member_services.member_allowed_actions(member),
         "availability": Availability.describe(member.availability),
-        "needs": [CommunicationNeed(n).label for n in member.communication_needs if n in CommunicationNeed.values],
+        # The timebank's words for its own choices; the Accessible Information Standard's for
+        # the others a referral brought (core.communication).
+        "needs": [
+            CommunicationNeed(n).label if n in CommunicationNeed.values else need_label(n)
+            for n in member.communication_needs or []
+        ],
+        "can_invite": _can_invite(member),
+        "invitation_days": settings.INVITATION_DAYS,
     }
     if context["account"] is not None:
         context["statement"] = account_statement(account=context["account"], **statement_cursors(request))
     return render(request, "timebank/members/member.html", context, status=status)
+
+
+def _can_invite(member) -> bool:
+    """The member's page offers "Send the invitation again" (timebank.services.invitations)."""
+    if member.erased_at is not None or not member.email or member.status not in invitations.INVITABLE_STATUSES:
+        return False
+    return member.user is None or not member.user.has_usable_password()
+
+
+@require_POST
+@coordinator_page
+def coordinator_member_invite(request, timebank, public_id):
+    member = member_for_coordinator(timebank=timebank, public_id=public_id)
+    try:
+        outcome = invitations.member_invite(member=member, by_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if outcome == "linked":
+            messages.success(
+                request,
+                f"{member.display_name}'s e-mail address already had a login: it is now theirs here too. "
+                "They log in with it as before.",
+            )
+        else:
+            messages.success(request, f"The invitation to choose a password is sent to {member.display_name}.")
+    return redirect("timebank:coordinator-member", public_id=member.public_id)
 
 
 @coordinator_page
@@ -285,7 +350,7 @@ def coordinator_member_edit(request, timebank, public_id):
         # The link is hidden; this is for an old bookmark or a typed address.
         messages.error(request, member_services.ERASED_PROFILE_REFUSAL)
         return redirect("timebank:coordinator-member", public_id=member.public_id)
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member))
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member), member=member)
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, f"{member.display_name}'s profile is saved.")
         return redirect("timebank:coordinator-member", public_id=member.public_id)
