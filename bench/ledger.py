@@ -409,11 +409,16 @@ def post_transfers(timebank, accounts, count: int, rng) -> tuple[int, int]:
     return posted, refused
 
 
-def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 20_000) -> int:
+def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 20_000, stamp=None) -> int:
     """Append balanced two-entry transfers in bulk, keeping every invariant.
 
     Plain multi-row INSERTs (executemany) rather than model instances: a
-    million ORM objects would measure Python, not the ledger."""
+    million ORM objects would measure Python, not the ledger.
+
+    `stamp`, if given, is called once per batch with its transfers' (payer
+    account id, payee account id) pairs and returns each one's (recorded at,
+    exchange id or None): bench/reports.py spreads the ledger over a year of
+    exchanges that way. Without it every transfer is recorded now, with no exchange."""
     from django.db import connection, transaction
     from django.db.models import Max
     from django.utils import timezone
@@ -456,6 +461,7 @@ def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 20_
                     TransferKind.EXCHANGE,
                     "Bench history",
                     now,
+                    None,
                 )
             )
             # In generation order, so entry ids follow each account's running balance.
@@ -463,12 +469,19 @@ def bulk_build(timebank, accounts, entries: int, rng, batch_transfers: int = 20_
             entry_rows.append((transfer_id, payee, minutes, balances[payee], now))
         if not transfer_rows:
             break
+        if stamp is not None:
+            pairs = [(entry_rows[2 * i][1], entry_rows[2 * i + 1][1]) for i in range(len(transfer_rows))]
+            for i, (recorded_at, exchange_id) in enumerate(stamp(pairs)):
+                at = created_at_field.get_db_prep_value(recorded_at, connection)
+                transfer_rows[i] = (*transfer_rows[i][:5], at, exchange_id)
+                entry_rows[2 * i] = (*entry_rows[2 * i][:4], at)
+                entry_rows[2 * i + 1] = (*entry_rows[2 * i + 1][:4], at)
         # Why atomic: a batch of transfers and their entries commit together
         # (on PostgreSQL the sum-to-zero trigger checks them at this COMMIT).
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO timebank_transfer (id, public_id, timebank_id, kind, memo, created_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO timebank_transfer (id, public_id, timebank_id, kind, memo, created_at, exchange_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 transfer_rows,
             )
             cursor.executemany(

@@ -3,6 +3,8 @@ and the member's own matches. Thin: parse, check the role, call one selector
 or service, render. Who may open a page (404 "Not found" to anyone else) and
 how a refusal shows on a form are timebank.pages'."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -22,7 +24,7 @@ from brokering.forms import (
 )
 from brokering.selectors import workbench
 from brokering.selectors.matching import helpers_held_back, suggest_assets, suggest_helpers
-from brokering.selectors.reports import REPORTS, report_build
+from brokering.selectors.reports import REPORTS, Period, Report, report_build
 from brokering.selectors.safeguarding import (
     checks_expiring,
     incidents_for,
@@ -39,6 +41,7 @@ from brokering.services.safeguarding import (
 )
 from core.csvsafe import csv_write
 from core.errors import DomainError
+from core.replica import reading_reports, reports_as_of
 from timebank.models import CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
 from timebank.permissions import coordinated_timebanks
@@ -279,19 +282,29 @@ def report_index(request, timebank):
     )
 
 
+def _reports_read(*, slugs, timebank: Timebank, period: Period) -> tuple[list[Report], datetime.datetime]:
+    """Build the reports from the reports replica when there is one (core.replica),
+    and when their figures were true. The time is taken before the reads: every
+    change up to it is in the figures."""
+    with reading_reports():
+        as_of = reports_as_of()
+        return [report_build(slug=slug, timebank=timebank, period=period) for slug in slugs], as_of
+
+
 def _report_or_form(request, timebank, slug):
     if slug not in REPORTS:
         raise not_found()
     form = _period_form(request, timebank)
     if not form.is_valid():
-        return form, None
-    return form, report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+        return form, None, None
+    reports, as_of = _reports_read(slugs=[slug], timebank=form.cleaned_data["timebank"], period=form.period)
+    return form, reports[0], as_of
 
 
 @coordinator_page
 def report_detail(request, timebank, slug):
-    form, report = _report_or_form(request, timebank, slug)
-    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    form, report, as_of = _report_or_form(request, timebank, slug)
+    context = {"form": form, "report": report, "figures_as_of": as_of, "query": request.GET.urlencode()}
     if report is not None and report.chart is not None:
         context.update(chart_svg=render_svg(report.chart), chart_description=describe(report.chart))
     return render(request, "brokering/report_detail.html", context)
@@ -299,12 +312,14 @@ def report_detail(request, timebank, slug):
 
 @coordinator_page
 def report_csv(request, timebank, slug):
-    form, report = _report_or_form(request, timebank, slug)
+    form, report, as_of = _report_or_form(request, timebank, slug)
     if report is None:
         return redirect(reverse("brokering:report", kwargs={"slug": slug}) + "?" + request.GET.urlencode())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     period = form.period
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.start}-{period.end}.csv"'
+    # The CSV stays a plain table: when its figures were true travels in a header.
+    response["X-Figures-As-Of"] = timezone.localtime(as_of).isoformat(timespec="seconds")
     csv_write(response, header=report.columns, rows=report.rows)
     return response
 
@@ -312,10 +327,12 @@ def report_csv(request, timebank, slug):
 @coordinator_page
 def funder_summary(request, timebank):
     form = _period_form(request, timebank)
-    sections = []
+    sections, as_of = [], None
     if form.is_valid():
-        for slug in REPORTS:
-            report = report_build(slug=slug, timebank=form.cleaned_data["timebank"], period=form.period)
+        reports, as_of = _reports_read(slugs=list(REPORTS), timebank=form.cleaned_data["timebank"], period=form.period)
+        for report in reports:
             chart = (render_svg(report.chart), describe(report.chart)) if report.chart else (None, None)
             sections.append((report, *chart))
-    return render(request, "brokering/funder_summary.html", {"form": form, "sections": sections})
+    return render(
+        request, "brokering/funder_summary.html", {"form": form, "sections": sections, "figures_as_of": as_of}
+    )

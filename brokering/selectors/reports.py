@@ -6,11 +6,18 @@ spec; the page, the CSV download and the chart all read the same rows, so the
 CSV always matches the table. Hours are shown as decimal hours from integer
 minutes (timebank.hours), never floats added up.
 
+The ledger figures read only the ledger's summaries (timebank/summaries.py:
+LedgerDay, AccountDay, PartnerDay, kept by database triggers), a few rows per
+day however many entries there are (docs/quality.md P10); pages and CSVs read
+them inside core.replica `reading_reports()`.
+
 Shared definitions:
-- The period runs from the start date 00:00 to the end date 23:59:59, local time.
-- "Exchange transfers" are ledger transfers of kind exchange recorded in the
+- The period runs from its first day to its last day, both included, local time.
+- "Exchange transfers" are ledger transfers of kind exchange given in the
   period that have not been reversed (a reversal later removes one from every
-  report). Only member accounts take part in them: system accounts (the
+  report). An exchange counts on the day the help happened (the exchange's
+  "helped on" day), or the day it was recorded when no day of help was given.
+  Only member accounts take part in them: system accounts (the
   community pot, opening balances) are never counted as members.
 - The provider of an exchange *gives* (their account is credited); the
   receivers *receive* (their accounts are debited).
@@ -24,14 +31,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from assets.models import Organisation
+from referrals.actors import Actor
+from referrals.consent import ReportView, report_view
 from referrals.instruments import ONS4
 from referrals.models import BusinessStatus, Outcome, OutcomeStage, Referral, ReferralStatus
 from timebank.hours import format_hours_decimal
-from timebank.models import AccountKind, Entry, Listing, ListingKind, Member, Timebank, Transfer, TransferKind
+from timebank.models import AccountDay, LedgerDay, Listing, ListingKind, Member, PartnerDay, Timebank, TransferKind
 
 
 @dataclass(frozen=True)
@@ -97,43 +107,60 @@ def _median_days(durations: list[datetime.timedelta]) -> float | None:
 # --- the building blocks ------------------------------------------------------------------------
 
 
-def exchange_transfers(*, timebank: Timebank, period: Period) -> QuerySet[Transfer]:
-    return Transfer.objects.filter(
-        timebank=timebank,
-        kind=TransferKind.EXCHANGE,
-        created_at__gte=period.start_at,
-        created_at__lt=period.end_before,
-        reversed_by__isnull=True,
-    )
+def ledger_days(*, timebank: Timebank, period: Period) -> QuerySet[LedgerDay]:
+    """The timebank's summary rows for the period's days. On PostgreSQL a day's
+    counts are spread over several rows (`slot`): always add them up."""
+    return LedgerDay.objects.filter(timebank=timebank, day__gte=period.start, day__lte=period.end)
 
 
-def exchange_entries(*, timebank: Timebank, period: Period) -> QuerySet[Entry]:
-    return Entry.objects.filter(
-        transfer__in=exchange_transfers(timebank=timebank, period=period).values("pk"),
-        account__kind=AccountKind.MEMBER,
+def exchange_days(*, timebank: Timebank, period: Period) -> QuerySet[LedgerDay]:
+    return ledger_days(timebank=timebank, period=period).filter(kind=TransferKind.EXCHANGE)
+
+
+def member_totals(*, timebank: Timebank, period: Period) -> dict[str, int]:
+    """How many member accounts gave or received in an exchange in the period
+    ("active"), how many did both, and how many different pairs of members
+    exchanged: three counts, two queries, whatever the ledger's size."""
+    # A reversal leaves a member's day at 0: only a positive total counts.
+    per_account = (
+        AccountDay.objects.filter(timebank=timebank, day__gte=period.start, day__lte=period.end)
+        .values("account_id")
+        .annotate(gave_in=Sum("gave"), received_in=Sum("received"))
+        .filter(Q(gave_in__gt=0) | Q(received_in__gt=0))
+        .order_by()
     )
+    members = per_account.aggregate(
+        active=Count("account_id"), both=Count("account_id", filter=Q(gave_in__gt=0, received_in__gt=0))
+    )
+    # PartnerDay holds each pair both ways: counting one way (account < partner)
+    # reads half the rows, and each such pair is a partner of both its members.
+    pairs = (
+        PartnerDay.objects.filter(
+            timebank=timebank, day__gte=period.start, day__lte=period.end, account_id__lt=F("partner_id")
+        )
+        .values("account_id", "partner_id")
+        .annotate(shared=Sum("exchanges"))
+        .filter(shared__gt=0)
+        .order_by()
+        .count()
+    )
+    return {"active": members["active"] or 0, "both": members["both"] or 0, "pairs": pairs}
 
 
 def overview_figures(*, timebank: Timebank, period: Period) -> list[tuple[str, str, str]]:
     """(figure, value, definition) rows; a fixed number of queries."""
-    transfers = exchange_transfers(timebank=timebank, period=period)
-    entries = exchange_entries(timebank=timebank, period=period)
-    exchanges = transfers.count()
-    minutes = entries.filter(minutes__gt=0).aggregate(total=Sum("minutes"))["total"] or 0
-    per_member = list(
-        entries.values("account_id")
-        .annotate(
-            gave=Count("pk", filter=Q(minutes__gt=0)),
-            received=Count("pk", filter=Q(minutes__lt=0)),
-            # Everyone in the member's exchange transfers, themselves included.
-            people=Count("transfer__entries__account", distinct=True),
-        )
-        .order_by()
+    exchange = Q(kind=TransferKind.EXCHANGE)
+    ledger = ledger_days(timebank=timebank, period=period).aggregate(
+        exchanges=Sum("transfers", filter=exchange),
+        minutes=Sum("minutes", filter=exchange),
+        pot_in=Sum("pot_in"),
+        pot_out=Sum("pot_out"),
     )
-    active = len(per_member)
-    both = sum(1 for row in per_member if row["gave"] and row["received"])
-    partners = [row["people"] - 1 for row in per_member]
-    mean_partners = sum(partners) / active if active else None
+    exchanges, minutes = ledger["exchanges"] or 0, ledger["minutes"] or 0
+    totals = member_totals(timebank=timebank, period=period)
+    active, both = totals["active"], totals["both"]
+    # Each pair of partners is a different partner for both of its members.
+    mean_partners = 2 * totals["pairs"] / active if active else None
 
     new_members = Member.objects.filter(
         timebank=timebank, approved_at__gte=period.start_at, approved_at__lt=period.end_before
@@ -155,24 +182,21 @@ def overview_figures(*, timebank: Timebank, period: Period) -> list[tuple[str, s
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_before))
         .count()
     )
-    pot = Entry.objects.filter(
-        account__timebank=timebank,
-        account__kind=AccountKind.POT,
-        transfer__created_at__gte=period.start_at,
-        transfer__created_at__lt=period.end_before,
-    ).aggregate(
-        pot_in=Sum("minutes", filter=Q(minutes__gt=0)),
-        pot_out=Sum("minutes", filter=Q(minutes__lt=0)),
-    )
     share = f" ({round(100 * both / active)}% of active members)" if active else ""
     return [
         (
             "Hours exchanged",
             hours_cell(minutes),
-            "Hours given in exchange transfers recorded in the period (each exchange counted once, from the "
-            "provider's side; a group exchange counts its hours once). Gifts, grants and donations are not included.",
+            "Hours given in exchange transfers given in the period, on the day the help happened (not the day it "
+            "was recorded; each exchange counted once, from the provider's side; a group exchange counts its hours "
+            "once). Gifts, grants and donations are not included.",
         ),
-        ("Exchanges", str(exchanges), "Exchange transfers recorded in the ledger in the period and not reversed."),
+        (
+            "Exchanges",
+            str(exchanges),
+            "Exchange transfers given in the period and not reversed. The day of the help is used, or the day it "
+            "was recorded in the ledger when no day of help was given.",
+        ),
         (
             "Active members",
             str(active),
@@ -208,12 +232,12 @@ def overview_figures(*, timebank: Timebank, period: Period) -> list[tuple[str, s
         ),
         (
             "Community pot: hours in",
-            hours_cell(pot["pot_in"]),
+            hours_cell(ledger["pot_in"]),
             "Hours paid into the community pot in the period (donations, reversals of grants).",
         ),
         (
             "Community pot: hours out",
-            hours_cell(-(pot["pot_out"] or 0)),
+            hours_cell(ledger["pot_out"]),
             "Hours paid out of the community pot in the period (grants, reversals of donations).",
         ),
     ]
@@ -247,15 +271,15 @@ def overview_report(*, timebank: Timebank, period: Period) -> Report:
 
 def categories_report(*, timebank: Timebank, period: Period) -> Report:
     rows = (
-        exchange_entries(timebank=timebank, period=period)
-        .filter(minutes__gt=0)
-        .values("transfer__exchange__listing__category__name")
-        .annotate(minutes=Sum("minutes"), exchanges=Count("transfer", distinct=True))
-        .order_by("-minutes", "transfer__exchange__listing__category__name")
+        exchange_days(timebank=timebank, period=period)
+        .values("category__name")
+        .annotate(minutes=Sum("minutes"), exchanges=Sum("transfers"))
+        .filter(exchanges__gt=0)
+        .order_by("-minutes", "category__name")
     )
     table = [
         [
-            row["transfer__exchange__listing__category__name"] or "No category",
+            row["category__name"] or "No category",
             str(row["exchanges"]),
             hours_cell(row["minutes"]),
         ]
@@ -273,7 +297,11 @@ def categories_report(*, timebank: Timebank, period: Period) -> Report:
                 'The category of the listing the exchange was arranged from; "No category" when it '
                 "was recorded without a listing.",
             ),
-            ("Exchanges", "Exchange transfers recorded in the period and not reversed."),
+            (
+                "Exchanges",
+                "Exchange transfers given in the period and not reversed (the day the help happened is used, "
+                "not the day it was recorded).",
+            ),
             ("Hours", "Hours given in those exchanges, counted once per exchange."),
         ],
         chart=Chart(
@@ -289,12 +317,11 @@ def categories_report(*, timebank: Timebank, period: Period) -> Report:
 
 def monthly_report(*, timebank: Timebank, period: Period) -> Report:
     by_month: dict[datetime.date, Mapping[str, Any]] = {
-        row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row
-        for row in exchange_entries(timebank=timebank, period=period)
-        .filter(minutes__gt=0)
-        .annotate(month=TruncMonth("transfer__created_at"))
+        row["month"]: row
+        for row in exchange_days(timebank=timebank, period=period)
+        .annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(minutes=Sum("minutes"), exchanges=Count("transfer", distinct=True))
+        .annotate(minutes=Sum("minutes"), exchanges=Sum("transfers"))
         .order_by("month")
     }
     joined = {
@@ -325,7 +352,11 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
         columns=["Month", "Exchanges", "Hours", "New members"],
         rows=table,
         definitions=[
-            ("Exchanges", "Exchange transfers recorded in the month and not reversed."),
+            (
+                "Exchanges",
+                "Exchange transfers given in the month and not reversed: the month of the day the help happened, "
+                "or of the day it was recorded when no day of help was given.",
+            ),
             ("Hours", "Hours given in those exchanges, counted once per exchange."),
             ("New members", "Members whose application was approved in the month."),
         ],
@@ -345,9 +376,13 @@ def monthly_report(*, timebank: Timebank, period: Period) -> Report:
 REFERRAL_SCOPE = (
     "Referrals from every referring organisation on this install to any service in the directory or to this "
     "timebank (never those to another timebank), counted when "
-    "they were sent (requested) in the period. Drafts never sent and referrals entered in error are not counted. "
+    "they were sent (requested) in the period. Drafts never sent, referrals entered in error and referrals "
+    "whose person did not give or withdrew consent are not counted. "
     "Only counts are shown: no person can be identified from these tables."
 )
+# What happened to a referral the timebank did not receive is counted only when the
+# person agreed to share it (referrals/consent.py `report_view`); else it is this.
+NOT_SHARED_LABEL = "Not shared (the person's choice)"
 
 # Small-number suppression, as health statistics require (NHS Digital's
 # disclosure control): a count of 1 to 4 could point to a person, so it is
@@ -387,6 +422,33 @@ def _referrals(period: Period, timebank: Timebank) -> QuerySet[Referral]:
     )
 
 
+def _report_reader(timebank: Timebank) -> Actor:
+    """The timebank's coordinators, as the consent policy sees them: the receiver
+    of referrals to this timebank, on neither side of any other."""
+    return Actor(
+        organisation=Organisation.objects.filter(timebank=timebank).first(),
+        coordinated_timebank_ids=frozenset({timebank.pk}),
+    )
+
+
+def _counted(period: Period, timebank: Timebank) -> list[tuple[Referral, ReportView]]:
+    """The period's referrals the consent lets this timebank's reports count, each
+    with what may be counted of it (one query; referrals are few next to the ledger)."""
+    reader = _report_reader(timebank)
+    referrals = _referrals(period, timebank).select_related(
+        "consent", "referring_organisation", "target_service", "target_timebank"
+    )
+    views = [(referral, report_view(reader, referral)) for referral in referrals]
+    return [(referral, view) for referral, view in views if view.counted]
+
+
+def _tally(labels: Iterable[str]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    return _sorted_counts(counts.items())
+
+
 def _count_report(
     *, slug: str, title: str, summary: str, heading: str, rows: Iterable[tuple[str, int]], definition: str
 ) -> Report:
@@ -417,45 +479,42 @@ def _sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def referrals_by_source_report(*, timebank: Timebank, period: Period) -> Report:
-    rows = _referrals(period, timebank).values("referring_organisation__name").annotate(n=Count("pk")).order_by()
+    counted = _counted(period, timebank)
     return _count_report(
         slug="referrals-source",
         title="Referrals by source",
         summary="Who referred people.",
         heading="Referred by",
-        rows=_sorted_counts((r["referring_organisation__name"], r["n"]) for r in rows),
+        rows=_tally(referral.referring_organisation.name for referral, _ in counted),
         definition="The organisation that made the referral (a GP practice, PCN or link-worker service).",
     )
 
 
 def referrals_by_status_report(*, timebank: Timebank, period: Period) -> Report:
     labels = dict(ReferralStatus.choices)
-    rows = _referrals(period, timebank).values("status").annotate(n=Count("pk")).order_by()
+    counted = _counted(period, timebank)
     return _count_report(
         slug="referrals-status",
         title="Referrals by status",
         summary="Where the referrals are now.",
         heading="Status",
-        rows=_sorted_counts((labels.get(r["status"], r["status"]), r["n"]) for r in rows),
-        definition="The referral's status today (FHIR Task statuses), not at the end of the period.",
+        rows=_tally(
+            str(labels.get(referral.status, referral.status)) if view.progress else NOT_SHARED_LABEL
+            for referral, view in counted
+        ),
+        definition="The referral's status today (FHIR Task statuses), not at the end of the period. For a "
+        "referral to another service, only when the person agreed to share what happens; otherwise it is "
+        f'counted as "{NOT_SHARED_LABEL}".',
     )
 
 
 def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
-    rows = (
-        _referrals(period, timebank)
-        .values("target_service__name", "target_timebank__name")
-        .annotate(n=Count("pk"))
-        .order_by()
+    pairs = _tally(
+        referral.target_service.name
+        if referral.target_service is not None
+        else (f"Timebank: {referral.target_timebank.name}" if referral.target_timebank is not None else "No target")
+        for referral, _ in _counted(period, timebank)
     )
-    pairs = [
-        (
-            r["target_service__name"]
-            or (f"Timebank: {r['target_timebank__name']}" if r["target_timebank__name"] else "No target"),
-            r["n"],
-        )
-        for r in rows
-    ]
     return _count_report(
         slug="referrals-target",
         title="Referrals by target",
@@ -468,26 +527,35 @@ def referrals_by_target_report(*, timebank: Timebank, period: Period) -> Report:
 
 def referrals_by_outcome_report(*, timebank: Timebank, period: Period) -> Report:
     labels = dict(BusinessStatus.choices)
-    rows = _referrals(period, timebank).values("business_status").annotate(n=Count("pk")).order_by()
+    counted = _counted(period, timebank)
     return _count_report(
         slug="referrals-outcome",
         title="Referrals by outcome",
         summary="What happened after the referral.",
         heading="Outcome",
-        rows=_sorted_counts((labels.get(r["business_status"], "No outcome recorded yet"), r["n"]) for r in rows),
+        rows=_tally(
+            str(labels.get(referral.business_status, "No outcome recorded yet")) if view.progress else NOT_SHARED_LABEL
+            for referral, view in counted
+        ),
         definition="The latest detail recorded by the receiving organisation (contacted, first session "
-        "attended, did not attend, …).",
+        "attended, did not attend, …). For a referral to another service, only when the person agreed to share "
+        f'what happens; otherwise it is counted as "{NOT_SHARED_LABEL}".',
     )
 
 
 def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
     # Each referral's answers by stage: {referral id: {stage: {question key: score}}}.
     answers: defaultdict[uuid.UUID, dict[str, dict[str, int]]] = defaultdict(dict)
-    for referral_id, stage, given in (
+    # Only the outcomes the consent lets this timebank count (referrals/consent.py `report_view`).
+    views = {referral.pk: view for referral, view in _counted(period, timebank)}
+    for referral_id, stage, given, recorded_by in (
         Outcome.objects.filter(instrument=ONS4.slug, referral__in=_referrals(period, timebank).values("pk"))
         .order_by("recorded_at", "pk")
-        .values_list("referral_id", "stage", "answers")
+        .values_list("referral_id", "stage", "answers", "recorded_by_organisation_id")
     ):
+        view = views.get(referral_id)
+        if view is None or (view.outcome_organisations is not None and recorded_by not in view.outcome_organisations):
+            continue
         # The first baseline and the latest follow-up of each referral.
         if stage == OutcomeStage.BASELINE:
             answers[referral_id].setdefault(OutcomeStage.BASELINE, given)
@@ -521,7 +589,8 @@ def ons4_change_report(*, timebank: Timebank, period: Period) -> Report:
             (
                 "People",
                 "Referrals in the period with an ONS4 score both at referral and at follow-up (the first "
-                "at referral, the latest follow-up).",
+                "at referral, the latest follow-up). For a referral to another service, only when the person "
+                "agreed to share their details with the service and what happens with their link worker.",
             ),
             (
                 "Scores",

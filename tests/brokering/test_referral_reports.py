@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from assets.models import Organisation, OrganisationType
 from brokering.selectors.reports import Period, report_build
-from referrals.models import Outcome, Referral
+from referrals.models import Consent, Outcome, Referral
 from tests.assets.factories import service_at
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def scenario(timebank):
     garden = service_at(51.45, -0.97, name="Community garden")
 
     def referral(source, *, days_ago=5, status="requested", business_status="", service=None, to_timebank=False):
-        return Referral.objects.create(
+        made = Referral.objects.create(
             referring_organisation=source,
             target_service=service,
             target_timebank=timebank if to_timebank else None,
@@ -39,6 +39,17 @@ def scenario(timebank):
             business_status=business_status,
             requested_at=None if days_ago is None else timezone.now() - datetime.timedelta(days=days_ago),
         )
+        # Reports count only referrals whose consent stands, and what happened to a
+        # referral to a service only when the person agreed to share it (referrals/consent.py).
+        Consent.objects.create(
+            referral=made,
+            given=True,
+            scopes=["share-with-service", "share-back-with-referrer"],
+            method="verbal",
+            recorded_by="Sam",
+            recorded_at=timezone.now(),
+        )
+        return made
 
     first = referral(surgery, service=garden, status="in-progress", business_status="first-session-attended")
     second = referral(surgery, to_timebank=True, status="accepted", business_status="contacted")
