@@ -26,8 +26,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,10 +33,13 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import bench_database, free_port, server_cpu_seconds, stop_server  # noqa: E402
+
 PYTHON = sys.executable
 
 WRK_SCRIPT = r"""
@@ -108,30 +109,12 @@ def configure_environment(args) -> tuple[dict, callable]:
             "API_RATE_REFERRALS_DAILY": "100000000/day",
         }
     )
-    cleanup = lambda: None  # noqa: E731
+    database, cleanup = bench_database(database_url=args.database_url, sqlite_path=args.sqlite_path, prefix="bench_api")
     if args.database_url:
-        import psycopg
-
-        name = f"bench_api_{os.getpid()}"
-        admin = urlparse(args.database_url)
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = urlunparse(admin._replace(path=f"/{name}"))
-
-        def cleanup():
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+        env.pop("SQLITE_PATH", None)
     else:
         env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = args.sqlite_path
-        for suffix in ("", "-wal", "-shm"):
-            Path(args.sqlite_path + suffix).unlink(missing_ok=True)
-
-        def cleanup():
-            for suffix in ("", "-wal", "-shm"):
-                Path(args.sqlite_path + suffix).unlink(missing_ok=True)
-
+    env.update(database)
     return env, cleanup
 
 
@@ -249,12 +232,6 @@ def build(args, env) -> dict:
     return {"client_id": client_id, "secret": secret, "target": str(target.pk), "category": category.slug}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get_token(base: str, client_id: str, secret: str) -> str:
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     request = urllib.request.Request(
@@ -313,12 +290,6 @@ def start_server(
     return server, base
 
 
-def stop_server(server: subprocess.Popen | None) -> None:
-    if server is not None and server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
 def run_wrk(url: str, *, args, script: str, env_extra: dict, connections: int | None = None) -> dict:
     env = {**os.environ, **env_extra}
     connections = connections or args.connections
@@ -331,24 +302,6 @@ def run_wrk(url: str, *, args, script: str, env_extra: dict, connections: int | 
     figures = {key: int(value) for key, value in (pair.split("=") for pair in match.group(1).split())}
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
     return figures
-
-
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time (user + system) used so far by gunicorn's master and workers (Linux /proc).
-    Per request, it is what an endpoint costs the server, whatever wrk and the queue add."""
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [server.pid]
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
 
 
 def check_request(base, path, *, token, method="GET", body=None) -> None:

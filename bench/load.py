@@ -32,8 +32,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,10 +40,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import bench_database, free_port, server_cpu_seconds, server_processes, stop_server  # noqa: E402
+
 PYTHON = sys.executable
 
 # docs/quality.md: (label, least req/s, largest p95 in ms) per database.
@@ -179,29 +180,14 @@ def configure_environment(args, settings_dir: str) -> tuple[dict, Callable[[], N
             "API_RATE_TIMEBANK": "1000000/min",
         }
     )
-    cleanup = lambda: None  # noqa: E731
+    database, cleanup = bench_database(
+        database_url=args.database_url, sqlite_path=args.sqlite_path, prefix="bench_load"
+    )
     if args.database_url:
-        import psycopg
-
-        name = f"bench_load_{os.getpid()}"
-        server = urlparse(args.database_url)
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = urlunparse(server._replace(path=f"/{name}"))
-
-        def cleanup():
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+        env.pop("SQLITE_PATH", None)
     else:
         env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = args.sqlite_path
-
-        def cleanup():
-            for suffix in ("", "-wal", "-shm"):
-                Path(args.sqlite_path + suffix).unlink(missing_ok=True)
-
-        cleanup()
+    env.update(database)
     return env, cleanup
 
 
@@ -359,12 +345,6 @@ def build(args, env) -> list[tuple[str, str, str]]:
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     """gunicorn as gunicorn.conf.py runs it, on a free port of 127.0.0.1."""
     port = free_port()
@@ -386,33 +366,6 @@ def start_server(env: dict) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     stop_server(server)
     raise SystemExit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen | None) -> None:
-    """SIGTERM to gunicorn's process group: workers finish the request in hand, then exit."""
-    if server is not None and server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def server_processes(server: subprocess.Popen) -> list[int]:
-    """gunicorn's master and its workers (Linux /proc)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    return [server.pid, *(int(pid) for pid in children.read_text().split())] if children.exists() else [server.pid]
-
-
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time (user + system) gunicorn's processes have used so far: per request,
-    what a confirmation costs the server whatever the queue adds. On SQLite that
-    includes the database's own work, which runs inside the workers."""
-    total = 0
-    for pid in server_processes(server):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def confirm_once(base: str, row: tuple[str, str, str]) -> None:
