@@ -16,11 +16,13 @@ accounts and the problems found. Exits non-zero and names each account
 (name and public id) or transfer that is wrong.
 """
 
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 
 from timebank import summaries
@@ -58,8 +60,31 @@ def _transfer_label(public_id, pk) -> str:
     return f"transfer {public_id} (id {pk})"
 
 
+@contextlib.contextmanager
+def _without_statement_timeout() -> Iterator[None]:
+    """The check reads every entry: the web's per-statement time limit
+    (DB_STATEMENT_TIMEOUT_MS) is lifted for it on PostgreSQL, then put back."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [before])
+
+
 def check_ledger(*, timebank: Timebank | None = None) -> LedgerReport:
     """Run every check, scoped to one timebank if given."""
+    with _without_statement_timeout():
+        return _check_ledger(timebank=timebank)
+
+
+def _check_ledger(*, timebank: Timebank | None) -> LedgerReport:
     report = LedgerReport()
     timebanks = Timebank.objects.all() if timebank is None else Timebank.objects.filter(pk=timebank.pk)
     timebank_names = dict(timebanks.values_list("pk", "name"))
