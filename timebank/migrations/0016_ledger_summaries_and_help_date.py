@@ -17,16 +17,6 @@ from django.db.models.functions import Coalesce, TruncDate
 # do not queue on one row lock.
 
 POSTGRES_FORWARD = """
-CREATE OR REPLACE FUNCTION timebank_summaries_day(transfer_id bigint) RETURNS TABLE (
-    timebank_id bigint, day date, kind varchar, category_id bigint
-) AS $$
-    SELECT tr.timebank_id, COALESCE(x.helped_on, (tr.created_at AT TIME ZONE '{tz}')::date), tr.kind, l.category_id
-    FROM timebank_transfer tr
-    LEFT JOIN timebank_exchange x ON x.id = tr.exchange_id
-    LEFT JOIN timebank_listing l ON l.id = x.listing_id
-    WHERE tr.id = transfer_id
-$$ LANGUAGE sql STABLE;
-
 CREATE OR REPLACE FUNCTION timebank_summaries_count(
     p_transfer_id bigint, p_entry_id bigint, p_account_id bigint, p_minutes integer, p_sign integer, with_pot boolean
 ) RETURNS void AS $$
@@ -35,8 +25,16 @@ DECLARE
     account_kind varchar;
     first boolean;
 BEGIN
-    SELECT * INTO k FROM timebank_summaries_day(p_transfer_id);
-    SELECT a.kind INTO account_kind FROM timebank_account a WHERE a.id = p_account_id;
+    -- Inline, not a SQL function: PL/pgSQL keeps this plan, a SQL function is planned on every call.
+    SELECT tr.timebank_id, COALESCE(x.helped_on, (tr.created_at AT TIME ZONE '{tz}')::date) AS day,
+        tr.kind, l.category_id, a.kind AS account_kind
+    INTO k
+    FROM timebank_transfer tr
+    JOIN timebank_account a ON a.id = p_account_id
+    LEFT JOIN timebank_exchange x ON x.id = tr.exchange_id
+    LEFT JOIN timebank_listing l ON l.id = x.listing_id
+    WHERE tr.id = p_transfer_id;
+    account_kind := k.account_kind;
     first := NOT EXISTS (
         SELECT 1 FROM timebank_entry e WHERE e.transfer_id = p_transfer_id AND e.id < p_entry_id
     );
@@ -104,7 +102,6 @@ DROP FUNCTION IF EXISTS timebank_reversal_summaries();
 DROP TRIGGER IF EXISTS timebank_entry_summaries ON timebank_entry;
 DROP FUNCTION IF EXISTS timebank_entry_summaries();
 DROP FUNCTION IF EXISTS timebank_summaries_count(bigint, bigint, bigint, integer, integer, boolean);
-DROP FUNCTION IF EXISTS timebank_summaries_day(bigint);
 """
 
 # SQLite: the same rules in trigger bodies. The day of a transfer without a help
