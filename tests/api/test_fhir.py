@@ -546,3 +546,50 @@ def test_a_search_runs_as_many_queries_for_five_referrals_as_for_one(surgery, fh
     for i in range(1, 5):
         fhir_referral(identifier=f"Q{i}")
     assert queries(5) == one
+
+
+# --- Hostile input and the code systems' addresses ------------------------------------------------
+
+
+def _hostile_bundles(service_id) -> list[Any]:
+    good = fhir_bundle(service_id)
+    no_entries = {**good, "entry": None}
+    list_body = [good]
+    wrong_type = {**good, "type": "batch"}
+    unknown = copy.deepcopy(good)
+    unknown["entry"][0]["resource"]["resourceType"] = "Medication"
+    long_name = copy.deepcopy(good)
+    for entry in long_name["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["name"] = [{"given": ["x" * 100_000], "family": "\x00<script>"}]
+    numbers = copy.deepcopy(good)
+    numbers["entry"][0]["resource"]["status"] = 12
+    return [{}, "a string", 7, list_body, no_entries, wrong_type, unknown, long_name, numbers]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_a_hostile_bundle_gets_a_400_outcome_and_writes_nothing(surgery, garden_service, index):
+    bundle = _hostile_bundles(garden_service.pk)[index]
+    response = surgery.api.post(BASE, bundle, format="json")
+    assert response.status_code == 400, response.content[:300]
+    outcome = OperationOutcome.model_validate(response.json())
+    assert outcome.issue and all(issue.severity == "error" for issue in outcome.issue)
+    assert not Referral.objects.exists()
+
+
+def test_code_systems_are_named_by_address_and_never_looked_up(surgery, garden_service, fhir_referral, monkeypatch):
+    """Task, ServiceRequest and HealthcareService carry http://snomed.info/sct and
+    the taxonomy's URIs as names of code systems: making and reading them opens no
+    connection and looks up no name (the test fence would refuse one anyway)."""
+    import socket
+
+    looked_up: list[object] = []
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: looked_up.append(host) or real(host, *a, **k))
+    referral_id = fhir_referral()
+    bodies = {}
+    for path in (f"Task/{referral_id}", f"ServiceRequest/{referral_id}", f"HealthcareService/{garden_service.pk}"):
+        status, bodies[path.split("/")[0]] = get(surgery, path)
+        assert status == 200
+    assert "http://snomed.info/sct" in json.dumps(bodies["ServiceRequest"])
+    assert looked_up == []
