@@ -12,7 +12,7 @@ DEV := DEBUG=true
 # Production settings for `check --deploy`: a random throwaway secret (a weak
 # one fails the check), no test switches.
 PROD := DEBUG=false SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") TIMECOMMONS_TESTING=
-PACKAGES := config core timebank assets referrals brokering privacy api
+PACKAGES := config core timebank assets referrals coproduction brokering privacy api
 
 .PHONY: run dev serve test bench bench-quick fuzz install migrate demo check lock clean
 

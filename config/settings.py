@@ -110,6 +110,10 @@ INSTALLED_APPS = [
     "timebank",
     "assets",
     "referrals",
+    # Co-production: people who use services planning them with professionals.
+    "coproduction.involvement",
+    "coproduction.voice",
+    "coproduction.assessment",
     "brokering",
     "privacy",
     "api",

@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("privacy.notice_urls")),  # accessibility, privacy notice, cookies, contact
     path("", include("assets.urls")),  # directory, map, service pages
     path("", include("referrals.urls")),  # link worker and organiser referral pages
+    path("", include("coproduction.involvement.urls")),  # opportunities to take part, attendance, expenses
+    path("", include("coproduction.voice.urls")),  # feedback, ideas and votes, "You said, we did"
+    path("", include("coproduction.assessment.urls")),  # the co-production self-assessment
 ]
 
 # Unknown /api/ addresses answer in the API's JSON error shape, pages in HTML.

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["config", "core", "timebank", "assets", "referrals", "brokering", "privacy", "api"]
+PACKAGES = ["config", "core", "timebank", "assets", "referrals", "coproduction", "brokering", "privacy", "api"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

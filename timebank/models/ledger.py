@@ -81,6 +81,10 @@ class TransferKind(models.TextChoices):
     DONATION = "donation", "Donation to the community pot"
     REVERSAL = "reversal", "Reversal"
     OPENING = "opening", "Opening balance"
+    # Hours for taking part in planning a service (coproduction.involvement):
+    # attendance recorded by the organiser, paid from the organisation's account
+    # or the community pot.
+    INVOLVEMENT = "involve", "Taking part in planning"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

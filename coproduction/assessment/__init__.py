@@ -1,0 +1,1 @@
+"""The co-production self-assessment."""

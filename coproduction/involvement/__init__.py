@@ -1,0 +1,1 @@
+"""Opportunities to take part, attendance credited in hours, and expenses."""

@@ -1,0 +1,1 @@
+"""Feedback, ideas and votes, and "You said, we did"."""
