@@ -33,6 +33,9 @@ EXPORT_REGISTRY: dict[str, Selection] = {}
 HOLDS_NO_PERSONAL_DATA: dict[str, str] = {}
 # Called with the User when a member's login is erased, inside the erasure's transaction.
 USER_ERASERS: list[Callable[[Any], None]] = []
+# Called with the (locked) Member when their personal data is erased, inside the
+# erasure's transaction: each app blanks the free text and contact details it keeps.
+MEMBER_ERASERS: list[Callable[[Any], None]] = []
 
 
 def register_personal_data(label: str, selection: Selection) -> None:
@@ -47,3 +50,8 @@ def register_user_eraser(eraser: Callable[[Any], None]) -> None:
     # ready() can run more than once: register once.
     if eraser not in USER_ERASERS:
         USER_ERASERS.append(eraser)
+
+
+def register_member_eraser(eraser: Callable[[Any], None]) -> None:
+    if eraser not in MEMBER_ERASERS:
+        MEMBER_ERASERS.append(eraser)

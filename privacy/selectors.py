@@ -307,3 +307,8 @@ def parse_member_reference(text: str) -> Member:
         return Member.objects.get(public_id=uuid.UUID(text))
     except (ValueError, Member.DoesNotExist):
         raise InvalidInputError(f"There is no member with the id '{text[:60]}'.") from None
+
+
+# The apps that keep their entries in their own modules of privacy/ (each fills
+# the registry when imported).
+from privacy import carers, coproduction_assessment, coproduction_involvement, coproduction_voice  # noqa: E402, F401

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
 from core.errors import ConflictError
-from privacy.registry import USER_ERASERS
+from privacy.registry import MEMBER_ERASERS, USER_ERASERS
 from privacy.selectors import exchange_party_q
 from privacy.storage import truncate_write_ahead_log_on_commit
 from timebank.models import (
@@ -164,6 +164,8 @@ def member_erase(*, member: Member, by_user: User) -> None:
                 "erased_at",
             ]
         )
+        for eraser in MEMBER_ERASERS:
+            eraser(locked)
         if user is not None:
             _erase_user(user)
         _erase_admin_history(locked, user)

@@ -1,0 +1,2 @@
+"""Carers' details in the personal-data registry and erasure (privacy/registry.py).
+Imported by privacy.selectors."""
