@@ -9,19 +9,20 @@ every request's time: DRF reads and writes that whole list on each request, so
 its cost grows with the rate (a 500/day cap keeps 500 timestamps; a bench with
 the limits lifted kept tens of thousands), and two workers can both read the old
 list and each allow a request past the limit. Here a request costs one read and
-one atomic increment, whatever the rate. The request is counted first and then
+one atomic increment, whatever the rate (core/counters.py: Redis, else one
+statement on the database). The request is counted first and then
 judged on the count the increment returned, so two workers at once cannot both
 take the last place; a refused request is taken off again. The estimate is the
 current window's count plus the previous window's, weighted by how much of it
 the sliding window still covers.
 """
 
-import contextlib
 import math
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.authentication import ApiClientPrincipal
+from core.counters import counter_add, counter_get
 
 
 def caller_ident(request, fallback) -> str:
@@ -66,18 +67,13 @@ class ClientScopedThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         elapsed = now - window * self.duration
         current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
-        previous = self.cache.get(previous_key, 0)
+        previous = counter_get(previous_key)
         # Kept two windows: the next window still weighs this one.
-        self.cache.add(current_key, 0, timeout=2 * self.duration)
-        try:
-            current = self.cache.incr(current_key)
-        except ValueError:  # expired between add and incr
-            self.cache.set(current_key, 1, timeout=2 * self.duration)
-            current = 1
+        current = counter_add(current_key, seconds=2 * self.duration)
         if previous * (1 - elapsed / self.duration) + current > self.num_requests:
-            # The key may have expired since: then there is nothing to give back.
-            with contextlib.suppress(ValueError):
-                self.cache.decr(current_key)
+            # Given back; had the key expired since, this starts a window at -1, which the
+            # next increment brings back to 0: the same as giving nothing back.
+            counter_add(current_key, seconds=2 * self.duration, delta=-1)
             self._wait = self._seconds_until_allowed(current - 1, previous, elapsed)
             return False
         return True

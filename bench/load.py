@@ -153,6 +153,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL server: a bench database is created there and dropped")
     parser.add_argument("--sqlite-path", default="/tmp/bench-load.sqlite3")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="instead of the load: confirm N exchanges in this process (no gunicorn, no wrk) and print "
+        "the SQL statements per request, the statements of one request, and where the CPU time goes",
+    )
     args = parser.parse_args()
     if args.pairs < 1 or args.warmup < 1 or args.exchanges < 2 * args.connections or not 1 <= args.minutes <= 24 * 60:
         parser.error("need at least one pair, one warm-up, 2 exchanges per connection, and 1 to 1440 minutes")
@@ -446,8 +453,67 @@ def ledger_check(env: dict) -> bool:
     return False
 
 
+def profile(rows: list[tuple[str, str, str]], count: int) -> None:
+    """Confirm `count` exchanges through Django's request handler in this process,
+    each as its receiver with their session and CSRF cookies, and print what one
+    request costs: SQL statements (and those of the last request), and the
+    functions with the most CPU time (cProfile, cumulative)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    statements = 0
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    last: list[str] = []
+    for exchange, session, csrf in rows[:count]:
+        client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+        client.cookies["sessionid"] = session
+        client.cookies["csrftoken"] = csrf
+        with CaptureQueriesContext(connection) as queries:
+            profiler.enable()
+            response = client.post(
+                f"/api/v1/exchanges/{exchange}/confirm/",
+                data=b"{}",
+                content_type="application/json",
+                HTTP_X_CSRFTOKEN=csrf,
+            )
+            profiler.disable()
+        if response.status_code != 200:
+            raise SystemExit(f"a confirmation answered {response.status_code}: {response.content[:300]!r}")
+        statements += len(queries)
+        last = [query["sql"] for query in queries.captured_queries]
+    elapsed = time.perf_counter() - started
+    print(f"{count} confirmations in-process: {elapsed * 1000 / count:.2f} ms each (wall, with profiling)")
+    print(f"SQL statements per request: {statements / count:.1f}; the last request's:")
+    for sql in last:
+        print("   ", sql[:160])
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
+
+
 def main() -> None:
     args = parse_args()
+    if args.profile:
+        settings_dir = tempfile.mkdtemp(prefix="bench-load-")
+        Path(settings_dir, f"{SETTINGS_MODULE}.py").write_text(SETTINGS_TEXT)
+        env, cleanup = configure_environment(args, settings_dir)
+        try:
+            args.exchanges = max(args.exchanges, args.profile + args.warmup)
+            rows = build(args, env)
+            profile(rows[: args.warmup], args.warmup)  # first requests load templates and code
+            profile(rows[args.warmup :], args.profile)
+        finally:
+            cleanup()
+            shutil.rmtree(settings_dir, ignore_errors=True)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     settings_dir = tempfile.mkdtemp(prefix="bench-load-")

@@ -177,7 +177,8 @@ def _sqlite_database(path: str) -> dict:
     """SQLite's settings, the same whether it is named by SQLITE_PATH or by a
     sqlite:/// DATABASE_URL."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, whose table rebuilds keep the ledger's triggers (core/sqlite/base.py).
+        "ENGINE": "core.sqlite",
         "NAME": path,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue
@@ -198,7 +199,7 @@ def _sqlite_database(path: str) -> dict:
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
     _db: dict = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
-    if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["ENGINE"] in ("django.db.backends.sqlite3", "core.sqlite"):
         _db = _sqlite_database(_db["NAME"])
     elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})

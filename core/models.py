@@ -15,3 +15,16 @@ class PostcodePoint(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class Counter(models.Model):
+    """A count that every worker shares, for rate limits when there is no Redis
+    (core/counters.py): one row a key and window, gone once `expires` (Unix
+    seconds) has passed."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.BigIntegerField()
+    expires = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,13 +2,13 @@
 claim an organisation, password reset): settings.FORM_RATE_LIMITS, from the
 environment (FORM_RATE_JOIN and the rest).
 
-Counts live in the shared cache (Redis, else the database cache), so every
+Counts live in Redis, else in the database (core/counters.py), so every
 gunicorn worker adds to the same count. A window is fixed (this hour, say):
 cheap, one increment a sending, at worst twice the rate across a window's edge.
 Only sendings that passed the form's checks count, so someone correcting a
 typing mistake is not held up; what a flood costs (a saved row, an e-mail) is
 what is limited. The address is the one core.clientip gives (TRUSTED_PROXY_COUNT),
-and it is kept only as a keyed hash in the cache key, gone when the window ends.
+and it is kept only as a keyed hash in the count's key, gone when the window ends.
 
 Over the limit, the view shows the form again, with what was typed and a
 plain message, as a 429 with Retry-After, and saves nothing.
@@ -18,11 +18,11 @@ import time
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 from core.clientip import client_address
+from core.counters import counter_add
 
 TOO_MANY_MESSAGE = (
     "We have had this form from your internet connection too many times in a short while. "
@@ -47,14 +47,8 @@ def form_limit_reached(request: HttpRequest, form: forms.BaseForm, *, scope: str
     window = int(now // seconds)
     who = salted_hmac("core.ratelimit", client_address(request)).hexdigest()[:32]
     key = f"form-rate:{scope}:{who}:{window}"
-    # add then incr: atomic on Redis; on the database cache two workers at the same
-    # moment may both read one count, which lets one extra through at most.
-    cache.add(key, 0, timeout=seconds)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # the key ran out between add and incr: a new window
-        cache.set(key, 1, timeout=seconds)
-        sent = 1
+    # Atomic on Redis and on the database alike (core/counters.py).
+    sent = counter_add(key, seconds=seconds)
     if sent <= allowed:
         return None
     wait = max(1, int((window + 1) * seconds - now))

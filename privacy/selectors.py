@@ -219,6 +219,8 @@ HOLDS_NO_PERSONAL_DATA.update(
         "assets.Schedule": "When a service runs.",
         "assets.ReviewReminder": "Which reminders about stale listings were sent, by service.",
         "core.PostcodePoint": "Public postcode centroids (Ordnance Survey open data).",
+        "core.Counter": "Rate-limit counts per caller and window: a user or client id, or a keyed hash of an "
+        "address, and a number, deleted once the window has passed.",
         "assets.SearchEntry": "The directory's search index, built from services.",
         "referrals.WebhookSubscription": "An organisation's webhook address and secret.",
         "referrals.WebhookDelivery": "Webhook events, which carry ids only, never personal data.",

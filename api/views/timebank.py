@@ -21,7 +21,7 @@ from core.errors import InvalidInputError, NotFoundError
 from timebank.models import Category, Exchange, Listing, User
 from timebank.permissions import visible_timebank_ids
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
-from timebank.selectors.exchanges import exchange_detail, exchanges_for_member
+from timebank.selectors.exchanges import exchange_detail, exchange_of_party, exchanges_for_member
 from timebank.selectors.listings import active_category_by_slug, listings_of_member
 from timebank.services import exchanges as exchange_services, listings as listing_services
 
@@ -215,20 +215,16 @@ class ExchangeActionView(MemberView):
         service(exchange=exchange, by_user=self.by_user, note=body["note"])
 
     def post(self, request, exchange_id):
-        if not Exchange.objects.filter(public_id=exchange_id, timebank_id__in=self.timebank_ids).exists():
-            # Another timebank's exchange (or none): not found, before anything is read.
-            raise NotFoundError("There is no such exchange.")
-        exchange = exchange_detail(public_id=exchange_id, user=request.user)
-        if exchange.provider.user_id != request.user.pk and request.user.pk not in {
-            m.user_id for m in exchange.receivers.all()
-        }:
-            # Coordinators act through their own pages, not a member's API.
-            raise NotFoundError("There is no such exchange.")
+        # Another timebank's exchange, one the caller takes no part in, or none: not
+        # found, before anything else is read. Coordinators act through their own
+        # pages, not a member's API.
+        exchange = exchange_of_party(public_id=exchange_id, user=self.by_user, timebank_ids=self.timebank_ids)
         body_class = t.ExchangeRecordSerializer if self.action_name == "record" else t.ExchangeNoteSerializer
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
+        # The service copies the new state onto `exchange` (its status, minutes,
+        # dates); who takes part does not change, so it answers without a re-read.
         self.run(exchange, body.validated_data)
-        exchange = exchange_detail(public_id=exchange_id, user=request.user)
         return Response(t.ExchangeOutSerializer(exchange).data)
 
 

@@ -159,19 +159,8 @@ def test_two_workers_at_the_last_place_cannot_both_take_it(db, monkeypatch):
 
     from django.core.cache import cache
 
-    class OtherWorkerInBetween:
-        """The cache, with a second worker's request landing just after our read."""
-
-        def __getattr__(self, name):
-            return getattr(cache, name)
-
-        def get(self, key, default=None):
-            value = cache.get(key, default)
-            other = ClientScopedThrottle()
-            other.cache = cache
-            other.timer = lambda: 60 * 1_000_000.0 + 10
-            assert other.allow_request(request, view)  # the other worker takes the last place
-            return value
+    from api import throttles
+    from core.counters import counter_get
 
     request = SimpleNamespace(user=None, headers={}, META={"REMOTE_ADDR": "192.0.2.9"})
     view = SimpleNamespace(throttle_scope="referrals-read")
@@ -182,7 +171,17 @@ def test_two_workers_at_the_last_place_cannot_both_take_it(db, monkeypatch):
     throttle.timer = lambda: 60 * 1_000_000.0 + 10
     for _ in range(9):
         assert throttle.allow_request(request, view)
-    throttle.cache = OtherWorkerInBetween()
+
+    def read_then_another_worker_counts(key):
+        """The count, with a second worker's request landing just after our read."""
+        value = counter_get(key)
+        monkeypatch.setattr(throttles, "counter_get", counter_get)  # the other worker reads plainly
+        other = ClientScopedThrottle()
+        other.timer = lambda: 60 * 1_000_000.0 + 10
+        assert other.allow_request(request, view)  # the other worker takes the last place
+        return value
+
+    monkeypatch.setattr(throttles, "counter_get", read_then_another_worker_counts)
     assert throttle.allow_request(request, view) is False
     assert throttle.wait() >= 1
     # Ten counted in all: the refused request was taken off again.

@@ -397,7 +397,7 @@ def test_sqlite_named_by_database_url_gets_the_same_settings_as_sqlite_path(tmp_
     by_path = settings_in_a_fresh_process("DATABASES", SQLITE_PATH=str(path), **same)["DATABASES"]["default"]
     by_url = settings_in_a_fresh_process("DATABASES", DATABASE_URL=f"sqlite:///{path}", **same)["DATABASES"]["default"]
 
-    assert by_url["ENGINE"] == by_path["ENGINE"] == "django.db.backends.sqlite3"
+    assert by_url["ENGINE"] == by_path["ENGINE"] == "core.sqlite"
     assert by_url["NAME"] == by_path["NAME"] == str(path)
     assert by_url["OPTIONS"] == by_path["OPTIONS"]
     assert by_url["OPTIONS"]["transaction_mode"] == "IMMEDIATE" and by_url["OPTIONS"]["timeout"] >= 20

@@ -61,6 +61,22 @@ def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) 
     return exchange
 
 
+def exchange_of_party(*, public_id: uuid.UUID, user: User, timebank_ids: set[int]) -> Exchange:
+    """One exchange of the timebanks in `timebank_ids` in which `user` gives or
+    receives time, with the people a response names (provider, receivers,
+    listing) and no history: two queries, for a party's own step on it (the
+    API). Anyone else, a coordinator included, is told it does not exist."""
+    exchange = (
+        Exchange.objects.filter(public_id=public_id, timebank_id__in=timebank_ids)
+        .select_related("provider", "listing")
+        .prefetch_related(Prefetch("receivers", queryset=Member.objects.order_by("pk")))
+        .first()
+    )
+    if exchange is None or user.pk not in {exchange.provider.user_id, *(m.user_id for m in exchange.receivers.all())}:
+        raise NotFoundError("There is no such exchange.")
+    return exchange
+
+
 def reversed_exchange_ids(*, exchanges: list[Exchange]) -> set[int]:
     """Which of these exchanges had their hours posted and then reversed (one query)."""
     posted = [exchange.pk for exchange in exchanges if exchange.status == ExchangeStatus.POSTED]
