@@ -125,12 +125,17 @@ def _primary_links(user, member) -> list[MenuLink]:
             MenuLink("My offers and requests", reverse("timebank:my-listings")),
             MenuLink("My exchanges", reverse("timebank:exchange-list")),
             MenuLink("Suggested for you", reverse("brokering:my-matches")),
+            # Co-production (coproduction/): taking part in planning, and members' ideas.
+            MenuLink("Take part", reverse("involvement:opportunities")),
+            MenuLink("Ideas", reverse("voice:ideas")),
         ]
     if user.is_authenticated and user.is_coordinator:
         links += [
             MenuLink("Coordinator", reverse("timebank:coordinator-dashboard")),
             MenuLink("Workbench", reverse("brokering:workbench")),
             MenuLink("Reports", reverse("brokering:reports")),
+            MenuLink("Involvement", reverse("involvement:manage-list")),
+            MenuLink("Self-assessment", reverse("assessment:home")),
         ]
         if is_network_admin(user):
             links.append(MenuLink("Timebanks", reverse("timebank:network-timebanks")))
@@ -138,6 +143,7 @@ def _primary_links(user, member) -> list[MenuLink]:
         links.append(MenuLink("Referrals", reverse("referrals:mine")))
     if user.is_authenticated and user.is_group_organiser:
         links.append(MenuLink("Referrals to your group", reverse("referrals:incoming")))
+        links.append(MenuLink("Feedback on your services", reverse("voice:service-feedback")))
     links.append(MenuLink("Find local groups", reverse("assets:directory")))
     return links
 
