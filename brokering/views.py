@@ -59,6 +59,7 @@ def workbench_home(request, timebank):
         {
             "timebank": timebank,
             "waiting": workbench.open_requests(timebank=timebank),
+            "carers_breaks": workbench.carers_break_requests(timebank=timebank),
             "waiting_count": workbench.open_request_count(timebank=timebank),
             "quiet": workbench.quiet_members(timebank=timebank),
             "quiet_days": workbench.QUIET_DAYS,

@@ -30,7 +30,7 @@ from referrals import gp_events, states
 from referrals.actors import Actor
 from referrals.communication import CATEGORIES, is_need_code, need_code
 from referrals.consent import referral_sharing, shown_progress, transition_refusal
-from referrals.eligibility import eligibility_check
+from referrals.eligibility import age_on, eligibility_check
 from referrals.instruments import get_instrument
 from referrals.models import (
     AccessAction,
@@ -390,6 +390,9 @@ def _timebank_application(
         # The postcode's format was checked; a coordinator can correct an
         # unknown one when approving. The referral itself must not fail.
         keep_unknown_postcode=True,
+        # A young person (a young carer) needs a guardian's consent before a
+        # coordinator approves them (docs/coproduction-carers.md).
+        under_18=referral.date_of_birth is not None and age_on(referral.date_of_birth, timezone.localdate()) < 18,
     )
     referral.member = member
     return member

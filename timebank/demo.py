@@ -42,6 +42,8 @@ from django.utils import timezone
 
 from timebank import ledger
 from timebank.models import (
+    Availability,
+    CarersBreak,
     Category,
     Exchange,
     ExchangeHistory,
@@ -944,6 +946,65 @@ def _write_caversham_history(history: _History) -> None:
     )
 
 
+# Carers as members in their own right (docs/coproduction-carers.md): Nadia
+# looks after her mum and her Thursday request is a carer's break; Jade, 15,
+# looks after her dad and has applied, waiting for her guardian's consent.
+CARER_BREAK_TITLE = "Someone to sit with mum on Thursdays"
+YOUNG_CARER_EMAIL = f"jade@{EMAIL_DOMAIN}"
+BREAK_OFFER_TITLE = "Sit with someone while their carer has a break"
+
+
+def _seed_carers(
+    *, timebank: Timebank, coordinator: User, members: dict[str, Member], categories: dict[str, Category]
+) -> None:
+    """Idempotent: each step looks first and changes only what is not yet so."""
+    nadia = members["nadia"]
+    if not nadia.is_carer:
+        member_services.member_update_profile(
+            member=nadia,
+            by_user=coordinator,
+            display_name=nadia.display_name,
+            postcode=nadia.postcode,
+            travel_radius_km=nadia.travel_radius_km,
+            availability_slots=Availability.to_slots(nadia.availability),
+            communication_needs=nadia.communication_needs,
+            digest=nadia.digest,
+            phone=nadia.phone,
+            about=nadia.about,
+            is_carer=True,
+            cares_for="My mum, who has dementia and cannot be left alone",
+        )
+    # A DBS-checked neighbour who can sit with Nadia's mum, so the break has a suggestion.
+    harpreet = members["harpreet"]
+    if not Listing.objects.filter(member=harpreet, title=BREAK_OFFER_TITLE).exists():
+        listing_services.listing_create(
+            member=harpreet,
+            kind="offer",
+            category=categories["caring-breaks"],
+            title=BREAK_OFFER_TITLE,
+            description="I sat with my grandmother for years. Happy to give a carer a few hours off.",
+            where="home",
+            by_user=coordinator,
+        )
+    request = Listing.objects.filter(member=nadia, title=CARER_BREAK_TITLE).first()
+    if request is not None and not request.carers_break:
+        listing_services.listing_update(listing=request, by_user=coordinator, carers_break=CarersBreak.SIT)
+    if not User.objects.filter(email=YOUNG_CARER_EMAIL).exists():
+        jade = member_services.member_apply(
+            timebank=timebank,
+            display_name="Jade W.",
+            email=YOUNG_CARER_EMAIL,
+            postcode="RG30 2EU",
+            about="I look after my dad after school. I like drawing and would like to meet other young carers.",
+            availability_slots=["sat-morning"],
+            password=None,
+            is_carer=True,
+            cares_for="My dad, who uses a wheelchair",
+            under_18=True,
+        )
+        User.objects.filter(pk=_login(jade).pk).update(password=_demo_password_hash())
+
+
 def _seed_caversham(*, network_admin: User, stdout) -> None:
     timebank, coordinator = _caversham(network_admin=network_admin)
     # Its own categories, copied from the template when it was started.
@@ -985,6 +1046,7 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         _date_first_exchanges(timebank)
         stdout.write(_summary(timebank))
     _activate(PEOPLE, members, coordinator=coordinator)
+    _seed_carers(timebank=timebank, coordinator=coordinator, members=members, categories=categories)
 
     _seed_caversham(network_admin=network_admin, stdout=stdout)
     stdout.write(f"Demo password for every demo login: {DEMO_PASSWORD}")
@@ -996,5 +1058,7 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         ("member", _email(PEOPLE[1]), DEMO_PASSWORD),
         ("member (care home)", "elmlodge@example.org", DEMO_PASSWORD),
         ("applicant", "aisha@example.org", DEMO_PASSWORD),
+        ("member (carer with a break request)", _email(next(p for p in PEOPLE if p.ref == "nadia")), DEMO_PASSWORD),
+        ("applicant (young carer)", YOUNG_CARER_EMAIL, DEMO_PASSWORD),
         ("member (Caversham)", _email(CAVERSHAM_PEOPLE[0]), DEMO_PASSWORD),
     ]

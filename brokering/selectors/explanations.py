@@ -8,7 +8,8 @@ order it applies them:
    "No member offers Gardening yet.";
 2. the helpers who offer it are away (paused), restricted from the category,
    without the DBS check or references the category (or a home visit) needs,
-   too far away for in-person help (further than either person's travel
+   without a DBS check for a carer's break, under 18 for an adult's request
+   (or an adult for an under-18's), too far away for in-person help (further than either person's travel
    radius, or with no known place), or at their timebank's cap of open
    exchanges: "2 members offer Gardening but none has a DBS check for home
    visits."
@@ -48,6 +49,8 @@ AWAY = "away"
 RESTRICTED = "restricted"
 NO_DBS = "no-dbs"
 NO_DBS_HOME = "no-dbs-home"
+NO_DBS_BREAK = "no-dbs-break"
+AGE = "age"
 NO_REFERENCES = "no-references"
 TOO_FAR = "too-far"
 AT_LIMIT = "at-limit"
@@ -74,6 +77,18 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
         "they do not have a DBS check for home visits",
         "none has a DBS check for home visits",
     ),
+    NO_DBS_BREAK: (
+        "1 has no DBS check for a carer's break",
+        "{n} have no DBS check for a carer's break",
+        "they do not have a DBS check for a carer's break",
+        "none has a DBS check for a carer's break",
+    ),
+    AGE: (
+        "1 is not suggested one-to-one because of age (under 18 and adult)",
+        "{n} are not suggested one-to-one because of age (under 18 and adult)",
+        "suggestions never pair someone under 18 with an adult one-to-one",
+        "suggestions never pair someone under 18 with an adult one-to-one",
+    ),
     NO_REFERENCES: (
         "1 has no current references",
         "{n} have no current references",
@@ -88,7 +103,7 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
         "all are at their limit of open exchanges",
     ),
 }
-_ORDER = [AWAY, RESTRICTED, NO_DBS, NO_DBS_HOME, NO_REFERENCES, TOO_FAR, AT_LIMIT]
+_ORDER = [AWAY, RESTRICTED, NO_DBS, NO_DBS_HOME, NO_DBS_BREAK, NO_REFERENCES, AGE, TOO_FAR, AT_LIMIT]
 
 
 @dataclass
@@ -98,6 +113,7 @@ class _Helper:
     latitude: float | None
     longitude: float | None
     travel_radius_km: int
+    under_18: bool = False
 
 
 def _left_out_because(
@@ -122,6 +138,10 @@ def _left_out_because(
         return NO_REFERENCES
     if home_visit_needs_dbs(where=request.where) and not has_dbs:
         return NO_DBS_HOME
+    if request.carers_break and not has_dbs:
+        return NO_DBS_BREAK
+    if helper.under_18 != request.member.under_18:
+        return AGE
     asker = request.member
     if needs_distance(request) and asker.latitude is not None and asker.longitude is not None:
         if helper.latitude is None or helper.longitude is None:
@@ -174,12 +194,13 @@ def why_no_suggestions(*, requests: list[Listing], today: datetime.date | None =
             "member__latitude",
             "member__longitude",
             "member__travel_radius_km",
+            "member__under_18",
         )
         .distinct()
     )
     offered: dict[tuple[int, int], dict[int, _Helper]] = defaultdict(dict)
-    for timebank_id, category_id, member_id, status, lat, lng, radius in rows:
-        offered[(timebank_id, category_id)][member_id] = _Helper(member_id, status, lat, lng, radius)
+    for timebank_id, category_id, member_id, status, lat, lng, radius, under_18 in rows:
+        offered[(timebank_id, category_id)][member_id] = _Helper(member_id, status, lat, lng, radius, under_18)
     member_ids = {member_id for helpers in offered.values() for member_id in helpers}
     restricted: set[tuple[int, int]] = set()
     kinds: dict[int, set[str]] = defaultdict(set)

@@ -19,7 +19,10 @@ Three queries for any number of requests (a workbench page is one batch):
 Exclusions (never suggested): the requester; members restricted from the
 category; members without a current DBS check (or reference) when the
 category needs one; members without a current DBS check for help in the
-requester's home (BROKERING_HOME_VISITS_NEED_DBS). These are the
+requester's home (BROKERING_HOME_VISITS_NEED_DBS); members without a
+current DBS check for a carer's break request (Listing.carers_break); and,
+suggestions being one-to-one, anyone under 18 (a young carer) for an adult's
+request and any adult for the request of someone under 18. These are the
 safeguarding rule of timebank.selectors.safeguarding (which every booking
 path enforces), applied here in SQL for speed with the same definitions;
 helpers at the
@@ -70,6 +73,7 @@ from timebank.selectors.safeguarding import (
     Problem,
     home_visit_needs_dbs,
     safeguarding_problems_by_helper,
+    young_person_problems,
 )
 
 CAN_EXCHANGE = [MemberStatus.APPROVED, MemberStatus.ACTIVE]
@@ -250,6 +254,7 @@ def _candidate_sql(requests: list[Listing], params: SqlParams) -> str:
         WITH picked (request_no, listing_id) AS ({parts})
         SELECT p.request_no, l.id AS pk, l.member_id,
                m.latitude AS lat, m.longitude AS lng, m.travel_radius_km AS radius, m.availability AS free,
+               m.under_18 AS under_18,
                {has_dbs} AS has_dbs, {has_refs} AS has_references, COALESCE(a.balance, 0) AS balance
         FROM picked p
         JOIN {listing} l ON l.id = p.listing_id
@@ -308,8 +313,12 @@ NO_EXCHANGES = {"open_count": 0, "completed_count": 0, "cancelled_count": 0, "re
 
 def _place(request: Listing, row: CandidateRow) -> float | bool | None:
     """The distance in km (None when it does not matter or is not known), or
-    False when the helper is out of reach or may not visit the requester's home."""
-    if home_visit_needs_dbs(where=request.where) and not row["has_dbs"]:
+    False when the helper is out of reach, may not visit the requester's home,
+    has no current DBS check for a carer's break, or is under 18 where the
+    requester is an adult (or the other way round: suggestions are one-to-one)."""
+    if (home_visit_needs_dbs(where=request.where) or request.carers_break) and not row["has_dbs"]:
+        return False
+    if bool(row["under_18"]) != request.member.under_18:
         return False
     requester = request.member
     if not needs_distance(request) or requester.latitude is None or requester.longitude is None:
@@ -512,8 +521,15 @@ def helpers_held_back(*, request: Listing, limit: int = 20) -> list[HeldBack]:
                 distances[member_id] = km
     helpers = [by_member[member_id].member for member_id in distances]
     problems = safeguarding_problems_by_helper(
-        helpers=helpers, category=request.category, where=request.where, today=today
+        helpers=helpers,
+        category=request.category,
+        where=request.where,
+        today=today,
+        carers_break=bool(request.carers_break),
     )
+    # Suggestions are one-to-one: the young-person rule is about each pair.
+    for helper in helpers:
+        problems[helper.pk] += young_person_problems(helper=helper, receivers=[request.member])
     held = [
         HeldBack(member=helper, offer=by_member[helper.pk], distance_km=distances[helper.pk], problems=found)
         for helper in helpers

@@ -86,6 +86,37 @@ def open_requests(*, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_ea
     ]
 
 
+def carers_break_requests(
+    *, timebank: Timebank, limit: int = LIST_LIMIT, suggestions_each: int = 3
+) -> list[WaitingRequest]:
+    """Carers' break requests still open (matched or not), oldest first, each
+    with who is suggested (only helpers with a current DBS check are): flagged
+    to coordinators on the workbench. A fixed number of queries."""
+    now = timezone.now()
+    requests = list(
+        Listing.objects.filter(
+            timebank=timebank,
+            kind=ListingKind.REQUEST,
+            status=ListingStatus.OPEN,
+            expires_on__gte=timezone.localdate(),
+        )
+        .exclude(carers_break="")
+        .select_related("member", "category", "timebank")
+        .order_by("created_at", "pk")[:limit]
+    )
+    suggestions = suggest_for_requests(requests=requests, limit=suggestions_each)
+    alert = timebank.request_wait_alert_days
+    return [
+        WaitingRequest(
+            listing=request,
+            waited_days=(now - request.created_at).days,
+            overdue=request.matched_at is None and (now - request.created_at).days > alert,
+            suggestions=suggestions.get(request.pk, []),
+        )
+        for request in requests
+    ]
+
+
 def why_no_one(*, request: Listing) -> str:
     """Why no one is suggested for this request, in a sentence for coordinators ("" when it cannot tell)."""
     return why_no_suggestions(requests=[request]).get(request.pk, "")
@@ -191,6 +222,8 @@ def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyReque
             expires_on__gte=today,
             category_id__in=[c for c in offered if c not in restricted],
             member__status__in=CAN_EXCHANGE,
+            # One-to-one only with someone on the same side of 18 (young carers, timebank.selectors.safeguarding).
+            member__under_18=member.under_18,
         )
         .exclude(member=member)
         .select_related("member", "category")
@@ -201,7 +234,7 @@ def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyReque
         category = request.category
         if (category.needs_dbs_check and not has_dbs) or (category.needs_references and not has_refs):
             continue
-        if home_visit_needs_dbs(where=request.where) and not has_dbs:
+        if (home_visit_needs_dbs(where=request.where) or request.carers_break) and not has_dbs:
             continue
         reasons, distance = [], None
         if request.where not in DISTANCE_FREE:

@@ -61,7 +61,12 @@ def introduction_make(
     else:
         found = _offering_helper(request=request, helper_public_id=helper_public_id)
         if found is None or not safeguarding_problems(
-            helper=found, category=request.category, where=request.where, today=timezone.localdate()
+            helper=found,
+            category=request.category,
+            where=request.where,
+            today=timezone.localdate(),
+            carers_break=bool(request.carers_break),
+            receivers=[request.member],
         ):
             raise InvalidInputError(
                 "That person is no longer a suggestion for this request (their checks, availability or "

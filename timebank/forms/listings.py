@@ -4,9 +4,10 @@ Forms only parse what people type; the rules live in timebank.services.listings.
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.form_messages import PlainErrorsMixin, messages
-from timebank.models import Category, ListingKind, Timebank, Where
+from timebank.models import CarersBreak, Category, ListingKind, Timebank, Where
 from timebank.selectors.listings import TEXT_MAX, active_categories
 
 
@@ -69,6 +70,19 @@ class ListingForm(PlainErrorsMixin, forms.Form):
         help_text="Leave blank to show it for three months. At most a year.",
         error_messages=messages(invalid="Enter the last day to show it, like 27/3/2026, or leave it blank."),
     )
+    # Only on the forms of members who look after someone (`carer`): a request
+    # may be a carer's break (timebank.services.listings).
+    carers_break = forms.ChoiceField(
+        label=_("Is this a break for you as a carer?"),
+        choices=[("", _("No")), *CarersBreak.choices],
+        widget=ChoiceList,
+        required=False,
+        help_text=_(
+            "Only for a request. Helpers for a carer's break have a current DBS check, "
+            "and a coordinator sees your request and helps find someone."
+        ),
+        error_messages=messages(invalid_choice=cast(str, _("Choose what kind of break you would like."))),
+    )
     # A coordinator's reason to go ahead when the safeguarding rule refuses an
     # offer (timebank.services.safeguarding). Only on the forms of coordinators
     # of the member's timebank (`may_override`), and shown only once the rule
@@ -88,9 +102,12 @@ class ListingForm(PlainErrorsMixin, forms.Form):
         with_kind: bool = True,
         current_category: Category | None = None,
         may_override: bool = False,
+        carer: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        if not carer:
+            del self.fields["carers_break"]
         if not may_override:
             del self.fields["safeguarding_override_reason"]
         elif (self.data.get("safeguarding_override_reason") or "").strip():

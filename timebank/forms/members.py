@@ -9,11 +9,12 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 from core.communication import need_label
 from core.form_messages import PlainErrorsMixin, messages
 from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
-from timebank.models import Availability, CommunicationNeed, Member, MemberStatus, User
+from timebank.models import Availability, CommunicationNeed, GuardianConsentMethod, Member, MemberStatus, User
 from timebank.models.members import DigestFrequency, MemberKind
 from timebank.services.members import MAX_TRAVEL_RADIUS_KM, MIN_TRAVEL_RADIUS_KM
 
@@ -61,6 +62,26 @@ class PostcodeFieldMixin:
             raise forms.ValidationError(error.message) from None
 
 
+def _is_carer_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("I look after someone (I am a carer)"),
+        required=False,
+        help_text=_(
+            "For example a parent, partner, child or friend who needs help because of illness, "
+            "disability, age or their mental health. You can then ask for a break."
+        ),
+    )
+
+
+def _cares_for_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Who do you look after?"),
+        max_length=300,
+        required=False,
+        help_text=_("A few words, like “my mum, who has dementia”. Only the timebank's coordinators see this."),
+    )
+
+
 class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     display_name = forms.CharField(
         label="Your name",
@@ -96,6 +117,16 @@ class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     )
     availability = _availability_field("When are you usually free?")
     communication_needs = _communication_field("How should we keep in touch?")
+    is_carer = _is_carer_field()
+    cares_for = _cares_for_field()
+    under_18 = forms.BooleanField(
+        label=_("I am under 18"),
+        required=False,
+        help_text=_(
+            "Young people are very welcome. A coordinator will ask your parent or guardian to agree "
+            "before you start, and you will take part in group activities or help a coordinator has arranged."
+        ),
+    )
     password = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -167,6 +198,8 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     about = forms.CharField(
         label="About you", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
     )
+    is_carer = _is_carer_field()
+    cares_for = _cares_for_field()
     what_matters = forms.CharField(
         label="What matters to you",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -174,6 +207,15 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
         required=False,
         help_text="Only you and the timebank's coordinators see this, never other members. "
         "It may have come from the person who referred you: change it as you like.",
+    )
+    # On the coordinator's copy only: a young carer's rules stop when a coordinator unticks this.
+    under_18 = forms.BooleanField(
+        label=_("Under 18 (a young carer)"),
+        required=False,
+        help_text=_(
+            "Needs a parent's or guardian's consent before approval, and no one-to-one help with an adult "
+            "unless a coordinator approves it. Untick when they turn 18."
+        ),
     )
 
     def __init__(self, *args: Any, member: Member | None = None, own: bool = False, **kwargs: Any) -> None:
@@ -189,6 +231,8 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
             field.choices = [*CommunicationNeed.choices, *((code, need_label(code)) for code in extra)]
         if not own:
             del self.fields["what_matters"]
+        else:
+            del self.fields["under_18"]
 
     @staticmethod
     def initial_for(member: Member) -> dict:
@@ -202,6 +246,9 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
             "digest": member.digest,
             "about": member.about,
             "what_matters": member.what_matters,
+            "is_carer": member.is_carer,
+            "cares_for": member.cares_for,
+            "under_18": member.under_18,
         }
 
 
@@ -258,6 +305,28 @@ STATUS_ACTION_CHOICES = [
     ("resume", "Resume"),
     ("leave", "Mark as left"),
 ]
+
+
+class GuardianConsentForm(PlainErrorsMixin, forms.Form):
+    """A coordinator records a parent's or guardian's consent for a member under 18."""
+
+    guardian_name = forms.CharField(
+        label=_("Parent's or guardian's name"),
+        max_length=120,
+        error_messages=messages(required=cast(str, _("Enter the parent's or guardian's name."))),
+    )
+    guardian_relationship = forms.CharField(
+        label=_("How are they related?"),
+        max_length=60,
+        help_text=_("For example mother, father, grandparent, foster carer."),
+        error_messages=messages(required=cast(str, _("Enter how they are related, like mother or foster carer."))),
+    )
+    method = forms.ChoiceField(
+        label=_("How did they give their consent?"),
+        choices=GuardianConsentMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages=messages(required=cast(str, _("Choose how the parent or guardian gave their consent."))),
+    )
 
 
 class MemberStatusForm(PlainErrorsMixin, forms.Form):

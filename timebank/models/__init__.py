@@ -13,8 +13,14 @@ from timebank.models.ledger import (  # noqa: F401
     TransferKind,
     TransferNote,
 )
-from timebank.models.listings import Category, Listing, ListingKind, ListingStatus, Where  # noqa: F401
-from timebank.models.members import Availability, CommunicationNeed, Member, MemberStatus  # noqa: F401
+from timebank.models.listings import CarersBreak, Category, Listing, ListingKind, ListingStatus, Where  # noqa: F401
+from timebank.models.members import (  # noqa: F401
+    Availability,
+    CommunicationNeed,
+    GuardianConsentMethod,
+    Member,
+    MemberStatus,
+)
 from timebank.models.safeguarding import (  # noqa: F401
     CategoryRestriction,
     Incident,

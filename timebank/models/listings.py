@@ -57,6 +57,15 @@ class Where(models.TextChoices):
     PHONE = "phone", "By phone"
 
 
+class CarersBreak(models.TextChoices):
+    """What a carer's break request asks for. Helpers need a current DBS check
+    (timebank.selectors.safeguarding) and coordinators see these requests."""
+
+    SIT = "sit", "Someone to sit with the person I look after"
+    LIFT = "lift", "A lift"
+    PHONE_CALL = "phone-call", "A phone call"
+
+
 class Listing(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     timebank = models.ForeignKey(Timebank, on_delete=models.PROTECT, related_name="listings")
@@ -81,6 +90,8 @@ class Listing(models.Model):
     # its member row (docs/quality.md P6).
     latitude = models.FloatField(null=True, blank=True, editable=False)
     longitude = models.FloatField(null=True, blank=True, editable=False)
+    # A carer's break request: its kind (CarersBreak), or blank for any other listing.
+    carers_break = models.CharField(max_length=12, choices=CarersBreak.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -92,6 +103,11 @@ class Listing(models.Model):
                 fields=["timebank", "kind", "status", "category", "latitude", "longitude"], name="listing_offer_place"
             ),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(carers_break="") | models.Q(kind="request"), name="listing_carers_break_is_request"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -100,3 +116,5 @@ class Listing(models.Model):
         # The services check this too (timebank.services.listings); here for the admin's forms.
         if self.category_id and self.timebank_id and self.category.timebank_id != self.timebank_id:
             raise ValidationError({"category": "Choose one of this timebank's categories."})
+        if self.carers_break and self.kind != ListingKind.REQUEST:
+            raise ValidationError({"carers_break": "Only a request can be a carer's break."})

@@ -35,6 +35,13 @@ class DigestFrequency(models.TextChoices):
     NEVER = "never", "Never"
 
 
+class GuardianConsentMethod(models.TextChoices):
+    IN_PERSON = "in-person", "In person, to a coordinator"
+    PHONE = "phone", "By phone, to a coordinator"
+    SIGNED_FORM = "signed-form", "A signed form or letter"
+    EMAIL = "email", "By e-mail"
+
+
 class Availability:
     """Days and parts of day packed in one integer: bit = day * 3 + part.
 
@@ -105,6 +112,26 @@ class Member(models.Model):
     # Set once by privacy.services.member_erase: the person's details are gone
     # and the member shows as "Former member"; the account and its history stay.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Carers as members in their own right (docs/coproduction-carers.md). Who
+    # they look after is in their own words and seen by coordinators only; the
+    # link to that person's membership, when they are a member, is set by a
+    # coordinator. Erasure blanks both (privacy/carers.py).
+    is_carer = models.BooleanField(default=False)
+    cares_for = models.CharField(max_length=300, blank=True)
+    cares_for_member = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # "I am under 18", answered at joining: no date of birth is kept. An
+    # under-18 member (a young carer) is approved only once a parent's or
+    # guardian's consent is recorded, and is never paired one-to-one with an
+    # adult without a coordinator's approval (timebank.selectors.safeguarding).
+    # A coordinator clears it when they turn 18.
+    under_18 = models.BooleanField(default=False)
+    guardian_name = models.CharField(max_length=120, blank=True)
+    guardian_relationship = models.CharField(max_length=60, blank=True)
+    guardian_consent_method = models.CharField(max_length=20, choices=GuardianConsentMethod.choices, blank=True)
+    guardian_consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guardian_consent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -120,6 +147,10 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def has_guardian_consent(self) -> bool:
+        return self.guardian_consent_at is not None
 
     @property
     def can_exchange(self) -> bool:

@@ -11,7 +11,13 @@ A helper has a problem when:
 - a DBS check is needed and they have no current one: the category needs it
   (Category.needs_dbs_check), or the help is in someone's home (`where` is
   home) and home visits need DBS (setting BROKERING_HOME_VISITS_NEED_DBS);
-- references are needed (Category.needs_references) and none is current.
+- references are needed (Category.needs_references) and none is current;
+- the help is a carer's break (Listing.carers_break) and they have no current
+  DBS check: someone may be left alone with the person cared for;
+- it is one-to-one help between someone under 18 (a young carer) and an
+  adult (`young_person_problems`): a coordinator must approve that pairing,
+  which they do by going ahead with a reason. Group exchanges (several
+  receivers) are the way young carers take part without it.
 
 A check is *current* on a day when it was made on or before that day and has
 not expired (no expiry date means it does not expire): `current_checks_q`.
@@ -20,10 +26,12 @@ not expired (no expiry date means it does not expire): `current_checks_q`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from timebank.models import (
     Category,
@@ -45,7 +53,8 @@ REFERENCE_KINDS = [SafeguardingCheckKind.REFERENCE]
 RESTRICTED = "restricted"
 NEEDS_DBS = "needs-dbs"
 NEEDS_REFERENCES = "needs-references"
-PROBLEM_CODES = (RESTRICTED, NEEDS_DBS, NEEDS_REFERENCES)
+YOUNG_PERSON = "young-person"
+PROBLEM_CODES = (RESTRICTED, NEEDS_DBS, NEEDS_REFERENCES, YOUNG_PERSON)
 
 COORDINATOR_FIRST = "A coordinator needs to check this first."
 
@@ -84,8 +93,33 @@ def home_visit_needs_dbs(*, where: str | None) -> bool:
     return where == Where.HOME and home_visits_need_dbs()
 
 
-def dbs_needed(*, category: Category | None, where: str | None) -> bool:
-    return bool(category is not None and category.needs_dbs_check) or home_visit_needs_dbs(where=where)
+def dbs_needed(*, category: Category | None, where: str | None, carers_break: bool = False) -> bool:
+    return carers_break or bool(category is not None and category.needs_dbs_check) or home_visit_needs_dbs(where=where)
+
+
+def young_person_problems(*, helper: Member, receivers: Sequence[Member]) -> list[Problem]:
+    """One-to-one help between someone under 18 and an adult needs a
+    coordinator's approval; a group (several receivers) does not, and neither
+    do two adults or two under-18s."""
+    if len(receivers) != 1:
+        return []
+    receiver = receivers[0]
+    if helper.under_18 == receiver.under_18:
+        return []
+    young, adult = (helper, receiver) if helper.under_18 else (receiver, helper)
+    return [
+        Problem(
+            YOUNG_PERSON,
+            gettext(
+                "%(young)s is under 18, so one-to-one help between them and %(adult)s needs a coordinator's "
+                "approval. Group activities are fine."
+            )
+            % {"young": young.display_name, "adult": adult.display_name}
+            + f" {COORDINATOR_FIRST}",
+            gettext("One-to-one help between a young carer and an adult needs a coordinator's approval.")
+            + f" {COORDINATOR_FIRST}",
+        )
+    ]
 
 
 def references_needed(*, category: Category | None) -> bool:
@@ -93,18 +127,36 @@ def references_needed(*, category: Category | None) -> bool:
 
 
 def safeguarding_problems(
-    *, helper: Member, category: Category | None, where: str | None, today: datetime.date
+    *,
+    helper: Member,
+    category: Category | None,
+    where: str | None,
+    today: datetime.date,
+    carers_break: bool = False,
+    receivers: Sequence[Member] | None = None,
 ) -> list[Problem]:
     """What stops `helper` giving help in `category` at `where` on `today`, in
     plain words; an empty list when nothing does. At most two queries.
 
     `category` or `where` may be unknown (None), e.g. an exchange arranged
-    without a listing: only the rules that do not depend on it apply."""
-    return safeguarding_problems_by_helper(helpers=[helper], category=category, where=where, today=today)[helper.pk]
+    without a listing: only the rules that do not depend on it apply.
+    `carers_break`: the help answers a carer's break request (needs DBS).
+    `receivers`: who would receive the help, when known (the young-person rule)."""
+    problems = safeguarding_problems_by_helper(
+        helpers=[helper], category=category, where=where, today=today, carers_break=carers_break
+    )[helper.pk]
+    if receivers is not None:
+        problems += young_person_problems(helper=helper, receivers=receivers)
+    return problems
 
 
 def safeguarding_problems_by_helper(
-    *, helpers: list[Member], category: Category | None, where: str | None, today: datetime.date
+    *,
+    helpers: list[Member],
+    category: Category | None,
+    where: str | None,
+    today: datetime.date,
+    carers_break: bool = False,
 ) -> dict[int, list[Problem]]:
     """`safeguarding_problems` for several helpers at once (by member pk), in
     at most two queries however many there are: the coordinators' list of
@@ -117,7 +169,7 @@ def safeguarding_problems_by_helper(
                 "member_id", flat=True
             )
         )
-    need_dbs = dbs_needed(category=category, where=where)
+    need_dbs = dbs_needed(category=category, where=where, carers_break=carers_break)
     need_refs = references_needed(category=category)
     checks: dict[int, list[tuple[str, datetime.date | None]]] = {pk: [] for pk in member_ids}
     if (need_dbs or need_refs) and member_ids:
@@ -135,6 +187,7 @@ def safeguarding_problems_by_helper(
             today=today,
             restricted=helper.pk in restricted,
             checks=checks.get(helper.pk, []),
+            carers_break=carers_break,
         )
         for helper in helpers
     }
@@ -148,6 +201,7 @@ def _problems(
     today: datetime.date,
     restricted: bool,
     checks: list[tuple[str, datetime.date | None]],
+    carers_break: bool = False,
 ) -> list[Problem]:
     """The rule for one helper, given whether they are restricted from the
     category and their checks of the kinds needed (made on or before `today`)."""
@@ -161,7 +215,7 @@ def _problems(
                 f"{name} cannot help with {category.name} just now. Please talk to a coordinator.",
             )
         )
-    need_dbs = dbs_needed(category=category, where=where)
+    need_dbs = dbs_needed(category=category, where=where, carers_break=carers_break)
     need_refs = references_needed(category=category)
     if not (need_dbs or need_refs):
         return problems
@@ -171,6 +225,8 @@ def _problems(
         ran_out = " (the last one has run out)" if expired & set(DBS_KINDS) else ""
         if category is not None and category.needs_dbs_check:
             doing = f"helping with {category.name}"
+        elif carers_break:
+            doing = gettext("giving a carer a break")
         else:
             doing = "helping at someone's home"
         problems.append(

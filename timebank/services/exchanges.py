@@ -384,12 +384,16 @@ def _require_safe(
     where: str | None,
     by_user: User | None,
     override_reason: str,
+    receivers: Sequence[Member],
     exchange: Exchange | None = None,
     listing: Listing | None = None,
 ) -> Clearance | None:
     """The safeguarding rule for the provider (the helper). The rule is about
     the helper, the kind of help and the place, so in a group exchange one check
-    covers every receiver/provider pair. Problems a coordinator already
+    covers every receiver/provider pair; with one receiver, the young-person
+    rule is about the pair (one-to-one help between someone under 18 and an
+    adult needs a coordinator's approval). A listing that is a carer's break
+    needs a helper with a current DBS check. Problems a coordinator already
     overrode for this exchange (or for the offer it answers) stay overridden.
 
     The category is one of the timebank's own (each timebank has its own
@@ -407,6 +411,8 @@ def _require_safe(
         override_reason=override_reason,
         today=timezone.localdate(),
         covered=overridden_codes(exchange=exchange, listing=listing),
+        carers_break=bool(listing is not None and listing.carers_break),
+        receivers=receivers,
     )
 
 
@@ -442,6 +448,7 @@ def exchange_propose(
         where=where,
         by_user=by_user,
         override_reason=safeguarding_override_reason,
+        receivers=receivers,
         listing=listing,
     )
     # Why atomic: the exchange, its receivers, its first history row, a
@@ -562,6 +569,7 @@ def exchange_accept(
             where=listing.where if listing is not None else None,
             by_user=by_user,
             override_reason=safeguarding_override_reason,
+            receivers=_receiver_members(locked),
             exchange=locked,
             listing=listing,
         )
@@ -1005,6 +1013,7 @@ def exchange_record_for_members(
         where=where or None,
         by_user=by_user,
         override_reason=safeguarding_override_reason,
+        receivers=receivers,
     )
     # Why atomic: the whole walk to posted commits together; a refusal by an
     # account limit leaves no exchange behind at all.

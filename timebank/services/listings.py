@@ -10,7 +10,11 @@ Rules kept here:
 - each timebank has its own categories: a listing's category is one of its
   timebank's, and only that timebank's coordinators edit them (names and slugs
   are unique within the timebank); a category is deactivated, never deleted,
-  because listings refer to it.
+  because listings refer to it;
+- a carer's break (`carers_break`: sit with the person, a lift, a phone call)
+  is a request by a member who says they look after someone; its helpers need
+  a current DBS check (timebank.selectors.safeguarding) and coordinators see
+  these requests on their workbench.
 """
 
 import datetime
@@ -23,10 +27,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank import summaries
-from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, Timebank, User, Where
+from timebank.models import CarersBreak, Category, Listing, ListingKind, ListingStatus, Member, Timebank, User, Where
 from timebank.notifications import notify
 from timebank.permissions import is_coordinator_of, require_coordinator_of
 from timebank.services.safeguarding import safeguarding_override_record, safeguarding_require
@@ -34,7 +39,7 @@ from timebank.services.safeguarding import safeguarding_override_record, safegua
 logger = logging.getLogger(__name__)
 
 MAX_LIFETIME_DAYS = 365
-EDITABLE_FIELDS = ("title", "description", "where", "category", "expires_on")
+EDITABLE_FIELDS = ("title", "description", "where", "category", "expires_on", "carers_break")
 TITLE_MAX = Listing._meta.get_field("title").max_length
 DESCRIPTION_MAX = Listing._meta.get_field("description").max_length
 
@@ -95,6 +100,24 @@ def _clean_expires_on(expires_on: datetime.date, *, today: datetime.date) -> dat
     return expires_on
 
 
+def _clean_carers_break(carers_break: object, *, kind: str, member: Member) -> str:
+    if not carers_break:
+        return ""
+    if carers_break not in CarersBreak.values:
+        raise InvalidInputError(gettext("Choose what kind of break you would like."), field="carers_break")
+    if kind != ListingKind.REQUEST:
+        raise InvalidInputError(gettext("Only a request can ask for a carer's break."), field="carers_break")
+    if not member.is_carer:
+        raise InvalidInputError(
+            gettext(
+                "A carer's break is for members who look after someone. "
+                "Say on your profile that you look after someone, then ask again."
+            ),
+            field="carers_break",
+        )
+    return str(carers_break)
+
+
 def listing_create(
     *,
     member: Member,
@@ -106,6 +129,7 @@ def listing_create(
     expires_on: datetime.date | None = None,
     by_user: User | None,
     safeguarding_override_reason: str = "",
+    carers_break: str = "",
 ) -> Listing:
     """List an offer ("I can…") or a request ("I'd like help with…") for `member`.
 
@@ -128,6 +152,7 @@ def listing_create(
         "description": _clean_description(description),
         "where": _clean_where(where),
         "expires_on": _clean_expires_on(expires_on, today=today),
+        "carers_break": _clean_carers_break(carers_break, kind=kind, member=member),
     }
     clearance = None
     if kind == ListingKind.OFFER:
@@ -174,6 +199,7 @@ def listing_update(
         "where": _clean_where,
         "category": lambda value: _clean_category(value, timebank_id=listing.timebank_id, current=listing.category),
         "expires_on": lambda value: _clean_expires_on(value, today=timezone.localdate()),
+        "carers_break": lambda value: _clean_carers_break(value, kind=listing.kind, member=listing.member),
     }
     cleaned = {name: cleaners[name](value) for name, value in fields.items()}
     clearance = None

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
 from core.communication import is_need_code
 from core.errors import ConflictError, InvalidInputError
@@ -34,6 +35,7 @@ from timebank.models import (
     Account,
     Availability,
     CommunicationNeed,
+    GuardianConsentMethod,
     Listing,
     Member,
     MemberStatus,
@@ -163,6 +165,18 @@ def _kind(value: str) -> str:
 # --- Creating a member: joining, a coordinator adding someone, a referral ------------------
 
 
+UNDER_18_NEEDS_CONSENT = gettext_lazy(
+    "This member is under 18: record their parent's or guardian's consent before approving them."
+)
+CARES_FOR_MAX = 300
+
+
+def _carer(*, is_carer: bool, cares_for: str) -> tuple[bool, str]:
+    """Whether they look after someone, and who (in their words; kept only for a carer)."""
+    cares_for = clean_text(cares_for, field="cares_for", label=gettext("who you look after"), max_length=CARES_FOR_MAX)
+    return bool(is_carer), cares_for if is_carer else ""
+
+
 @dataclass(frozen=True)
 class _Wording:
     """How messages name the person: applying themselves, or added by someone else."""
@@ -193,6 +207,9 @@ def member_create(
     note: str = "",
     keep_unknown_postcode: bool = False,
     what_matters: str = "",
+    is_carer: bool = False,
+    cares_for: str = "",
+    under_18: bool = False,
 ) -> Member:
     """The one way a member is made, on every path: joining (member_apply), a
     coordinator adding someone who is not online (member_create_offline) and a
@@ -212,6 +229,9 @@ def member_create(
       them, or that a social prescriber referred them).
     - `what_matters`: "what matters to you", from a referral the person agreed
       to share with the timebank; only they and its coordinators see it.
+    - `is_carer`, `cares_for`: they look after someone (who, in their words);
+      `under_18`: a young person, approved only with a parent's or guardian's
+      consent recorded (member_guardian_consent_record).
     """
     if status not in (MemberStatus.APPLIED, MemberStatus.APPROVED):
         raise InvalidInputError("A new member is either waiting for approval or approved.", field="status")
@@ -224,6 +244,9 @@ def member_create(
     about = clean_text(about, field="about", label=wording.about, max_length=2000)
     what_matters = clean_text(what_matters, field="what_matters", label="what matters to them", max_length=2000)
     note = clean_text(note, field="note", label="the note", max_length=300)
+    is_carer, cares_for = _carer(is_carer=is_carer, cares_for=cares_for)
+    if under_18 and status == MemberStatus.APPROVED:
+        raise InvalidInputError(str(UNDER_18_NEEDS_CONSENT), field="under_18")
     kind = _kind(kind)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
@@ -249,6 +272,9 @@ def member_create(
             communication_needs=needs,
             about=about,
             what_matters=what_matters,
+            is_carer=is_carer,
+            cares_for=cares_for,
+            under_18=bool(under_18),
             status=status,
             approved_at=timezone.now() if status == MemberStatus.APPROVED else None,
             status_note=note,
@@ -285,6 +311,9 @@ def member_apply(
     password: str | None = None,
     kind: str = MemberKind.PERSON,
     login_active: bool = True,
+    is_carer: bool = False,
+    cares_for: str = "",
+    under_18: bool = False,
 ) -> Member:
     """An application to join: a User (role member) and a Member with status applied.
 
@@ -320,6 +349,9 @@ def member_apply(
             about=about,
             availability_slots=availability_slots,
             communication_needs=communication_needs,
+            is_carer=is_carer,
+            cares_for=cares_for,
+            under_18=under_18,
         )
     except IntegrityError:
         # Two applications with the same address at once: the unique username caught it.
@@ -356,6 +388,9 @@ def member_join(
     about: str = "",
     availability_slots: Iterable[str] = (),
     communication_needs: Iterable[str] = (),
+    is_carer: bool = False,
+    cares_for: str = "",
+    under_18: bool = False,
 ) -> Member | None:
     """Someone applies on the public join page. The answer never tells whether the
     address already has an account (anyone may type anyone's address):
@@ -376,6 +411,7 @@ def member_join(
     clean_text(about, field="about", label="the text about you", max_length=2000)
     _availability(availability_slots)
     _communication_needs(communication_needs)
+    _carer(is_carer=is_carer, cares_for=cares_for)
     _place_from_postcode(postcode)
     existing = _login_for_address(email)
     if existing is None:
@@ -391,6 +427,9 @@ def member_join(
                 communication_needs=communication_needs,
                 password=password,
                 login_active=False,
+                is_carer=is_carer,
+                cares_for=cares_for,
+                under_18=under_18,
             )
         except InvalidInputError as error:
             # Someone else joined with this address a moment ago: answer as for any registered one.
@@ -522,8 +561,13 @@ def _member_transition(*, member: Member, action: str, note: str = "", by_user: 
 
 
 def member_approve(*, member: Member, by_user: User, note: str = "") -> Member:
-    """Accept an application: the member can now give and receive hours."""
+    """Accept an application: the member can now give and receive hours. A
+    member under 18 is approved only once a parent's or guardian's consent is
+    recorded (member_guardian_consent_record)."""
     require_coordinator_of(by_user, member.timebank_id)
+    fresh = Member.objects.filter(pk=member.pk).values("under_18", "guardian_consent_at").first()
+    if fresh is not None and fresh["under_18"] and fresh["guardian_consent_at"] is None:
+        raise ConflictError(str(UNDER_18_NEEDS_CONSENT))
     return _member_transition(member=member, action="approve", note=note, by_user=by_user)
 
 
@@ -589,13 +633,21 @@ def member_update_profile(
     phone: str = "",
     about: str = "",
     what_matters: str | None = None,
+    is_carer: bool | None = None,
+    cares_for: str = "",
+    under_18: bool | None = None,
 ) -> Member:
     """The member (or a coordinator for them) changes their profile. Refused once the
     member's personal data is erased (privacy.services): it must not be filled in again.
-    `what_matters` (their own words, from a referral) is left as it is when None."""
+    `what_matters` (their own words, from a referral) is left as it is when None;
+    so are `is_carer` and `cares_for` when `is_carer` is None. `under_18` (None:
+    unchanged) only a coordinator changes, e.g. when a young carer turns 18."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     if member.erased_at is not None:
         raise ConflictError(ERASED_PROFILE_REFUSAL)
+    change_age = under_18 is not None and bool(under_18) != member.under_18
+    if change_age:
+        require_coordinator_of(by_user, member.timebank_id)
     display_name = clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
     phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
     about = clean_text(about, field="about", label="the text about you", max_length=2000)
@@ -632,6 +684,12 @@ def member_update_profile(
     if what_matters is not None:
         member.what_matters = what_matters
         fields.append("what_matters")
+    if is_carer is not None:
+        member.is_carer, member.cares_for = _carer(is_carer=is_carer, cares_for=cares_for)
+        fields += ["is_carer", "cares_for"]
+    if change_age:
+        member.under_18 = bool(under_18)
+        fields.append("under_18")
     # Why atomic: the profile, the account's name (shown on statements) and the listings' copy of
     # the place change together. The lock is the one erasure takes: a profile saved while a
     # coordinator erases the member waits, then sees the erasure and is refused.
@@ -642,6 +700,77 @@ def member_update_profile(
         Account.objects.filter(member=member).exclude(name=display_name).update(name=display_name)
         # Listings carry a copy of their member's place (for match suggestions): it moves with them.
         Listing.objects.filter(member=member).update(latitude=member.latitude, longitude=member.longitude)
+    return member
+
+
+# --- Carers and young carers ------------------------------------------------------------------
+
+GUARDIAN_NAME_MAX = 120
+GUARDIAN_RELATIONSHIP_MAX = 60
+
+
+def member_guardian_consent_record(
+    *, member: Member, by_user: User, guardian_name: str, relationship: str, method: str
+) -> Member:
+    """A coordinator records that a parent or guardian agreed to an under-18
+    member (a young carer) joining: who, their relationship, how they said so;
+    who recorded it and when are kept with it. Needed before approval."""
+    require_coordinator_of(by_user, member.timebank_id)
+    guardian_name = clean_text(
+        guardian_name,
+        field="guardian_name",
+        label=gettext("the parent's or guardian's name"),
+        max_length=GUARDIAN_NAME_MAX,
+        required=True,
+    )
+    relationship = clean_text(
+        relationship,
+        field="guardian_relationship",
+        label=gettext("how they are related"),
+        max_length=GUARDIAN_RELATIONSHIP_MAX,
+        required=True,
+    )
+    if method not in GuardianConsentMethod.values:
+        raise InvalidInputError(gettext("Choose how the parent or guardian gave their consent."), field="method")
+    # Why atomic + lock: the erasure takes the same lock; consent is not written on an erased member.
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.erased_at is not None:
+            raise ConflictError(ERASED_PROFILE_REFUSAL)
+        if not locked.under_18:
+            raise ConflictError(gettext("A parent's or guardian's consent is only needed for a member under 18."))
+        locked.guardian_name, locked.guardian_relationship = guardian_name, relationship
+        locked.guardian_consent_method = method
+        locked.guardian_consent_recorded_by = by_user
+        locked.guardian_consent_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "guardian_name",
+                "guardian_relationship",
+                "guardian_consent_method",
+                "guardian_consent_recorded_by",
+                "guardian_consent_at",
+            ]
+        )
+    for name in ("guardian_name", "guardian_relationship", "guardian_consent_method", "guardian_consent_at"):
+        setattr(member, name, getattr(locked, name))
+    member.guardian_consent_recorded_by = by_user
+    return member
+
+
+def member_cares_for_link(*, member: Member, cared_for: Member | None, by_user: User) -> Member:
+    """A coordinator links a carer to the member they look after (or clears the
+    link with None). Both belong to the same timebank."""
+    require_coordinator_of(by_user, member.timebank_id)
+    if cared_for is not None:
+        if cared_for.timebank_id != member.timebank_id:
+            raise InvalidInputError(gettext("Choose a member of this timebank."), field="cares_for_member")
+        if cared_for.pk == member.pk:
+            raise InvalidInputError(gettext("A member cannot look after themselves here."), field="cares_for_member")
+        if not member.is_carer:
+            raise ConflictError(gettext("Say first that this member looks after someone (their profile)."))
+    member.cares_for_member = cared_for
+    member.save(update_fields=["cares_for_member"])
     return member
 
 

@@ -19,7 +19,7 @@ listing exists:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -37,7 +37,7 @@ from timebank.models import (
     User,
 )
 from timebank.permissions import is_coordinator_of, require_coordinator_of
-from timebank.selectors.safeguarding import DBS_KINDS, Problem, safeguarding_problems
+from timebank.selectors.safeguarding import DBS_KINDS, YOUNG_PERSON, Problem, safeguarding_problems
 
 OVERRIDE_FIELD = "safeguarding_override_reason"
 REASON_MAX = 1000
@@ -83,17 +83,22 @@ def safeguarding_require(
     override_reason: str = "",
     today: datetime.date,
     covered: Iterable[str] = (),
+    carers_break: bool = False,
+    receivers: Sequence[Member] | None = None,
 ) -> Clearance | None:
     """Refuse (SafeguardingError) unless `helper` may help with `category` at
     `where`, or a coordinator of `timebank` overrides with a reason. Returns
     the Clearance to record when a coordinator overrode, else None.
 
     `covered`: problem codes already overridden for this exchange (an
-    introduction a coordinator overrode is then accepted by the helper)."""
+    introduction a coordinator overrode is then accepted by the helper).
+    `carers_break` and `receivers`: see safeguarding_problems."""
     already = set(covered)
     problems = [
         p
-        for p in safeguarding_problems(helper=helper, category=category, where=where, today=today)
+        for p in safeguarding_problems(
+            helper=helper, category=category, where=where, today=today, carers_break=carers_break, receivers=receivers
+        )
         if p.code not in already
     ]
     if not problems:
@@ -103,7 +108,11 @@ def safeguarding_require(
     # A restriction is a coordinator-only record: the helper and coordinators
     # are told about it, anyone else only that the helper cannot help just now.
     told_everything = may_override or (by_user is not None and helper.user_id == by_user.pk)
-    message = " ".join(p.message if told_everything else p.message_for_others for p in problems)
+    # Who is under 18 is for coordinators only: an adult helper is not told a named member's age.
+    message = " ".join(
+        p.message if may_override or (told_everything and p.code != YOUNG_PERSON) else p.message_for_others
+        for p in problems
+    )
     if not reason:
         if may_override:
             message += " To go ahead anyway, write your reason for overriding this; it will be recorded."

@@ -121,6 +121,7 @@ def listing_create(request, member):
         initial={"where": "public"},
         timebank=member.timebank,
         may_override=is_coordinator_of(request.user, member.timebank_id),
+        carer=member.is_carer,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,6 +165,7 @@ def listing_edit(request, public_id):
         "description": listing.description,
         "where": listing.where,
         "expires_on": listing.expires_on,
+        "carers_break": listing.carers_break,
     }
     form = ListingForm(
         request.POST or None,
@@ -172,6 +174,8 @@ def listing_edit(request, public_id):
         with_kind=False,
         current_category=listing.category,
         may_override=is_coordinator_of(request.user, listing.timebank_id),
+        # A request of a member who looks after someone may be (or stop being) a carer's break.
+        carer=listing.kind == "request" and (listing.member.is_carer or bool(listing.carers_break)),
     )
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)

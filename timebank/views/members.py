@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login, views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.communication import need_label
@@ -19,6 +20,7 @@ from core.errors import DomainError
 from core.ratelimit import form_limit_reached, refused_as_too_many
 from timebank import twofactor
 from timebank.forms.members import (
+    GuardianConsentForm,
     JoinForm,
     LoginForm,
     MemberSearchForm,
@@ -94,6 +96,9 @@ def _join(request, timebank, *, own_page: bool = False):
                 availability_slots=data["availability"],
                 communication_needs=data["communication_needs"],
                 password=data["password"],
+                is_carer=data["is_carer"],
+                cares_for=data["cares_for"],
+                under_18=data["under_18"],
             )
         except DomainError as error:
             put_error_on_form(form, error)
@@ -207,6 +212,10 @@ def _profile_update(request, member, form) -> bool:
             about=data["about"],
             # Only on the member's own form: a coordinator's save leaves it as it is.
             what_matters=data.get("what_matters"),
+            is_carer=data["is_carer"],
+            cares_for=data["cares_for"],
+            # Only on a coordinator's copy of the form.
+            under_18=data.get("under_18"),
         )
     except DomainError as error:
         put_error_on_form(form, error)
@@ -350,11 +359,39 @@ def coordinator_member_edit(request, timebank, public_id):
         # The link is hidden; this is for an old bookmark or a typed address.
         messages.error(request, member_services.ERASED_PROFILE_REFUSAL)
         return redirect("timebank:coordinator-member", public_id=member.public_id)
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member), member=member)
-    if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
+    # Two forms on the page: the profile, and (for a member under 18) their
+    # parent's or guardian's consent; the button pressed says which was sent.
+    consent_sent = request.method == "POST" and "record_consent" in request.POST
+    profile_sent = request.method == "POST" and not consent_sent
+    form = ProfileForm(request.POST if profile_sent else None, initial=ProfileForm.initial_for(member), member=member)
+    consent_form = GuardianConsentForm(
+        request.POST if consent_sent else None,
+        initial={"guardian_name": member.guardian_name, "guardian_relationship": member.guardian_relationship},
+        prefix="consent",
+    )
+    if profile_sent and form.is_valid() and _profile_update(request, member, form):
         messages.success(request, f"{member.display_name}'s profile is saved.")
         return redirect("timebank:coordinator-member", public_id=member.public_id)
-    return render(request, "timebank/members/member_edit.html", {"form": form, "member": member})
+    if consent_sent and consent_form.is_valid():
+        data = consent_form.cleaned_data
+        try:
+            member_services.member_guardian_consent_record(
+                member=member,
+                by_user=request.user,
+                guardian_name=data["guardian_name"],
+                relationship=data["guardian_relationship"],
+                method=data["method"],
+            )
+        except DomainError as error:
+            put_error_on_form(consent_form, error)
+        else:
+            messages.success(request, _("The parent's or guardian's consent is recorded."))
+            return redirect("timebank:coordinator-member", public_id=member.public_id)
+    return render(
+        request,
+        "timebank/members/member_edit.html",
+        {"form": form, "member": member, "consent_form": consent_form},
+    )
 
 
 STATUS_SERVICES = {
