@@ -77,6 +77,7 @@ MIGRATION_SEEDS = [
     ("timebank.migrations.0002_default_timebank_roles_categories", "seed"),
     ("timebank.migrations.0004_coordinator_admin_permissions", "grant"),
     ("assets.migrations.0002_seed_social_prescribing_taxonomy", "seed"),
+    ("coproduction.assessment.migrations.0002_seed_ladder_values_statements", "seed"),
 ]
 
 
