@@ -50,6 +50,8 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Case, F, Prefetch, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -217,9 +219,11 @@ def _lock(exchange: Exchange) -> Exchange:
     # row lock makes concurrent steps (a double click, the auto-confirm command)
     # queue, so the second one sees the new status and is refused.
     # no_key: history rows and the transfer may still reference the row meanwhile.
+    # The receivers come with it (one query): every step reads them, some twice.
     return (
         Exchange.objects.select_for_update(no_key=True, of=("self",))
         .select_related("provider", "provider__user", "timebank", "proposed_by")
+        .prefetch_related(Prefetch("receivers", queryset=Member.objects.order_by("pk")))
         .get(pk=exchange.pk)
     )
 
@@ -714,10 +718,13 @@ def _post(locked: Exchange, *, actor: User | None, override_limits_by: User | No
     member_ids = [locked.provider_id, *(m.pk for m in receivers)]
     members = Member.objects.filter(pk__in=member_ids)
     first_timers = list(members.filter(first_exchange_at__isnull=True))
-    members.filter(first_exchange_at__isnull=True).update(first_exchange_at=now)
-    members.update(last_exchange_at=now)
-    # Taking part in an exchange is what makes an approved member active.
-    members.filter(status=MemberStatus.APPROVED).update(status=MemberStatus.ACTIVE)
+    # One statement: the first exchange's time where there was none, this one as
+    # the last, and taking part in an exchange is what makes an approved member active.
+    members.update(
+        first_exchange_at=Coalesce("first_exchange_at", Value(now)),
+        last_exchange_at=now,
+        status=Case(When(status=MemberStatus.APPROVED, then=Value(MemberStatus.ACTIVE)), default=F("status")),
+    )
     # Higher layers (a referral that brought the person) hear of each first exchange.
     for member in first_timers:
         hooks.first_exchange_posted.send(member=member)
