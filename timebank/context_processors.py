@@ -128,6 +128,8 @@ def _primary_links(user, member) -> list[MenuLink]:
             # Co-production (coproduction/): taking part in planning, and members' ideas.
             MenuLink("Take part", reverse("involvement:opportunities")),
             MenuLink("Ideas", reverse("voice:ideas")),
+            # Members answer the co-production self-assessment about their timebank.
+            MenuLink("How are we doing?", reverse("assessment:home")),
         ]
     if user.is_authenticated and user.is_coordinator:
         links += [
