@@ -530,6 +530,17 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 730)
 REFERRAL_FOLLOW_UP_DAYS = env_int("REFERRAL_FOLLOW_UP_DAYS", 91)
 # A referred member's invitation to choose a password works for this many days.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# Involvement (coproduction/involvement, docs/coproduction-involvement.md): an
+# opportunity cannot be published with less notice than this; receipts are
+# optional up to this amount (pence) and capped in size; claims are paid within
+# this many days (the promise shown on the page and counted in the report).
+INVOLVEMENT_MIN_NOTICE_DAYS = max(env_int("INVOLVEMENT_MIN_NOTICE_DAYS", 14), 0)
+EXPENSES_RECEIPT_REQUIRED_OVER_PENCE = max(env_int("EXPENSES_RECEIPT_REQUIRED_OVER_PENCE", 2000), 0)
+# A receipt must fit in a request body (DATA_UPLOAD_MAX_MEMORY_SIZE) with the form around it.
+EXPENSES_RECEIPT_MAX_BYTES = min(
+    max(env_int("EXPENSES_RECEIPT_MAX_BYTES", 800 * 1024), 1024), DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024
+)
+EXPENSES_PAY_WITHIN_DAYS = max(env_int("EXPENSES_PAY_WITHIN_DAYS", 14), 1)
 
 # --- Background jobs (Celery) -------------------------------------------------
 # Without a broker, tasks run inline (after commit) so a newcomer needs nothing.

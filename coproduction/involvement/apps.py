@@ -7,3 +7,10 @@ class InvolvementConfig(AppConfig):
     name = "coproduction.involvement"
     label = "involvement"
     verbose_name = "Involvement"
+
+    def ready(self) -> None:
+        # Models are loaded only now, so the demo is imported here.
+        from coproduction.involvement import demo
+        from timebank import hooks
+
+        hooks.demo_seeders.connect(demo.seed)

@@ -36,7 +36,7 @@ from timebank.models import (
 from timebank.services import exchanges as exchange_services, members as member_services
 
 PASSWORD = "correct horse battery staple"  # the factories' password
-PROJECT_APPS = {"core", "timebank", "assets", "referrals", "api"}
+PROJECT_APPS = {"core", "timebank", "assets", "referrals", "api", "involvement", "voice", "assessment"}
 
 NAME = "Alicia Quennell"
 EMAIL = "alicia.quennell@example.org"
