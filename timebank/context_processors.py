@@ -143,6 +143,9 @@ def _primary_links(user, member) -> list[MenuLink]:
             links.append(MenuLink("Timebanks", reverse("timebank:network-timebanks")))
     if user.is_authenticated and (user.is_link_worker or user.is_group_organiser):
         links.append(MenuLink("Referrals", reverse("referrals:mine")))
+        if not user.is_coordinator:
+            # Staff of a GP practice or a group post opportunities their organisation hosts.
+            links.append(MenuLink("Involvement", reverse("involvement:manage-list")))
     if user.is_authenticated and user.is_group_organiser:
         links.append(MenuLink("Referrals to your group", reverse("referrals:incoming")))
         links.append(MenuLink("Feedback on your services", reverse("voice:service-feedback")))
