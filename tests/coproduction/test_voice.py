@@ -434,6 +434,19 @@ def test_a_member_who_attended_an_activity_rates_it(client, margaret):
     assert row.name.startswith("Planning the summer fair") and row.counts[5] == 1
 
 
+def test_the_activity_page_offers_the_rating_once_the_member_attended(client, margaret):
+    attended = opportunity_with(margaret)
+    signed_up = opportunity_with(margaret, status="signed-up", title="Choosing the bus routes")
+    login(client, margaret.user)
+
+    attended_page = client.get(reverse("involvement:opportunity", args=[attended.public_id])).content.decode()
+    signed_up_page = client.get(reverse("involvement:opportunity", args=[signed_up.public_id])).content.decode()
+
+    rate_url = reverse("voice:rate-opportunity", args=[attended.public_id])
+    assert "Rate this activity" in attended_page and rate_url in attended_page
+    assert "Rate this activity" not in signed_up_page
+
+
 def test_only_those_who_attended_may_rate_an_activity(client, margaret, tariq):
     signed_up = opportunity_with(margaret, status="signed-up")
     html = login(client, margaret.user).get(reverse("voice:rate-opportunity", args=[signed_up.public_id])).content
