@@ -18,7 +18,7 @@ from api.permissions import ClientHasScope, IsMember
 from api.serializers import timebank as t
 from api.views.base import ApiView
 from core.errors import InvalidInputError, NotFoundError
-from timebank.models import Category, Exchange, Listing, User
+from timebank.models import Category, Listing, User
 from timebank.permissions import visible_timebank_ids
 from timebank.selectors.accounts import account_statement, member_account, member_hours_summary
 from timebank.selectors.exchanges import exchange_detail, exchange_of_party, exchanges_for_member

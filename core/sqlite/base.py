@@ -39,7 +39,7 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
             triggers = [(name, sql) for name, sql in cursor.fetchall() if _names_table(sql, table)]
         for name, _sql in triggers:
             self.execute(f'DROP TRIGGER "{name}"')
-        super()._remake_table(model, create_field=create_field, delete_field=delete_field, alter_fields=alter_fields)
+        super()._remake_table(model, create_field=create_field, delete_field=delete_field, alter_fields=alter_fields)  # type: ignore[misc]  # private in Django, absent from its stubs
         for _name, sql in triggers:
             self.execute(sql)
 

@@ -4,20 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timebank', '0018_report_covering_indexes'),
+        ("timebank", "0018_report_covering_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ledgerday',
-            name='kind',
-            field=models.CharField(choices=[('exchange', 'Exchange'), ('gift', 'Gift'), ('grant', 'Grant from the community pot'), ('donation', 'Donation to the community pot'), ('reversal', 'Reversal'), ('opening', 'Opening balance'), ('involve', 'Taking part in planning')], max_length=10),
+            model_name="ledgerday",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("exchange", "Exchange"),
+                    ("gift", "Gift"),
+                    ("grant", "Grant from the community pot"),
+                    ("donation", "Donation to the community pot"),
+                    ("reversal", "Reversal"),
+                    ("opening", "Opening balance"),
+                    ("involve", "Taking part in planning"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='transfer',
-            name='kind',
-            field=models.CharField(choices=[('exchange', 'Exchange'), ('gift', 'Gift'), ('grant', 'Grant from the community pot'), ('donation', 'Donation to the community pot'), ('reversal', 'Reversal'), ('opening', 'Opening balance'), ('involve', 'Taking part in planning')], max_length=10),
+            model_name="transfer",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("exchange", "Exchange"),
+                    ("gift", "Gift"),
+                    ("grant", "Grant from the community pot"),
+                    ("donation", "Donation to the community pot"),
+                    ("reversal", "Reversal"),
+                    ("opening", "Opening balance"),
+                    ("involve", "Taking part in planning"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
