@@ -541,6 +541,9 @@ EXPENSES_RECEIPT_MAX_BYTES = min(
     max(env_int("EXPENSES_RECEIPT_MAX_BYTES", 800 * 1024), 1024), DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024
 )
 EXPENSES_PAY_WITHIN_DAYS = max(env_int("EXPENSES_PAY_WITHIN_DAYS", 14), 1)
+# The co-production self-assessment shows members' answers only once at least this
+# many members answered a closed round, so no one can be picked out.
+ASSESSMENT_MIN_MEMBER_ANSWERS = max(env_int("ASSESSMENT_MIN_MEMBER_ANSWERS", 3), 1)
 
 # --- Background jobs (Celery) -------------------------------------------------
 # Without a broker, tasks run inline (after commit) so a newcomer needs nothing.
