@@ -57,7 +57,7 @@ from referrals.models import AccessAction, AccessOutcome, ConsentScope, Referral
 from referrals.selectors import referrals_visible_to
 from referrals.services import access_log_record
 from timebank.models import Exchange, ExchangeStatus, Member, User
-from timebank.notifications import notify_address
+from timebank.notifications import notify, notify_address
 from timebank.permissions import SEES_OWN_TIMEBANK, is_coordinator_of
 
 # Exchanges that have happened, so can be rated.
@@ -351,6 +351,16 @@ def idea_respond(*, by_user: User, idea_id: object, status: str, response: str) 
         idea.responded_by = by_user
         idea.responded_at = timezone.now()
         idea.save(update_fields=["status", "response", "responded_by", "responded_at"])
+        # The person who proposed it hears the answer (after commit; not an erased
+        # member, nor one without an address: they see it on the idea's page).
+        proposer = idea.proposed_by
+        if proposer.erased_at is None:
+            notify(
+                to_member=proposer,
+                subject=_("Your idea has been answered"),
+                template="voice/emails/idea_answered.txt",
+                context={"idea": idea, "idea_path": reverse("voice:idea", args=[idea.public_id])},
+            )
         return idea
 
 

@@ -188,6 +188,24 @@ def test_a_coordinator_answers_publicly_and_done_ideas_are_on_you_said_we_did(cl
     assert "Phone drop-in" not in wall
 
 
+def test_the_person_who_proposed_the_idea_hears_the_answer_after_commit(
+    margaret, coordinator, django_capture_on_commit_callbacks
+):
+    idea = services.idea_propose(by_user=margaret.user, title="Coffee morning")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.idea_respond(
+            by_user=coordinator, idea_id=idea.public_id, status="planned", response="We will start one in March."
+        )
+    (notice,) = mail.outbox
+    assert notice.to == [margaret.user.email or margaret.email]
+    assert "Coffee morning" in notice.body and "We will start one in March." in notice.body and "Planned" in notice.body
+    assert reverse("voice:idea", args=[idea.public_id]) in notice.body
+    # A refused answer sends nothing.
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidInputError):
+        services.idea_respond(by_user=coordinator, idea_id=idea.public_id, status="done", response="")
+    assert len(mail.outbox) == 1
+
+
 def test_an_answer_needs_a_status_and_words_and_bad_input_changes_nothing(client, margaret, coordinator):
     idea = services.idea_propose(by_user=margaret.user, title="Coffee morning")
     login(client, coordinator)
