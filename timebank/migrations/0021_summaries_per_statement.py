@@ -22,14 +22,17 @@ DROP FUNCTION IF EXISTS timebank_entry_summaries();
 CREATE FUNCTION timebank_entry_summaries() RETURNS trigger AS $$
 BEGIN
     WITH n AS (
-        SELECT ne.id, ne.transfer_id, ne.account_id, ne.minutes, a.kind AS account_kind, tr.timebank_id,
+        -- Accounts are looked up by key, one per new entry (scalar subqueries), never
+        -- scanned: a join lets the planner, which cannot count a transition table,
+        -- drive the query from every account.
+        SELECT ne.id, ne.transfer_id, ne.account_id, ne.minutes,
+            (SELECT a.kind FROM timebank_account a WHERE a.id = ne.account_id) AS account_kind, tr.timebank_id,
             COALESCE(x.helped_on, (tr.created_at AT TIME ZONE '{tz}')::date) AS day, tr.kind, l.category_id,
             NOT EXISTS (
-                SELECT 1 FROM timebank_entry f WHERE f.transfer_id = ne.transfer_id AND f.id < ne.id
+                SELECT 1 FROM timebank_entry f WHERE f.transfer_id = ne.transfer_id AND f.id + 0 < ne.id
             ) AS first
         FROM new_entries ne
         JOIN timebank_transfer tr ON tr.id = ne.transfer_id
-        JOIN timebank_account a ON a.id = ne.account_id
         LEFT JOIN timebank_exchange x ON x.id = tr.exchange_id
         LEFT JOIN timebank_listing l ON l.id = x.listing_id
     ), days AS (
@@ -51,18 +54,24 @@ BEGIN
         FROM n WHERE kind = 'exchange' AND account_kind = 'member'
         GROUP BY account_id, timebank_id, day
         ON CONFLICT (account_id, day) DO UPDATE SET gave = a.gave + excluded.gave, received = a.received + excluded.received
+    ), one_way AS (
+        -- Each member entry of an exchange with the member entries before it in its transfer.
+        SELECT n.account_id, earlier.account_id AS partner_id, n.timebank_id, n.day
+        FROM n
+        CROSS JOIN LATERAL (
+            -- "+ 0": found by the transfer's index alone; as a range on the primary
+            -- key it tempts the planner into reading every older entry's id.
+            SELECT e.account_id FROM timebank_entry e
+            WHERE e.transfer_id = n.transfer_id AND e.id + 0 < n.id
+                AND (SELECT ea.kind FROM timebank_account ea WHERE ea.id = e.account_id) = 'member'
+        ) AS earlier
+        WHERE n.kind = 'exchange' AND n.account_kind = 'member'
     )
     INSERT INTO timebank_partnerday AS p (account_id, partner_id, timebank_id, day, exchanges)
     SELECT pair.account_id, pair.partner_id, pair.timebank_id, pair.day, count(*) FROM (
-        SELECT n.account_id, e.account_id AS partner_id, n.timebank_id, n.day
-        FROM n JOIN timebank_entry e ON e.transfer_id = n.transfer_id AND e.id < n.id
-        JOIN timebank_account ea ON ea.id = e.account_id AND ea.kind = 'member'
-        WHERE n.kind = 'exchange' AND n.account_kind = 'member'
+        SELECT account_id, partner_id, timebank_id, day FROM one_way
         UNION ALL
-        SELECT e.account_id, n.account_id, n.timebank_id, n.day
-        FROM n JOIN timebank_entry e ON e.transfer_id = n.transfer_id AND e.id < n.id
-        JOIN timebank_account ea ON ea.id = e.account_id AND ea.kind = 'member'
-        WHERE n.kind = 'exchange' AND n.account_kind = 'member'
+        SELECT partner_id, account_id, timebank_id, day FROM one_way
     ) AS pair
     GROUP BY pair.account_id, pair.partner_id, pair.timebank_id, pair.day
     ON CONFLICT (account_id, partner_id, day) DO UPDATE SET exchanges = p.exchanges + excluded.exchanges;
