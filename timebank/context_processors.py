@@ -139,6 +139,9 @@ def _primary_links(user, member) -> list[MenuLink]:
             MenuLink("Involvement", reverse("involvement:manage-list")),
             MenuLink("Self-assessment", reverse("assessment:home")),
         ]
+        if member is None or member.status not in TAKING_PART:
+            # Coordinators answer members' ideas (members have the link already).
+            links.append(MenuLink("Ideas", reverse("voice:ideas")))
         if is_network_admin(user):
             links.append(MenuLink("Timebanks", reverse("timebank:network-timebanks")))
     if user.is_authenticated and (user.is_link_worker or user.is_group_organiser):

@@ -49,6 +49,7 @@ def test_a_member_sees_their_timebanks_name_and_the_page_they_are_on_is_marked(c
     assert "<title>" in html and "· Oxford Road Timebank</title>" in html
     labels = menu_labels(html)
     assert all(link in labels for link in MEMBER_LINKS)
+    assert {"Take part", "Ideas", "How are we doing?"} <= set(labels)
     assert "Workbench" not in labels and "Referrals" not in labels
     assert current_links(html) == ["/hours/"]
     # A page inside a section marks its section: an exchange list is "My exchanges".
@@ -61,8 +62,12 @@ def test_staff_without_a_member_profile_see_their_own_links_and_no_member_links(
     client.force_login(coordinator)
     labels = menu_labels(client.get("/coordinator/workbench/").content.decode())
     assert {"Coordinator", "Workbench", "Reports", "Two-step sign-in"} <= set(labels)
+    # Co-production: opportunities, the self-assessment and members' ideas to answer.
+    assert {"Involvement", "Self-assessment", "Ideas"} <= set(labels)
     assert not set(MEMBER_LINKS) & set(labels)
     assert "My profile" not in labels
+    reports = client.get("/coordinator/reports/").content.decode()
+    assert 'href="/coordinate/feedback/"' in reports and 'href="/involvement/manage/expenses/report/"' in reports
 
     link_worker = UserFactory(username="lena", roles=[Role.LINK_WORKER])
     OrganisationMembership.objects.create(
