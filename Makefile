@@ -14,7 +14,7 @@ DEV := DEBUG=true
 PROD := DEBUG=false SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") TIMECOMMONS_TESTING=
 PACKAGES := config core timebank assets referrals coproduction brokering privacy api
 
-.PHONY: run dev serve test bench bench-quick fuzz install migrate demo check lock clean
+.PHONY: run dev serve test bench bench-quick fuzz install migrate demo check lock clean messages compilemessages
 
 # An edited requirements*.txt is refused until `make lock` has put it in the lock.
 $(STAMP): requirements-dev.lock requirements.txt requirements-dev.txt
@@ -40,8 +40,19 @@ lock:
 	CUSTOM_COMPILE_COMMAND="$(LOCK_HEADER)" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements.lock requirements.txt
 	CUSTOM_COMPILE_COMMAND="$(LOCK_HEADER)" $(BIN)/pip-compile $(LOCK_FLAGS) --constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
 
-migrate: install
+migrate: compilemessages
 	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+# The Welsh catalogue (docs/translating.md). `make messages` refreshes
+# locale/cy/LC_MESSAGES/django.po from the code (needs gettext: Debian's
+# package `gettext`); `make compilemessages` builds the .mo in Python alone.
+messages: install
+	$(DEV) $(BIN)/python manage.py makemessages -l cy --add-location=file --no-obsolete \
+	  -i ".venv/*" -i "tests/*" -i "bench/*" -i "tools/*" -i "docs/*"
+	$(DEV) $(BIN)/python manage.py translations compile
+
+compilemessages: install
+	$(DEV) $(BIN)/python manage.py translations compile
 
 demo: migrate
 	$(DEV) $(BIN)/python manage.py seed_demo
@@ -65,7 +76,7 @@ serve: install
 	DEBUG=false $(BIN)/python manage.py migrate --noinput
 	DEBUG=false exec $(BIN)/gunicorn --config gunicorn.conf.py config.wsgi
 
-test: install
+test: compilemessages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Full-size benchmarks (tens of minutes; figures go in bench/RESULTS.md).

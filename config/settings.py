@@ -49,6 +49,16 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 LANGUAGE_CODE = "en-gb"
+# The languages people can read the service in, each named in itself (the
+# switch shows these names). Welsh: docs/translating.md. The catalogue is
+# locale/cy/LC_MESSAGES/django.po, compiled by `make compilemessages`.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A visitor's choice is kept in this cookie for a year; a member's on their
+# profile (Member.language, core.i18n.MemberLanguageMiddleware).
+LANGUAGE_COOKIE_NAME = "timecommons_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -64,6 +74,7 @@ if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -130,12 +141,17 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: ?lang= for this page, else the cookie, else the browser
+    # (Accept-Language); a signed-in member's own choice wins (core.i18n, below).
+    "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second step?
     "django_otp.middleware.OTPMiddleware",
+    # A member's chosen language and easy-read view, and ?lang= (timebank/i18n.py).
+    "timebank.i18n.PreferencesMiddleware",
     # Permissions-Policy everywhere; Cache-Control: no-store on personal answers
     # (core/http.py). After auth, before the middleware that may answer early.
     "core.http.SecurityHeadersMiddleware",
@@ -154,14 +170,25 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loaders, except that an easy-read request gets
+            # templates/easyread/<name> where it exists (core/i18n.py).
+            "loaders": [
+                (
+                    "core.i18n.EasyReadLoader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "timebank.context_processors.roles",
                 "timebank.context_processors.shell",
+                "timebank.i18n.preferences",
             ],
         },
     },

@@ -10,6 +10,15 @@ from tests.factories import MemberFactory, UserFactory
 from timebank.models import Role, Timebank
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _translation_catalogues_compiled():
+    """The Welsh pages read locale/cy/LC_MESSAGES/django.mo: built from the
+    .po here as `make test` does, so a direct pytest run sees the same."""
+    from core.translations import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture
 def timebank(db) -> Timebank:
     return Timebank.get_default()

@@ -52,3 +52,26 @@ DEFAULT_CATEGORIES: tuple[CategoryTemplate, ...] = (
     CategoryTemplate("Caring breaks", "caring-breaks", "Sitting with someone so a carer can have a break", True, True),
     CategoryTemplate("Learning and tutoring", "learning-and-tutoring", "Homework help, teaching a skill", True, True),
 )
+
+
+# The template's names and descriptions in Welsh, by slug: a new timebank's
+# categories start with them (Category.name_cy), and its coordinators may
+# change them. Drafted by the team: a Welsh speaker should check them
+# (docs/translating.md).
+WELSH: dict[str, tuple[str, str]] = {
+    "befriending": ("Cyfeillio", "Cwmni, sgwrs, paned"),
+    "lifts-and-transport": ("Lifftiau a chludiant", "Lifft i apwyntiad neu i’r siopau"),
+    "gardening": ("Garddio", "Chwynnu, torri gwair, plannu"),
+    "diy-and-repairs": ("DIY a thrwsio", "Mân swyddi o gwmpas y cartref"),
+    "shopping-and-errands": ("Siopa a negeseuon", "Casglu siopa neu bresgripsiynau"),
+    "cooking-and-meals": ("Coginio a phrydau bwyd", "Coginio gyda’n gilydd, pryd poeth"),
+    "it-and-phones": ("TG a ffonau", "Help gyda chyfrifiadur, llechen neu ffôn"),
+    "forms-and-letters": ("Ffurflenni a llythyrau", "Darllen llythyrau, llenwi ffurflenni"),
+    "language-and-conversation": ("Iaith a sgwrsio", "Ymarfer Saesneg neu iaith arall"),
+    "arts-and-crafts": ("Celf a chrefft", "Gwau, peintio, creu"),
+    "music": ("Cerddoriaeth", "Chwarae, canu, gwersi"),
+    "sport-and-walking": ("Chwaraeon a cherdded", "Cyfaill cerdded, ymarfer corff gyda’n gilydd"),
+    "pets": ("Anifeiliaid anwes", "Mynd â chŵn am dro, gofalu am anifeiliaid anwes"),
+    "caring-breaks": ("Seibiant i ofalwyr", "Eistedd gyda rhywun er mwyn i ofalwr gael seibiant"),
+    "learning-and-tutoring": ("Dysgu a thiwtora", "Help gyda gwaith cartref, dysgu sgil"),
+}

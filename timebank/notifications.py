@@ -16,7 +16,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
 
+from timebank.i18n import member_language
 from timebank.models import CommunicationNeed, Member
 
 logger = logging.getLogger(__name__)
@@ -34,10 +37,13 @@ def member_email(member: Member) -> str:
     return (user.email if user else "") or ""
 
 
-def notify(*, to_member: Member, subject: str, template: str, context: dict) -> bool:
+def notify(*, to_member: Member, subject: "str | Promise", template: str, context: dict) -> bool:
     """Queue a plain-text e-mail to `to_member`, sent when the current transaction commits.
 
-    Returns True when an e-mail is queued, False when the member has no usable address.
+    Written in the member's language (Member.language): pass `subject` lazily
+    (gettext_lazy, format_lazy) so it is translated for them, not for whoever
+    caused the e-mail. Returns True when an e-mail is queued, False when the
+    member has no usable address.
     """
     address = member_email(to_member)
     if not address:
@@ -48,17 +54,22 @@ def notify(*, to_member: Member, subject: str, template: str, context: dict) -> 
         template=template,
         context={"member": to_member, **context},
         log_as=f"member {to_member.pk}",
+        language=member_language(to_member),
     )
     return True
 
 
-def notify_address(*, address: str, subject: str, template: str, context: dict, log_as: str) -> None:
+def notify_address(
+    *, address: str, subject: "str | Promise", template: str, context: dict, log_as: str, language: str | None = None
+) -> None:
     """Queue a plain-text e-mail to `address` (a login's, when there is no member
     to write to), sent when the current transaction commits. `log_as` names the
-    recipient in logs by id only ("user 12"), never by address."""
+    recipient in logs by id only ("user 12"), never by address. `language`: the
+    recipient's (default: the language in use now)."""
     # Rendered now, while the rows it mentions are certainly readable; sent later.
-    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
-    full_subject = SUBJECT_PREFIX + " ".join(subject.split())
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
+        full_subject = str(SUBJECT_PREFIX) + " ".join(str(subject).split())
 
     def send() -> None:
         try:

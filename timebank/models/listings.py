@@ -4,6 +4,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 
 from timebank.models.members import Member
 from timebank.models.timebanks import Timebank
@@ -20,6 +21,10 @@ class Category(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80)
     description = models.CharField(max_length=300, blank=True)
+    # The Welsh name and description, shown to people reading in Cymraeg
+    # (blank: the English is shown). `label`/`summary` pick by language.
+    name_cy = models.CharField("Welsh name", max_length=80, blank=True)
+    description_cy = models.CharField("Welsh description", max_length=300, blank=True)
     # Safeguarding: help in this category is only suggested to members whose
     # checks are current (brokering reads these).
     needs_dbs_check = models.BooleanField(default=False)
@@ -37,7 +42,20 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the page (Welsh when there is one)."""
+        return self.name_cy if self.name_cy and _reading_welsh() else self.name
+
+    @property
+    def summary(self) -> str:
+        return self.description_cy if self.description_cy and _reading_welsh() else self.description
+
+
+def _reading_welsh() -> bool:
+    return (get_language() or "").startswith("cy")
 
 
 class ListingKind(models.TextChoices):

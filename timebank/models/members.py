@@ -132,6 +132,10 @@ class Member(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     guardian_consent_at = models.DateTimeField(null=True, blank=True)
+    # The language the person reads: pages after they sign in, and every e-mail
+    # and letter sent to them (core.i18n). Blank: not chosen yet, so the
+    # visitor's cookie or browser decides and e-mails go in LANGUAGE_CODE.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         ordering = ["display_name"]

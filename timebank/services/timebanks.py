@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from core.text import clean_text
 from timebank import ledger
-from timebank.categories import DEFAULT_CATEGORIES
+from timebank.categories import DEFAULT_CATEGORIES, WELSH
 from timebank.models import AccountKind, Category, Timebank, User
 from timebank.permissions import is_network_admin
 from timebank.services.members import user_make_coordinator
@@ -93,6 +93,8 @@ def categories_from_template(*, timebank: Timebank) -> list[Category]:
             name=template.name,
             slug=template.slug,
             description=template.description,
+            name_cy=WELSH.get(template.slug, ("", ""))[0],
+            description_cy=WELSH.get(template.slug, ("", ""))[1],
             needs_dbs_check=template.needs_dbs_check,
             needs_references=template.needs_references,
             position=position,
