@@ -70,7 +70,7 @@ dev: migrate
 # gunicorn with gunicorn.conf.py. Everything else comes from the environment
 # (README "Serving in production"): SECRET_KEY is required, and ALLOWED_HOSTS,
 # DATABASE_URL, REDIS_URL and the rest as needed; PORT and BIND_ADDRESS say where to listen.
-serve: install
+serve: compilemessages
 	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (50 or more random characters): see README, Serving in production."; exit 1; }
 	DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=false $(BIN)/python manage.py migrate --noinput

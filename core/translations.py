@@ -97,7 +97,10 @@ class Message:
 
 
 def _relative(path: Path) -> str:
-    return str(path.relative_to(BASE_DIR))
+    try:
+        return str(path.relative_to(BASE_DIR))
+    except ValueError:
+        return str(path)  # a file outside the project (the checks' own tests)
 
 
 def is_staff_source(source: str) -> bool:

@@ -90,6 +90,7 @@ class Person:
     kind: str = MemberKind.PERSON
     needs: list[str] = field(default_factory=list)
     phone: str = ""
+    language: str = ""  # Member.language: "cy" reads the pages and e-mails in Welsh
 
     @property
     def ref(self) -> str:
@@ -290,10 +291,11 @@ PEOPLE = [
         "eileen",
         "Eileen Clarke",
         "RG31 4SZ",
-        "Knitter, quilter, grandmother of five.",
+        "Knitter, quilter, grandmother of five. Grew up in Aberystwyth: happy to chat in Welsh.",
         ["tue-afternoon", "thu-afternoon"],
         offers=[("arts-and-crafts", "Quilting circle", "public")],
         requests=[("lifts-and-transport", "Lift to the Tuesday craft group", "home")],
+        language="cy",
     ),
     Person(
         "marek",
@@ -658,7 +660,9 @@ def _member(person: Person, *, timebank: Timebank, coordinator: User, joined: da
     elif person.status == MemberStatus.LEFT:
         member_services.member_leave(member=member, by_user=coordinator, note="Moved to Bristol")
     Member.objects.filter(pk=member.pk).update(
-        joined_at=joined, approved_at=joined + datetime.timedelta(days=6) if person.status in _OPEN else None
+        joined_at=joined,
+        approved_at=joined + datetime.timedelta(days=6) if person.status in _OPEN else None,
+        language=person.language,
     )
     member.refresh_from_db()
     return member
@@ -1058,6 +1062,7 @@ def seed(*, stdout) -> list[tuple[str, str, str]]:
         ("member", _email(PEOPLE[1]), DEMO_PASSWORD),
         ("member (care home)", "elmlodge@example.org", DEMO_PASSWORD),
         ("applicant", "aisha@example.org", DEMO_PASSWORD),
+        ("member (reads in Welsh: Cymraeg)", _email(next(p for p in PEOPLE if p.ref == "eileen")), DEMO_PASSWORD),
         ("member (carer with a break request)", _email(next(p for p in PEOPLE if p.ref == "nadia")), DEMO_PASSWORD),
         ("applicant (young carer)", YOUNG_CARER_EMAIL, DEMO_PASSWORD),
         ("member (Caversham)", _email(CAVERSHAM_PEOPLE[0]), DEMO_PASSWORD),
