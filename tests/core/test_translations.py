@@ -67,7 +67,7 @@ def test_the_unmarked_check_finds_a_new_english_sentence_and_attribute(tmp_path)
         tmp_path,
         '{% load i18n %}<h1>{% translate "Hello" %}</h1>\n<p>Your hours are below.</p>\n'
         '<img src="x.svg" alt="A clock">\n<p>{{ member.display_name }} · {{ hours }}</p>\n'
-        '{% blocktranslate trimmed %}Fine {{ x }}{% endblocktranslate %}\n<code>RG1 7QE</code>'
+        "{% blocktranslate trimmed %}Fine {{ x }}{% endblocktranslate %}\n<code>RG1 7QE</code>"
         '<span translate="no">TimeCommons Cymru</span><script>var hello = "world";</script>',
     )
     found = translations.unmarked_text([path])
@@ -114,7 +114,13 @@ def test_the_missing_check_reports_absent_empty_and_fuzzy_entries(tmp_path, monk
     path.parent.mkdir(parents=True)
     po.save(str(path))
     monkeypatch.setattr(translations, "BASE_DIR", tmp_path)
-    wanted = [Message("Done"), Message("Empty"), Message("Unsure"), Message("Absent"), Message("%(n)s hour", "%(n)s hours")]
+    wanted = [
+        Message("Done"),
+        Message("Empty"),
+        Message("Unsure"),
+        Message("Absent"),
+        Message("%(n)s hour", "%(n)s hours"),
+    ]
     missing = translations.untranslated(wanted, language="xx")
     assert [m.msgid for m in missing] == ["Empty", "Unsure", "Absent", "%(n)s hour"]
 

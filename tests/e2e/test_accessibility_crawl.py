@@ -54,6 +54,9 @@ class CrawlRole:
     name: str
     username: str | None
     homes: tuple[str, ...]
+    # The language the pages are read in (the cookie the switch sets), and the easy-read view.
+    language: str = "en-gb"
+    easy_read: bool = False
 
 
 ROLES = [
@@ -63,6 +66,11 @@ ROLES = [
     CrawlRole("coordinator", "cora", ("/", "/coordinator/", "/coordinator/reports/")),
     CrawlRole("link worker", "lena", ("/", "/referrals/")),
     CrawlRole("group organiser", "olu", ("/", "/referrals/in/")),
+    # Issue 18: the translated journeys in Welsh, and the easy-read view.
+    CrawlRole("visitor in Welsh", None, ("/",), language="cy"),
+    CrawlRole("member in Welsh", "mary", ("/",), language="cy"),
+    CrawlRole("group organiser in Welsh", "olu", ("/", "/referrals/in/"), language="cy"),
+    CrawlRole("member in easy read", "eve", ("/",), easy_read=True),
 ]
 
 
@@ -78,6 +86,8 @@ def build_cast(timebank: Timebank) -> None:
     mary = MemberFactory(display_name="Mary Adeyemi", user__username="mary")
     bob = MemberFactory(display_name="Bob Okafor", user__username="bob")
     MemberFactory(display_name="Amy Applicant", user__username="amy", status=MemberStatus.APPLIED)
+    # Easy read is a member's communication need (the switch keeps it there).
+    MemberFactory(display_name="Eve Evans", user__username="eve", communication_needs=["easy-read"])
     offer(mary, "gardening", title="Weeding and planting")
     wanted = request_for(bob, "gardening", title="Help with my back garden")
     exchange(mary, bob, listing=wanted)
@@ -186,6 +196,10 @@ def crawl(page, live_server, role: CrawlRole) -> Findings:
     base = live_server.url
     if role.username:
         log_in(page, role.username)
+    cookies = [{"name": "timecommons_language", "value": role.language, "url": base}]
+    if role.easy_read:
+        cookies.append({"name": "timecommons_easy_read", "value": "1", "url": base})
+    page.context.add_cookies(cookies)
     queue: list[str] = []
     for home in role.homes:
         page.goto(home)
@@ -203,6 +217,9 @@ def crawl(page, live_server, role: CrawlRole) -> Findings:
             findings.problems.append(f"{where}: answered {response.status if response else 'nothing'}")
             continue
         check_page(page, where, findings)
+        lang = page.evaluate("document.documentElement.lang")
+        if lang != ("cy" if role.language == "cy" else "en-GB"):
+            findings.problems.append(f'{where}: <html lang="{lang}">, not the language chosen ({role.language})')
         if urlsplit(page.url).path.startswith(("/login", "/logged-out")) and role.username:
             continue  # sent to log in: not this role's page
         submit_empty_form(page, url, where, findings)
