@@ -7,6 +7,7 @@ organisation. Tokens in the query string are refused (docs/quality.md A2).
 """
 
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -49,7 +50,7 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
     def authenticate(self, request):
         if "access_token" in request.query_params:
             # A token in a URL ends up in proxy and browser logs.
-            raise AuthenticationFailed("Send the access token in the Authorization header, not in the address.")
+            raise AuthenticationFailed(_("Send the access token in the Authorization header, not in the address."))
         result = super().authenticate(request)
         if result is None:
             return None
@@ -60,5 +61,5 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
             # Loaded with the token (api/oauth.py), with its organisation.
             client = token.application.api_client
         except ApiClient.DoesNotExist:
-            raise AuthenticationFailed("This client is not attached to an organisation.") from None
+            raise AuthenticationFailed(_("This client is not attached to an organisation.")) from None
         return ApiClientPrincipal(client), token

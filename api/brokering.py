@@ -10,6 +10,7 @@ coordinator of another timebank included) or 403 when their role can never
 use it.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -74,7 +75,7 @@ class ListingSuggestionsView(ApiView):
     def _request_listing(self, listing_id) -> Listing:
         user = self.request.user
         if not isinstance(user, ApiClientPrincipal) and not getattr(user, "is_coordinator", False):
-            raise PermissionDenied("Match suggestions are for coordinators.")
+            raise PermissionDenied(_("Match suggestions are for coordinators."))
         if isinstance(user, ApiClientPrincipal):
             timebank_ids = [user.organisation.timebank_id]
         else:
@@ -86,7 +87,7 @@ class ListingSuggestionsView(ApiView):
         )
         if listing is None:
             # Also another timebank's request: nobody learns that it exists.
-            raise NotFound("No such request.")
+            raise NotFound(_("No such request."))
         return listing
 
     @extend_schema(

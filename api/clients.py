@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from oauth2_provider.models import Application
 
 from api.models import ApiClient
@@ -20,10 +21,12 @@ def api_client_create(
     no organisation has this name (e.g. a GP practice new to the directory)."""
     name = (organisation_name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInputError("Give the organisation's name (200 characters at most).", field="organisation")
+        raise InvalidInputError(_("Give the organisation's name (200 characters at most)."), field="organisation")
     unknown = sorted(set(scopes) - set(settings.API_SCOPES))
     if unknown or not scopes:
-        raise InvalidInputError(f"Scopes must be some of: {', '.join(settings.API_SCOPES)}.", field="scopes")
+        raise InvalidInputError(
+            _("Scopes must be some of: %(scopes)s.") % {"scopes": ", ".join(settings.API_SCOPES)}, field="scopes"
+        )
     secret = secrets.token_urlsafe(40)
     # Why atomic: an organisation, application and link that exist together or not at all.
     with transaction.atomic():

@@ -5,10 +5,13 @@ DRF's own exceptions keep their status (and headers such as Retry-After),
 domain errors (core.errors) use their `http_status`, a database that is
 busy or past its statement timeout is a 503 with Retry-After, anything
 unexpected is a 500 with no traceback or data in the body. Messages are plain English
-and never echo what was sent (docs/quality.md D8).
+and never echo what was sent (docs/quality.md D8); they are marked for translation,
+so a request with `Accept-Language: cy` gets them in Welsh. Codes and field names
+stay as they are: programs read those.
 """
 
 import logging
+import math
 import traceback
 
 from django.conf import settings
@@ -19,6 +22,7 @@ from django.core.exceptions import (
 )
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,25 +45,26 @@ class IdempotencyKeyInFlightError(DomainError):
 
 
 _DRF_CODES = {
-    exceptions.NotAuthenticated: ("not_authenticated", "Log in or send a valid access token."),
+    exceptions.NotAuthenticated: ("not_authenticated", gettext_lazy("Log in or send a valid access token.")),
     exceptions.AuthenticationFailed: ("authentication_failed", None),
-    exceptions.PermissionDenied: ("not_allowed", "You are not allowed to do this."),
-    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.PermissionDenied: ("not_allowed", gettext_lazy("You are not allowed to do this.")),
+    exceptions.NotFound: ("not_found", gettext_lazy("Not found.")),
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
     exceptions.UnsupportedMediaType: (
         "unsupported_media_type",
-        "Send the body as JSON (Content-Type: application/json).",
+        gettext_lazy("Send the body as JSON (Content-Type: application/json)."),
     ),
     # Says how deep is allowed; any other parse error gets the fixed message below.
     JSONTooDeepParseError: ("parse_error", None),
-    exceptions.ParseError: ("parse_error", "The body is not valid JSON."),
+    exceptions.ParseError: ("parse_error", gettext_lazy("The body is not valid JSON.")),
     exceptions.Throttled: ("throttled", None),
 }
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    """`message` in the language of the request (a lazy message becomes text here)."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
 
 # The database is down, busy, or a query ran past statement_timeout (OperationalError),
@@ -71,13 +76,13 @@ RETRY_AFTER_SECONDS = 5
 
 
 def unavailable_body() -> dict:
-    return error_body("unavailable", "The service is busy. Please try again in a moment.")
+    return error_body("unavailable", _("The service is busy. Please try again in a moment."))
 
 
 def too_large_message() -> str:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
-    return f"The request is too large: send at most {size}."
+    return _("The request is too large: send at most %(size)s.") % {"size": size}
 
 
 def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -137,12 +142,12 @@ def api_exception_handler(exc, context):
             "".join(traceback.format_tb(exc.__traceback__)),
         )
         return Response(
-            error_body("server_error", "Something went wrong on our side. Please try again later."),
+            error_body("server_error", _("Something went wrong on our side. Please try again later.")),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("invalid", "Some fields need attention.", _flatten_fields(exc.detail))
+        response.data = error_body("invalid", _("Some fields need attention."), _flatten_fields(exc.detail))
         return response
 
     code, message = "error", None
@@ -150,8 +155,17 @@ def api_exception_handler(exc, context):
         if isinstance(exc, exc_class):
             code, message = known_code, known_message
             break
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        # DRF puts the number in before translating, so its own sentence is never
+        # translated: the same sentence, said here with the language's plural forms.
+        wait = math.ceil(exc.wait)
+        message = ngettext(
+            "Request was throttled. Expected available in %(count)s second.",
+            "Request was throttled. Expected available in %(count)s seconds.",
+            wait,
+        ) % {"count": wait}
     if message is None:
-        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request was refused."
+        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else _("The request was refused.")
     response.data = error_body(code, message)
     return response
 
@@ -162,7 +176,7 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+        return JsonResponse(error_body("not_found", _("There is nothing at this address.")), status=404)
     if request.path.startswith("/fhir/"):
         from api.fhir.views import not_found_outcome
 

@@ -5,13 +5,14 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 
 from api.actors import actor_from_request
 from referrals.consent import with_shown_progress
 from referrals.models import ReferralStatus
 
-OUT_OF_RANGE = "Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z."
+OUT_OF_RANGE = gettext_lazy("Choose a date-time between the years 1 and 9999, like 2024-01-31T09:00:00Z.")
 
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:

@@ -31,6 +31,7 @@ import sys
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -73,7 +74,7 @@ def _valid_key(key: str) -> bool:
 def idempotency_keys_purge() -> int:
     """Delete keys older than the retention period; returns how many."""
     cutoff = timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_KEY_HOURS)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
@@ -83,7 +84,7 @@ def claim(request) -> IdempotencyKey | None:
         return None
     if not _valid_key(key):
         raise InvalidInputError(
-            "The Idempotency-Key header must be 1 to 255 visible characters, such as a UUID.", field=HEADER
+            _("The Idempotency-Key header must be 1 to 255 visible characters, such as a UUID."), field=HEADER
         )
     owner, request_hash = _owner(request), _request_hash(request)
     cutoff = timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_KEY_HOURS)
@@ -101,7 +102,7 @@ def claim(request) -> IdempotencyKey | None:
         raise _in_flight(retry_after=1)
     if existing.request_hash != request_hash:
         raise IdempotencyKeyMismatchError(
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            _("This Idempotency-Key was already used for a different request. Use a new key for a new request.")
         )
     if existing.state != IdempotencyState.DONE:
         lease_ends = existing.created_at + datetime.timedelta(seconds=settings.API_IDEMPOTENCY_LEASE_SECONDS)
@@ -113,7 +114,7 @@ def claim(request) -> IdempotencyKey | None:
 
 def _in_flight(*, retry_after: float) -> IdempotencyKeyInFlightError:
     error = IdempotencyKeyInFlightError(
-        "A request with this Idempotency-Key is still being handled. Try again shortly."
+        _("A request with this Idempotency-Key is still being handled. Try again shortly.")
     )
     error.retry_after = max(1, math.ceil(retry_after))
     return error

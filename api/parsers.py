@@ -3,12 +3,13 @@ body nested too deeply is a 400 with a message saying so, not a 500."""
 
 import codecs
 
+from django.utils.translation import ngettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
 
-from core.jsonlimit import JSONTooDeepError, json_loads_limited
+from core.jsonlimit import MAX_DEPTH, JSONTooDeepError, json_loads_limited
 
 
 class JSONTooDeepParseError(ParseError):
@@ -25,7 +26,13 @@ class JSONParser(parsers.JSONParser):
             text = codecs.getreader(encoding)(stream).read()
             parse_constant = json.strict_constant if api_settings.STRICT_JSON else None
             return json_loads_limited(text, parse_constant=parse_constant)
-        except JSONTooDeepError as exc:
-            raise JSONTooDeepParseError(str(exc)) from None
+        except JSONTooDeepError:
+            message = ngettext(
+                "The JSON is nested more than %(count)s level deep.",
+                "The JSON is nested more than %(count)s levels deep.",
+                MAX_DEPTH,
+            ) % {"count": MAX_DEPTH}
+            raise JSONTooDeepParseError(message) from None
         except ValueError as exc:  # not JSON, or not in the declared charset
+            # Never shown: the handler answers every other parse error with its own message.
             raise ParseError(f"JSON parse error - {exc}") from None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar,
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from assets.models import (
     ACCESSIBILITY_FEATURES,
@@ -69,7 +70,7 @@ MAX_TEXT_LENGTH = 100
 STALE_PENALTY_KM = 1.0
 # Shown in search: running, or closed for now (with a note). Never defunct or inactive.
 SEARCHABLE_STATUSES = [ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED]
-ACCESSIBILITY_FIELDS = {name for name, _ in ACCESSIBILITY_FEATURES}
+ACCESSIBILITY_FIELDS = {name for name, _label in ACCESSIBILITY_FEATURES}
 
 
 @dataclass
@@ -124,16 +125,16 @@ def parse_day(day: str | None) -> str | None:
     for code, name in DAY_CODES:
         if key == code.lower() or (len(key) >= 3 and name.lower().startswith(key)):
             return code
-    raise InvalidInputError("Choose a day of the week, like Monday.", field="day")
+    raise InvalidInputError(_("Choose a day of the week, like Monday."), field="day")
 
 
 def _origin(near: str | None, lat: float | None, lng: float | None) -> GeocodeResult:
     if lat is not None or lng is not None:
         if lat is None or lng is None:
-            raise InvalidInputError("Give both latitude and longitude.", field="near")
+            raise InvalidInputError(_("Give both latitude and longitude."), field="near")
         return geocode(f"{float(lat)},{float(lng)}")
     if not near or not str(near).strip():
-        raise GeocodingError("Enter a postcode, like RG1 7QE, or a town name.", field="near")
+        raise GeocodingError(_("Enter a postcode, like RG1 7QE, or a town name."), field="near")
     return geocode(near)
 
 
@@ -146,7 +147,9 @@ def _check_radius(radius_km: float | None) -> float:
         radius = float("nan")
     if not (MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM):
         raise InvalidInputError(
-            f"Choose a distance between {MIN_RADIUS_KM:g} and {MAX_RADIUS_KM:g} km.", field="radius"
+            _("Choose a distance between %(low)s and %(high)s km.")
+            % {"low": f"{MIN_RADIUS_KM:g}", "high": f"{MAX_RADIUS_KM:g}"},
+            field="radius",
         )
     return radius
 
@@ -202,7 +205,7 @@ def source_filter(source: str | None, *, service_ref: str = "service__") -> Q | 
     try:
         return Q(**{f"{service_ref}source_id": UUID(str(source))})
     except (TypeError, ValueError):
-        raise InvalidInputError("Choose where the services came from from the list.", field="source") from None
+        raise InvalidInputError(_("Choose where the services came from from the list."), field="source") from None
 
 
 def feed_sources() -> QuerySet[FeedSource]:
@@ -355,18 +358,22 @@ def _checked_filters(
     Raises InvalidInputError naming the field."""
     q = (q or "").strip()
     if len(q) > MAX_TEXT_LENGTH:
-        raise InvalidInputError(f"Search words can be at most {MAX_TEXT_LENGTH} characters.", field="q")
+        raise InvalidInputError(
+            _("Search words can be at most %(count)s characters.") % {"count": MAX_TEXT_LENGTH}, field="q"
+        )
     if "\x00" in q:
-        raise InvalidInputError("Search words cannot contain that character.", field="q")
+        raise InvalidInputError(_("Search words cannot contain that character."), field="q")
     day_code = parse_day(day)
     needs = list(dict.fromkeys(accessibility or ()))
     if unknown := [need for need in needs if need not in ACCESSIBILITY_FIELDS]:
-        raise InvalidInputError(f"Unknown accessibility need: {unknown[0][:30]}.", field="accessibility")
+        raise InvalidInputError(
+            _("Unknown accessibility need: %(need)s.") % {"need": unknown[0][:30]}, field="accessibility"
+        )
     try:
         page = max(1, int(page))
         per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
     except (TypeError, ValueError):
-        raise InvalidInputError("Page must be a whole number.", field="page") from None
+        raise InvalidInputError(_("Page must be a whole number."), field="page") from None
     return q, day_code, needs, page, per_page
 
 
@@ -455,10 +462,10 @@ def asset_search_rows(
     count = len(ordered)
     # An unknown category matches nothing; only then is it worth a query to say so.
     if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
-        raise InvalidInputError("Choose a category from the list.", field="category")
+        raise InvalidInputError(_("Choose a category from the list."), field="category")
     start = (page - 1) * per_page
     results: list[RankedRow] = []
-    for _, (_, km, stale, row) in ordered[start : start + per_page]:
+    for _id, (_rank, km, stale, row) in ordered[start : start + per_page]:
         sal_id, service_id = finish(row)[:2]
         results.append(
             RankedRow(
@@ -574,7 +581,7 @@ def asset_listing(
     matching = Service.objects.filter(*conditions)
     count = matching.count()
     if not count and category and not TaxonomyTerm.objects.filter(slug=category).exists():
-        raise InvalidInputError("Choose a category from the list.", field="category")
+        raise InvalidInputError(_("Choose a category from the list."), field="category")
     start = (page - 1) * per_page
     services = list(
         matching.order_by("name", "id")
@@ -617,7 +624,7 @@ def service_detail(*, service_id: UUID | str) -> Service:
             .get(id=service_id)
         )
     except (Service.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError("We could not find that service. It may have been removed.") from None
+        raise NotFoundError(_("We could not find that service. It may have been removed.")) from None
 
 
 def place_note(location: Location) -> str:
@@ -626,8 +633,11 @@ def place_note(location: Location) -> str:
     if location.placed_by != PlacedBy.DISTRICT:
         return ""
     district = postcode_district(location.postcode.strip().upper()) if location.postcode else ""
-    where = district or "its postcode area"
-    return f"Shown at the centre of {where}: the exact place may be up to 1.5 miles away."
+    if not district:
+        return _("Shown at the centre of its postcode area: the exact place may be up to 1.5 miles away.")
+    return _("Shown at the centre of %(district)s: the exact place may be up to 1.5 miles away.") % {
+        "district": district
+    }
 
 
 def service_is_stale(service: Service) -> bool:

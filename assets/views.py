@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assets import selectors, services
@@ -31,7 +32,7 @@ from assets.forms import (
     ServiceEditForm,
     miles_text,
 )
-from assets.models import ACCESSIBILITY_FEATURES, Capacity, FeedSource, OrganisationClaim, ProblemReport
+from assets.models import ACCESSIBILITY_LABELS, Capacity, FeedSource, OrganisationClaim, ProblemReport
 from core.errors import DomainError
 from core.places.geocoding import AmbiguousPlaceError
 from core.ratelimit import form_limit_reached, refused_as_too_many
@@ -39,7 +40,7 @@ from timebank.models import Role
 from timebank.pages import not_found_as_404, not_found_unless, put_error_on_form, role_page
 from timebank.permissions import has_role
 
-ATTRIBUTION = (
+ATTRIBUTION = gettext_lazy(
     "Postcode districts: contains OS data © Crown copyright and database right; contains Royal Mail data "
     "© Royal Mail copyright and database right; contains National Statistics data © Crown copyright and "
     "database right (Open Government Licence v3.0). Places and Northern Ireland / Crown Dependencies "
@@ -87,16 +88,19 @@ def _search_summary(form: AssetSearchForm) -> list[str]:
     if data["category"]:
         parts.append(str(choices["category"].get(data["category"], data["category"])))
     if data["day"]:
-        parts.append(f"on {choices['day'].get(data['day'], data['day'])}")
+        parts.append(_("on %(day)s") % {"day": choices["day"].get(data["day"], data["day"])})
     if data["free_only"]:
-        parts.append("free only")
+        parts.append(_("free only"))
     if data["accessibility"]:
-        needs = dict(ACCESSIBILITY_FEATURES)
-        parts.append("with " + " and ".join(needs[need].lower() for need in data["accessibility"]))
+        needs = [str(ACCESSIBILITY_LABELS[need]).lower() for need in data["accessibility"]]
+        together = needs[0]
+        for need in needs[1:]:
+            together = _("%(first)s and %(then)s") % {"first": together, "then": need}
+        parts.append(_("with %(needs)s") % {"needs": together})
     if data["source"] == selectors.LOCAL_SOURCE:
-        parts.append("added here")
+        parts.append(_("added here"))
     elif data["source"]:
-        parts.append(f"from {choices['source'].get(data['source'], data['source'])}")
+        parts.append(_("from %(source)s") % {"source": choices["source"].get(data["source"], data["source"])})
     return parts
 
 
@@ -135,7 +139,7 @@ def directory(request):
         first = (found.page - 1) * found.per_page + 1
         for number, result in enumerate(found.results, start=first):
             url = reverse("assets:service", args=[result.service.id]) + (f"?{search_query}" if search_query else "")
-            distance = miles_text(result.distance_miles) + " away" if page else ""
+            distance = _("%(distance)s away") % {"distance": miles_text(result.distance_miles)} if page else ""
             numbered.append({"number": number, "result": result, "url": url, "distance": distance})
             if page:
                 markers.append(
@@ -231,7 +235,7 @@ def service_report(request, service_id):
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
-            messages.success(request, "Thank you. A coordinator will check this listing.")
+            messages.success(request, _("Thank you. A coordinator will check this listing."))
             return redirect("assets:service", service_id=service.id)
     return refused_as_too_many(render(request, "assets/service_report.html", {"service": service, "form": form}), wait)
 
@@ -249,7 +253,7 @@ def service_claim(request, service_id):
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
-            messages.success(request, "Thank you. A coordinator will check and let you know.")
+            messages.success(request, _("Thank you. A coordinator will check and let you know."))
             return redirect("assets:service", service_id=service.id)
     return refused_as_too_many(render(request, "assets/service_claim.html", {"service": service, "form": form}), wait)
 
@@ -269,7 +273,7 @@ def service_edit(request, service_id):
     )
     if request.method == "POST" and "still_right" in request.POST:
         services.service_mark_reviewed(service=service, by_user=request.user)
-        messages.success(request, "Thank you. The listing is marked as checked today.")
+        messages.success(request, _("Thank you. The listing is marked as checked today."))
         return redirect("assets:service", service_id=service.id)
     if request.method == "POST" and form.is_valid() and capacity_form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -279,7 +283,7 @@ def service_edit(request, service_id):
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, _("Your changes are saved."))
             return redirect("assets:service", service_id=service.id)
     return render(
         request, "assets/service_edit.html", {"service": service, "form": form, "capacity_form": capacity_form}
@@ -304,7 +308,7 @@ def coordinator_report_resolve(request, report_id):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Marked as dealt with.")
+        messages.success(request, _("Marked as dealt with."))
     return redirect("assets:coordinator-reports")
 
 
@@ -322,10 +326,14 @@ def coordinator_claim_decide(request, claim_id):
     try:
         if request.POST.get("decision") == "approve":
             services.organisation_claim_approve(claim=claim, by_user=request.user)
-            messages.success(request, f"{claim.user} can now manage {claim.organisation}'s listings.")
+            messages.success(
+                request,
+                _("%(user)s can now manage %(organisation)s's listings.")
+                % {"user": claim.user, "organisation": claim.organisation},
+            )
         else:
             services.organisation_claim_reject(claim=claim, by_user=request.user, note=note)
-            messages.success(request, "Claim turned down.")
+            messages.success(request, _("Claim turned down."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("assets:coordinator-claims")
@@ -353,11 +361,13 @@ def _report(feed: FeedSource, *, limit: int) -> dict[str, Any]:
 
 def _run_queued_message(feed: FeedSource) -> str:
     if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
-        return f"{feed.name} is queued and will start in a minute or two. Its report will be on this page."
-    return (
-        f"{feed.name} is queued. The scheduled import job will pick it up the next time it runs "
+        return _("%(name)s is queued and will start in a minute or two. Its report will be on this page.") % {
+            "name": feed.name
+        }
+    return _(
+        "%(name)s is queued. The scheduled import job will pick it up the next time it runs "
         "(every few minutes). Its report will be on this page when it has finished."
-    )
+    ) % {"name": feed.name}
 
 
 @role_page(Role.COORDINATOR)
@@ -369,7 +379,9 @@ def coordinator_feeds(request):
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
-            messages.success(request, f"{feed.name} is added. Use Run now to import it straight away.")
+            messages.success(
+                request, _("%(name)s is added. Use Run now to import it straight away.") % {"name": feed.name}
+            )
             return redirect("assets:coordinator-feeds")
     feeds = [(feed, _report(feed, limit=REPORT_ON_LIST)) for feed in selectors.feed_sources()]
     return render(request, "assets/coordinator_feeds.html", {"feeds": feeds, "form": form})
@@ -386,7 +398,7 @@ def coordinator_feed(request, feed_id):
         except DomainError as exc:
             put_error_on_form(form, exc)
         else:
-            messages.success(request, f"Your changes to {feed.name} are saved.")
+            messages.success(request, _("Your changes to %(name)s are saved.") % {"name": feed.name})
             return redirect("assets:coordinator-feeds")
         feed.refresh_from_db()
     return render(

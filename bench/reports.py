@@ -14,6 +14,13 @@ ledger_check's result and time.
     .venv/bin/python bench/reports.py                       # 1,000,000 entries, SQLite
     .venv/bin/python bench/reports.py --entries 200000      # quicker
     .venv/bin/python bench/reports.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+
+Building a million entries takes 15 to 20 minutes. `--keep` keeps the bench
+database; `--reuse` then times the pages again over it without building:
+
+    .venv/bin/python bench/reports.py --keep --sqlite-path /tmp/bench-reports.sqlite3
+    .venv/bin/python bench/reports.py --reuse --sqlite-path /tmp/bench-reports.sqlite3
+    .venv/bin/python bench/reports.py --reuse --database-url postgres://postgres@127.0.0.1:5432/bench_ledger_NNN
 """
 
 import argparse
@@ -50,13 +57,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sqlite-path", default="/tmp/bench-reports.sqlite3")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the pages over a database kept by --keep (the SQLite file, or the PostgreSQL database named "
+        "in --database-url) without building; it is kept afterwards",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     ledger_bench = load_ledger_bench()
-    where, pg_name = ledger_bench.setup_django(args)
+    if args.reuse:
+        args.keep = True
+        where, pg_name = setup_django_reusing(args), None
+    else:
+        where, pg_name = ledger_bench.setup_django(args)
     try:
         run(args, where, ledger_bench)
     finally:
@@ -70,6 +87,32 @@ def main() -> None:
                 Path(args.sqlite_path + suffix).unlink(missing_ok=True)
 
 
+def setup_django_reusing(args) -> str:
+    """bench/ledger.py's `setup_django`, over a database already built (never emptied)."""
+    import os
+
+    os.environ["TIMECOMMONS_TESTING"] = "1"
+    os.environ["DEBUG"] = "false"
+    os.environ["AXES_ENABLED"] = "false"
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+        where = f"PostgreSQL {args.database_url.rsplit('/', 1)[-1]} (reused)"
+    else:
+        if not Path(args.sqlite_path).exists():
+            raise SystemExit(f"No bench database at {args.sqlite_path}: build one with --keep first.")
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = args.sqlite_path
+        where = f"SQLite file {args.sqlite_path} (reused)"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    return where
+
+
 def run(args, where: str, ledger_bench) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -77,6 +120,13 @@ def run(args, where: str, ledger_bench) -> None:
     from timebank.models import Timebank
 
     rng = random.Random(args.seed)
+    if args.reuse:
+        print(f"Reports benchmark over {where}; load average {_load()}")
+        call_command("migrate", verbosity=0)
+        timebank = Timebank.get_default()
+        print(f"  summary rows: {summary_sizes()}")
+        time_and_check(args, timebank, ledger_bench)
+        return
     print(f"Reports benchmark: {args.entries:,} entries, {args.members:,} members, {args.days} days, {where}")
     t, _ = ledger_bench.timed(lambda: call_command("migrate", verbosity=0))
     print(f"  migrate: {t:.1f} s")
@@ -92,7 +142,18 @@ def run(args, where: str, ledger_bench) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"  summary rows: {summary_sizes()}")
+    time_and_check(args, timebank, ledger_bench)
 
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def time_and_check(args, timebank, ledger_bench) -> None:
+    print(f"  load average before timing: {_load()}")
     rows = time_pages(timebank, runs=args.runs)
     slow = [label for label, seconds in rows if seconds > TARGET_S]
     print(f"  each page and CSV over the last year, median of {args.runs} (target <= {TARGET_S:.0f} s each):")
@@ -103,6 +164,7 @@ def run(args, where: str, ledger_bench) -> None:
 
     from timebank.management.commands.ledger_check import check_ledger
 
+    print(f"  load average after timing: {_load()}")
     t, report = ledger_bench.timed(lambda: check_ledger())
     print(
         f"  ledger_check: {report.entries:,} entries, {report.transfers:,} transfers, {report.accounts:,} "
@@ -190,7 +252,9 @@ def coordinator_client(timebank):
 
     from timebank.models import Role, User
 
-    user = User.objects.create_user(username="bench-coordinator", password=None)
+    user = User.objects.filter(username="bench-coordinator").first()
+    if user is None:
+        user = User.objects.create_user(username="bench-coordinator", password=None)
     user.groups.add(Group.objects.get(name=Role.COORDINATOR))
     timebank.coordinators.add(user)
     client = Client()

@@ -11,6 +11,7 @@ take part in exchanges (approved or active) get the section.
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from brokering.selectors import workbench
 from timebank.dashboard import SHOW_FEW, DashboardLink, DashboardSection
@@ -29,7 +30,8 @@ def suggested_for_member(*, member: Member) -> DashboardSection | None:
         DashboardLink(
             text=nearby.listing.title,
             url=_listing_url(nearby.listing),
-            detail=f"{nearby.listing.member.display_name} would like help with this: {nearby.explanation}.",
+            detail=_("%(name)s would like help with this: %(why)s.")
+            % {"name": nearby.listing.member.display_name, "why": nearby.explanation},
         )
         for nearby in workbench.requests_near_helper(member=member, limit=SHOW_FEW)
     ]
@@ -37,21 +39,22 @@ def suggested_for_member(*, member: Member) -> DashboardSection | None:
         DashboardLink(
             text=suggestion.offer.title,
             url=_listing_url(suggestion.offer),
-            detail=f"{suggestion.member.display_name} could help with your request “{request.title}”. "
-            f"{suggestion.public_explanation}",
+            detail=_("%(name)s could help with your request “%(title)s”. %(why)s")
+            % {"name": suggestion.member.display_name, "title": request.title, "why": suggestion.public_explanation},
         )
         for request, suggestions in workbench.help_for_my_requests(member=member, suggestions_each=1)
         for suggestion in suggestions
     ]
     items += helpers[:SHOW_FEW]
     return DashboardSection(
-        title="Suggested for you",
-        intro="People near you who need what you offer, and people who could help with what you asked for.",
+        title=_("Suggested for you"),
+        intro=_("People near you who need what you offer, and people who could help with what you asked for."),
         items=items,
-        empty_text="We have nothing to suggest just now. Add an offer or a request, and we will look for people "
-        "who match.",
-        empty_link=DashboardLink(text="Add an offer or a request", url=reverse("timebank:listing-create")),
+        empty_text=_(
+            "We have nothing to suggest just now. Add an offer or a request, and we will look for people who match."
+        ),
+        empty_link=DashboardLink(text=_("Add an offer or a request"), url=reverse("timebank:listing-create")),
         more_url=reverse("brokering:my-matches"),
-        more_text="See all suggestions for you",
+        more_text=_("See all suggestions for you"),
         order=10,
     )

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brokering.selectors.reports import Period
 from core.form_messages import PlainErrorsMixin, messages
@@ -28,24 +29,24 @@ class PeriodForm(PlainErrorsMixin, forms.Form):
     timebank = forms.ModelChoiceField(
         queryset=Timebank.objects.none(),
         empty_label=None,
-        error_messages=messages(required="Choose a timebank.", invalid_choice="Choose a timebank from the list."),
+        error_messages=messages(required=_("Choose a timebank."), invalid_choice=_("Choose a timebank from the list.")),
     )
     start = forms.DateField(
-        label="From",
+        label=_("From"),
         widget=DateInput,
-        help_text="The first day of the period.",
+        help_text=_("The first day of the period."),
         error_messages=messages(
-            required="Enter the first day of the period, like 1/4/2026.",
-            invalid="Enter the first day of the period as a real date, like 1/4/2026.",
+            required=_("Enter the first day of the period, like 1/4/2026."),
+            invalid=_("Enter the first day of the period as a real date, like 1/4/2026."),
         ),
     )
     end = forms.DateField(
-        label="To",
+        label=_("To"),
         widget=DateInput,
-        help_text="The last day of the period (included).",
+        help_text=_("The last day of the period (included)."),
         error_messages=messages(
-            required="Enter the last day of the period, like 31/3/2027.",
-            invalid="Enter the last day of the period as a real date, like 31/3/2027.",
+            required=_("Enter the last day of the period, like 31/3/2027."),
+            invalid=_("Enter the last day of the period as a real date, like 31/3/2027."),
         ),
     )
 
@@ -64,9 +65,9 @@ class PeriodForm(PlainErrorsMixin, forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:
-                self.add_error("end", "The last day must be on or after the first day.")
+                self.add_error("end", _("The last day must be on or after the first day."))
             elif (end - start).days > MAX_REPORT_DAYS:
-                self.add_error("end", "Choose a period of at most five years.")
+                self.add_error("end", _("Choose a period of at most five years."))
         return data
 
     @property
@@ -76,63 +77,63 @@ class PeriodForm(PlainErrorsMixin, forms.Form):
 
 class CheckForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
-        label="Kind of check",
+        label=_("Kind of check"),
         choices=SafeguardingCheckKind.choices,
         error_messages=messages(
-            required="Choose the kind of check.", invalid_choice="Choose the kind of check from the list."
+            required=_("Choose the kind of check."), invalid_choice=_("Choose the kind of check from the list.")
         ),
     )
     reference_number = forms.CharField(
-        label="DBS certificate number", max_length=40, required=False, help_text="Needed for a DBS check."
+        label=_("DBS certificate number"), max_length=40, required=False, help_text=_("Needed for a DBS check.")
     )
     referee_name = forms.CharField(
-        label="Who gave the reference", max_length=120, required=False, help_text="Needed for a reference."
+        label=_("Who gave the reference"), max_length=120, required=False, help_text=_("Needed for a reference.")
     )
     checked_on = forms.DateField(
-        label="Date of the check",
+        label=_("Date of the check"),
         widget=DateInput,
         error_messages=messages(
-            required="Enter the date of the check, like 27/3/2026.",
-            invalid="Enter the date of the check as a real date, like 27/3/2026.",
+            required=_("Enter the date of the check, like 27/3/2026."),
+            invalid=_("Enter the date of the check as a real date, like 27/3/2026."),
         ),
     )
     expires_on = forms.DateField(
-        label="Expiry date",
+        label=_("Expiry date"),
         widget=DateInput,
         required=False,
-        help_text="Leave blank if it does not expire.",
-        error_messages=messages(invalid="Enter the expiry date as a real date, like 27/3/2029, or leave it blank."),
+        help_text=_("Leave blank if it does not expire."),
+        error_messages=messages(invalid=_("Enter the expiry date as a real date, like 27/3/2029, or leave it blank.")),
     )
 
 
 class IncidentForm(PlainErrorsMixin, forms.Form):
     occurred_at = forms.DateTimeField(
-        label="When it happened",
+        label=_("When it happened"),
         widget=DateTimeInput,
         error_messages=messages(
-            required="Enter when it happened, like 27/3/2026 14:30.",
-            invalid="Enter when it happened as a real date and time, like 27/3/2026 14:30.",
+            required=_("Enter when it happened, like 27/3/2026 14:30."),
+            invalid=_("Enter when it happened as a real date and time, like 27/3/2026 14:30."),
         ),
     )
     what_happened = forms.CharField(
-        label="What happened",
+        label=_("What happened"),
         max_length=4000,
         widget=forms.Textarea,
-        error_messages=messages(required="Enter what happened."),
+        error_messages=messages(required=_("Enter what happened.")),
     )
-    action_taken = forms.CharField(label="Action taken", max_length=4000, widget=forms.Textarea, required=False)
+    action_taken = forms.CharField(label=_("Action taken"), max_length=4000, widget=forms.Textarea, required=False)
 
 
 class RestrictionForm(PlainErrorsMixin, forms.Form):
     category = forms.ModelChoiceField(
-        label="Do not suggest them for",
+        label=_("Do not suggest them for"),
         queryset=Category.objects.none(),
         error_messages=messages(
-            required="Choose the category not to suggest them for.",
-            invalid_choice="Choose a category from the list.",
+            required=_("Choose the category not to suggest them for."),
+            invalid_choice=_("Choose a category from the list."),
         ),
     )
-    reason = forms.CharField(label="Reason", max_length=300, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
     def __init__(self, *args: Any, timebank: Timebank, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,21 +142,21 @@ class RestrictionForm(PlainErrorsMixin, forms.Form):
 
 
 class CategorySafeguardingForm(PlainErrorsMixin, forms.Form):
-    needs_dbs_check = forms.BooleanField(label="Needs a current DBS check", required=False)
-    needs_references = forms.BooleanField(label="Needs current references", required=False)
+    needs_dbs_check = forms.BooleanField(label=_("Needs a current DBS check"), required=False)
+    needs_references = forms.BooleanField(label=_("Needs current references"), required=False)
 
 
 class IntroduceForm(PlainErrorsMixin, forms.Form):
     helper = forms.UUIDField(
         widget=forms.HiddenInput,
-        error_messages=messages(required="Choose someone to introduce from the list below."),
+        error_messages=messages(required=_("Choose someone to introduce from the list below.")),
     )
     description = forms.CharField(
-        label="Note for both people", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note for both people"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     # Shown after a safeguarding refusal: a coordinator may go ahead with a recorded reason.
     safeguarding_override_reason = forms.CharField(
-        label="Reason for going ahead despite the safeguarding check (recorded)",
+        label=_("Reason for going ahead despite the safeguarding check (recorded)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -10,7 +10,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokering.charts import describe, render_svg
@@ -42,6 +43,7 @@ from brokering.services.safeguarding import (
 from core.csvsafe import csv_write
 from core.errors import DomainError
 from core.replica import reading_reports, reports_as_of
+from timebank.i18n import member_language
 from timebank.models import CategoryRestriction, Exchange, Member, Timebank
 from timebank.pages import coordinator_page, member_page, not_found, put_error_on_form
 from timebank.permissions import coordinated_timebanks
@@ -110,7 +112,7 @@ def introduce(request, timebank, public_id):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, "Introduction made: an exchange has been proposed.")
+            messages.success(request, _("Introduction made: an exchange has been proposed."))
             return redirect("brokering:introduction", public_id=exchange.public_id)
     return _render_suggestions(request, listing, form)
 
@@ -123,16 +125,39 @@ def introduction(request, timebank, public_id):
         timebank=timebank,
     )
     people = [exchange.provider, *exchange.receivers.all()]
+    category = exchange.listing.category if exchange.listing_id else None
+    # Each letter is written in the language of the person it is for.
+    letters = []
+    for person in people:
+        language = member_language(person)
+        with translation.override(language):
+            letters.append(
+                {
+                    "person": person,
+                    "offline": workbench.needs_letter_or_call(person),
+                    "language": language,
+                    "receiver_names": _and_list([r.display_name for r in people[1:]]),
+                    "category": category.label.lower() if category else "",
+                }
+            )
     return render(
         request,
         "brokering/introduction.html",
         {
             "exchange": exchange,
-            "people": [(person, workbench.needs_letter_or_call(person)) for person in people],
+            "letters": letters,
             "provider": exchange.provider,
             "receivers": people[1:],
+            "receiver_names": ", ".join(r.display_name for r in people[1:]),
         },
     )
+
+
+def _and_list(names: list[str]) -> str:
+    """ "Ann, Bob and Cy" in the language in use."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(list)s and %(last)s") % {"list": ", ".join(names[:-1]), "last": names[-1]}
 
 
 # --- the member's matches ----------------------------------------------------------------------
@@ -200,24 +225,24 @@ def _safeguarding_post(request, member, action, forms) -> bool:
         check_form = forms["check_form"] = CheckForm(request.POST)
         if check_form.is_valid():
             check_record(member=member, by_user=request.user, **check_form.cleaned_data)
-            messages.success(request, "Check recorded.")
+            messages.success(request, _("Check recorded."))
             return True
     elif action == "incident":
         incident_form = forms["incident_form"] = IncidentForm(request.POST)
         if incident_form.is_valid():
             incident_record(member=member, by_user=request.user, **incident_form.cleaned_data)
-            messages.success(request, "Incident recorded.")
+            messages.success(request, _("Incident recorded."))
             return True
     elif action == "restriction":
         restriction_form = forms["restriction_form"] = RestrictionForm(request.POST, timebank=member.timebank)
         if restriction_form.is_valid():
             restriction_add(member=member, by_user=request.user, **restriction_form.cleaned_data)
-            messages.success(request, "Restriction added.")
+            messages.success(request, _("Restriction added."))
             return True
     elif action == "unrestrict":
         restriction = get_object_or_404(CategoryRestriction, pk=request.POST.get("restriction") or 0, member=member)
         restriction_remove(restriction=restriction, by_user=request.user)
-        messages.success(request, "Restriction removed.")
+        messages.success(request, _("Restriction removed."))
         return True
     else:
         raise not_found()
@@ -238,7 +263,7 @@ def safeguarding_categories(request, timebank):
         form = CategorySafeguardingForm(request.POST)
         if form.is_valid():
             category_safeguarding_set(category=category, by_user=request.user, **form.cleaned_data)
-            messages.success(request, f"{category.name}: saved.")
+            messages.success(request, _("%(category)s: saved.") % {"category": category.label})
         return redirect("brokering:safeguarding-categories")
     return render(
         request,

@@ -20,6 +20,9 @@ Invariants:
 
 import re
 import unicodedata
+from typing import Any
+
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 INTERPRETER_PREFIX = "interpreter-"
@@ -27,21 +30,23 @@ INTERPRETER_PREFIX = "interpreter-"
 LANGUAGE_MAX_LENGTH = 40 - len(INTERPRETER_PREFIX)
 
 # (code, what the link worker ticks). Order: how the standard groups them.
-CATEGORIES: list[tuple[str, str]] = [
-    ("large-print", "Large print"),
-    ("easy-read", "Easy read"),
-    ("braille", "Braille"),
-    ("audio", "Audio (information read out or recorded)"),
-    ("bsl", "British Sign Language interpreter"),
-    ("deafblind-manual", "Deafblind manual interpreter"),
-    ("lip-speaker", "Lipspeaker"),
-    ("hearing-loop", "Hearing loop"),
-    ("advocate", "Needs someone with them, such as an advocate or carer"),
-    ("phone-only", "Contact by phone"),
-    ("text-only", "Contact by text message"),
-    ("email-only", "Contact by e-mail"),
-    ("no-email", "Contact by letter"),
+_CATEGORIES_ENGLISH: list[tuple[str, str]] = [
+    ("large-print", gettext_noop("Large print")),
+    ("easy-read", gettext_noop("Easy read")),
+    ("braille", gettext_noop("Braille")),
+    ("audio", gettext_noop("Audio (information read out or recorded)")),
+    ("bsl", gettext_noop("British Sign Language interpreter")),
+    ("deafblind-manual", gettext_noop("Deafblind manual interpreter")),
+    ("lip-speaker", gettext_noop("Lipspeaker")),
+    ("hearing-loop", gettext_noop("Hearing loop")),
+    ("advocate", gettext_noop("Needs someone with them, such as an advocate or carer")),
+    ("phone-only", gettext_noop("Contact by phone")),
+    ("text-only", gettext_noop("Contact by text message")),
+    ("email-only", gettext_noop("Contact by e-mail")),
+    ("no-email", gettext_noop("Contact by letter")),
 ]
+# The same, in the language of the page that shows them.
+CATEGORIES: list[tuple[str, Any]] = [(code, gettext_lazy(label)) for code, label in _CATEGORIES_ENGLISH]
 LABELS = dict(CATEGORIES)
 
 # Other words for the codes (after lower-casing and turning spaces into hyphens).
@@ -69,7 +74,7 @@ SYNONYMS = {
     "letter": "no-email",
     "letters": "no-email",
 }
-for _code, _label in CATEGORIES:
+for _code, _label in _CATEGORIES_ENGLISH:
     SYNONYMS.setdefault(re.sub(r"[^a-z0-9]+", "-", _label.lower()).strip("-"), _code)
 
 
@@ -100,9 +105,10 @@ def need_code(value: object) -> str | None:
 def need_label(code: str) -> str:
     """How a code reads on a page: "Large print", "Interpreter: Polish"."""
     if code in LABELS:
-        return LABELS[code]
+        return str(LABELS[code])
     if code.startswith(INTERPRETER_PREFIX):
-        return "Interpreter: " + code[len(INTERPRETER_PREFIX) :].replace("-", " ").capitalize()
+        language = code[len(INTERPRETER_PREFIX) :].replace("-", " ").capitalize()
+        return gettext("Interpreter: %(language)s") % {"language": language}
     return code.replace("-", " ").capitalize()
 
 

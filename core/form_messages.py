@@ -26,42 +26,45 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 # Plain words for Django's message codes, by the field class they belong to
 # (checked most specific first). {label} is the field's label, quoted.
-_INVALID_BY_FIELD: list[tuple[type[forms.Field], str]] = [
-    (forms.EmailField, "Enter an e-mail address in the right format, like name@example.com."),
-    (forms.URLField, "Enter a web address in the right format, like https://example.org."),
-    (forms.DateTimeField, "Enter a real date and time for {label}, like 27/3/2026 14:30."),
-    (forms.DateField, "Enter a real date for {label}, like 27/3/2026."),
-    (forms.TimeField, "Enter a real time for {label}, like 14:30."),
-    (forms.IntegerField, "Enter {label} as a whole number, like 5."),
-    (forms.DecimalField, "Enter {label} as a number, like 2.50."),
-    (forms.FloatField, "Enter {label} as a number, like 2.5."),
-    (forms.UUIDField, "Something went wrong with this page. Go back and try again."),
+_INVALID_BY_FIELD: list[tuple[type[forms.Field], Any]] = [
+    (forms.EmailField, _("Enter an e-mail address in the right format, like name@example.com.")),
+    (forms.URLField, _("Enter a web address in the right format, like https://example.org.")),
+    (forms.DateTimeField, _("Enter a real date and time for {label}, like 27/3/2026 14:30.")),
+    (forms.DateField, _("Enter a real date for {label}, like 27/3/2026.")),
+    (forms.TimeField, _("Enter a real time for {label}, like 14:30.")),
+    (forms.IntegerField, _("Enter {label} as a whole number, like 5.")),
+    (forms.DecimalField, _("Enter {label} as a number, like 2.50.")),
+    (forms.FloatField, _("Enter {label} as a number, like 2.5.")),
+    (forms.UUIDField, _("Something went wrong with this page. Go back and try again.")),
 ]
 
-_GENERIC: dict[str, str] = {
-    "required": "Fill in {label}.",
-    "invalid_choice": "Choose one of the options for {label}.",
-    "invalid_pk_value": "Choose one of the options for {label}.",
-    "invalid_list": "Choose one or more of the options for {label}.",
-    "max_length": "{label} can be at most %(limit_value)d characters. You typed %(show_value)d: make it shorter.",
-    "min_length": "{label} needs at least %(limit_value)d characters. You typed %(show_value)d.",
-    "min_value": "{label} must be %(limit_value)s or more.",
-    "max_value": "{label} must be %(limit_value)s or less.",
-    "max_digits": "{label} must have %(max)s digits or fewer.",
-    "max_decimal_places": "{label} must have %(max)s decimal places or fewer, like 2.50.",
-    "max_whole_digits": "{label} must have %(max)s digits or fewer before the point.",
-    "step_size": "{label} must be a multiple of %(limit_value)s.",
-    "incomplete": "Fill in all of {label}.",
-    "overflow": "Enter a real date and time for {label}.",
+_GENERIC: dict[str, Any] = {
+    "required": _("Fill in {label}."),
+    "invalid_choice": _("Choose one of the options for {label}."),
+    "invalid_pk_value": _("Choose one of the options for {label}."),
+    "invalid_list": _("Choose one or more of the options for {label}."),
+    "max_length": _("{label} can be at most %(limit_value)d characters. You typed %(show_value)d: make it shorter."),
+    "min_length": _("{label} needs at least %(limit_value)d characters. You typed %(show_value)d."),
+    "min_value": _("{label} must be %(limit_value)s or more."),
+    "max_value": _("{label} must be %(limit_value)s or less."),
+    "max_digits": _("{label} must have %(max)s digits or fewer."),
+    "max_decimal_places": _("{label} must have %(max)s decimal places or fewer, like 2.50."),
+    "max_whole_digits": _("{label} must have %(max)s digits or fewer before the point."),
+    "step_size": _("{label} must be a multiple of %(limit_value)s."),
+    "incomplete": _("Fill in all of {label}."),
+    "overflow": _("Enter a real date and time for {label}."),
 }
 
 
-def messages(**texts: str | None) -> dict[str, str]:
-    """A field's error_messages from keyword codes: messages(required="Enter your name")."""
-    return {code: text for code, text in texts.items() if text}
+def messages(**texts: StrOrPromise | None) -> dict[str, StrOrPromise]:
+    """A field's error_messages from keyword codes: messages(required=_("Enter your name")).
+    Lazy texts (gettext_lazy) stay lazy: each is put in words when shown."""
+    return {code: text for code, text in texts.items() if text is not None and not (isinstance(text, str) and not text)}
 
 
 def _django_defaults(field: forms.Field) -> dict[str, str]:
@@ -97,7 +100,7 @@ def plain_error_messages(form: forms.BaseForm) -> dict[tuple[str, str], Any]:
                 text = _GENERIC.get(code)
             if text is None:
                 continue
-            field.error_messages[code] = text.replace("{label}", label)
+            field.error_messages[code] = str(text).replace("{label}", label)
             if code in defaults:
                 filled[(name, code)] = field.error_messages[code]
     return filled

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from django.utils.translation import gettext, gettext_lazy
 from requests.adapters import HTTPAdapter
 
 from core.errors import InvalidInputError
@@ -54,7 +55,9 @@ ALLOW_LOOPBACK_FOR_TESTS = False
 # Kept sessions per thread (one per checked address and host name) before they are dropped.
 MAX_KEPT_SESSIONS = 8
 
-PRIVATE_ADDRESS_MESSAGE = "It points to a local or private network address; only public internet addresses are allowed."
+PRIVATE_ADDRESS_MESSAGE = gettext_lazy(
+    "It points to a local or private network address; only public internet addresses are allowed."
+)
 
 
 class AddressRefusedError(InvalidInputError):
@@ -86,16 +89,16 @@ def resolve_public(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise AddressRefusedError("Its host name could not be found.") from None
+        raise AddressRefusedError(gettext("Its host name could not be found.")) from None
     addresses = []
     for info in infos:
         # Drop an IPv6 zone ("fe80::1%eth0"): it is link-local and refused anyway.
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not address_is_public(address):
-            raise AddressRefusedError(PRIVATE_ADDRESS_MESSAGE)
+            raise AddressRefusedError(str(PRIVATE_ADDRESS_MESSAGE))
         addresses.append(address)
     if not addresses:
-        raise AddressRefusedError("Its host name could not be found.")
+        raise AddressRefusedError(gettext("Its host name could not be found."))
     return str(addresses[0])
 
 
@@ -107,16 +110,19 @@ def check_url(url: str, *, schemes: Iterable[str], ports: Iterable[int]) -> tupl
         parts = urlsplit(url)
         port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
     except ValueError:
-        raise AddressRefusedError("That is not a valid web address.") from None
+        raise AddressRefusedError(gettext("That is not a valid web address.")) from None
     if parts.scheme not in schemes:
-        raise AddressRefusedError(f"The address must start with {' or '.join(s + '://' for s in schemes)}.")
+        starts = gettext(" or ").join(s + "://" for s in schemes)
+        raise AddressRefusedError(gettext("The address must start with %(starts)s.") % {"starts": starts})
     if not parts.hostname:
-        raise AddressRefusedError("That is not a valid web address.")
+        raise AddressRefusedError(gettext("That is not a valid web address."))
     if parts.username or parts.password:
-        raise AddressRefusedError("The address must not contain a user name or password.")
+        raise AddressRefusedError(gettext("The address must not contain a user name or password."))
     if port not in ports:
         allowed = ", ".join(str(p) for p in ports)
-        raise AddressRefusedError(f"The address must use port {allowed} (leave the port out for {allowed}).")
+        raise AddressRefusedError(
+            gettext("The address must use port %(port)s (leave the port out for %(port)s).") % {"port": allowed}
+        )
     return parts.hostname, port
 
 

@@ -20,22 +20,23 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.clientip import client_address
 from core.counters import counter_add
 
-TOO_MANY_MESSAGE = (
+TOO_MANY_MESSAGE = gettext_lazy(
     "We have had this form from your internet connection too many times in a short while. "
-    "Nothing was saved. Please wait {wait} and try again."
+    "Nothing was saved. Please wait %(wait)s and try again."
 )
 
 
 def _in_words(seconds: int) -> str:
     if seconds >= 3600:
         hours = -(-seconds // 3600)
-        return "an hour" if hours == 1 else f"{hours} hours"
+        return ngettext("an hour", "%(count)s hours", hours) % {"count": hours}
     minutes = -(-seconds // 60)
-    return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("a minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 def form_limit_reached(request: HttpRequest, form: forms.BaseForm, *, scope: str) -> int | None:
@@ -52,7 +53,7 @@ def form_limit_reached(request: HttpRequest, form: forms.BaseForm, *, scope: str
     if sent <= allowed:
         return None
     wait = max(1, int((window + 1) * seconds - now))
-    form.add_error(None, TOO_MANY_MESSAGE.format(wait=_in_words(wait)))
+    form.add_error(None, TOO_MANY_MESSAGE % {"wait": _in_words(wait)})
     return wait
 
 

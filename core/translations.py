@@ -58,7 +58,6 @@ STAFF_TEMPLATES = (
     "timebank/exchanges/disputes.html",
     "timebank/exchanges/record_for_members.html",
     "timebank/exchanges/resolve.html",
-    "timebank/home_network.html",
     "timebank/listings/categories.html",
     "timebank/listings/category_form.html",
     "timebank/members/applications.html",
@@ -243,7 +242,7 @@ def untranslated(messages: Iterable[Message], language: str = "cy") -> list[Mess
             missing.append(message)
         elif message.plural:
             forms = entry.msgstr_plural
-            if not forms or any(not forms[i] for i in forms):
+            if len(forms) < _plural_count(catalogue) or not all(forms.values()):
                 missing.append(message)
         elif not entry.msgstr:
             missing.append(message)
@@ -281,7 +280,11 @@ def fill_from_drafts(drafts: Iterable[Path], language: str = "cy") -> int:
         draft = drafted.get((entry.msgctxt or "", entry.msgid))
         if draft is None:
             continue
-        empty = not entry.msgstr and not any(entry.msgstr_plural.values())
+        if entry.msgid_plural:
+            forms = entry.msgstr_plural
+            empty = len(forms) < _plural_count(catalogue) or not all(forms.values())
+        else:
+            empty = not entry.msgstr
         if not empty and "fuzzy" not in entry.flags:
             continue
         if entry.msgid_plural:
@@ -302,6 +305,11 @@ def fill_from_drafts(drafts: Iterable[Path], language: str = "cy") -> int:
         filled += 1
     catalogue.save()
     return filled
+
+
+def _plural_count(catalogue) -> int:
+    match = re.search(r"nplurals\s*=\s*(\d+)", catalogue.metadata.get("Plural-Forms", ""))
+    return int(match.group(1)) if match else 2
 
 
 # --- Unmarked English in templates ------------------------------------------------------------

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext as _, ngettext
+
+from core.i18n import EASY_READ_COOKIE
 
 # Importing the selectors fills EXPORT_REGISTRY with the lower apps' models.
 from privacy import selectors as _selectors  # noqa: F401
@@ -49,7 +52,7 @@ class RecordGroup:
 
 def _days(seconds_or_days: int, *, seconds: bool = False) -> str:
     days = seconds_or_days // 86400 if seconds else seconds_or_days
-    return "1 day" if days == 1 else f"{days} days"
+    return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
 
 
 def record_groups() -> list[RecordGroup]:
@@ -57,18 +60,20 @@ def record_groups() -> list[RecordGroup]:
     referral_days = settings.REFERRAL_RETENTION_DAYS
     groups = [
         RecordGroup(
-            "Your login and your member profile",
-            "So you can log in, and so coordinators can match you safely with people near you.",
-            "You and your timebank\u2019s coordinators. Other members see your name and what you offer or ask for.",
-            "While you are a member. When you leave, a coordinator can erase your name and contact details.",
+            _("Your login and your member profile"),
+            _("So you can log in, and so coordinators can match you safely with people near you."),
+            _("You and your timebank’s coordinators. Other members see your name and what you offer or ask for."),
+            _("While you are a member. When you leave, a coordinator can erase your name and contact details."),
             ("timebank.User", "timebank.Member", "timebank.Timebank", "assets.OrganisationMembership"),
         ),
         RecordGroup(
-            "Your hours, offers and exchanges",
-            "To keep a fair record of the time you give and receive.",
-            "You, the people you exchanged with, and your timebank's coordinators.",
-            "As long as the timebank runs. If your data is erased, the hours stay but show as from a "
-            "\u201cformer member\u201d.",
+            _("Your hours, offers and exchanges"),
+            _("To keep a fair record of the time you give and receive."),
+            _("You, the people you exchanged with, and your timebank's coordinators."),
+            _(
+                "As long as the timebank runs. If your data is erased, the hours stay but show as from a "
+                "“former member”."
+            ),
             (
                 "timebank.Listing",
                 "timebank.Exchange",
@@ -81,10 +86,10 @@ def record_groups() -> list[RecordGroup]:
             ),
         ),
         RecordGroup(
-            "Safeguarding records",
-            "To keep members safe, for example a DBS check before someone helps in a person's home.",
-            "Your timebank's coordinators only.",
-            "While you are a member, and for as long as the law on safeguarding records asks after that.",
+            _("Safeguarding records"),
+            _("To keep members safe, for example a DBS check before someone helps in a person's home."),
+            _("Your timebank's coordinators only."),
+            _("While you are a member, and for as long as the law on safeguarding records asks after that."),
             (
                 "timebank.SafeguardingCheck",
                 "timebank.Incident",
@@ -93,12 +98,17 @@ def record_groups() -> list[RecordGroup]:
             ),
         ),
         RecordGroup(
-            "Referrals from a link worker or your GP practice (health information)",
-            "To connect you with a group or with the timebank when a link worker refers you, with your consent.",
-            "The link worker's organisation, the group you were referred to (only what it needs to contact "
-            "you), and your timebank's coordinators. Every look at a referral is logged.",
-            f"Until {_days(referral_days)} after the referral closes. Then your name, contact details and "
-            "notes are removed; only numbers for reports are kept.",
+            _("Referrals from a link worker or your GP practice (health information)"),
+            _("To connect you with a group or with the timebank when a link worker refers you, with your consent."),
+            _(
+                "The link worker's organisation, the group you were referred to (only what it needs to contact "
+                "you), and your timebank's coordinators. Every look at a referral is logged."
+            ),
+            _(
+                "Until %(days)s after the referral closes. Then your name, contact details and "
+                "notes are removed; only numbers for reports are kept."
+            )
+            % {"days": _days(referral_days)},
             (
                 "referrals.Referral",
                 "referrals.Consent",
@@ -109,23 +119,23 @@ def record_groups() -> list[RecordGroup]:
             ),
         ),
         RecordGroup(
-            "Things you told us about local groups",
-            "To keep the directory of local groups correct.",
-            "The timebank's coordinators.",
-            "Until the report or request is dealt with, and while you are a member.",
+            _("Things you told us about local groups"),
+            _("To keep the directory of local groups correct."),
+            _("The timebank's coordinators."),
+            _("Until the report or request is dealt with, and while you are a member."),
             ("assets.OrganisationClaim", "assets.ProblemReport"),
         ),
     ]
     other = RecordGroup(
-        "Other records",
-        "To run the service safely.",
-        "The people who run the service.",
-        "As short a time as the record needs. Each one says how long.",
+        _("Other records"),
+        _("To run the service safely."),
+        _("The people who run the service."),
+        _("As short a time as the record needs. Each one says how long."),
     )
     by_label = {label: group for group in groups for label in group.labels}
     for label, selection in EXPORT_REGISTRY.items():
         group = by_label.get(label, other)
-        note = selection.note or "A record about you."
+        note = selection.note or gettext("A record about you.")
         if note not in group.items:
             group.items.append(note)
     return [group for group in [*groups, other] if group.items]
@@ -155,6 +165,9 @@ def cookies(request):
     context["csrf_cookie"] = settings.CSRF_COOKIE_NAME
     context["csrf_days"] = _days(settings.CSRF_COOKIE_AGE, seconds=True) if settings.CSRF_COOKIE_AGE else ""
     context["session_days"] = _days(settings.SESSION_COOKIE_AGE, seconds=True)
+    context["language_cookie"] = settings.LANGUAGE_COOKIE_NAME
+    context["easy_read_cookie"] = EASY_READ_COOKIE
+    context["preference_days"] = _days(settings.LANGUAGE_COOKIE_AGE, seconds=True)
     return render(request, "notices/cookies.html", context)
 
 

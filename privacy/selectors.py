@@ -20,6 +20,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
 from core.errors import InvalidInputError
@@ -308,7 +309,7 @@ def parse_member_reference(text: str) -> Member:
             return Member.objects.get(pk=int(text))
         return Member.objects.get(public_id=uuid.UUID(text))
     except (ValueError, Member.DoesNotExist):
-        raise InvalidInputError(f"There is no member with the id '{text[:60]}'.") from None
+        raise InvalidInputError(_("There is no member with the id '%(id)s'.") % {"id": text[:60]}) from None
 
 
 # The apps that keep their entries in their own modules of privacy/ (each fills

@@ -19,6 +19,8 @@ import uuid
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
 from core.errors import ConflictError
@@ -89,7 +91,7 @@ def member_erase(*, member: Member, by_user: User) -> None:
     """
     require_coordinator_of(by_user, member.timebank_id)
     if member.user_id is not None and member.user_id == by_user.pk:
-        raise ConflictError("You cannot erase your own data here. Ask another coordinator to do it.")
+        raise ConflictError(_("You cannot erase your own data here. Ask another coordinator to do it."))
     now = timezone.now()
     # Why atomic + lock: every part of the erasure happens or none does, and two
     # coordinators erasing the same member at once cannot both go ahead.
@@ -97,7 +99,9 @@ def member_erase(*, member: Member, by_user: User) -> None:
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.erased_at is not None:
             when = timezone.localtime(locked.erased_at)
-            raise ConflictError(f"This member's personal data was already erased on {when.day} {when:%B %Y}.")
+            raise ConflictError(
+                _("This member's personal data was already erased on %(date)s.") % {"date": date_format(when, "j F Y")}
+            )
         user = locked.user
 
         open_exchanges = (

@@ -4,6 +4,7 @@ everything held about a member as JSON, or erases their personal data."""
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from privacy import selectors as export, services as privacy
@@ -25,8 +26,7 @@ def coordinator_member_erase(request, timebank, public_id):
         else:
             messages.success(
                 request,
-                "Their personal data is erased. They now show as \u201cFormer member\u201d; "
-                "their hours and history stay.",
+                _("Their personal data is erased. They now show as “Former member”; their hours and history stay."),
             )
             return redirect("timebank:coordinator-member", public_id=member.public_id)
     return render(request, "privacy/member_erase.html", {"form": form, "member": member})

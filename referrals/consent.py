@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _, gettext_lazy
 
 from referrals import snomed, states
 from referrals.actors import Actor
@@ -85,7 +86,7 @@ REFERRER_STATUSES = frozenset(to for (_, to), who in states.TRANSITIONS.items() 
 REFERRER_MOMENTS = frozenset({snomed.REFERRED})
 _REFERRER_MOMENT_CODES = frozenset(snomed.CONCEPTS[m].code for m in REFERRER_MOMENTS if m in snomed.CONCEPTS)
 
-NOT_SHARED_BACK = (
+NOT_SHARED_BACK = gettext_lazy(
     "The person did not agree to share what happens next with the organisation that referred them, "
     "so only what you did is shown here."
 )
@@ -279,10 +280,10 @@ def transition_refusal(*, sharing: Sharing, shown_status: str, real_status: str,
     if states.who_may_move(real_status, to) == states.who_may_move(shown_status, to):
         return None
     label = ReferralStatus(to).label.lower()
-    return (
-        f"This referral cannot be moved to {label} now. The person did not agree to share what happened "
+    return _(
+        "This referral cannot be moved to %(status)s now. The person did not agree to share what happened "
         "after the referral with you, so ask the organisation that received it."
-    )
+    ) % {"status": label}
 
 
 # --- Lists: filter and order on what the viewer sees ---------------------------------------------

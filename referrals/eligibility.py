@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
+
 from assets.models import Service
 from assets.selectors import area_prefixes
 from core.errors import InvalidInputError
@@ -31,7 +33,7 @@ from timebank.models import Timebank
 
 # What the link worker can do about a refusal (the API's and the service's words;
 # the pages say the same with their own tick box and reason).
-OVERRIDE_HINT = "If you have agreed with the group that they can join, confirm and give a reason."
+OVERRIDE_HINT = gettext_lazy("If you have agreed with the group that they can join, confirm and give a reason.")
 # At most this many areas are named in a message.
 AREAS_NAMED = 8
 
@@ -61,15 +63,17 @@ def age_limits(service: Service | None) -> tuple[int | None, int | None]:
     return limit(service.minimum_age), limit(service.maximum_age)
 
 
-def age_range_words(service: Service | None) -> str:
-    """ "aged 11 to 18", "aged 50 and over", "aged up to 25", or "" (no limit)."""
+def age_range_words(service: Service | None, *, ages: bool = False) -> str:
+    """ "aged 11 to 18", "aged 50 and over", "aged up to 25", or "" (no limit);
+    with `ages`, "ages 11 to 18" and so on (the referral pages' words)."""
     low, high = age_limits(service)
+    values = {"low": low, "high": high}
     if low is not None and high is not None:
-        return f"aged {low} to {high}"
+        return (_("ages %(low)s to %(high)s") if ages else _("aged %(low)s to %(high)s")) % values
     if low is not None:
-        return f"aged {low} and over"
+        return (_("ages %(low)s and over") if ages else _("aged %(low)s and over")) % values
     if high is not None:
-        return f"aged up to {high}"
+        return (_("ages up to %(high)s") if ages else _("aged up to %(high)s")) % values
     return ""
 
 
@@ -89,13 +93,19 @@ def age_exclusion(
         # the person is within the ages (the override) rather than guess one.
         return Exclusion(
             "person.date_of_birth",
-            f"{service.name} is for people {ages}. Give the person's date of birth, or check that they are "
-            "within those ages.",
+            _(
+                "%(name)s is for people %(ages)s. Give the person's date of birth, or check that they are "
+                "within those ages."
+            )
+            % {"name": service.name, "ages": ages},
         )
     age = age_on(date_of_birth, on)
     if fits_age(service, age):
         return None
-    return Exclusion("person.date_of_birth", f"{service.name} is for people {ages}. The person is {age}.")
+    return Exclusion(
+        "person.date_of_birth",
+        _("%(name)s is for people %(ages)s. The person is %(age)s.") % {"name": service.name, "ages": ages, "age": age},
+    )
 
 
 def area_names(service: Service) -> str:
@@ -103,8 +113,14 @@ def area_names(service: Service) -> str:
     prefixes = [area.postcode_prefix for area in service.service_areas.all()]
     named = prefixes[:AREAS_NAMED]
     if len(prefixes) > AREAS_NAMED:
-        return f"{', '.join(named)} and {len(prefixes) - AREAS_NAMED} other areas"
-    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+        others = len(prefixes) - AREAS_NAMED
+        return ngettext("%(areas)s and %(count)s other area", "%(areas)s and %(count)s other areas", others) % {
+            "areas": ", ".join(named),
+            "count": others,
+        }
+    if len(named) == 1:
+        return named[0]
+    return _("%(areas)s or %(last)s") % {"areas": ", ".join(named[:-1]), "last": named[-1]}
 
 
 def area_exclusion(service: Service | None, *, postcode: str) -> Exclusion | None:
@@ -120,8 +136,8 @@ def area_exclusion(service: Service | None, *, postcode: str) -> Exclusion | Non
         return None
     return Exclusion(
         "person.postcode",
-        f"{service.name} is only for people who live in {area_names(service)}. "
-        "The person's postcode is outside these areas.",
+        _("%(name)s is only for people who live in %(areas)s. The person's postcode is outside these areas.")
+        % {"name": service.name, "areas": area_names(service)},
     )
 
 
@@ -163,5 +179,5 @@ def eligibility_check(
     if override_reason:
         return override_reason
     raise InvalidInputError(
-        " ".join([*(exclusion.reason for exclusion in exclusions), OVERRIDE_HINT]), field=exclusions[0].field
+        " ".join([*(exclusion.reason for exclusion in exclusions), str(OVERRIDE_HINT)]), field=exclusions[0].field
     )

@@ -4,6 +4,7 @@ rules are the services'. A service's refusal is put next to the field it names
 by timebank.pages.put_error_on_form."""
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy as _
 
 from referrals.models import (
     BusinessStatus,
@@ -14,12 +15,15 @@ from referrals.models import (
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label="Move the referral to")
+    to = forms.ChoiceField(label=_("Move the referral to"))
     reason = forms.CharField(
-        label="Reason", max_length=500, required=False, help_text="Needed for rejected, cancelled, on hold and failed."
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Needed for rejected, cancelled, on hold and failed."),
     )
     business_status = forms.ChoiceField(
-        label="What has happened", choices=[("", "Nothing to add"), *BusinessStatus.choices], required=False
+        label=_("What has happened"), choices=[("", _("Nothing to add")), *BusinessStatus.choices], required=False
     )
 
     def __init__(self, *args, moves: list[str], **kwargs):
@@ -34,21 +38,21 @@ class ServiceSearchForm(forms.Form):
     never put in the address (timebank.private_search)."""
 
     near = forms.CharField(
-        label="Postcode or place",
+        label=_("Postcode or place"),
         max_length=100,
-        error_messages={"required": "Enter the person's postcode or the name of a place."},
+        error_messages={"required": _("Enter the person's postcode or the name of a place.")},
     )
     category = forms.CharField(max_length=100, required=False)
-    q = forms.CharField(label="Words to look for", max_length=100, required=False)
+    q = forms.CharField(label=_("Words to look for"), max_length=100, required=False)
 
     def clean(self):
         cleaned = super().clean()
         for field in ("near", "q", "category"):
             if "\x00" in (cleaned.get(field) or ""):
-                self.add_error(field, "Remove the unusual characters and try again.")
+                self.add_error(field, gettext("Remove the unusual characters and try again."))
         return cleaned
 
 
 class ListFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=[("", "Any"), *ReferralStatus.choices], required=False)
-    name = forms.CharField(label="Person's name", max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any")), *ReferralStatus.choices], required=False)
+    name = forms.CharField(label=_("Person's name"), max_length=100, required=False)

@@ -19,65 +19,66 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from referrals.snomed import term_for
 
 
 class ReferralStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REQUESTED = "requested", "Requested"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
-    IN_PROGRESS = "in-progress", "In progress"
-    ON_HOLD = "on-hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+    DRAFT = "draft", _("Draft")
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    IN_PROGRESS = "in-progress", _("In progress")
+    ON_HOLD = "on-hold", _("On hold")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    ENTERED_IN_ERROR = "entered-in-error", _("Entered in error")
 
 
 class BusinessStatus(models.TextChoices):
-    CONTACT_ATTEMPTED = "contact-attempted", "Contact attempted"
-    CONTACTED = "contacted", "Contacted"
-    WAITLISTED = "waitlisted", "On the waiting list"
-    FIRST_SESSION_ATTENDED = "first-session-attended", "First session attended"
-    DID_NOT_ATTEND = "did-not-attend", "Did not attend"
-    PERSON_DECLINED = "person-declined", "The person decided not to go ahead"
-    FIRST_EXCHANGE_POSTED = "first-exchange-posted", "First timebank exchange recorded"
+    CONTACT_ATTEMPTED = "contact-attempted", _("Contact attempted")
+    CONTACTED = "contacted", _("Contacted")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    FIRST_SESSION_ATTENDED = "first-session-attended", _("First session attended")
+    DID_NOT_ATTEND = "did-not-attend", _("Did not attend")
+    PERSON_DECLINED = "person-declined", _("The person decided not to go ahead")
+    FIRST_EXCHANGE_POSTED = "first-exchange-posted", _("First timebank exchange recorded")
     # The timebank path (referrals/timebank_path.py): the application was approved,
     # the member has given their first hour, and it is time for the 3-month follow-up.
-    JOINED_TIMEBANK = "joined-timebank", "Joined the timebank"
-    FIRST_HOUR_GIVEN = "first-hour-given", "Gave their first hour"
-    FOLLOW_UP_DUE = "follow-up-due", "Three-month follow-up due"
+    JOINED_TIMEBANK = "joined-timebank", _("Joined the timebank")
+    FIRST_HOUR_GIVEN = "first-hour-given", _("Gave their first hour")
+    FOLLOW_UP_DUE = "follow-up-due", _("Three-month follow-up due")
 
 
 class Priority(models.TextChoices):
-    ROUTINE = "routine", "Routine"
-    URGENT = "urgent", "Urgent"
+    ROUTINE = "routine", _("Routine")
+    URGENT = "urgent", _("Urgent")
 
 
 class PreferredContact(models.TextChoices):
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "E-mail"
-    TEXT = "text", "Text message"
-    LETTER = "letter", "Letter"
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    TEXT = "text", _("Text message")
+    LETTER = "letter", _("Letter")
 
 
 class ConsentScope(models.TextChoices):
-    SHARE_WITH_SERVICE = "share-with-service", "Share my details with the group or service"
-    SHARE_BACK = "share-back-with-referrer", "Share what happens with my link worker and GP"
-    CODES_ONLY = "codes-only", "Share codes only, no personal details"
+    SHARE_WITH_SERVICE = "share-with-service", _("Share my details with the group or service")
+    SHARE_BACK = "share-back-with-referrer", _("Share what happens with my link worker and GP")
+    CODES_ONLY = "codes-only", _("Share codes only, no personal details")
 
 
 class ConsentMethod(models.TextChoices):
-    VERBAL = "verbal", "Verbal"
-    WRITTEN = "written", "Written"
-    DIGITAL = "digital", "Digital"
+    VERBAL = "verbal", _("Verbal")
+    WRITTEN = "written", _("Written")
+    DIGITAL = "digital", _("Digital")
 
 
 class OutcomeStage(models.TextChoices):
-    BASELINE = "baseline", "At referral"
-    FOLLOW_UP = "follow-up", "At follow-up"
+    BASELINE = "baseline", _("At referral")
+    FOLLOW_UP = "follow-up", _("At follow-up")
 
 
 class Referral(models.Model):
@@ -229,18 +230,18 @@ class ReferralHistory(models.Model):
 
 
 class AccessAction(models.TextChoices):
-    LIST = "list", "Listed"
-    READ = "read", "Read"
-    CREATE = "create", "Created"
-    TRANSITION = "transition", "Changed status"
-    OUTCOME = "outcome", "Recorded an outcome"
-    CONSENT = "consent", "Changed consent"
-    ANONYMISE = "anonymise", "Anonymised after the retention period"
+    LIST = "list", _("Listed")
+    READ = "read", _("Read")
+    CREATE = "create", _("Created")
+    TRANSITION = "transition", _("Changed status")
+    OUTCOME = "outcome", _("Recorded an outcome")
+    CONSENT = "consent", _("Changed consent")
+    ANONYMISE = "anonymise", _("Anonymised after the retention period")
 
 
 class AccessOutcome(models.TextChoices):
-    ALLOWED = "allowed", "Allowed"
-    REFUSED = "refused", "Refused"
+    ALLOWED = "allowed", _("Allowed")
+    REFUSED = "refused", _("Refused")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -343,9 +344,9 @@ class WebhookSubscription(models.Model):
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Waiting to send"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Waiting to send")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
 
 class WebhookDelivery(models.Model):

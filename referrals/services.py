@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
 
 from assets.models import Organisation, Service, ServiceStatus, TaxonomyTerm
 from core.errors import ConflictError, DomainError, InvalidInputError, NotAllowedError, NotFoundError
@@ -140,7 +141,7 @@ def _get_visible(
         qs = qs.select_for_update(of=("self",))
     referral = qs.filter(pk=pk).first() if pk else None
     if referral is None:
-        raise NotFoundError("There is no referral with this id that you can see.")
+        raise NotFoundError(_("There is no referral with this id that you can see."))
     return referral
 
 
@@ -149,7 +150,10 @@ def _refuse_if_anonymised(referral: Referral) -> None:
     statuses, reasons, consent or outcomes are attached to it."""
     if referral.anonymised_at is not None:
         raise ConflictError(
-            "This referral's personal details were removed after the retention period, so it can no longer be changed."
+            _(
+                "This referral's personal details were removed after the retention period, "
+                "so it can no longer be changed."
+            )
         )
 
 
@@ -210,33 +214,37 @@ def _clean_person(person: PersonDetails) -> PersonDetails:
         p.postcode = normalise_postcode(person.postcode)
     except PostcodeError:
         # Our own message: PostcodeError's quotes what was typed (D8).
-        raise InvalidInputError("Enter a UK postcode like RG1 7QE.", field="person.postcode") from None
+        raise InvalidInputError(_("Enter a UK postcode like RG1 7QE."), field="person.postcode") from None
     if p.date_of_birth and not (datetime.date(1900, 1, 1) <= p.date_of_birth <= timezone.localdate()):
-        raise InvalidInputError("The date of birth must be a past date after 1900.", field="person.date_of_birth")
+        raise InvalidInputError(_("The date of birth must be a past date after 1900."), field="person.date_of_birth")
     if p.email:
         try:
             validate_email(p.email)
         except ValidationError:
-            raise InvalidInputError("Enter an e-mail address like name@example.org.", field="person.email") from None
+            raise InvalidInputError(_("Enter an e-mail address like name@example.org."), field="person.email") from None
     if p.preferred_contact not in PreferredContact.values:
         raise InvalidInputError(
-            f"Choose how to contact the person: {', '.join(PreferredContact.values)}.", field="person.preferred_contact"
+            _("Choose how to contact the person: %(choices)s.") % {"choices": ", ".join(PreferredContact.values)},
+            field="person.preferred_contact",
         )
     if p.preferred_contact in (PreferredContact.PHONE, PreferredContact.TEXT) and not p.phone:
         raise InvalidInputError(
-            "Give a phone number, or choose another way to contact the person.", field="person.phone"
+            _("Give a phone number, or choose another way to contact the person."), field="person.phone"
         )
     if p.preferred_contact == PreferredContact.EMAIL and not p.email:
         raise InvalidInputError(
-            "Give an e-mail address, or choose another way to contact the person.", field="person.email"
+            _("Give an e-mail address, or choose another way to contact the person."), field="person.email"
         )
     # Words ("large print") become the stored codes ("large-print"): referrals.communication.
     codes = [need_code(n) for n in p.communication_needs]
     if len(codes) > MAX_COMMUNICATION_NEEDS or None in codes:
         raise InvalidInputError(
-            f"Communication needs are up to {MAX_COMMUNICATION_NEEDS} short codes or words, like large-print "
-            f"or large print. Accepted: {', '.join(code for code, _ in CATEGORIES)}, or a language followed "
-            "by interpreter, like Polish interpreter.",
+            _(
+                "Communication needs are up to %(count)s short codes or words, like large-print "
+                "or large print. Accepted: %(codes)s, or a language followed "
+                "by interpreter, like Polish interpreter."
+            )
+            % {"count": MAX_COMMUNICATION_NEEDS, "codes": ", ".join(code for code, _label in CATEGORIES)},
             field="person.communication_needs",
         )
     p.communication_needs = list(dict.fromkeys(c for c in codes if c))
@@ -247,20 +255,25 @@ def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
     scopes = list(dict.fromkeys(consent.scopes or []))
     unknown = [s for s in scopes if s not in ConsentScope.values]
     if unknown:
-        raise InvalidInputError(f"Consent scopes are: {', '.join(ConsentScope.values)}.", field="consent.scopes")
+        raise InvalidInputError(
+            _("Consent scopes are: %(choices)s.") % {"choices": ", ".join(ConsentScope.values)}, field="consent.scopes"
+        )
     if ConsentScope.CODES_ONLY in scopes and ConsentScope.SHARE_WITH_SERVICE in scopes:
         raise InvalidInputError(
-            "Choose either sharing details with the service or codes only, not both.", field="consent.scopes"
+            _("Choose either sharing details with the service or codes only, not both."), field="consent.scopes"
         )
     if consent.given and not scopes:
-        raise InvalidInputError("Say what the person agreed to share.", field="consent.scopes")
+        raise InvalidInputError(_("Say what the person agreed to share."), field="consent.scopes")
     if consent.method not in ConsentMethod.values:
-        raise InvalidInputError(f"Consent method is one of: {', '.join(ConsentMethod.values)}.", field="consent.method")
+        raise InvalidInputError(
+            _("Consent method is one of: %(choices)s.") % {"choices": ", ".join(ConsentMethod.values)},
+            field="consent.method",
+        )
     recorded_by = clean_text(
         consent.recorded_by, field="consent.recorded_by", label="who recorded consent", max_length=200, required=True
     )
     if consent.recorded_at is None or consent.recorded_at > timezone.now() + CLOCK_SKEW:
-        raise InvalidInputError("Consent cannot be recorded in the future.", field="consent.recorded_at")
+        raise InvalidInputError(_("Consent cannot be recorded in the future."), field="consent.recorded_at")
     return ConsentDetails(
         given=bool(consent.given),
         scopes=scopes,
@@ -272,7 +285,7 @@ def _clean_consent(consent: ConsentDetails) -> ConsentDetails:
 
 def _require_consent_to_request(referral: Referral, consent: Consent | ConsentDetails | None) -> None:
     if consent is None or not consent.given or getattr(consent, "withdrawn_at", None) is not None:
-        raise InvalidInputError("Record the person's consent before requesting the referral.", field="consent")
+        raise InvalidInputError(_("Record the person's consent before requesting the referral."), field="consent")
     if referral.target_timebank_id and ConsentScope.SHARE_WITH_SERVICE not in consent.scopes:
         raise InvalidInputError(
             "A referral to the timebank needs the person's consent to share their details with it, "
@@ -284,12 +297,12 @@ def _require_consent_to_request(referral: Referral, consent: Consent | ConsentDe
 def _needs(slugs: Iterable[str]) -> list[TaxonomyTerm]:
     slugs = list(dict.fromkeys(slugs or []))
     if len(slugs) > MAX_NEEDS:
-        raise InvalidInputError(f"Choose at most {MAX_NEEDS} needs.", field="needs")
+        raise InvalidInputError(_("Choose at most %(count)s needs.") % {"count": MAX_NEEDS}, field="needs")
     terms = list(TaxonomyTerm.objects.filter(slug__in=[s for s in slugs if isinstance(s, str)]))
     if len(terms) != len(slugs):
         known = {t.slug for t in terms}
         unknown = [str(s)[:80] for s in slugs if s not in known]
-        raise InvalidInputError(f"Unknown need categories: {', '.join(unknown)}.", field="needs")
+        raise InvalidInputError(_("Unknown need categories: %(needs)s.") % {"needs": ", ".join(unknown)}, field="needs")
     return terms
 
 
@@ -299,8 +312,9 @@ TIMEBANKS_LISTED = 20
 
 def _how_to_choose(timebanks: list[Timebank]) -> str:
     listed = ", ".join(f"{tb.slug} ({tb.name})" for tb in timebanks[:TIMEBANKS_LISTED])
-    more = " and others" if len(timebanks) > TIMEBANKS_LISTED else ""
-    return f"Name the timebank by its short name: {listed}{more}."
+    if len(timebanks) > TIMEBANKS_LISTED:
+        return _("Name the timebank by its short name: %(listed)s and others.") % {"listed": listed}
+    return _("Name the timebank by its short name: %(listed)s.") % {"listed": listed}
 
 
 def _target_timebank(slug: str) -> Timebank:
@@ -313,14 +327,16 @@ def _target_timebank(slug: str) -> Timebank:
         chosen = Timebank.objects.filter(slug=slug).first() if is_slug(slug) else None
         if chosen is None:
             raise InvalidInputError(
-                "There is no timebank with that short name. " + _how_to_choose(timebanks), field="target.timebank"
+                _("There is no timebank with that short name.") + " " + _how_to_choose(timebanks),
+                field="target.timebank",
             )
         return chosen
     if not timebanks:
-        raise InvalidInputError("There is no timebank to refer to here.", field="target.timebank")
+        raise InvalidInputError(_("There is no timebank to refer to here."), field="target.timebank")
     if len(timebanks) > 1:
         raise InvalidInputError(
-            "There are several timebanks here: choose which one the person is referred to. "
+            _("There are several timebanks here: choose which one the person is referred to.")
+            + " "
             + _how_to_choose(timebanks),
             field="target.timebank",
         )
@@ -332,18 +348,18 @@ def _target(
 ) -> tuple[Service | None, Timebank | None, Organisation | None]:
     to_timebank = bool(to_timebank) or bool(timebank_slug)
     if bool(service_id) == to_timebank:
-        raise InvalidInputError("Refer to one service or to a timebank.", field="target")
+        raise InvalidInputError(_("Refer to one service or to a timebank."), field="target")
     if to_timebank:
         timebank = _target_timebank(timebank_slug)
         return None, timebank, Organisation.objects.filter(timebank=timebank).first()
     pk = _as_uuid(service_id)
     service = Service.objects.select_related("organisation").filter(pk=pk).first() if pk else None
     if service is None:
-        raise InvalidInputError("There is no service with this id.", field="target.service")
+        raise InvalidInputError(_("There is no service with this id."), field="target.service")
     if service.status != ServiceStatus.ACTIVE:
-        raise InvalidInputError("This service is not running at the moment.", field="target.service")
+        raise InvalidInputError(_("This service is not running at the moment."), field="target.service")
     if not service.accepts_referrals:
-        raise InvalidInputError("This service does not take referrals.", field="target.service")
+        raise InvalidInputError(_("This service does not take referrals."), field="target.service")
     return service, None, service.organisation
 
 
@@ -445,7 +461,7 @@ def referral_create(
     when it is requested, and keeps a reason given now until then."""
     with _logged(actor, AccessAction.CREATE) as log:
         if actor.organisation is None:
-            raise NotAllowedError("Only staff of a referring organisation, or its API clients, can make referrals.")
+            raise NotAllowedError(_("Only staff of a referring organisation, or its API clients, can make referrals."))
         person = _clean_person(person)
         consent = _clean_consent(consent) if consent is not None else None
         what_matters = clean_text(
@@ -454,7 +470,7 @@ def referral_create(
         notes = clean_text(notes, field="notes", label="the notes", max_length=2000)
         override = _clean_override(eligibility_override_reason)
         if priority not in Priority.values:
-            raise InvalidInputError("Priority is routine or urgent.", field="priority")
+            raise InvalidInputError(_("Priority is routine or urgent."), field="priority")
         terms = _needs(needs)
         service, timebank, receiver = _target(
             service_id=target_service_id, to_timebank=to_timebank, timebank_slug=target_timebank
@@ -510,9 +526,9 @@ def referral_create(
 
 # --- Moving a referral on ------------------------------------------------------------------
 
-_PARTY_WORDS = {
-    states.REFERRER: "the organisation that made the referral",
-    states.RECEIVER: "the organisation receiving the referral",
+_ONLY_PARTY = {
+    states.REFERRER: gettext_lazy("Only the organisation that made the referral can move it to %(status)s."),
+    states.RECEIVER: gettext_lazy("Only the organisation receiving the referral can move it to %(status)s."),
 }
 
 
@@ -534,11 +550,15 @@ def referral_transition(
     kept on the draft) is the link worker's reason for an exception."""
     with _logged(actor, AccessAction.TRANSITION, referral_id):
         if to not in ReferralStatus.values:
-            raise InvalidInputError(f"Unknown status. Use one of: {', '.join(ReferralStatus.values)}.", field="to")
+            raise InvalidInputError(
+                _("Unknown status. Use one of: %(choices)s.") % {"choices": ", ".join(ReferralStatus.values)},
+                field="to",
+            )
         business_status = business_status or ""
         if business_status and business_status not in BusinessStatus.values:
             raise InvalidInputError(
-                f"Unknown business status. Use one of: {', '.join(BusinessStatus.values)}.", field="business_status"
+                _("Unknown business status. Use one of: %(choices)s.") % {"choices": ", ".join(BusinessStatus.values)},
+                field="business_status",
             )
         reason = clean_text(reason, field="reason", label="the reason", max_length=500)
         override = _clean_override(eligibility_override_reason)
@@ -556,20 +576,22 @@ def referral_transition(
             party = states.who_may_move(seen_status, to)
             if party is None:
                 if seen_status == to:
-                    raise ConflictError(f"This referral is already {_status_label(to)}.")
+                    raise ConflictError(_("This referral is already %(status)s.") % {"status": _status_label(to)})
                 raise ConflictError(
-                    f"A referral that is {_status_label(seen_status)} cannot be moved to {_status_label(to)}."
+                    _("A referral that is %(status)s cannot be moved to %(to)s.")
+                    % {"status": _status_label(seen_status), "to": _status_label(to)}
                 )
             if party not in referral_parties(actor, referral):
-                raise NotAllowedError(f"Only {_PARTY_WORDS[party]} can move it to {_status_label(to)}.")
+                raise NotAllowedError(str(_ONLY_PARTY[party]) % {"status": _status_label(to)})
             refusal = transition_refusal(sharing=sharing, shown_status=seen_status, real_status=from_status, to=to)
             if refusal:
                 raise ConflictError(refusal)
             if from_status == to and not business_status:
-                raise InvalidInputError("Give the new business status.", field="business_status")
+                raise InvalidInputError(_("Give the new business status."), field="business_status")
             if to in states.REASON_REQUIRED and not reason:
                 raise InvalidInputError(
-                    f"Give a reason for moving the referral to {_status_label(to)}.", field="reason"
+                    _("Give a reason for moving the referral to %(status)s.") % {"status": _status_label(to)},
+                    field="reason",
                 )
             if from_status == ReferralStatus.DRAFT and to == ReferralStatus.REQUESTED:
                 _require_consent_to_request(referral, getattr(referral, "consent", None))
@@ -610,7 +632,7 @@ def referral_consent_record(*, actor: Actor, referral_id: object, consent: Conse
         with transaction.atomic():
             referral = _get_visible(actor, referral_id, lock=True)
             if states.REFERRER not in referral_parties(actor, referral):
-                raise NotAllowedError("Only the organisation that made the referral can record consent.")
+                raise NotAllowedError(_("Only the organisation that made the referral can record consent."))
             _refuse_if_anonymised(referral)
             existing: Consent | None = getattr(referral, "consent", None)
             if existing is not None and not consent.given and existing.given:
@@ -628,15 +650,17 @@ def referral_outcome_record(
     with _logged(actor, AccessAction.OUTCOME, referral_id):
         chosen = get_instrument(instrument)
         if stage not in OutcomeStage.values:
-            raise InvalidInputError(f"Stage is one of: {', '.join(OutcomeStage.values)}.", field="stage")
+            raise InvalidInputError(
+                _("Stage is one of: %(choices)s.") % {"choices": ", ".join(OutcomeStage.values)}, field="stage"
+            )
         cleaned = chosen.validate(answers)
         with transaction.atomic():
             referral = _get_visible(actor, referral_id)
             if not referral_parties(actor, referral):
-                raise NotAllowedError("Only the organisations on this referral can record outcomes.")
+                raise NotAllowedError(_("Only the organisations on this referral can record outcomes."))
             _refuse_if_anonymised(referral)
             if referral.status == ReferralStatus.ENTERED_IN_ERROR:
-                raise ConflictError("This referral was entered in error, so outcomes cannot be recorded on it.")
+                raise ConflictError(_("This referral was entered in error, so outcomes cannot be recorded on it."))
             return Outcome.objects.create(
                 referral=referral,
                 instrument=chosen.slug,
@@ -652,10 +676,10 @@ def referral_outcome_record(
 def webhook_subscription_create(*, actor: Actor, url: str) -> WebhookSubscription:
     """Register an https URL for the actor's organisation; the secret is shown once."""
     if actor.organisation is None:
-        raise NotAllowedError("Only an organisation's staff or API clients can register webhooks.")
+        raise NotAllowedError(_("Only an organisation's staff or API clients can register webhooks."))
     url = validate_webhook_url((url or "").strip())
     if WebhookSubscription.objects.filter(organisation_id=actor.organisation_id, is_active=True).count() >= 10:
-        raise ConflictError("An organisation can have at most 10 webhooks. Remove one first.")
+        raise ConflictError(_("An organisation can have at most 10 webhooks. Remove one first."))
     return WebhookSubscription.objects.create(
         organisation=actor.organisation, application=actor.application, url=url, secret=secrets.token_urlsafe(32)
     )
@@ -663,8 +687,8 @@ def webhook_subscription_create(*, actor: Actor, url: str) -> WebhookSubscriptio
 
 def webhook_subscription_delete(*, actor: Actor, subscription_id: object) -> None:
     pk = _as_uuid(subscription_id)
-    deleted, _ = (
+    deleted, _per_model = (
         WebhookSubscription.objects.filter(pk=pk, organisation_id=actor.organisation_id).delete() if pk else (0, {})
     )
     if not deleted:
-        raise NotFoundError("There is no webhook with this id for your organisation.")
+        raise NotFoundError(_("There is no webhook with this id for your organisation."))

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import ngettext
 
 from timebank.permissions import acts_for_others
 
@@ -61,8 +62,14 @@ class HealthDataIdleTimeoutMiddleware:
             logout(request)
             messages.info(
                 request,
-                f"You were signed out because you had not used the site for {idle_minutes_allowed()} minutes. "
-                "This keeps people's health information safe. Please log in again.",
+                ngettext(
+                    "You were signed out because you had not used the site for %(minutes)s minute. "
+                    "This keeps people's health information safe. Please log in again.",
+                    "You were signed out because you had not used the site for %(minutes)s minutes. "
+                    "This keeps people's health information safe. Please log in again.",
+                    idle_minutes_allowed(),
+                )
+                % {"minutes": idle_minutes_allowed()},
             )
             if request.path.startswith("/api/"):
                 # The API answers as for anyone not signed in (401/403), not with a page.

@@ -30,6 +30,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from django_stubs_ext import StrOrPromise
 
 from assets.models import Service, TaxonomyTerm
 from core.places.postcodes import PostcodeError, normalise_postcode
@@ -64,29 +67,39 @@ class Target:
     @property
     def age_range(self) -> str:
         """ "ages 11 to 18", "ages 60 and over", "ages up to 25", or ""."""
-        words = eligibility.age_range_words(self.service)
-        return words.replace("aged", "ages", 1)
+        return eligibility.age_range_words(self.service, ages=True)
 
 
 age_on = eligibility.age_on
 
 # The tick and reason that confirm an exception to who the service is for.
-CONFIRM_LABEL = "I have checked with the group that they can take this person"
+CONFIRM_LABEL = _("I have checked with the group that they can take this person")
 REASON_MAX = 220  # two reasons (age, area) and their labels fit the referral's 500
 
 
-def _override_reason(label: str) -> forms.CharField:
+def _percent(message, **values) -> str:
+    """`message % values`, done when the text is shown (so in the page's language)."""
+    return str(message) % values
+
+
+# A message with values, translated when it is shown: forms are made at import time.
+_lazy_percent = lazy(_percent, str)
+
+
+def _override_reason(label: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=REASON_MAX,
         required=False,
-        help_text="For example, the organiser agreed on the phone. The group will see this.",
-        error_messages={"max_length": f"The reason must be {REASON_MAX} characters or fewer."},
+        help_text=_("For example, the organiser agreed on the phone. The group will see this."),
+        error_messages={
+            "max_length": _lazy_percent(_("The reason must be %(count)s characters or fewer."), count=REASON_MAX)
+        },
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-def check_override(form: StepForm, cleaned: dict, warning: str, *, confirm: str, reason: str, change: str) -> None:
+def check_override(form: StepForm, cleaned: dict, warning: str, *, confirm: str, reason: str, change) -> None:
     """The exception the link worker confirms when the person is outside who the
     service is for: ticked, with a reason; kept as `eligibility_override_reason`."""
     cleaned["eligibility_override_reason"] = ""
@@ -94,9 +107,11 @@ def check_override(form: StepForm, cleaned: dict, warning: str, *, confirm: str,
         return
     text = (cleaned.get(reason) or "").strip()
     if not cleaned.get(confirm):
-        form.add_error(confirm, f"{warning} {change}, or tick that you have checked with the group and give a reason.")
+        form.add_error(confirm, f"{warning} {change}")
     elif not text and reason not in form.errors:
-        form.add_error(reason, "Give the reason the group can take this person, like: the organiser agreed by phone.")
+        form.add_error(
+            reason, gettext("Give the reason the group can take this person, like: the organiser agreed by phone.")
+        )
     else:
         cleaned["eligibility_override_reason"] = text
 
@@ -111,18 +126,22 @@ class StepForm(forms.Form):
         self.target = target
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.error_messages["null_characters_not_allowed"] = "Remove the unusual characters and try again."
+            field.error_messages["null_characters_not_allowed"] = _("Remove the unusual characters and try again.")
 
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str) and "\x00" in value:
-                self.add_error(name, "Remove the unusual characters and try again.")
+                self.add_error(name, gettext("Remove the unusual characters and try again."))
         return cleaned
 
 
-def _text(label: str, *, max_length: int, required_message: str = "", **kwargs) -> forms.CharField:
-    messages = {"max_length": f"{label} must be {max_length} characters or fewer."}
+def _text(label, *, max_length: int, required_message="", **kwargs) -> forms.CharField:
+    messages = {
+        "max_length": _lazy_percent(
+            _("%(label)s must be %(count)s characters or fewer."), label=label, count=max_length
+        )
+    }
     if required_message:
         messages["required"] = required_message
     return forms.CharField(
@@ -132,61 +151,66 @@ def _text(label: str, *, max_length: int, required_message: str = "", **kwargs) 
 
 class ConsentForm(StepForm):
     agreed = forms.ChoiceField(
-        label="Has the person agreed to be referred?",
-        help_text="They need to agree before you can send their details to anyone.",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Has the person agreed to be referred?"),
+        help_text=_("They need to agree before you can send their details to anyone."),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select yes if the person has agreed to be referred."},
+        error_messages={"required": _("Select yes if the person has agreed to be referred.")},
     )
 
 
 SCOPE_CHOICES = [
-    (ConsentScope.SHARE_WITH_SERVICE.value, "Their name and contact details, with the group or service"),
-    (ConsentScope.SHARE_BACK.value, "What happens next, with you and their GP"),
-    (ConsentScope.CODES_ONLY.value, "Codes only, with no name or contact details"),
+    (ConsentScope.SHARE_WITH_SERVICE.value, _("Their name and contact details, with the group or service")),
+    (ConsentScope.SHARE_BACK.value, _("What happens next, with you and their GP")),
+    (ConsentScope.CODES_ONLY.value, _("Codes only, with no name or contact details")),
 ]
 METHOD_CHOICES = [
-    (ConsentMethod.VERBAL.value, "They told me"),
-    (ConsentMethod.WRITTEN.value, "In writing"),
-    (ConsentMethod.DIGITAL.value, "Online or by e-mail"),
+    (ConsentMethod.VERBAL.value, _("They told me")),
+    (ConsentMethod.WRITTEN.value, _("In writing")),
+    (ConsentMethod.DIGITAL.value, _("Online or by e-mail")),
 ]
 
 
 class SharingForm(StepForm):
     scopes = forms.MultipleChoiceField(
-        label="What did they agree to share?",
-        help_text="Select all that they agreed to.",
+        label=_("What did they agree to share?"),
+        help_text=_("Select all that they agreed to."),
         choices=SCOPE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select what the person agreed to share."},
+        error_messages={"required": _("Select what the person agreed to share.")},
     )
     method = forms.ChoiceField(
-        label="How did they agree?",
+        label=_("How did they agree?"),
         choices=METHOD_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how the person agreed."},
+        error_messages={"required": _("Select how the person agreed.")},
     )
 
     def clean(self):
         cleaned = super().clean()
         scopes = cleaned.get("scopes") or []
         if ConsentScope.CODES_ONLY in scopes and ConsentScope.SHARE_WITH_SERVICE in scopes:
-            self.add_error("scopes", "Select either their details or codes only, not both.")
+            self.add_error("scopes", gettext("Select either their details or codes only, not both."))
         elif scopes and self.target.timebank and ConsentScope.SHARE_WITH_SERVICE not in scopes:
             self.add_error(
                 "scopes",
-                "The timebank needs their name and contact details so a coordinator can call them. "
-                "Select that, or choose a group instead.",
+                gettext(
+                    "The timebank needs their name and contact details so a coordinator can call them. "
+                    "Select that, or choose a group instead."
+                ),
             )
         return cleaned
 
 
 class NameForm(StepForm):
     given_name = _text(
-        "First name", max_length=100, required_message="Enter the person's first name.", widget=forms.TextInput()
+        _("First name"),
+        max_length=100,
+        required_message=_("Enter the person's first name."),
+        widget=forms.TextInput(),
     )
-    family_name = _text("Last name", max_length=100, required_message="Enter the person's last name.")
-    preferred_name = _text("The name they like to be called", max_length=100)
+    family_name = _text(_("Last name"), max_length=100, required_message=_("Enter the person's last name."))
+    preferred_name = _text(_("The name they like to be called"), max_length=100)
 
     def clean(self):
         cleaned = super().clean()
@@ -213,15 +237,15 @@ class DateInput(forms.TextInput):
 class DateOfBirthForm(StepForm):
     """GOV.UK's date input: day, month, year; a message for each way a date goes wrong."""
 
-    day = forms.CharField(label="Day", max_length=10, required=False, widget=DateInput("day"))
-    month = forms.CharField(label="Month", max_length=10, required=False, widget=DateInput("month"))
-    year = forms.CharField(label="Year", max_length=10, required=False, widget=DateInput("year"))
+    day = forms.CharField(label=_("Day"), max_length=10, required=False, widget=DateInput("day"))
+    month = forms.CharField(label=_("Month"), max_length=10, required=False, widget=DateInput("month"))
+    year = forms.CharField(label=_("Year"), max_length=10, required=False, widget=DateInput("year"))
     confirm_age = forms.BooleanField(label=CONFIRM_LABEL, required=False)
-    age_reason = _override_reason("Why they can take this person")
+    age_reason = _override_reason(_("Why they can take this person"))
 
     # The page asks the date as one question; these name it in messages.
-    label = "What is their date of birth?"
-    example = "For example, 27 3 1950"
+    label = _("What is their date of birth?")
+    example = _("For example, 27 3 1950")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +253,7 @@ class DateOfBirthForm(StepForm):
         self.age: int | None = None
         self.age_warning = ""
         for name in ("day", "month", "year"):
-            self.fields[name].error_messages["max_length"] = "Date of birth must be a real date."
+            self.fields[name].error_messages["max_length"] = gettext("Date of birth must be a real date.")
         if not self.is_bound:
             self._warn_from(self.initial)
 
@@ -257,32 +281,40 @@ class DateOfBirthForm(StepForm):
             if self.required:
                 self.add_error(
                     "day",
-                    f"Enter the person's date of birth, for example 27 3 1950. {self.target.name} is for "
-                    f"{self.target.age_range}.",
+                    gettext("Enter the person's date of birth, for example 27 3 1950. %(name)s is for %(ages)s.")
+                    % {"name": self.target.name, "ages": self.target.age_range},
                 )
             return cleaned
         if missing:
-            self.add_error(missing[0], f"Date of birth must include a {' and a '.join(missing)}.")
+            self.add_error(missing[0], _missing_parts_message(missing))
             return cleaned
         bad = [name for name, value in parts.items() if not value.isdigit()]
         if bad:
-            self.add_error(bad[0], "Date of birth must be a real date, in numbers, like 27 3 1950.")
+            self.add_error(bad[0], gettext("Date of birth must be a real date, in numbers, like 27 3 1950."))
             return cleaned
         if len(parts["year"]) != 4:
-            self.add_error("year", "Year must include 4 numbers, like 1950.")
+            self.add_error("year", gettext("Year must include 4 numbers, like 1950."))
             return cleaned
         try:
             born = datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
         except ValueError:
             field = "month" if not 1 <= int(parts["month"]) <= 12 else "day"
-            self.add_error(field, "Date of birth must be a real date. Check the day and month.")
+            self.add_error(field, gettext("Date of birth must be a real date. Check the day and month."))
             return cleaned
         if born > timezone.localdate():
-            self.add_error("day", "Date of birth must be in the past.")
+            self.add_error("day", gettext("Date of birth must be in the past."))
             return cleaned
         age = age_on(born, timezone.localdate())
         if age > OLDEST_AGE:
-            self.add_error("year", f"Check the year. This date makes the person {age} years old.")
+            self.add_error(
+                "year",
+                ngettext(
+                    "Check the year. This date makes the person %(age)s year old.",
+                    "Check the year. This date makes the person %(age)s years old.",
+                    age,
+                )
+                % {"age": age},
+            )
             return cleaned
         self._note_age(born)
         check_override(
@@ -291,23 +323,42 @@ class DateOfBirthForm(StepForm):
             self.age_warning,
             confirm="confirm_age",
             reason="age_reason",
-            change="Change the date of birth if it is wrong",
+            change=gettext(
+                "Change the date of birth if it is wrong, or tick that you have checked with the group "
+                "and give a reason."
+            ),
         )
         cleaned["date_of_birth"] = born
         return cleaned
 
 
+def _missing_parts_message(missing: list[str]) -> str:
+    """ "Date of birth must include a month and a year.": whole sentences, one for each gap."""
+    key = tuple(missing)
+    if key == ("day",):
+        return gettext("Date of birth must include a day.")
+    if key == ("month",):
+        return gettext("Date of birth must include a month.")
+    if key == ("year",):
+        return gettext("Date of birth must include a year.")
+    if key == ("day", "month"):
+        return gettext("Date of birth must include a day and a month.")
+    if key == ("day", "year"):
+        return gettext("Date of birth must include a day and a year.")
+    return gettext("Date of birth must include a month and a year.")
+
+
 class PostcodeForm(StepForm):
     postcode = _text(
-        "What is their postcode?",
+        _("What is their postcode?"),
         max_length=10,
-        required_message="Enter the person's postcode, like RG1 7QE.",
-        help_text="For example, RG1 7QE.",
+        required_message=_("Enter the person's postcode, like RG1 7QE."),
+        help_text=_("For example, RG1 7QE."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "input-short"}),
     )
 
     confirm_area = forms.BooleanField(label=CONFIRM_LABEL, required=False)
-    area_reason = _override_reason("Why they can take this person")
+    area_reason = _override_reason(_("Why they can take this person"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -318,7 +369,7 @@ class PostcodeForm(StepForm):
             return normalise_postcode(self.cleaned_data["postcode"])
         except PostcodeError:
             # Our own words: PostcodeError's message quotes what was typed.
-            raise ValidationError("Enter a real UK postcode, like RG1 7QE.") from None
+            raise ValidationError(gettext("Enter a real UK postcode, like RG1 7QE.")) from None
 
     def clean(self):
         cleaned = super().clean()
@@ -331,39 +382,43 @@ class PostcodeForm(StepForm):
             self.area_warning,
             confirm="confirm_area",
             reason="area_reason",
-            change="Change the postcode if it is wrong",
+            change=gettext(
+                "Change the postcode if it is wrong, or tick that you have checked with the group and give a reason."
+            ),
         )
         return cleaned
 
 
 CONTACT_CHOICES = [
-    (PreferredContact.PHONE.value, "Phone call"),
-    (PreferredContact.TEXT.value, "Text message"),
-    (PreferredContact.EMAIL.value, "E-mail"),
-    (PreferredContact.LETTER.value, "Letter"),
+    (PreferredContact.PHONE.value, _("Phone call")),
+    (PreferredContact.TEXT.value, _("Text message")),
+    (PreferredContact.EMAIL.value, _("E-mail")),
+    (PreferredContact.LETTER.value, _("Letter")),
 ]
 
 
 class ContactForm(StepForm):
     preferred_contact = forms.ChoiceField(
-        label="What is the best way to contact them?",
+        label=_("What is the best way to contact them?"),
         choices=CONTACT_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the best way to contact the person."},
+        error_messages={"required": _("Select the best way to contact the person.")},
     )
     phone = _text(
-        "Phone number",
+        _("Phone number"),
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "input-medium"}),
     )
     email = _text(
-        "E-mail address",
+        _("E-mail address"),
         max_length=254,
         widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"}),
     )
-    contact_times = _text("Best times to contact them", max_length=200, help_text="For example, weekday mornings.")
+    contact_times = _text(
+        _("Best times to contact them"), max_length=200, help_text=_("For example, weekday mornings.")
+    )
     do_not_contact = forms.BooleanField(
-        label="Do not contact them directly. The group should talk to you first.", required=False
+        label=_("Do not contact them directly. The group should talk to you first."), required=False
     )
 
     def clean(self):
@@ -373,35 +428,35 @@ class ContactForm(StepForm):
         email = (cleaned.get("email") or "").strip().lower()
         cleaned["phone"], cleaned["email"] = phone, email
         if how in (PreferredContact.PHONE, PreferredContact.TEXT) and not phone and "phone" not in self.errors:
-            self.add_error("phone", "Enter a phone number, or choose another way to contact them.")
+            self.add_error("phone", gettext("Enter a phone number, or choose another way to contact them."))
         if email and "email" not in self.errors:
             try:
                 validate_email(email)
             except ValidationError:
-                self.add_error("email", "Enter an e-mail address in the right format, like name@example.org.")
+                self.add_error("email", gettext("Enter an e-mail address in the right format, like name@example.org."))
         if how == PreferredContact.EMAIL and not email and "email" not in self.errors:
-            self.add_error("email", "Enter an e-mail address, or choose another way to contact them.")
+            self.add_error("email", gettext("Enter an e-mail address, or choose another way to contact them."))
         return cleaned
 
 
 class CommunicationForm(StepForm):
     needs = forms.MultipleChoiceField(
-        label="Do they need any of these to read, hear or talk with us?",
-        help_text="Tick all they need. Leave them blank if they need none.",
+        label=_("Do they need any of these to read, hear or talk with us?"),
+        help_text=_("Tick all they need. Leave them blank if they need none."),
         choices=CATEGORIES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         # Only a changed or stale page sends a need that is not one of the boxes;
         # the message never echoes what was sent.
         error_messages={
-            "invalid_choice": "Tick the needs from the list.",
-            "invalid_list": "Tick the needs from the list.",
+            "invalid_choice": _("Tick the needs from the list."),
+            "invalid_list": _("Tick the needs from the list."),
         },
     )
     language = _text(
-        "Do they need someone to speak their language? Which one?",
+        _("Do they need someone to speak their language? Which one?"),
         max_length=30,
-        help_text="For example, Polish.",
+        help_text=_("For example, Polish."),
         widget=forms.TextInput(attrs={"class": "input-medium", "autocomplete": "off"}),
     )
 
@@ -412,7 +467,7 @@ class CommunicationForm(StepForm):
         if language and "language" not in self.errors:
             code = interpreter_code(language)
             if code is None:
-                self.add_error("language", "Enter the language in letters, like Polish.")
+                self.add_error("language", gettext("Enter the language in letters, like Polish."))
             else:
                 codes.append(code)
         cleaned["communication_needs"] = codes
@@ -421,42 +476,47 @@ class CommunicationForm(StepForm):
 
 class WhatMattersForm(StepForm):
     what_matters = _text(
-        "What matters to them?",
+        _("What matters to them?"),
         max_length=2000,
-        help_text="In their words if you can. For example: getting out more, meeting people who like gardening.",
+        help_text=_("In their words if you can. For example: getting out more, meeting people who like gardening."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     needs = forms.ModelMultipleChoiceField(
-        label="What kind of help are they looking for?",
-        help_text="Select all that apply.",
+        label=_("What kind of help are they looking for?"),
+        help_text=_("Select all that apply."),
         queryset=TaxonomyTerm.objects.order_by("name"),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "invalid_choice": "Select the kinds of help from the list.",
-            "invalid_pk_value": "Select the kinds of help from the list.",
+            "invalid_choice": _("Select the kinds of help from the list."),
+            "invalid_pk_value": _("Select the kinds of help from the list."),
         },
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each kind of help by its name in the page's language.
+        self.fields["needs"].label_from_instance = lambda term: term.label  # type: ignore[attr-defined]
+
 
 PRIORITY_CHOICES = [
-    (Priority.ROUTINE.value, "Routine"),
-    (Priority.URGENT.value, "Urgent: they need help soon"),
+    (Priority.ROUTINE.value, _("Routine")),
+    (Priority.URGENT.value, _("Urgent: they need help soon")),
 ]
 
 
 class ExtraForm(StepForm):
     priority = forms.ChoiceField(
-        label="How soon do they need help?",
+        label=_("How soon do they need help?"),
         choices=PRIORITY_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how soon the person needs help."},
+        error_messages={"required": _("Select how soon the person needs help.")},
     )
     notes = _text(
-        "Anything else the group should know",
+        _("Anything else the group should know"),
         max_length=2000,
-        help_text="For example, they use a walking frame. Do not add anything the person has not agreed to share.",
+        help_text=_("For example, they use a walking frame. Do not add anything the person has not agreed to share."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -465,20 +525,20 @@ class ExtraForm(StepForm):
 class Step:
     slug: str
     form: type[StepForm]
-    title: str  # the page's <title> and, for one-question pages, its heading
+    title: StrOrPromise  # the page's <title> and, for one-question pages, its heading
     single: bool = True  # one question: its label or legend is the page's heading
 
 
 STEPS: list[Step] = [
-    Step("consent", ConsentForm, "Has the person agreed to be referred?"),
-    Step("sharing", SharingForm, "What they agreed to share", single=False),
-    Step("name", NameForm, "What is their name?", single=False),
-    Step("date-of-birth", DateOfBirthForm, "What is their date of birth?", single=False),
-    Step("postcode", PostcodeForm, "What is their postcode?"),
-    Step("contact", ContactForm, "How to contact them", single=False),
-    Step("communication", CommunicationForm, "Help to talk with them", single=False),
-    Step("what-matters", WhatMattersForm, "What matters to them", single=False),
-    Step("extra", ExtraForm, "Anything else", single=False),
+    Step("consent", ConsentForm, _("Has the person agreed to be referred?")),
+    Step("sharing", SharingForm, _("What they agreed to share"), single=False),
+    Step("name", NameForm, _("What is their name?"), single=False),
+    Step("date-of-birth", DateOfBirthForm, _("What is their date of birth?"), single=False),
+    Step("postcode", PostcodeForm, _("What is their postcode?")),
+    Step("contact", ContactForm, _("How to contact them"), single=False),
+    Step("communication", CommunicationForm, _("Help to talk with them"), single=False),
+    Step("what-matters", WhatMattersForm, _("What matters to them"), single=False),
+    Step("extra", ExtraForm, _("Anything else"), single=False),
 ]
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
 

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -85,12 +87,12 @@ def new_referral(request):
     if not service_id and request.GET.get("timebank"):
         timebank = _chosen_timebank(request.GET["timebank"])
         if timebank is None:
-            messages.error(request, "Choose which timebank to refer the person to.")
+            messages.error(request, _("Choose which timebank to refer the person to."))
             return redirect("referrals:new")
     if not service_id and timebank is None:
         return _pick_target(request)
     if service_id and _referrable_service(service_id) is None:
-        messages.error(request, "That service cannot take referrals. Choose another.")
+        messages.error(request, _("That service cannot take referrals. Choose another."))
         return redirect("referrals:new")
     del actor  # Checked above: only people who may refer start a journey.
     journey_id = steps.journey_start(
@@ -117,15 +119,15 @@ class _JourneyGone(Exception):
 def _journey(request, journey_id: str) -> tuple[dict, steps.Target]:
     journey = steps.journey_get(request.session, journey_id)
     if journey is None:
-        raise _JourneyGone("That referral was not finished, and its answers are gone. Please start again.")
+        raise _JourneyGone(_("That referral was not finished, and its answers are gone. Please start again."))
     if journey["service"]:
         service = _referrable_service(journey["service"])
         if service is None:
-            raise _JourneyGone("That service no longer takes referrals. Choose another.")
+            raise _JourneyGone(_("That service no longer takes referrals. Choose another."))
         return journey, steps.Target(service=service)
     timebank = _chosen_timebank(journey["timebank"])
     if timebank is None:
-        raise _JourneyGone("Choose which timebank to refer the person to.")
+        raise _JourneyGone(_("Choose which timebank to refer the person to."))
     return journey, steps.Target(timebank=timebank)
 
 
@@ -141,7 +143,7 @@ def _journey_or_restart(view):
             return redirect("referrals:new")
         if journey["referral"]:
             # Already sent (a second click, or Back after sending): show it, never send it again.
-            messages.info(request, "This referral has already been saved.")
+            messages.info(request, _("This referral has already been saved."))
             return redirect("referrals:detail", referral_id=journey["referral"])
         return view(request, journey_id, journey, target, **kwargs)
 
@@ -257,9 +259,9 @@ def referral_check(request, journey_id, journey, target):
         if not cache.add(lock, "", timeout=3600):
             made = cache.get(lock)
             if made:
-                messages.info(request, "This referral has already been saved.")
+                messages.info(request, _("This referral has already been saved."))
                 return redirect("referrals:detail", referral_id=made)
-            messages.info(request, "This referral is being saved. It will be in your list in a moment.")
+            messages.info(request, _("This referral is being saved. It will be in your list in a moment."))
             return redirect("referrals:mine")
         try:
             referral = _create_from_answers(request, actor, target, answers, draft=request.POST.get("send") == "draft")
@@ -274,9 +276,9 @@ def referral_check(request, journey_id, journey, target):
             steps.journey_forget_answers(request.session, journey_id, referral_id=str(referral.pk))
             messages.success(
                 request,
-                "The referral has been saved as a draft."
+                _("The referral has been saved as a draft.")
                 if referral.status == "draft"
-                else "The referral has been sent.",
+                else _("The referral has been sent."),
             )
             return redirect("referrals:detail", referral_id=referral.pk)
     return render(
@@ -335,13 +337,31 @@ def _exceptions(answers) -> list[dict]:
     """The exceptions to who the service is for that the link worker confirmed:
     (what, the rule's words, their reason, the step to change it)."""
     found = []
-    for slug, what, warning in (
-        ("date-of-birth", "their age", answers["date-of-birth"].age_warning),
-        ("postcode", "where they live", answers["postcode"].area_warning),
+    for slug, question, about, warning in (
+        (
+            "date-of-birth",
+            _("Exception for their age"),
+            _("About their age: %(reason)s"),
+            answers["date-of-birth"].age_warning,
+        ),
+        (
+            "postcode",
+            _("Exception for where they live"),
+            _("About where they live: %(reason)s"),
+            answers["postcode"].area_warning,
+        ),
     ):
         reason = answers[slug].cleaned_data.get("eligibility_override_reason", "")
         if warning and reason:
-            found.append({"step": slug, "what": what, "warning": warning, "reason": reason})
+            found.append(
+                {
+                    "step": slug,
+                    "question": question,
+                    "about": about % {"reason": reason},
+                    "warning": warning,
+                    "reason": reason,
+                }
+            )
     return found
 
 
@@ -350,7 +370,7 @@ def _override_reason(answers) -> str:
     found = _exceptions(answers)
     if len(found) == 1:
         return found[0]["reason"]
-    return "\n".join(f"About {e['what']}: {e['reason']}" for e in found)
+    return "\n".join(e["about"] for e in found)
 
 
 def _summary_rows(journey_id, answers, target) -> list[dict]:
@@ -371,50 +391,67 @@ def _summary_rows(journey_id, answers, target) -> list[dict]:
     born = dob.cleaned_data.get("date_of_birth")
     person = [f"{name.cleaned_data['given_name']} {name.cleaned_data['family_name']}"]
     if name.cleaned_data["preferred_name"]:
-        person.append(f"Likes to be called {name.cleaned_data['preferred_name']}")
+        person.append(_("Likes to be called %(name)s") % {"name": name.cleaned_data["preferred_name"]})
     contact_lines = choice_labels(contact, "preferred_contact")
-    for key, label in (("phone", "Phone"), ("email", "E-mail"), ("contact_times", "Best times")):
+    for key, label in (
+        ("phone", _("Phone: %(value)s")),
+        ("email", _("E-mail: %(value)s")),
+        ("contact_times", _("Best times: %(value)s")),
+    ):
         if contact.cleaned_data.get(key):
-            contact_lines.append(f"{label}: {contact.cleaned_data[key]}")
+            contact_lines.append(label % {"value": contact.cleaned_data[key]})
     if contact.cleaned_data.get("do_not_contact"):
-        contact_lines.append("Do not contact them directly")
+        contact_lines.append(_("Do not contact them directly"))
+    not_given = _("Not given")
+    born_line = _("%(date)s (age %(age)s)") % {"date": date_format(born, "j F Y"), "age": dob.age} if born else ""
     return [
-        {"question": "Agreed to be referred", "lines": ["Yes"], "change": change("consent")},
-        {"question": "Agreed to share", "lines": choice_labels(sharing, "scopes"), "change": change("sharing")},
-        {"question": "How they agreed", "lines": choice_labels(sharing, "method"), "change": change("sharing")},
-        {"question": "Name", "lines": person, "change": change("name")},
+        {"question": _("Agreed to be referred"), "lines": [_("Yes")], "change": change("consent")},
+        {"question": _("Agreed to share"), "lines": choice_labels(sharing, "scopes"), "change": change("sharing")},
+        {"question": _("How they agreed"), "lines": choice_labels(sharing, "method"), "change": change("sharing")},
+        {"question": _("Name"), "lines": person, "change": change("name")},
         {
-            "question": "Date of birth",
-            "lines": [f"{born.day} {born:%B %Y} (age {dob.age})"] if born else ["Not given"],
+            "question": _("Date of birth"),
+            "lines": [born_line] if born else [not_given],
             "change": change("date-of-birth"),
         },
-        {"question": "Postcode", "lines": [answers["postcode"].cleaned_data["postcode"]], "change": change("postcode")},
+        {
+            "question": _("Postcode"),
+            "lines": [answers["postcode"].cleaned_data["postcode"]],
+            "change": change("postcode"),
+        },
         *(
             {
-                "question": f"Exception for {e['what']}",
-                "lines": [e["warning"], f"You checked with the group. Your reason: {e['reason']}"],
+                "question": e["question"],
+                "lines": [
+                    e["warning"],
+                    _("You checked with the group. Your reason: %(reason)s") % {"reason": e["reason"]},
+                ],
                 "change": change(e["step"]),
             }
             for e in _exceptions(answers)
         ),
-        {"question": "How to contact them", "lines": contact_lines, "change": change("contact")},
+        {"question": _("How to contact them"), "lines": contact_lines, "change": change("contact")},
         {
-            "question": "Communication needs",
-            "lines": [need_label(c) for c in communication.cleaned_data["communication_needs"]] or ["None"],
+            "question": _("Communication needs"),
+            "lines": [need_label(c) for c in communication.cleaned_data["communication_needs"]] or [_("None")],
             "change": change("communication"),
         },
         {
-            "question": "What matters to them",
-            "lines": [matters.cleaned_data["what_matters"] or "Not given"],
+            "question": _("What matters to them"),
+            "lines": [matters.cleaned_data["what_matters"] or not_given],
             "change": change("what-matters"),
         },
         {
-            "question": "Help they are looking for",
-            "lines": [term.name for term in matters.cleaned_data["needs"]] or ["Not given"],
+            "question": _("Help they are looking for"),
+            "lines": [term.label for term in matters.cleaned_data["needs"]] or [not_given],
             "change": change("what-matters"),
         },
-        {"question": "How soon", "lines": choice_labels(extra, "priority"), "change": change("extra")},
-        {"question": "Anything else", "lines": [extra.cleaned_data["notes"] or "Nothing"], "change": change("extra")},
+        {"question": _("How soon"), "lines": choice_labels(extra, "priority"), "change": change("extra")},
+        {
+            "question": _("Anything else"),
+            "lines": [extra.cleaned_data["notes"] or _("Nothing")],
+            "change": change("extra"),
+        },
     ]
 
 
@@ -501,7 +538,7 @@ def referral_detail(request, referral_id):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, "The referral has been updated.")
+            messages.success(request, _("The referral has been updated."))
             return redirect("referrals:detail", referral_id=referral.pk)
     consent = getattr(referral, "consent", None)
     return render(

@@ -87,6 +87,8 @@ MIGRATION_SEEDS = [
     ("timebank.migrations.0004_coordinator_admin_permissions", "grant"),
     ("assets.migrations.0002_seed_social_prescribing_taxonomy", "seed"),
     ("coproduction.assessment.migrations.0002_seed_ladder_values_statements", "seed"),
+    ("timebank.migrations.0022_member_language", "welsh_names"),
+    ("assets.migrations.0007_taxonomy_term_name_cy", "welsh_names"),
 ]
 
 

@@ -4,6 +4,7 @@ page speaks for, and the menus (base.html)."""
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from timebank.models import MemberStatus, Timebank
 from timebank.pages import COORDINATING_SESSION_KEY
@@ -117,53 +118,53 @@ def _mark_current(path: str, links: list[MenuLink]) -> list[MenuLink]:
 
 
 def _primary_links(user, member) -> list[MenuLink]:
-    links = [MenuLink("Home", reverse("timebank:home"))]
+    links = [MenuLink(_("Home"), reverse("timebank:home"))]
     if member is not None and member.status in TAKING_PART:
         links += [
-            MenuLink("My hours", reverse("timebank:my-hours")),
-            MenuLink("Offers and requests", reverse("timebank:listing-browse")),
-            MenuLink("My offers and requests", reverse("timebank:my-listings")),
-            MenuLink("My exchanges", reverse("timebank:exchange-list")),
-            MenuLink("Suggested for you", reverse("brokering:my-matches")),
+            MenuLink(_("My hours"), reverse("timebank:my-hours")),
+            MenuLink(_("Offers and requests"), reverse("timebank:listing-browse")),
+            MenuLink(_("My offers and requests"), reverse("timebank:my-listings")),
+            MenuLink(_("My exchanges"), reverse("timebank:exchange-list")),
+            MenuLink(_("Suggested for you"), reverse("brokering:my-matches")),
             # Co-production (coproduction/): taking part in planning, and members' ideas.
-            MenuLink("Take part", reverse("involvement:opportunities")),
-            MenuLink("Ideas", reverse("voice:ideas")),
+            MenuLink(_("Take part"), reverse("involvement:opportunities")),
+            MenuLink(_("Ideas"), reverse("voice:ideas")),
             # Members answer the co-production self-assessment about their timebank.
-            MenuLink("How are we doing?", reverse("assessment:home")),
+            MenuLink(_("How are we doing?"), reverse("assessment:home")),
         ]
     if user.is_authenticated and user.is_coordinator:
         links += [
-            MenuLink("Coordinator", reverse("timebank:coordinator-dashboard")),
-            MenuLink("Workbench", reverse("brokering:workbench")),
-            MenuLink("Reports", reverse("brokering:reports")),
-            MenuLink("Involvement", reverse("involvement:manage-list")),
-            MenuLink("Self-assessment", reverse("assessment:home")),
+            MenuLink(_("Coordinator"), reverse("timebank:coordinator-dashboard")),
+            MenuLink(_("Workbench"), reverse("brokering:workbench")),
+            MenuLink(_("Reports"), reverse("brokering:reports")),
+            MenuLink(_("Involvement"), reverse("involvement:manage-list")),
+            MenuLink(_("Self-assessment"), reverse("assessment:home")),
         ]
         if member is None or member.status not in TAKING_PART:
             # Coordinators answer members' ideas (members have the link already).
-            links.append(MenuLink("Ideas", reverse("voice:ideas")))
+            links.append(MenuLink(_("Ideas"), reverse("voice:ideas")))
         if is_network_admin(user):
-            links.append(MenuLink("Timebanks", reverse("timebank:network-timebanks")))
+            links.append(MenuLink(_("Timebanks"), reverse("timebank:network-timebanks")))
     if user.is_authenticated and (user.is_link_worker or user.is_group_organiser):
-        links.append(MenuLink("Referrals", reverse("referrals:mine")))
+        links.append(MenuLink(_("Referrals"), reverse("referrals:mine")))
         if not user.is_coordinator:
             # Staff of a GP practice or a group post opportunities their organisation hosts.
-            links.append(MenuLink("Involvement", reverse("involvement:manage-list")))
+            links.append(MenuLink(_("Involvement"), reverse("involvement:manage-list")))
     if user.is_authenticated and user.is_group_organiser:
-        links.append(MenuLink("Referrals to your group", reverse("referrals:incoming")))
-        links.append(MenuLink("Feedback on your services", reverse("voice:service-feedback")))
-    links.append(MenuLink("Find local groups", reverse("assets:directory")))
+        links.append(MenuLink(_("Referrals to your group"), reverse("referrals:incoming")))
+        links.append(MenuLink(_("Feedback on your services"), reverse("voice:service-feedback")))
+    links.append(MenuLink(_("Find local groups"), reverse("assets:directory")))
     return links
 
 
 def _account_links(user, member) -> list[MenuLink]:
     if not user.is_authenticated:
-        return [MenuLink("Join", reverse("timebank:join")), MenuLink("Log in", reverse("timebank:login"))]
+        return [MenuLink(_("Join"), reverse("timebank:join")), MenuLink(_("Log in"), reverse("timebank:login"))]
     links = []
     if member is not None:
-        links.append(MenuLink("My profile", reverse("timebank:my-profile")))
+        links.append(MenuLink(_("My profile"), reverse("timebank:my-profile")))
     if user.is_coordinator or user.is_link_worker or user.is_group_organiser or user.is_staff:
-        links.append(MenuLink("Two-step sign-in", reverse("timebank:two-step")))
+        links.append(MenuLink(_("Two-step sign-in"), reverse("timebank:two-step")))
     return links
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from timebank.hooks import Hook
@@ -119,34 +120,43 @@ def balance_words(*, balance: int, min_balance: int | None) -> BalanceWords:
     """A balance as people say it, with what it means for them."""
     if balance > 0:
         return BalanceWords(
-            headline=f"You have {format_minutes(balance)} to spend.",
-            explanation=["You can use them to ask for help, or give some to another member."],
+            headline=gettext("You have %(hours)s to spend.") % {"hours": format_minutes(balance)},
+            explanation=[gettext("You can use them to ask for help, or give some to another member.")],
         )
     if balance == 0:
         return BalanceWords(
-            headline="You have 0 hours just now.",
+            headline=gettext("You have 0 hours just now."),
             explanation=[
-                "Every hour you spend helping someone adds an hour to your account.",
-                "You can still ask for help: you do not need hours first.",
+                gettext("Every hour you spend helping someone adds an hour to your account."),
+                gettext("You can still ask for help: you do not need hours first."),
             ],
         )
     explanation = [
-        "You have received more help than you have given. That is fine: it is how a timebank works.",
-        "When you give help to anyone in the timebank, you earn hours back.",
+        gettext("You have received more help than you have given. That is fine: it is how a timebank works."),
+        gettext("When you give help to anyone in the timebank, you earn hours back."),
     ]
     if min_balance is not None and min_balance < 0:
         room = balance - min_balance
         if room > 0:
             explanation.append(
-                f"You can go down to {_below_zero(min_balance)}. "
-                f"You can receive {format_minutes(room)} more help before you reach that limit."
+                gettext(
+                    "You can go down to %(limit)s. You can receive %(hours)s more help before you reach that limit."
+                )
+                % {"limit": _below_zero(min_balance), "hours": format_minutes(room)}
             )
         else:
             explanation.append(
-                f"You have reached the limit of {_below_zero(min_balance)}. "
-                "Give some help before you ask for more, or talk to a coordinator."
+                gettext(
+                    "You have reached the limit of %(limit)s. "
+                    "Give some help before you ask for more, or talk to a coordinator."
+                )
+                % {"limit": _below_zero(min_balance)}
             )
-    return BalanceWords(headline=f"You are {_below_zero(balance)}.", explanation=explanation, below_zero=True)
+    return BalanceWords(
+        headline=gettext("You are %(balance)s.") % {"balance": _below_zero(balance)},
+        explanation=explanation,
+        below_zero=True,
+    )
 
 
 def member_balance_words(*, member: Member, summary: HoursSummary | None = None) -> BalanceWords:
@@ -171,12 +181,12 @@ def _answering_member_ids(exchange: Exchange) -> set[int]:
 
 def _other_side(exchange: Exchange, member: Member) -> str:
     if exchange.provider_id == member.pk:
-        return ", ".join(m.display_name for m in exchange.receivers.all()) or "the other person"
+        return ", ".join(m.display_name for m in exchange.receivers.all()) or gettext("the other person")
     return exchange.provider.display_name
 
 
 def _what(exchange: Exchange) -> str:
-    return f"“{exchange.description}”" if exchange.description else "your exchange"
+    return f"“{exchange.description}”" if exchange.description else gettext("your exchange")
 
 
 def _waiting_link(exchange: Exchange, member: Member) -> DashboardLink | None:
@@ -186,22 +196,23 @@ def _waiting_link(exchange: Exchange, member: Member) -> DashboardLink | None:
     is_provider = exchange.provider_id == member.pk
     if exchange.status == ExchangeStatus.PROPOSED and member.pk in _answering_member_ids(exchange):
         return DashboardLink(
-            text=f"Reply to {other}",
+            text=gettext("Reply to %(name)s") % {"name": other},
             url=url,
-            detail=f"{other} suggested {_what(exchange)}. Say yes or no.",
+            detail=gettext("%(name)s suggested %(what)s. Say yes or no.") % {"name": other, "what": _what(exchange)},
         )
     if exchange.status == ExchangeStatus.ACCEPTED and is_provider:
         return DashboardLink(
-            text=f"Record your time with {other}",
+            text=gettext("Record your time with %(name)s") % {"name": other},
             url=url,
-            detail=f"After you have helped with {_what(exchange)}, say how long it took.",
+            detail=gettext("After you have helped with %(what)s, say how long it took.") % {"what": _what(exchange)},
         )
     if exchange.status == ExchangeStatus.DONE and not is_provider:
-        hours = format_minutes(exchange.minutes) if exchange.minutes else "the time"
+        hours = format_minutes(exchange.minutes) if exchange.minutes else gettext("the time")
         return DashboardLink(
-            text=f"Confirm {hours} from {other}",
+            text=gettext("Confirm %(hours)s from %(name)s") % {"hours": hours, "name": other},
             url=url,
-            detail=f"{other} says they helped you for {hours} with {_what(exchange)}. Check it and confirm it.",
+            detail=gettext("%(name)s says they helped you for %(hours)s with %(what)s. Check it and confirm it.")
+            % {"name": other, "hours": hours, "what": _what(exchange)},
         )
     return None
 

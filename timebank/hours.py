@@ -6,6 +6,9 @@ Hours are never floats anywhere in the app; this module only formats them.
 
 import re
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+
 MAX_EXCHANGE_MINUTES = 24 * 60
 
 _FRACTIONS = {0: "", 15: "¼", 30: "½", 45: "¾"}
@@ -15,20 +18,33 @@ class DurationError(ValueError):
     """What a person typed is not a length of time we understand."""
 
 
+def _hours(count: int) -> str:
+    return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+
+
+def _minutes(count: int) -> str:
+    return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
+
+
 def format_minutes(minutes: int) -> str:
-    """Plain words: 90 -> "1½ hours", 20 -> "20 minutes", -60 -> "minus 1 hour"."""
+    """Plain words in the language in use: 90 -> "1½ hours", 20 -> "20 minutes",
+    -60 -> "minus 1 hour" (Welsh: "1½ awr", "20 munud", "minws 1 awr")."""
     if minutes < 0:
-        return "minus " + format_minutes(-minutes)
+        return gettext("minus %(amount)s") % {"amount": format_minutes(-minutes)}
     hours, rest = divmod(minutes, 60)
     if rest in _FRACTIONS and (hours or rest == 0):
-        if hours == 1 and rest == 0:
-            return "1 hour"
-        if hours == 0:
-            return "0 hours"
-        return f"{hours}{_FRACTIONS[rest]} hours"
+        if rest == 0:
+            return _hours(hours)
+        # A whole number and a fraction: "1½ hours" (English says "hours" even after 1½).
+        return gettext("%(hours)s%(fraction)s hours") % {"hours": hours, "fraction": _FRACTIONS[rest]}
     if hours == 0:
-        return f"{rest} minute{'s' if rest != 1 else ''}"
-    return f"{hours} hour{'s' if hours != 1 else ''} {rest} minute{'s' if rest != 1 else ''}"
+        return _minutes(rest)
+    return gettext("%(hours)s %(minutes)s") % {"hours": _hours(hours), "minutes": _minutes(rest)}
+
+
+# format_minutes when the text is read, not now: for an e-mail's subject, which
+# notify() reads in the recipient's language.
+format_minutes_lazy = lazy(format_minutes, str)
 
 
 def format_hours_decimal(minutes: int) -> str:
@@ -46,47 +62,52 @@ def format_hours_decimal(minutes: int) -> str:
 
 
 _HM = re.compile(r"^(\d{1,2}):(\d{2})$")
-_NUMBER_UNIT = re.compile(r"^(\d{1,4}(?:\.\d{1,2})?)\s*(h|hr|hrs|hour|hours|m|min|mins|minute|minutes)?$")
+# The words for hours and minutes people type, in English and in Welsh ("awr",
+# "oriau", "munud"; "a" or "ac" for "and").
+_HOUR_WORDS = r"h|hr|hrs|hour|hours|awr|oriau"
+_MINUTE_WORDS = r"m|min|mins|minute|minutes|munud|funud"
+_NUMBER_UNIT = re.compile(rf"^(\d{{1,4}}(?:\.\d{{1,2}})?)\s*({_HOUR_WORDS}|{_MINUTE_WORDS})?$")
 _HOURS_AND_MINUTES = re.compile(
-    r"^(\d{1,2})\s*(?:h|hr|hrs|hour|hours)\s*(?:and\s*)?(\d{1,2})\s*(?:m|min|mins|minute|minutes)$"
+    rf"^(\d{{1,2}})\s*(?:{_HOUR_WORDS})\s*(?:(?:and|ac|a)\s*)?(\d{{1,2}})\s*(?:{_MINUTE_WORDS})$"
 )
 
 
 def parse_duration(text: str) -> int:
     """Read a length of time as people write it and return whole minutes.
 
-    Accepts "90", "90 minutes", "1.5 hours", "1½ hours", "1:30", "1h 30m".
+    Accepts "90", "90 minutes", "1.5 hours", "1½ hours", "1:30", "1h 30m", and
+    the same in Welsh ("90 munud", "1.5 awr", "2 oriau", "1 awr 30 munud").
     A bare number means minutes. Raises DurationError with a plain message.
     """
     cleaned = (text or "").strip().lower().replace("½", ".5").replace("¼", ".25").replace("¾", ".75")
     cleaned = re.sub(r"\s+", " ", cleaned)
     if not cleaned:
-        raise DurationError("Enter how long it took, for example 90 minutes or 1.5 hours.")
+        raise DurationError(gettext("Enter how long it took, for example 90 minutes or 1.5 hours."))
     minutes: int | None = None
     if match := _HM.match(cleaned):
         hours, mins = int(match.group(1)), int(match.group(2))
         if mins >= 60:
-            raise DurationError("Minutes after the colon must be less than 60, for example 1:30.")
+            raise DurationError(gettext("Minutes after the colon must be less than 60, for example 1:30."))
         minutes = hours * 60 + mins
     elif match := _HOURS_AND_MINUTES.match(cleaned):
         minutes = int(match.group(1)) * 60 + int(match.group(2))
     elif match := _NUMBER_UNIT.match(cleaned):
         number, unit = match.group(1), match.group(2) or "minutes"
         whole, _, frac = number.partition(".")
-        if unit.startswith("h"):
+        if unit.startswith(("h", "awr", "oriau")):
             # Hundredths of an hour to minutes with integers only.
             hundredths = int(whole) * 100 + int((frac + "00")[:2])
             if (hundredths * 60) % 100:
-                raise DurationError("Use whole minutes, for example 1.5 hours or 1 hour 20 minutes.")
+                raise DurationError(gettext("Use whole minutes, for example 1.5 hours or 1 hour 20 minutes."))
             minutes = hundredths * 60 // 100
         else:
             if frac:
-                raise DurationError("Use whole minutes, for example 90 minutes.")
+                raise DurationError(gettext("Use whole minutes, for example 90 minutes."))
             minutes = int(whole)
     if minutes is None:
-        raise DurationError("We did not understand that. Write the time like 90 minutes, 1.5 hours or 1:30.")
+        raise DurationError(gettext("We did not understand that. Write the time like 90 minutes, 1.5 hours or 1:30."))
     if minutes <= 0:
-        raise DurationError("The time must be more than zero.")
+        raise DurationError(gettext("The time must be more than zero."))
     if minutes > MAX_EXCHANGE_MINUTES:
-        raise DurationError("One exchange can be at most 24 hours. Record longer help as separate exchanges.")
+        raise DurationError(gettext("One exchange can be at most 24 hours. Record longer help as separate exchanges."))
     return minutes

@@ -32,6 +32,7 @@ from typing import NoReturn
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import ConflictError, InvalidInputError
 from timebank.hours import format_minutes
@@ -48,6 +49,7 @@ from timebank.models import (
     TransferNote,
     User,
 )
+from timebank.models.ledger import stored_memo
 
 
 class InvalidTransferError(InvalidInputError):
@@ -89,11 +91,11 @@ def split_minutes(total: int, parts: int) -> list[int]:
     to `total`; the first shares carry the extra minute (600 over 7 ->
     [86, 86, 86, 86, 86, 85, 85])."""
     if not _is_whole_number(total) or not _is_whole_number(parts):
-        raise InvalidTransferError("Time must be recorded in whole minutes.")
+        raise InvalidTransferError(gettext("Time must be recorded in whole minutes."))
     if parts <= 0:
-        raise InvalidTransferError("There must be at least one person to share the time between.")
+        raise InvalidTransferError(gettext("There must be at least one person to share the time between."))
     if total < 0:
-        raise InvalidTransferError("Enter a time of zero minutes or more.")
+        raise InvalidTransferError(gettext("Enter a time of zero minutes or more."))
     base, extra = divmod(total, parts)
     return [base + 1 if i < extra else base for i in range(parts)]
 
@@ -123,7 +125,7 @@ def system_account(*, timebank: Timebank, kind: str) -> Account:
     """The timebank's community pot or opening-balances account."""
     names: dict[str, str] = {AccountKind.POT: "Community pot", AccountKind.OPENING: "Opening balances"}
     if kind not in names:
-        raise InvalidTransferError("Unknown system account.")
+        raise InvalidTransferError(gettext("Unknown system account."))
     account, _ = Account.objects.get_or_create(
         timebank=timebank, kind=kind, defaults={"name": names[kind], "min_balance": None}
     )
@@ -136,20 +138,20 @@ def account_limits_problems(*, balance: int, min_balance: int | None, max_balanc
     problems: dict[str, str] = {}
     for field, value in (("min_balance", min_balance), ("max_balance", max_balance)):
         if value is not None and not _is_whole_number(value):
-            problems[field] = "Enter a whole number of minutes."
+            problems[field] = gettext("Enter a whole number of minutes.")
     if problems:
         return problems
     if min_balance is not None and max_balance is not None and min_balance > max_balance:
-        problems["max_balance"] = "The highest balance must not be lower than the lowest balance."
+        problems["max_balance"] = gettext("The highest balance must not be lower than the lowest balance.")
         return problems
     if min_balance is not None and balance < min_balance:
-        problems["min_balance"] = (
-            f"The balance is already {format_minutes(balance)}: the lowest balance cannot be above that."
-        )
+        problems["min_balance"] = gettext(
+            "The balance is already %(hours)s: the lowest balance cannot be above that."
+        ) % {"hours": format_minutes(balance)}
     if max_balance is not None and balance > max_balance:
-        problems["max_balance"] = (
-            f"The balance is already {format_minutes(balance)}: the highest balance cannot be below that."
-        )
+        problems["max_balance"] = gettext(
+            "The balance is already %(hours)s: the highest balance cannot be below that."
+        ) % {"hours": format_minutes(balance)}
     return problems
 
 
@@ -174,16 +176,17 @@ def account_set_limits(*, account: Account, min_balance: int | None, max_balance
 def _describe_limit_breach(account: Account, new_balance: int) -> str:
     who = account.name
     if account.min_balance is not None and new_balance < account.min_balance:
-        return (
-            f"{who} does not have enough hours: this would take their balance to "
-            f"{format_minutes(new_balance)}, below their limit of {format_minutes(account.min_balance)}."
-        )
+        return gettext(
+            "%(who)s does not have enough hours: this would take their balance to %(balance)s, "
+            "below their limit of %(limit)s."
+        ) % {"who": who, "balance": format_minutes(new_balance), "limit": format_minutes(account.min_balance)}
     # Only called for a breach: not below the lowest balance, so above the highest.
     assert account.max_balance is not None
-    return (
-        f"This would take {who}'s balance to {format_minutes(new_balance)}, "
-        f"above their limit of {format_minutes(account.max_balance)}."
-    )
+    return gettext("This would take %(who)s's balance to %(balance)s, above their limit of %(limit)s.") % {
+        "who": who,
+        "balance": format_minutes(new_balance),
+        "limit": format_minutes(account.max_balance),
+    }
 
 
 def _is_whole_number(value: object) -> bool:
@@ -193,30 +196,30 @@ def _is_whole_number(value: object) -> bool:
 
 def _validate_header(timebank: Timebank, kind: str, reverses: Transfer | None) -> None:
     if kind not in TransferKind.values:
-        raise InvalidTransferError("Unknown kind of transfer.")
+        raise InvalidTransferError(gettext("Unknown kind of transfer."))
     # Mirrors the transfer_reversal_has_target constraint with a message a person can act on.
     if (kind == TransferKind.REVERSAL) != (reverses is not None):
-        raise InvalidTransferError("A reversal must name the transfer it reverses, and only a reversal may.")
+        raise InvalidTransferError(gettext("A reversal must name the transfer it reverses, and only a reversal may."))
     if reverses is not None and reverses.timebank_id != timebank.pk:
-        raise InvalidTransferError("A reversal must belong to the same timebank as the transfer it reverses.")
+        raise InvalidTransferError(gettext("A reversal must belong to the same timebank as the transfer it reverses."))
 
 
 def _validate_legs(timebank: Timebank, legs: Sequence[Leg]) -> None:
     if len(legs) < 2:
-        raise InvalidTransferError("A transfer needs at least two accounts.")
+        raise InvalidTransferError(gettext("A transfer needs at least two accounts."))
     seen: set[int] = set()
     for leg in legs:
         if not _is_whole_number(leg.minutes):
-            raise InvalidTransferError("Time must be recorded in whole minutes.")
+            raise InvalidTransferError(gettext("Time must be recorded in whole minutes."))
         if leg.minutes == 0:
-            raise InvalidTransferError("Each part of a transfer must move some time.")
+            raise InvalidTransferError(gettext("Each part of a transfer must move some time."))
         if leg.account.pk is None or leg.account.timebank_id != timebank.pk:
-            raise InvalidTransferError("All accounts in a transfer must belong to the same timebank.")
+            raise InvalidTransferError(gettext("All accounts in a transfer must belong to the same timebank."))
         if leg.account.pk in seen:
-            raise InvalidTransferError("An account cannot pay itself.")
+            raise InvalidTransferError(gettext("An account cannot pay itself."))
         seen.add(leg.account.pk)
     if sum(leg.minutes for leg in legs) != 0:
-        raise InvalidTransferError("Time given and time received must be equal.")
+        raise InvalidTransferError(gettext("Time given and time received must be equal."))
 
 
 def transfer_post(
@@ -420,7 +423,7 @@ def _post_in_one_statement(header: Transfer, legs: Sequence[Leg]) -> dict[int, i
         )
         transfer_id, breach_account, breach_balance, found, balances_after = cursor.fetchone()
     if found != len(legs):
-        raise InvalidTransferError("All accounts in a transfer must exist.")
+        raise InvalidTransferError(gettext("All accounts in a transfer must exist."))
     if transfer_id is None:
         _refuse_breach(breach_account, breach_balance)
     header.pk = transfer_id
@@ -440,13 +443,13 @@ def transfer_reverse(
     and a LimitOverride row records who, why and the limit before."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidTransferError("Say why this transfer is being reversed.")
+        raise InvalidTransferError(gettext("Say why this transfer is being reversed."))
     if transfer.kind == TransferKind.REVERSAL:
         raise ReversalOfReversalError(
-            "This is already a reversal and cannot be reversed. Record a new transfer instead."
+            gettext("This is already a reversal and cannot be reversed. Record a new transfer instead.")
         )
     if Transfer.objects.filter(reverses=transfer).exists():
-        raise AlreadyReversedError("This transfer has already been reversed.")
+        raise AlreadyReversedError(gettext("This transfer has already been reversed."))
     legs = [Leg(account=entry.account, minutes=-entry.minutes) for entry in transfer.entries.select_related("account")]
 
     def post() -> Transfer:
@@ -466,7 +469,7 @@ def transfer_reverse(
         return post_past_limits(legs=legs, post=post, by_user=override_limits_by, reason=reason)
     except IntegrityError:
         # The unique `reverses` constraint caught a concurrent reversal.
-        raise AlreadyReversedError("This transfer has already been reversed.") from None
+        raise AlreadyReversedError(gettext("This transfer has already been reversed.")) from None
 
 
 def post_past_limits(*, legs: Sequence[Leg], post: Callable[[], Transfer], by_user: User, reason: str) -> Transfer:
@@ -520,22 +523,22 @@ def _widen_limits_for(legs: Sequence[Leg]) -> list[tuple[Account, tuple[int | No
 
 def _reversal_memo(transfer: Transfer) -> str:
     """ "Reversal of an exchange", "Reversal of a gift": the kind only, never the reason (a person's words)."""
-    kind = transfer.get_kind_display().lower()
+    kind = stored_memo(transfer.kind).lower()
     return f"Reversal of {'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def gift(*, giver: Member, receiver: Member, minutes: int, note: str = "", recorded_by: User | None = None) -> Transfer:
     """A member gives some of their hours to another member, with a message (`note`)."""
     if giver.pk == receiver.pk:
-        raise InvalidTransferError("You cannot give hours to yourself.")
+        raise InvalidTransferError(gettext("You cannot give hours to yourself."))
     if giver.timebank_id != receiver.timebank_id:
-        raise InvalidTransferError("Hours can only be given within one timebank.")
+        raise InvalidTransferError(gettext("Hours can only be given within one timebank."))
     _require_positive(minutes)
     return transfer_post(
         timebank=giver.timebank,
         kind=TransferKind.GIFT,
         legs=[Leg(account_for_member(member=giver), -minutes), Leg(account_for_member(member=receiver), minutes)],
-        memo=TransferKind.GIFT.label,
+        memo=stored_memo(TransferKind.GIFT),
         note=note,
         recorded_by=recorded_by,
     )
@@ -551,7 +554,7 @@ def pot_grant(*, member: Member, minutes: int, note: str = "", recorded_by: User
             Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), -minutes),
             Leg(account_for_member(member=member), minutes),
         ],
-        memo=TransferKind.GRANT.label,
+        memo=stored_memo(TransferKind.GRANT),
         note=note,
         recorded_by=recorded_by,
     )
@@ -567,7 +570,7 @@ def pot_donate(*, member: Member, minutes: int, note: str = "", recorded_by: Use
             Leg(account_for_member(member=member), -minutes),
             Leg(system_account(timebank=member.timebank, kind=AccountKind.POT), minutes),
         ],
-        memo=TransferKind.DONATION.label,
+        memo=stored_memo(TransferKind.DONATION),
         note=note,
         recorded_by=recorded_by,
     )
@@ -575,4 +578,4 @@ def pot_donate(*, member: Member, minutes: int, note: str = "", recorded_by: Use
 
 def _require_positive(minutes: int) -> None:
     if not _is_whole_number(minutes) or minutes <= 0:
-        raise InvalidTransferError("Enter a time of more than zero minutes.")
+        raise InvalidTransferError(gettext("Enter a time of more than zero minutes."))

@@ -38,6 +38,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError, NotFoundError
 from timebank.models import MemberStatus, Timebank
@@ -51,7 +52,7 @@ from timebank.permissions import (
 from timebank.selectors.members import member_for_user
 from timebank.selectors.timebanks import is_slug
 
-NOT_FOUND = "Not found"
+NOT_FOUND = gettext_lazy("Not found")
 
 View = Callable[..., HttpResponse]
 
@@ -61,7 +62,7 @@ View = Callable[..., HttpResponse]
 
 def not_found() -> Http404:
     """The one answer to "you may not see this" and "this does not exist"."""
-    return Http404(NOT_FOUND)
+    return Http404(str(NOT_FOUND))
 
 
 def not_found_unless(allowed: bool) -> None:

@@ -46,11 +46,13 @@ Naming the person who acts, in every app:
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from core.errors import NotAllowedError
 from timebank.models import Member, MemberStatus, Role, Timebank
 
-NOT_A_COORDINATOR = "Only a coordinator can do this."
+NOT_A_COORDINATOR = gettext_lazy("Only a coordinator can do this.")
 
 
 def has_role(user: object, role: str) -> bool:
@@ -69,13 +71,13 @@ def is_coordinator(user: object) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
-def require_role(user: object, role: str, *, message: str) -> None:
+def require_role(user: object, role: str, *, message: str | Promise) -> None:
     """Raise NotAllowedError(message) unless `user` has `role`."""
     if not has_role(user, role):
-        raise NotAllowedError(message)
+        raise NotAllowedError(str(message))
 
 
-def require_coordinator(user: object, *, message: str = NOT_A_COORDINATOR) -> None:
+def require_coordinator(user: object, *, message: str | Promise = NOT_A_COORDINATOR) -> None:
     """Raise NotAllowedError unless `user` is a coordinator (or an administrator)."""
     require_role(user, Role.COORDINATOR, message=message)
 
@@ -133,10 +135,12 @@ def is_coordinator_of(user: object, timebank: Timebank | int | None) -> bool:
     return coordinated_timebanks(user).filter(pk=timebank_id).exists()
 
 
-def require_coordinator_of(user: object, timebank: Timebank | int | None, *, message: str = NOT_A_COORDINATOR) -> None:
+def require_coordinator_of(
+    user: object, timebank: Timebank | int | None, *, message: str | Promise = NOT_A_COORDINATOR
+) -> None:
     """Raise NotAllowedError unless `user` coordinates this timebank."""
     if not is_coordinator_of(user, timebank):
-        raise NotAllowedError(message)
+        raise NotAllowedError(str(message))
 
 
 def visible_timebank_ids(user: object) -> set[int]:

@@ -26,6 +26,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -37,8 +38,10 @@ from timebank.permissions import acts_for_others
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODE_COUNT = 10
-WRONG_CODE = "That code is not right. Type the 6 numbers your authenticator app shows now, or a backup code."
-NOT_FOR_YOU = "Two-step sign-in is for coordinators, link workers, group organisers and staff."
+WRONG_CODE = gettext_lazy(
+    "That code is not right. Type the 6 numbers your authenticator app shows now, or a backup code."
+)
+NOT_FOR_YOU = gettext_lazy("Two-step sign-in is for coordinators, link workers, group organisers and staff.")
 
 PENDING_SESSION_KEY = "two_factor_pending"
 
@@ -69,7 +72,7 @@ def totp_device_for_setup(*, user: User) -> TOTPDevice:
     The same one is shown until it is confirmed, so reloading the page does not
     change the QR code under a person half-way through scanning it."""
     if not two_factor_allowed(user):
-        raise NotAllowedError(NOT_FOR_YOU)
+        raise NotAllowedError(str(NOT_FOR_YOU))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
@@ -79,12 +82,12 @@ def totp_device_for_setup(*, user: User) -> TOTPDevice:
 def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice:
     """Confirm the set-up with a code the app shows; turns two-step sign-in on."""
     if device.user_id != user.pk or device.confirmed:
-        raise NotAllowedError(NOT_FOR_YOU)
+        raise NotAllowedError(str(NOT_FOR_YOU))
     # Locked so that two tabs confirming at once cannot both use one code.
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if not device.verify_token(_digits(code)):
-            raise InvalidInputError(WRONG_CODE, field="code")
+            raise InvalidInputError(str(WRONG_CODE), field="code")
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         # Any other half-finished set-up is now meaningless.
@@ -95,7 +98,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> TOTPDev
 def backup_codes_create(*, user: User) -> list[str]:
     """New single-use backup codes (the old ones stop working); shown once."""
     if not two_factor_on(user):
-        raise InvalidInputError("Turn on two-step sign-in with an authenticator app first.")
+        raise InvalidInputError(gettext("Turn on two-step sign-in with an authenticator app first."))
     with transaction.atomic():
         device, _ = StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True})
         device.token_set.all().delete()
@@ -107,7 +110,7 @@ def backup_codes_create(*, user: User) -> list[str]:
 def two_factor_turn_off(*, user: User, code: str) -> None:
     """Turn two-step sign-in off: needs a current code, so a borrowed session cannot."""
     if code_matching_device(user=user, code=code) is None:
-        raise InvalidInputError(WRONG_CODE, field="code")
+        raise InvalidInputError(str(WRONG_CODE), field="code")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

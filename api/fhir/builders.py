@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, override
 from fhir.resources.R4B.address import Address
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.bundle import Bundle, BundleEntry, BundleEntryResponse, BundleEntrySearch, BundleLink
@@ -46,7 +47,9 @@ from referrals.snomed import CONCEPTS, REFERRED
 FHIR_VERSION = "4.0.1"
 SNOMED = "http://snomed.info/sct"
 TASK_CODE_SYSTEM = "http://hl7.org/fhir/CodeSystem/task-code"
-WITHHELD = "The person's details are not shared with your organisation (the person's consent does not cover it)."
+WITHHELD = gettext_lazy(
+    "The person's details are not shared with your organisation (the person's consent does not cover it)."
+)
 
 # Our statuses are FHIR Task codes; a ServiceRequest says less.
 SERVICE_REQUEST_STATUS = {
@@ -98,7 +101,18 @@ def _ref(kind: str, pk: object, display: str = "") -> Reference:
 
 
 def _concept(system: str, code: str, display: str = "", text: str = "") -> CodeableConcept:
-    return CodeableConcept(coding=[Coding(system=system, code=code, display=display or None)], text=text or None)
+    return CodeableConcept(
+        coding=[Coding(system=system, code=code, display=str(display) if display else None)],
+        text=str(text) if text else None,
+    )
+
+
+def _code_display(label) -> str:
+    """A code's display as its code system says it, in English whatever language the
+    request asked for: records stay the same for every reader (a model choice's
+    label is translated for pages, so it is read here in English)."""
+    with override("en-gb"):
+        return str(label)
 
 
 def _instant(value: datetime.datetime | None) -> datetime.datetime | None:
@@ -156,7 +170,7 @@ def task(urls: Urls, view: View) -> Task:
         business = _concept(
             urls.code_system("referral-business-status"),
             progress.business_status,
-            BusinessStatus(progress.business_status).label,
+            _code_display(BusinessStatus(progress.business_status).label),
         )
     return Task(
         id=str(referral.pk),
@@ -179,7 +193,7 @@ def task(urls: Urls, view: View) -> Task:
 def _subject(view: View) -> Reference:
     if view.shows_person:
         return _ref("Patient", view.referral.pk)
-    return Reference(display=WITHHELD)
+    return Reference(display=str(WITHHELD))
 
 
 def service_request(urls: Urls, view: View) -> ServiceRequest:
@@ -396,7 +410,7 @@ def operation_outcome(issues: list[tuple[str, str | None]], *, http_status: int)
     return OperationOutcome(
         issue=[
             OperationOutcomeIssue(
-                severity="error", code=code, diagnostics=message, expression=[expression] if expression else None
+                severity="error", code=code, diagnostics=str(message), expression=[expression] if expression else None
             )
             for message, expression in issues
         ]

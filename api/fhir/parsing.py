@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
@@ -93,7 +94,7 @@ def _validated(resource: dict, index: int) -> dict:
         model = get_fhir_model_class(str(kind))
     except KeyError:
         raise InvalidInputError(
-            "Each entry must be a FHIR resource: a Patient, a Consent, a ServiceRequest or a Task.",
+            _("Each entry must be a FHIR resource: a Patient, a Consent, a ServiceRequest or a Task."),
             field=f"Bundle.entry[{index}].resource",
         ) from None
     try:
@@ -104,7 +105,8 @@ def _validated(resource: dict, index: int) -> dict:
             where = ".".join(str(part) for part in exc.errors()[0]["loc"] if not str(part).startswith("function"))
         path = f"{kind}.{where}" if where else str(kind)
         raise InvalidInputError(
-            f"This {kind} is not valid FHIR R4: check {path}.", field=f"Bundle.entry[{index}].resource"
+            _("This %(kind)s is not valid FHIR R4: check %(path)s.") % {"kind": kind, "path": path},
+            field=f"Bundle.entry[{index}].resource",
         ) from None
 
 
@@ -185,30 +187,34 @@ def _target(service_request: dict) -> dict:
 
 def referral_input(bundle: object) -> ReferralInput:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle" or bundle.get("type") != "transaction":
-        raise InvalidInputError("Send a Bundle of type transaction.", field="Bundle.type")
+        raise InvalidInputError(_("Send a Bundle of type transaction."), field="Bundle.type")
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
-        raise InvalidInputError("Bundle.entry must be a list of entries.", field="Bundle.entry")
+        raise InvalidInputError(_("Bundle.entry must be a list of entries."), field="Bundle.entry")
     found: dict[str, dict] = {}
     kinds = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
-            raise InvalidInputError("Each entry needs a resource.", field=f"Bundle.entry[{index}].resource")
+            raise InvalidInputError(_("Each entry needs a resource."), field=f"Bundle.entry[{index}].resource")
         kind = resource.get("resourceType")
         if kind not in ("Patient", "Consent", "ServiceRequest", "Task"):
             raise InvalidInputError(
-                "A referral is a ServiceRequest with a Task, a Patient and a Consent: other resources are not "
-                "accepted here.",
+                _(
+                    "A referral is a ServiceRequest with a Task, a Patient and a Consent: other resources are not "
+                    "accepted here."
+                ),
                 field=f"Bundle.entry[{index}].resource",
             )
         if kind in found:
-            raise InvalidInputError(f"Send one {kind} per referral.", field=f"Bundle.entry[{index}].resource")
+            raise InvalidInputError(
+                _("Send one %(kind)s per referral.") % {"kind": kind}, field=f"Bundle.entry[{index}].resource"
+            )
         found[kind] = _validated(resource, index)
         kinds.append(kind)
     service_request = found.get("ServiceRequest")
     if service_request is None:
-        raise InvalidInputError("The Bundle needs a ServiceRequest: the referral itself.", field="ServiceRequest")
+        raise InvalidInputError(_("The Bundle needs a ServiceRequest: the referral itself."), field="ServiceRequest")
 
     task_status = (found.get("Task") or {}).get("status")
     draft = task_status == "draft" if task_status else service_request.get("status") == "draft"
@@ -267,7 +273,9 @@ def check_parameters(params, known: frozenset[str]) -> None:
         names = ", ".join(n[:40] for n in unknown[:5])
         allowed = ", ".join(sorted(known | {"_count", "_offset"}))
         raise InvalidInputError(
-            f"This server does not support the search parameter {names}. Use: {allowed}.", field=unknown[0][:40]
+            _("This server does not support the search parameter %(names)s. Use: %(allowed)s.")
+            % {"names": names, "allowed": allowed},
+            field=unknown[0][:40],
         )
 
 
@@ -277,7 +285,10 @@ def count_and_offset(params) -> tuple[int, int]:
         if raw is None:
             return default
         if not raw.isdigit() or not low <= int(raw) <= high:
-            raise InvalidInputError(f"{name} is a whole number from {low} to {high}.", field=name)
+            raise InvalidInputError(
+                _("%(name)s is a whole number from %(low)s to %(high)s.") % {"name": name, "low": low, "high": high},
+                field=name,
+            )
         return int(raw)
 
     return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, 100_000)
@@ -307,7 +318,8 @@ def date_bounds(values: list[str], *, name: str = "_lastUpdated") -> list[DateBo
             bounds.append(DateBound(prefix, start, start + datetime.timedelta(days=1)))
         else:
             raise InvalidInputError(
-                f"{name} is a date or time with an optional prefix, like ge2026-01-31 or lt2026-02-01T09:00:00Z.",
+                _("%(name)s is a date or time with an optional prefix, like ge2026-01-31 or lt2026-02-01T09:00:00Z.")
+                % {"name": name},
                 field=name,
             )
     return bounds
@@ -323,7 +335,11 @@ def reference_ids(values: list[str], *, name: str, kinds: tuple[str, ...]) -> li
         for part in value.split(","):
             match = REFERENCE.match(part.strip())
             if match is None or (match.group("kind") and match.group("kind") not in kinds):
-                raise InvalidInputError(f"{name} is a reference like {kinds[0]}/<id>, with the id we gave.", field=name)
+                raise InvalidInputError(
+                    _("%(name)s is a reference like %(kind)s/<id>, with the id we gave.")
+                    % {"name": name, "kind": kinds[0]},
+                    field=name,
+                )
             ids.append(match.group("id").lower())
     return ids
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.resource import Resource
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -73,7 +74,7 @@ def fhir_exception_handler(exc, context):
     fields = error.get("fields") or {}
     issues = [(message, _expression(name)) for name, messages in fields.items() for message in messages]
     if not issues:
-        issues = [(error.get("message") or "The request was refused.", None)]
+        issues = [(error.get("message") or _("The request was refused."), None)]
     response.data = b.dump(b.operation_outcome(issues, http_status=response.status_code))
     return response
 
@@ -200,7 +201,7 @@ class PatientReadView(ReferralFhirView):
                 outcome=AccessOutcome.REFUSED,
                 referral_ids=[view.referral.pk],
             )
-            raise NotFoundError("There is no person with this id that you can see.")
+            raise NotFoundError(_("There is no person with this id that you can see."))
         return self.fhir(b.patient(self.urls, view))
 
 
@@ -237,7 +238,9 @@ class ReferralSearchView(ReferralFhirView):
     def statuses(self, values: set[str]) -> set[str]:
         unknown = values - set(ReferralStatus.values)
         if unknown:
-            raise InvalidInputError(f"status is one of: {', '.join(ReferralStatus.values)}.", field="status")
+            raise InvalidInputError(
+                _("status is one of: %(values)s.") % {"values": ", ".join(ReferralStatus.values)}, field="status"
+            )
         return values
 
     def filter_by_organisation(self, queryset, values: list[str]):
@@ -287,7 +290,9 @@ class ServiceRequestSearchView(ReferralSearchView):
     def statuses(self, values: set[str]) -> set[str]:
         unknown = values - set(OUR_STATUSES_FOR)
         if unknown:
-            raise InvalidInputError(f"status is one of: {', '.join(sorted(OUR_STATUSES_FOR))}.", field="status")
+            raise InvalidInputError(
+                _("status is one of: %(values)s.") % {"values": ", ".join(sorted(OUR_STATUSES_FOR))}, field="status"
+            )
         return {ours for value in values for ours in OUR_STATUSES_FOR[value]}
 
     def filter_by_organisation(self, queryset, values: list[str]):
@@ -375,7 +380,7 @@ class HealthcareServiceSearchView(DirectoryFhirView):
         queryset = Service.objects.filter(status__in=SEARCHABLE_STATUSES)
         for raw in params.getlist("name"):
             if len(raw) > 100:
-                raise InvalidInputError("name is at most 100 characters.", field="name")
+                raise InvalidInputError(_("name is at most 100 characters."), field="name")
         for name in params.getlist("name:contains"):
             queryset = queryset.filter(name__icontains=name[:100])
         for name in params.getlist("name"):
@@ -383,7 +388,7 @@ class HealthcareServiceSearchView(DirectoryFhirView):
         if "active" in params:
             active = tokens(params.getlist("active"))
             if not active <= {"true", "false"}:
-                raise InvalidInputError("active is true or false.", field="active")
+                raise InvalidInputError(_("active is true or false."), field="active")
             if active == {"true"}:
                 queryset = queryset.filter(status="active")
             elif active == {"false"}:
@@ -419,11 +424,11 @@ class OrganizationReadView(DirectoryFhirView):
     def get(self, request, organisation_id):
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is None:
-            raise NotFoundError("There is no organisation with this id.")
+            raise NotFoundError(_("There is no organisation with this id."))
         return self.fhir(b.organization(organisation))
 
 
 def not_found_outcome() -> HttpResponse:
     """Django's 404 under /fhir/ (an address no view answers, an id that is not a UUID)."""
-    outcome = b.operation_outcome([("There is nothing at this address.", None)], http_status=404)
+    outcome = b.operation_outcome([(_("There is nothing at this address."), None)], http_status=404)
     return HttpResponse(json.dumps(b.dump(outcome)), status=404, content_type=f"{FHIR_JSON}; charset=utf-8")

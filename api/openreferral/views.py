@@ -40,6 +40,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from api.filters import OUT_OF_RANGE, as_utc
@@ -65,7 +66,8 @@ FeedView = Callable[..., HttpResponseBase]
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
     response = JsonResponse(
-        {"error": {"code": code, "message": message, "fields": {field: [message]} if field else {}}}, status=status
+        {"error": {"code": code, "message": str(message), "fields": {field: [str(message)]} if field else {}}},
+        status=status,
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -80,7 +82,7 @@ def feed_view(view: FeedView) -> FeedView:
         try:
             response = view(request, *args, **kwargs)
         except Http404 as exc:
-            return _error(404, "not_found", str(exc) or "Not found.")
+            return _error(404, "not_found", str(exc) or _("Not found."))
         except DomainError as exc:
             return _error(exc.http_status, exc.code, exc.message, exc.field)
         response["Access-Control-Allow-Origin"] = "*"
@@ -92,7 +94,9 @@ def feed_view(view: FeedView) -> FeedView:
 def _param(request: HttpRequest, name: str, max_length: int = 100) -> str:
     value = request.GET.get(name, "").strip()
     if len(value) > max_length or "\x00" in value:
-        raise InvalidInputError(f"'{name}' is too long or has characters it cannot have.", field=name)
+        raise InvalidInputError(
+            _("'%(name)s' is too long or has characters it cannot have.") % {"name": name}, field=name
+        )
     return value
 
 
@@ -103,9 +107,12 @@ def _int_param(request: HttpRequest, name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInputError(f"'{name}' must be a whole number.", field=name) from None
+        raise InvalidInputError(_("'%(name)s' must be a whole number.") % {"name": name}, field=name) from None
     if not (low <= value <= high):
-        raise InvalidInputError(f"'{name}' must be between {low} and {high}.", field=name)
+        raise InvalidInputError(
+            _("'%(name)s' must be between %(low)s and %(high)s.") % {"name": name, "low": low, "high": high},
+            field=name,
+        )
     return value
 
 
@@ -116,7 +123,7 @@ def _uuid_param(request: HttpRequest, name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise InvalidInputError(f"'{name}' must be a UUID.", field=name) from None
+        raise InvalidInputError(_("'%(name)s' must be a UUID.") % {"name": name}, field=name) from None
 
 
 def _bool_param(request: HttpRequest, name: str) -> bool:
@@ -125,7 +132,7 @@ def _bool_param(request: HttpRequest, name: str) -> bool:
         return False
     if raw in ("true", "1", "yes"):
         return True
-    raise InvalidInputError(f"'{name}' must be true or false.", field=name)
+    raise InvalidInputError(_("'%(name)s' must be true or false.") % {"name": name}, field=name)
 
 
 def _datetime_param(request: HttpRequest, name: str) -> datetime.datetime | None:
@@ -139,13 +146,17 @@ def _datetime_param(request: HttpRequest, name: str) -> datetime.datetime | None
     except ValueError:
         value = None
     if value is None:
-        raise InvalidInputError(f"'{name}' must be a date-time like 2024-01-31T09:00:00Z.", field=name)
+        raise InvalidInputError(
+            _("'%(name)s' must be a date-time like 2024-01-31T09:00:00Z.") % {"name": name}, field=name
+        )
     try:
         if value.tzinfo is None:
             value = timezone.make_aware(value, timezone.get_default_timezone())
         return as_utc(value)
     except OverflowError:
-        raise InvalidInputError(f"'{name}': {OUT_OF_RANGE}", field=name) from None
+        raise InvalidInputError(
+            _("'%(name)s': %(problem)s") % {"name": name, "problem": OUT_OF_RANGE}, field=name
+        ) from None
 
 
 def _time_param(request: HttpRequest, name: str) -> datetime.time | None:
@@ -155,7 +166,8 @@ def _time_param(request: HttpRequest, name: str) -> datetime.time | None:
     match = _TIME_OF_DAY.fullmatch(raw)
     if match is None:
         raise InvalidInputError(
-            f"'{name}' must be a time of day on the 24-hour clock, like 09:30 or 17:00:00.", field=name
+            _("'%(name)s' must be a time of day on the 24-hour clock, like 09:30 or 17:00:00.") % {"name": name},
+            field=name,
         )
     hour, minute, second = (int(part or 0) for part in match.groups())
     return datetime.time(hour, minute, second)
@@ -185,9 +197,9 @@ def _page(request: HttpRequest, *, max_per_page: int = MAX_PER_PAGE) -> _Paging:
         try:
             asked = int(raw)
         except ValueError:
-            raise InvalidInputError("'per_page' must be a whole number, like 50.", field="per_page") from None
+            raise InvalidInputError(_("'per_page' must be a whole number, like 50."), field="per_page") from None
         if asked < 1:
-            raise InvalidInputError("'per_page' must be 1 or more.", field="per_page")
+            raise InvalidInputError(_("'per_page' must be 1 or more."), field="per_page")
     page = _int_param(request, "page", 1, 1, 1_000_000)
     return _Paging(number=page, per_page=min(asked, max_per_page), asked_per_page=asked)
 
@@ -206,11 +218,14 @@ def _page_body(contents: list[JSONObject], *, total: int, paging: _Paging) -> JS
     }
     if paging.clamped:
         body["per_page"] = paging.per_page
-        body["note"] = (
-            f"You asked for {paging.asked_per_page} items a page. The most this feed gives on one page is "
-            f"{paging.per_page}, so this page has up to {paging.per_page}. Ask for the next page number to "
-            "get the rest."
-        )
+        asked = ngettext(
+            "You asked for %(count)s item a page.", "You asked for %(count)s items a page.", paging.asked_per_page
+        ) % {"count": paging.asked_per_page}
+        most = _(
+            "The most this feed gives on one page is %(most)s, so this page has up to %(most)s. "
+            "Ask for the next page number to get the rest."
+        ) % {"most": paging.per_page}
+        body["note"] = f"{asked} {most}"
     return body
 
 
@@ -232,13 +247,13 @@ def _service_filters(request: HttpRequest) -> ServiceFilters:
     )
     if filters.start_time is not None and filters.end_time is not None and filters.end_time < filters.start_time:
         raise InvalidInputError(
-            "'end_time' is before 'start_time': give a window that ends after it starts, like 09:00 to 12:00.",
+            _("'end_time' is before 'start_time': give a window that ends after it starts, like 09:00 to 12:00."),
             field="end_time",
         )
     postcode = _param(request, "postcode", 20)
     proximity = _param(request, "proximity", 12)
     if proximity and not postcode:
-        raise InvalidInputError("'proximity' needs a 'postcode' to measure from.", field="proximity")
+        raise InvalidInputError(_("'proximity' needs a 'postcode' to measure from."), field="proximity")
     if not postcode:
         return filters
     origin = _postcode_origin(postcode)
@@ -263,7 +278,7 @@ def _postcode_origin(postcode: str) -> GeocodeResult:
     except GeocodingError as exc:
         raise InvalidInputError(exc.message, field="postcode") from None
     if origin.kind not in ("postcode", "district"):
-        raise InvalidInputError("'postcode' must be a UK postcode, like RG1 7QE or RG1.", field="postcode")
+        raise InvalidInputError(_("'postcode' must be a UK postcode, like RG1 7QE or RG1."), field="postcode")
     return origin
 
 
@@ -271,9 +286,11 @@ def _proximity_metres(raw: str) -> float:
     try:
         metres = float(raw)
     except ValueError:
-        raise InvalidInputError("'proximity' must be a number of metres.", field="proximity") from None
+        raise InvalidInputError(_("'proximity' must be a number of metres."), field="proximity") from None
     if not (0 < metres <= MAX_PROXIMITY_METRES):
-        raise InvalidInputError(f"'proximity' must be between 1 and {MAX_PROXIMITY_METRES} metres.", field="proximity")
+        raise InvalidInputError(
+            _("'proximity' must be between 1 and %(most)s metres.") % {"most": MAX_PROXIMITY_METRES}, field="proximity"
+        )
     return metres
 
 
@@ -284,8 +301,18 @@ def _pk(pk: str, what: str) -> uuid.UUID:
         raise _not_found(what) from None
 
 
+# One whole sentence for each kind of thing: a language may need to say each differently.
+_NOT_FOUND = {
+    "service": gettext_lazy("There is no service with that id."),
+    "service at location": gettext_lazy("There is no service at location with that id."),
+    "organization": gettext_lazy("There is no organization with that id."),
+    "taxonomy": gettext_lazy("There is no taxonomy with that id."),
+    "taxonomy term": gettext_lazy("There is no taxonomy term with that id."),
+}
+
+
 def _not_found(what: str) -> Http404:
-    return Http404(f"There is no {what} with that id.")
+    return Http404(str(_NOT_FOUND[what]))
 
 
 def _page_response(page: queries.Page[_Row], render: Callable[[_Row], JSONObject], paging: _Paging) -> JsonResponse:
@@ -320,7 +347,7 @@ def services(request: HttpRequest) -> HttpResponseBase:
     minimal = _bool_param(request, "minimal")
     response_format = _param(request, "format", 10).lower() or "json"
     if response_format not in ("json", "ndjson"):
-        raise InvalidInputError("'format' must be json or ndjson.", field="format")
+        raise InvalidInputError(_("'format' must be json or ndjson."), field="format")
     filters = _service_filters(request)
     if response_format == "ndjson":
         lines = ndjson_lines(queries.services_full(filters=filters))

@@ -1,5 +1,6 @@
 """Serializer building blocks shared by the API's subjects."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
@@ -12,7 +13,7 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(str(key)[:50] for key in data if key not in self.fields or self.fields[key].read_only)
             if unknown:
-                raise serializers.ValidationError({key: ["This field is not accepted."] for key in unknown})
+                raise serializers.ValidationError({key: [_("This field is not accepted.")] for key in unknown})
         return super().to_internal_value(data)
 
 

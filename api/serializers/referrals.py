@@ -11,6 +11,7 @@ hold what the referrer itself set (`shown_progress`), never the receiver's.
 import copy
 import re
 
+from django.utils.translation import gettext as _, gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
@@ -81,7 +82,9 @@ class TimebankTargetField(serializers.Field):
     name is known, and whether true is enough, is the service's rule."""
 
     default_error_messages = {
-        "invalid": "Give the timebank's short name, like caversham, or true when there is only one timebank."
+        "invalid": gettext_lazy(
+            "Give the timebank's short name, like caversham, or true when there is only one timebank."
+        )
     }
 
     def to_internal_value(self, data):
@@ -153,7 +156,7 @@ class EligibilityOverrideInSerializer(StrictSerializer):
     def validate(self, attrs):
         if attrs["confirmed"] and not attrs.get("reason", "").strip():
             raise serializers.ValidationError(
-                {"reason": ["Give the reason the group can take this person, like: the organiser agreed by phone."]}
+                {"reason": [_("Give the reason the group can take this person, like: the organiser agreed by phone.")]}
             )
         return attrs
 
@@ -206,7 +209,7 @@ class OutcomeInSerializer(StrictSerializer):
 
     def validate_answers(self, value):
         if len(value) > 50 or any(len(str(key)) > 60 for key in value):
-            raise serializers.ValidationError("Too many answers, or a question name is too long.")
+            raise serializers.ValidationError(_("Too many answers, or a question name is too long."))
         return value
 
 

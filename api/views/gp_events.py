@@ -7,6 +7,7 @@ is the consent policy's (referrals.gp_events.shown_events); every referral whose
 events are returned gets one list row in the access log (D2)."""
 
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -59,8 +60,10 @@ class GpRecordEventFeedView(ApiView):
         if not query.is_valid():
             field = next(iter(query.errors))
             if field == "page_size":
-                raise InvalidInputError(f"Page size is a whole number from 1 to {MAX_SIZE}.", field=field)
-            raise InvalidInputError("This cursor is not one this API gave out.", field=field)
+                raise InvalidInputError(
+                    _("Page size is a whole number from 1 to %(most)s.") % {"most": MAX_SIZE}, field=field
+                )
+            raise InvalidInputError(_("This cursor is not one this API gave out."), field=field)
         actor = actor_from_request(request)
         page = gp_events.referrer_event_feed(
             actor=actor,

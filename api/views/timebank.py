@@ -8,6 +8,7 @@ they coordinate), so another timebank's listing or exchange is a 404, and an
 applicant, who sees no timebank's data yet, sees no listings or exchanges.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -78,7 +79,7 @@ class StatementView(MemberView):
             value = request.query_params.get(name)
             if value is not None:
                 if not value.isdigit() or len(value) > 18:
-                    raise InvalidInputError("Use the links from the previous page.", field=name)
+                    raise InvalidInputError(_("Use the links from the previous page."), field=name)
                 cursors[name] = int(value)
         account = member_account(member=self.member)
         url = request.build_absolute_uri()
@@ -101,7 +102,7 @@ def _category(slug: str, *, timebank_id: int) -> Category:
     timebank has its own categories, so another timebank's is not found."""
     category = active_category_by_slug(timebank=timebank_id, slug=slug)
     if category is None:
-        raise InvalidInputError("Choose a category from your timebank's list.", field="category")
+        raise InvalidInputError(_("Choose a category from your timebank's list."), field="category")
     return category
 
 
@@ -136,7 +137,7 @@ class MyListingView(MemberView):
             .first()
         )
         if listing is None:
-            raise NotFoundError("You have no offer or request with this id.")
+            raise NotFoundError(_("You have no offer or request with this id."))
         return listing
 
 
@@ -192,7 +193,7 @@ class ExchangeListCreateView(MemberView):
             .first()
         )
         if listing is None:
-            raise InvalidInputError("There is no offer or request with this id.", field="listing")
+            raise InvalidInputError(_("There is no offer or request with this id."), field="listing")
         exchange = exchange_services.exchange_propose_from_listing(
             listing=listing,
             member=self.member,

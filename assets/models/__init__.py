@@ -1,8 +1,12 @@
 """Community asset directory models (Open Referral UK / HSDS 3.0 shaped)."""
 
 from assets.models.directory import (  # noqa: F401
+    ACCESSIBILITY_CHOICES,
     ACCESSIBILITY_FEATURES,
+    ACCESSIBILITY_LABELS,
+    DAY_CHOICES,
     DAY_CODES,
+    DAY_NAMES,
     GRID_CELLS_PER_DEGREE,
     STALE_AFTER_DAYS,
     Capacity,

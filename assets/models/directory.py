@@ -18,6 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assets.models.taxonomy import TaxonomyTerm
 
@@ -26,14 +27,14 @@ STALE_AFTER_DAYS = 365
 
 
 class OrganisationType(models.TextChoices):
-    VOLUNTARY = "voluntary", "Voluntary or community group"
-    GP_PRACTICE = "gp-practice", "GP practice"
-    PCN = "pcn", "Primary care network"
-    LINK_WORKER_SERVICE = "link-worker-service", "Link-worker service"
-    COUNCIL = "council", "Council"
-    NHS = "nhs", "NHS service"
-    BUSINESS = "business", "Business or social enterprise"
-    TIMEBANK = "timebank", "Timebank"
+    VOLUNTARY = "voluntary", _("Voluntary or community group")
+    GP_PRACTICE = "gp-practice", _("GP practice")
+    PCN = "pcn", _("Primary care network")
+    LINK_WORKER_SERVICE = "link-worker-service", _("Link-worker service")
+    COUNCIL = "council", _("Council")
+    NHS = "nhs", _("NHS service")
+    BUSINESS = "business", _("Business or social enterprise")
+    TIMEBANK = "timebank", _("Timebank")
 
 
 class Organisation(models.Model):
@@ -70,9 +71,9 @@ class Organisation(models.Model):
 
 
 class MembershipRole(models.TextChoices):
-    ORGANISER = "organiser", "Group organiser"
-    LINK_WORKER = "link-worker", "Link worker"
-    STAFF = "staff", "Staff"
+    ORGANISER = "organiser", _("Group organiser")
+    LINK_WORKER = "link-worker", _("Link worker")
+    STAFF = "staff", _("Staff")
 
 
 class OrganisationMembership(models.Model):
@@ -94,10 +95,10 @@ class OrganisationMembership(models.Model):
 
 
 class ServiceStatus(models.TextChoices):
-    ACTIVE = "active", "Running"
-    INACTIVE = "inactive", "Not running at the moment"
-    DEFUNCT = "defunct", "Closed for good"
-    TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
+    ACTIVE = "active", _("Running")
+    INACTIVE = "inactive", _("Not running at the moment")
+    DEFUNCT = "defunct", _("Closed for good")
+    TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
 
 
 class Service(models.Model):
@@ -168,8 +169,8 @@ def is_stale(last_reviewed: datetime.date | None) -> bool:
 
 
 class LinkType(models.TextChoices):
-    CATEGORY = "category", "What it offers"
-    ELIGIBILITY = "eligibility", "Who it is for"
+    CATEGORY = "category", _("What it offers")
+    ELIGIBILITY = "eligibility", _("Who it is for")
 
 
 class ServiceAttribute(models.Model):
@@ -216,9 +217,9 @@ class Contact(models.Model):
 
 
 class LocationType(models.TextChoices):
-    PHYSICAL = "physical", "A place you can go"
-    POSTAL = "postal", "Postal address only"
-    VIRTUAL = "virtual", "Online or by phone"
+    PHYSICAL = "physical", _("A place you can go")
+    POSTAL = "postal", _("Postal address only")
+    VIRTUAL = "virtual", _("Online or by phone")
 
 
 # (field name, what people call it): the accessibility needs a search can ask for.
@@ -231,6 +232,18 @@ ACCESSIBILITY_FEATURES = [
     ("quiet_space", "Quiet space"),
     ("parking", "Parking"),
 ]
+# The same words for the pages, in the page's language (the Open Referral feeds
+# and imports keep the English above).
+ACCESSIBILITY_LABELS = {
+    "step_free_access": _("Step-free access"),
+    "accessible_toilet": _("Accessible toilet"),
+    "hearing_loop": _("Hearing loop"),
+    "bsl": _("British Sign Language"),
+    "easy_read": _("Easy read information"),
+    "quiet_space": _("Quiet space"),
+    "parking": _("Parking"),
+}
+ACCESSIBILITY_CHOICES = [(name, ACCESSIBILITY_LABELS[name]) for name, _label in ACCESSIBILITY_FEATURES]
 
 
 # The search grid: cells of 1/20 degree (0.05°: about 5.6 km north-south and 3.5 km
@@ -281,9 +294,9 @@ def grid_cells_covering(lat_min: float, lat_max: float, lng_min: float, lng_max:
 
 
 class PlacedBy(models.TextChoices):
-    GIVEN = "", "Given with the place"
-    POSTCODE = "postcode", "Found from its postcode"
-    DISTRICT = "district", "Centre of its postcode district"
+    GIVEN = "", _("Given with the place")
+    POSTCODE = "postcode", _("Found from its postcode")
+    DISTRICT = "district", _("Centre of its postcode district")
 
 
 class Location(models.Model):
@@ -350,7 +363,7 @@ class Location(models.Model):
 
 def accessibility_labels(flags: dict[str, bool]) -> list[str]:
     """What people call the features a location has, given its flags by field name."""
-    return [label for field, label in ACCESSIBILITY_FEATURES if flags.get(field)]
+    return [str(ACCESSIBILITY_LABELS[field]) for field, _label in ACCESSIBILITY_FEATURES if flags.get(field)]
 
 
 def one_line_address(*parts: str) -> str:
@@ -392,8 +405,8 @@ class ServiceArea(models.Model):
 
 
 class ScheduleFrequency(models.TextChoices):
-    WEEKLY = "WEEKLY", "Every week"
-    MONTHLY = "MONTHLY", "Every month"
+    WEEKLY = "WEEKLY", _("Every week")
+    MONTHLY = "MONTHLY", _("Every month")
 
 
 # iCalendar day codes, as HSDS `byday` uses them.
@@ -406,6 +419,17 @@ DAY_CODES = [
     ("SA", "Saturday"),
     ("SU", "Sunday"),
 ]
+# The day names for the pages, in the page's language (searches by name read DAY_CODES).
+DAY_NAMES = {
+    "MO": _("Monday"),
+    "TU": _("Tuesday"),
+    "WE": _("Wednesday"),
+    "TH": _("Thursday"),
+    "FR": _("Friday"),
+    "SA": _("Saturday"),
+    "SU": _("Sunday"),
+}
+DAY_CHOICES = [(code, DAY_NAMES[code]) for code, _name in DAY_CODES]
 
 
 class Schedule(models.Model):
@@ -430,15 +454,22 @@ class Schedule(models.Model):
 
     @property
     def days_display(self) -> str:
-        names = dict(DAY_CODES)
         days = []
         for code in filter(None, self.byday.split(",")):
             ordinal, day = code[:-2], code[-2:]
-            name = names.get(day, day)
+            name = str(DAY_NAMES.get(day, day))
             if ordinal:
-                name = f"{_ORDINALS.get(ordinal, ordinal)} {name} of the month"
+                pattern = _ORDINALS.get(ordinal)
+                name = str(pattern) % {"day": name} if pattern else f"{ordinal} {name}"
             days.append(name)
         return ", ".join(days)
 
 
-_ORDINALS = {"1": "First", "2": "Second", "3": "Third", "4": "Fourth", "-1": "Last"}
+# "First Monday of the month": a whole phrase for each ordinal.
+_ORDINALS = {
+    "1": _("First %(day)s of the month"),
+    "2": _("Second %(day)s of the month"),
+    "3": _("Third %(day)s of the month"),
+    "4": _("Fourth %(day)s of the month"),
+    "-1": _("Last %(day)s of the month"),
+}

@@ -11,20 +11,21 @@ and says when it was last seen there.
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedSchedule(models.TextChoices):
-    MANUAL = "manual", "Only when someone asks"
-    DAILY = "daily", "Every day"
-    WEEKLY = "weekly", "Every week"
+    MANUAL = "manual", _("Only when someone asks")
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
 
 
 class FeedRunStatus(models.TextChoices):
-    NEVER = "never", "Not run yet"
-    QUEUED = "queued", "Waiting to run"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Finished"
-    FAILED = "failed", "Failed"
+    NEVER = "never", _("Not run yet")
+    QUEUED = "queued", _("Waiting to run")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 class FeedSource(models.Model):

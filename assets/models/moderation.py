@@ -4,14 +4,15 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from assets.models.directory import Organisation, Service
 
 
 class ClaimStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a coordinator"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Not approved"
+    PENDING = "pending", _("Waiting for a coordinator")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not approved")
 
 
 class OrganisationClaim(models.Model):
@@ -42,10 +43,10 @@ class OrganisationClaim(models.Model):
 
 
 class ProblemKind(models.TextChoices):
-    WRONG_DETAILS = "wrong-details", "Some details are wrong"
-    CLOSED = "closed", "It has closed or stopped running"
-    NO_REPLY = "no-reply", "Nobody replies"
-    OTHER = "other", "Something else"
+    WRONG_DETAILS = "wrong-details", _("Some details are wrong")
+    CLOSED = "closed", _("It has closed or stopped running")
+    NO_REPLY = "no-reply", _("Nobody replies")
+    OTHER = "other", _("Something else")
 
 
 class ProblemReport(models.Model):

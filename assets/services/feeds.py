@@ -35,6 +35,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets.models import FeedRunStatus, FeedSchedule, FeedSource
 from assets.openreferral.importer import openreferral_import
@@ -63,19 +64,19 @@ def feed_url_problem(url: str) -> str | None:
     Only web addresses: a page must never make the server read its own files."""
     url = (url or "").strip()
     if not url:
-        return "Enter the feed's web address, like https://example.org/openreferral."
+        return _("Enter the feed's web address, like https://example.org/openreferral.")
     if not url.lower().startswith(("http://", "https://")):
-        return "Enter a web address starting with https:// (or http://). Files can only be imported by the command."
+        return _("Enter a web address starting with https:// (or http://). Files can only be imported by the command.")
     try:
         _url_validator(url)
         parts = urlsplit(url)
         port = parts.port
     except (ValidationError, ValueError):
-        return "This is not a complete web address. Check it, like https://example.org/openreferral."
+        return _("This is not a complete web address. Check it, like https://example.org/openreferral.")
     if port is not None and port not in FEED_URL_PORTS:
-        return "Feeds can only be read on the usual web ports (80 or 443). Remove the port number from the address."
+        return _("Feeds can only be read on the usual web ports (80 or 443). Remove the port number from the address.")
     if parts.username or parts.password:
-        return "Remove the user name and password from the address."
+        return _("Remove the user name and password from the address.")
     return None
 
 
@@ -89,15 +90,15 @@ def feed_source_save(
     feed: FeedSource | None = None,
 ) -> FeedSource:
     """Add a feed source (or change `feed`). Raises InvalidInputError naming the field."""
-    require_coordinator(by_user, message="Only coordinators can manage the directory's feeds.")
+    require_coordinator(by_user, message=_("Only coordinators can manage the directory's feeds."))
     name = " ".join((name or "").split())
     url = (url or "").strip()
     if not name:
-        raise InvalidInputError("Enter a name, like Reading Services Guide.", field="name")
+        raise InvalidInputError(_("Enter a name, like Reading Services Guide."), field="name")
     if problem := feed_url_problem(url):
         raise InvalidInputError(problem, field="url")
     if schedule not in FeedSchedule.values:
-        raise InvalidInputError("Choose how often to import it from the list.", field="schedule")
+        raise InvalidInputError(_("Choose how often to import it from the list."), field="schedule")
     adding = feed is None
     feed = feed or FeedSource()
     feed.name, feed.url, feed.schedule, feed.is_active = name, url.rstrip("/"), schedule, is_active
@@ -107,7 +108,9 @@ def feed_source_save(
             # Only the fields a person sets: a run may be writing its report at the same time.
             feed.save(update_fields=None if adding else ["name", "url", "schedule", "is_active"])
     except IntegrityError:
-        raise InvalidInputError(f"There is already a feed called {name}. Choose another name.", field="name") from None
+        raise InvalidInputError(
+            _("There is already a feed called %(name)s. Choose another name.") % {"name": name}, field="name"
+        ) from None
     return feed
 
 
@@ -119,9 +122,9 @@ def _not_running(now: datetime.datetime) -> Q:
 def request_run(feed: FeedSource, by_user: object) -> FeedSource:
     """Queue `feed` to run soon: with a Celery broker a task is queued once this
     commits; without one the scheduled `import_feeds` picks it up. Never runs it here."""
-    require_coordinator(by_user, message="Only coordinators can run the directory's feeds.")
+    require_coordinator(by_user, message=_("Only coordinators can run the directory's feeds."))
     if not feed.is_active:
-        raise ConflictError(f"{feed.name} is switched off. Switch it on first, then run it.")
+        raise ConflictError(_("%(name)s is switched off. Switch it on first, then run it.") % {"name": feed.name})
     now = timezone.now()
     # Conditional, like the claim in run_feed: a run under way is not queued again.
     queued = (
@@ -133,7 +136,9 @@ def request_run(feed: FeedSource, by_user: object) -> FeedSource:
     if not queued:
         if feed.status == FeedRunStatus.QUEUED:
             return feed  # asked twice: it is already waiting
-        raise ConflictError(f"{feed.name} is running now. Its report will be on this page when it finishes.")
+        raise ConflictError(
+            _("%(name)s is running now. Its report will be on this page when it finishes.") % {"name": feed.name}
+        )
     if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
         from assets.tasks import run_feed_task  # the task module imports this one
 

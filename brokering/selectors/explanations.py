@@ -27,9 +27,11 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy, ngettext, ngettext_lazy
 from geopy.distance import great_circle
 
 from brokering.selectors.matching import CAN_EXCHANGE, OPEN_EXCHANGE_STATUSES, needs_distance
@@ -55,52 +57,63 @@ NO_REFERENCES = "no-references"
 TOO_FAR = "too-far"
 AT_LIMIT = "at-limit"
 
-# The words for each reason: (a count of 1, a count of n, "but …" when the one
-# helper is left out for it, "but …" when every helper is).
-_WORDS: dict[str, tuple[str, str, str, str]] = {
-    AWAY: ("1 is away", "{n} are away", "they are away just now", "all are away just now"),
+# The words for each reason: (a count of helpers left out for it, "but …" when
+# the one helper is left out for it, "but …" when every helper is).
+_WORDS: dict[str, tuple[Any, Any, Any]] = {
+    AWAY: (
+        ngettext_lazy("%(count)s is away", "%(count)s are away", "count"),
+        gettext_lazy("they are away just now"),
+        gettext_lazy("all are away just now"),
+    ),
     RESTRICTED: (
-        "1 may not be suggested for it",
-        "{n} may not be suggested for it",
-        "a coordinator has said not to suggest them for it",
-        "a coordinator has said not to suggest any of them for it",
+        ngettext_lazy("%(count)s may not be suggested for it", "%(count)s may not be suggested for it", "count"),
+        gettext_lazy("a coordinator has said not to suggest them for it"),
+        gettext_lazy("a coordinator has said not to suggest any of them for it"),
     ),
     NO_DBS: (
-        "1 has no current DBS check",
-        "{n} have no current DBS check",
-        "they do not have the current DBS check it needs",
-        "none has the current DBS check it needs",
+        ngettext_lazy("%(count)s has no current DBS check", "%(count)s have no current DBS check", "count"),
+        gettext_lazy("they do not have the current DBS check it needs"),
+        gettext_lazy("none has the current DBS check it needs"),
     ),
     NO_DBS_HOME: (
-        "1 has no DBS check for home visits",
-        "{n} have no DBS check for home visits",
-        "they do not have a DBS check for home visits",
-        "none has a DBS check for home visits",
+        ngettext_lazy(
+            "%(count)s has no DBS check for home visits", "%(count)s have no DBS check for home visits", "count"
+        ),
+        gettext_lazy("they do not have a DBS check for home visits"),
+        gettext_lazy("none has a DBS check for home visits"),
     ),
     NO_DBS_BREAK: (
-        "1 has no DBS check for a carer's break",
-        "{n} have no DBS check for a carer's break",
-        "they do not have a DBS check for a carer's break",
-        "none has a DBS check for a carer's break",
+        ngettext_lazy(
+            "%(count)s has no DBS check for a carer's break", "%(count)s have no DBS check for a carer's break", "count"
+        ),
+        gettext_lazy("they do not have a DBS check for a carer's break"),
+        gettext_lazy("none has a DBS check for a carer's break"),
     ),
     AGE: (
-        "1 is not suggested one-to-one because of age (under 18 and adult)",
-        "{n} are not suggested one-to-one because of age (under 18 and adult)",
-        "suggestions never pair someone under 18 with an adult one-to-one",
-        "suggestions never pair someone under 18 with an adult one-to-one",
+        ngettext_lazy(
+            "%(count)s is not suggested one-to-one because of age (under 18 and adult)",
+            "%(count)s are not suggested one-to-one because of age (under 18 and adult)",
+            "count",
+        ),
+        gettext_lazy("suggestions never pair someone under 18 with an adult one-to-one"),
+        gettext_lazy("suggestions never pair someone under 18 with an adult one-to-one"),
     ),
     NO_REFERENCES: (
-        "1 has no current references",
-        "{n} have no current references",
-        "they do not have the current references it needs",
-        "none has the current references it needs",
+        ngettext_lazy("%(count)s has no current references", "%(count)s have no current references", "count"),
+        gettext_lazy("they do not have the current references it needs"),
+        gettext_lazy("none has the current references it needs"),
     ),
-    TOO_FAR: ("1 is too far away", "{n} are too far away", "they are too far away", "all are too far away"),
+    TOO_FAR: (
+        ngettext_lazy("%(count)s is too far away", "%(count)s are too far away", "count"),
+        gettext_lazy("they are too far away"),
+        gettext_lazy("all are too far away"),
+    ),
     AT_LIMIT: (
-        "1 is at their limit of open exchanges",
-        "{n} are at their limit of open exchanges",
-        "they are at their limit of open exchanges",
-        "all are at their limit of open exchanges",
+        ngettext_lazy(
+            "%(count)s is at their limit of open exchanges", "%(count)s are at their limit of open exchanges", "count"
+        ),
+        gettext_lazy("they are at their limit of open exchanges"),
+        gettext_lazy("all are at their limit of open exchanges"),
     ),
 }
 _ORDER = [AWAY, RESTRICTED, NO_DBS, NO_DBS_HOME, NO_DBS_BREAK, NO_REFERENCES, AGE, TOO_FAR, AT_LIMIT]
@@ -157,16 +170,20 @@ def _left_out_because(
 def _sentence(category_name: str, reasons: Counter[str | None]) -> str:
     total = sum(reasons.values())
     if not total:
-        return f"No member offers {category_name} yet."
-    offer = f"1 member offers {category_name}" if total == 1 else f"{total} members offer {category_name}"
+        return _("No member offers %(category)s yet.") % {"category": category_name}
+    offer = ngettext("%(count)s member offers %(category)s", "%(count)s members offer %(category)s", total) % {
+        "count": total,
+        "category": category_name,
+    }
     left_out = [code for code in _ORDER if reasons.get(code)]
     if reasons.get(None) or not left_out:
         return ""  # someone fits: the matcher's own limits (its pool of phone and online offers) left them out
     if len(left_out) == 1:
-        _, _, they, all_of_them = _WORDS[left_out[0]]
-        return f"{offer} but {they if total == 1 else all_of_them}."
-    parts = [_WORDS[code][0] if reasons[code] == 1 else _WORDS[code][1].format(n=reasons[code]) for code in left_out]
-    return f"{offer} but none can help now: {', '.join(parts[:-1])} and {parts[-1]}."
+        they, all_of_them = _WORDS[left_out[0]][1:]
+        return _("%(offer)s but %(reason)s.") % {"offer": offer, "reason": they if total == 1 else all_of_them}
+    parts = [str(_WORDS[code][0] % {"count": reasons[code]}) for code in left_out]
+    listed = _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
+    return _("%(offer)s but none can help now: %(reasons)s.") % {"offer": offer, "reasons": listed}
 
 
 def why_no_suggestions(*, requests: list[Listing], today: datetime.date | None = None) -> dict[int, str]:

@@ -48,6 +48,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 from geopy.distance import great_circle
 
 from assets.selectors import AssetResult, asset_search
@@ -146,20 +147,74 @@ class Suggestion:
 def describe_distance(km: float) -> str:
     miles = km / KM_PER_MILE
     if miles < 0.1:
-        return "less than 0.1 miles away"
+        return _("less than 0.1 miles away")
     text = f"{miles:.1f}".removesuffix(".0")
-    return f"{text} mile away" if text == "1" else f"{text} miles away"
+    if text == "1":
+        return _("1 mile away")
+    return _("%(miles)s miles away") % {"miles": text}
 
 
-def describe_free_times(mask: int, limit: int = 3) -> str:
-    """ "free Tuesday mornings and Friday afternoons" from an availability mask."""
-    slots = [f"{text}s" for text in Availability.describe(mask)]
+# "Tuesday mornings": each day and part of the day, as a repeating time (Availability's order).
+_REPEATING_SLOTS = {
+    ("mon", "morning"): gettext_lazy("Monday mornings"),
+    ("mon", "afternoon"): gettext_lazy("Monday afternoons"),
+    ("mon", "evening"): gettext_lazy("Monday evenings"),
+    ("tue", "morning"): gettext_lazy("Tuesday mornings"),
+    ("tue", "afternoon"): gettext_lazy("Tuesday afternoons"),
+    ("tue", "evening"): gettext_lazy("Tuesday evenings"),
+    ("wed", "morning"): gettext_lazy("Wednesday mornings"),
+    ("wed", "afternoon"): gettext_lazy("Wednesday afternoons"),
+    ("wed", "evening"): gettext_lazy("Wednesday evenings"),
+    ("thu", "morning"): gettext_lazy("Thursday mornings"),
+    ("thu", "afternoon"): gettext_lazy("Thursday afternoons"),
+    ("thu", "evening"): gettext_lazy("Thursday evenings"),
+    ("fri", "morning"): gettext_lazy("Friday mornings"),
+    ("fri", "afternoon"): gettext_lazy("Friday afternoons"),
+    ("fri", "evening"): gettext_lazy("Friday evenings"),
+    ("sat", "morning"): gettext_lazy("Saturday mornings"),
+    ("sat", "afternoon"): gettext_lazy("Saturday afternoons"),
+    ("sat", "evening"): gettext_lazy("Saturday evenings"),
+    ("sun", "morning"): gettext_lazy("Sunday mornings"),
+    ("sun", "afternoon"): gettext_lazy("Sunday afternoons"),
+    ("sun", "evening"): gettext_lazy("Sunday evenings"),
+}
+
+
+def _repeating_slots(mask: int) -> list[str]:
+    return [
+        str(_REPEATING_SLOTS[(day, part)])
+        for day in Availability.DAYS
+        for part in Availability.PARTS
+        if mask & Availability.bit(day, part)
+    ]
+
+
+def describe_free_times(mask: int, limit: int = 3, *, both: bool = False) -> str:
+    """ "free Tuesday mornings and Friday afternoons" from an availability mask
+    ("you are both free …" with `both`)."""
+    slots = _repeating_slots(mask)
     if len(slots) > limit:
-        shown = ", ".join(slots[:limit])
-        return f"free {shown} and {len(slots) - limit} more times"
+        more = len(slots) - limit
+        values = {"times": ", ".join(slots[:limit]), "count": more}
+        if both:
+            return (
+                ngettext(
+                    "you are both free %(times)s and %(count)s more time",
+                    "you are both free %(times)s and %(count)s more times",
+                    more,
+                )
+                % values
+            )
+        return (
+            ngettext("free %(times)s and %(count)s more time", "free %(times)s and %(count)s more times", more) % values
+        )
     if len(slots) > 1:
-        return f"free {', '.join(slots[:-1])} and {slots[-1]}"
-    return f"free {slots[0]}"
+        times = _("%(list)s and %(last)s") % {"list": ", ".join(slots[:-1]), "last": slots[-1]}
+    else:
+        times = slots[0]
+    if both:
+        return _("you are both free %(times)s") % {"times": times}
+    return _("free %(times)s") % {"times": times}
 
 
 def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
@@ -361,37 +416,48 @@ def _score(request: Listing, row: CandidateRow, distance_km: float | None, cap: 
 
 def _explain(request: Listing, row: CandidateRow, distance_km: float | None, cap: int) -> list[Reason]:
     requester, category = request.member, request.category
-    offers_text = Reason(f"offers {category.name.lower()}")
+    offers_text = Reason(_("offers %(category)s") % {"category": category.label.lower()})
     if not needs_distance(request):
-        reasons = [offers_text, Reason("can help by phone" if request.where == Where.PHONE else "can help online")]
+        reasons = [
+            offers_text,
+            Reason(_("can help by phone") if request.where == Where.PHONE else _("can help online")),
+        ]
     elif distance_km is None:
-        reasons = [offers_text, Reason("distance not known")]
+        reasons = [offers_text, Reason(_("distance not known"))]
     else:
         reasons = [Reason(describe_distance(distance_km)), offers_text]
     wanted, free = requester.availability, row["free"]
     if wanted and free:
         overlap = wanted & free
-        reasons.append(Reason(describe_free_times(overlap) if overlap else "no free times in common"))
+        reasons.append(Reason(describe_free_times(overlap) if overlap else _("no free times in common")))
     if row["has_dbs"]:
-        reasons.append(Reason("DBS checked", safeguarding=True))
+        reasons.append(Reason(_("DBS checked"), safeguarding=True))
     if category.needs_references and row["has_references"]:
-        reasons.append(Reason("references checked", safeguarding=True))
+        reasons.append(Reason(_("references checked"), safeguarding=True))
     completed, cancelled = row["completed_count"], row["cancelled_count"]
     if completed:
-        times = "once" if completed == 1 else f"{completed} times"
-        reasons.append(
-            Reason(f"has helped {times}" + (", never cancelled" if not cancelled else f", cancelled {cancelled}"))
-        )
+        values = {"count": completed, "cancelled": cancelled}
+        if not cancelled:
+            text = ngettext(
+                "has helped once, never cancelled", "has helped %(count)s times, never cancelled", completed
+            )
+        else:
+            text = ngettext(
+                "has helped once, cancelled %(cancelled)s",
+                "has helped %(count)s times, cancelled %(cancelled)s",
+                completed,
+            )
+        reasons.append(Reason(text % values))
     elif cancelled:
-        reasons.append(Reason(f"cancelled {cancelled} and has not helped yet"))
+        reasons.append(Reason(_("cancelled %(count)s and has not helped yet") % {"count": cancelled}))
     else:
-        reasons.append(Reason("new helper"))
+        reasons.append(Reason(_("new helper")))
     if row["recent"]:
-        reasons.append(Reason("active in the last 3 months"))
+        reasons.append(Reason(_("active in the last 3 months")))
     if row["balance"] < 0:
-        reasons.append(Reason("has received more help than given: a chance to give back"))
+        reasons.append(Reason(_("has received more help than given: a chance to give back")))
     if row["open_count"]:
-        reasons.append(Reason(f"{row['open_count']} of {cap} open exchanges"))
+        reasons.append(Reason(_("%(open)s of %(cap)s open exchanges") % {"open": row["open_count"], "cap": cap}))
     return reasons
 
 

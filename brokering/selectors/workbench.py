@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from geopy.distance import great_circle
 
 from brokering.selectors.explanations import why_no_suggestions
@@ -166,7 +167,7 @@ def request_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) -
             public_id=public_id, kind=ListingKind.REQUEST, timebank=timebank
         )
     except Listing.DoesNotExist:
-        raise NotFoundError("No such request.") from None
+        raise NotFoundError(_("No such request.")) from None
 
 
 # --- introductions -----------------------------------------------------------------------------
@@ -247,9 +248,9 @@ def requests_near_helper(*, member: Member, limit: int = 20) -> list[NearbyReque
             reasons.append(describe_distance(distance))
         else:
             reasons.append(request.get_where_display().lower())
-        reasons.append(f"asks for {category.name.lower()}")
+        reasons.append(_("asks for %(category)s") % {"category": category.label.lower()})
         if overlap := request.member.availability & member.availability:
-            reasons.append(describe_free_times(overlap).replace("free", "you are both free", 1))
+            reasons.append(describe_free_times(overlap, both=True))
         found.append(NearbyRequest(listing=request, distance_km=distance, reasons=reasons))
     found.sort(key=lambda r: (r.distance_km if r.distance_km is not None else 0.0, r.listing.created_at))
     return found[:limit]

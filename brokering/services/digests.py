@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from brokering.selectors.matching import CAN_EXCHANGE
 from timebank.models import Exchange, ExchangeStatus, Listing, ListingKind, ListingStatus, Member
@@ -76,7 +77,7 @@ def digests_send(*, now: datetime.datetime | None = None) -> int:
                 continue
             if notify(
                 to_member=member,
-                subject="New offers and requests for you this week",
+                subject=gettext_lazy("New offers and requests for you this week"),
                 template="emails/brokering/digest.txt",
                 context={"requests": requests, "offers": offers},
             ):
@@ -102,7 +103,7 @@ def confirm_reminders_send(*, now: datetime.datetime | None = None) -> int:
             for receiver in exchange.receivers.all():
                 notify(
                     to_member=receiver,
-                    subject="Please confirm the help you received",
+                    subject=gettext_lazy("Please confirm the help you received"),
                     template="emails/brokering/confirm_reminder.txt",
                     context={"exchange": exchange},
                 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brokering.selectors.matching import suggest_for_requests
 from core.errors import InvalidInputError
@@ -50,10 +51,10 @@ def introduction_make(
     unless the coordinator overrides with a reason (recorded by
     exchange_propose); they must still have an open offer in the category."""
     require_coordinator_of(
-        by_user, request.timebank_id, message="Only a coordinator of this timebank can make introductions."
+        by_user, request.timebank_id, message=_("Only a coordinator of this timebank can make introductions.")
     )
     if request.status != ListingStatus.OPEN:
-        raise InvalidInputError("This request is closed.", field="helper")
+        raise InvalidInputError(_("This request is closed."), field="helper")
     suggestions = suggest_for_requests(requests=[request], limit=1000).get(request.pk, [])
     chosen = next((s for s in suggestions if str(s.member.public_id) == str(helper_public_id)), None)
     if chosen is not None:
@@ -69,8 +70,10 @@ def introduction_make(
             receivers=[request.member],
         ):
             raise InvalidInputError(
-                "That person is no longer a suggestion for this request (their checks, availability or "
-                "open exchanges may have changed).",
+                _(
+                    "That person is no longer a suggestion for this request (their checks, availability or "
+                    "open exchanges may have changed)."
+                ),
                 field="helper",
             )
         # Left out of the suggestions by the safeguarding rule: exchange_propose
@@ -83,14 +86,14 @@ def introduction_make(
             receivers=[request.member],
             by_user=by_user,
             listing=request,
-            description=description or f"Introduction for: {request.title}",
+            description=description or _("Introduction for: %(title)s") % {"title": request.title},
             safeguarding_override_reason=safeguarding_override_reason,
         )
     except SafeguardingError as error:
         if chosen is not None:
             raise
         raise SafeguardingError(
-            f"That person is no longer a suggestion for this request. {error.message}",
+            _("That person is no longer a suggestion for this request. %(problems)s") % {"problems": error.message},
             problems=error.problems,
             field=error.field,
         ) from error

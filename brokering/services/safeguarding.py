@@ -14,6 +14,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brokering.mail import send_after_commit
 from brokering.selectors.safeguarding import coordinator_emails, reminder_days
@@ -34,9 +35,9 @@ def incident_record(
 ) -> Incident:
     require_coordinator_of(by_user, member.timebank_id)
     if not what_happened.strip():
-        raise InvalidInputError("Say what happened.", field="what_happened")
+        raise InvalidInputError(_("Say what happened."), field="what_happened")
     if occurred_at > timezone.now():
-        raise InvalidInputError("The time of the incident cannot be in the future.", field="occurred_at")
+        raise InvalidInputError(_("The time of the incident cannot be in the future."), field="occurred_at")
     return Incident.objects.create(
         member=member,
         occurred_at=occurred_at,
@@ -50,7 +51,8 @@ def restriction_add(*, member: Member, category: Category, reason: str, by_user:
     require_coordinator_of(by_user, member.timebank_id)
     if category.timebank_id != member.timebank_id:
         raise InvalidInputError(
-            f"That category is not one of {member.display_name}'s timebank's. Choose one from the list.",
+            _("That category is not one of %(name)s's timebank's. Choose one from the list.")
+            % {"name": member.display_name},
             field="category",
         )
     try:
@@ -60,7 +62,10 @@ def restriction_add(*, member: Member, category: Category, reason: str, by_user:
                 member=member, category=category, reason=reason.strip(), recorded_by=by_user
             )
     except IntegrityError:
-        raise ConflictError(f"{member.display_name} is already restricted from {category.name}.") from None
+        raise ConflictError(
+            _("%(name)s is already restricted from %(category)s.")
+            % {"name": member.display_name, "category": category.label}
+        ) from None
 
 
 def restriction_remove(*, restriction: CategoryRestriction, by_user: User) -> None:

@@ -67,7 +67,7 @@ def round_of(*, timebank: Timebank, pk: int) -> Round:
     """One of `timebank`'s rounds; another timebank's is not found."""
     found = Round.objects.select_related("timebank").filter(timebank=timebank, pk=pk).first()
     if found is None:
-        raise NotFoundError("No such round.")
+        raise NotFoundError(_("No such round."))
     return found
 
 

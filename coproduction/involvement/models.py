@@ -22,13 +22,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OpportunityStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Opportunity(models.Model):
@@ -103,10 +104,10 @@ class Opportunity(models.Model):
 
 
 class ParticipationStatus(models.TextChoices):
-    SIGNED_UP = "signed-up", "Signed up"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    ATTENDED = "attended", "Attended"
-    DID_NOT_ATTEND = "absent", "Did not attend"
+    SIGNED_UP = "signed-up", _("Signed up")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ATTENDED = "attended", _("Attended")
+    DID_NOT_ATTEND = "absent", _("Did not attend")
 
 
 class Participation(models.Model):
@@ -160,18 +161,18 @@ class InvolvementProfile(models.Model):
 
 
 class ExpenseKind(models.TextChoices):
-    TRAVEL = "travel", "Travel"
-    CARE = "care", "Care cover for someone you look after"
-    OTHER = "other", "Other costs"
+    TRAVEL = "travel", _("Travel")
+    CARE = "care", _("Care cover for someone you look after")
+    OTHER = "other", _("Other costs")
 
 
 class ClaimStatus(models.TextChoices):
-    ESTIMATED = "estimated", "Estimate sent"
-    SUBMITTED = "submitted", "Waiting for approval"
-    QUESTION = "question", "Question asked"
-    APPROVED = "approved", "Approved, waiting to be paid"
-    PAID = "paid", "Paid"
-    DECLINED = "declined", "Not approved"
+    ESTIMATED = "estimated", _("Estimate sent")
+    SUBMITTED = "submitted", _("Waiting for approval")
+    QUESTION = "question", _("Question asked")
+    APPROVED = "approved", _("Approved, waiting to be paid")
+    PAID = "paid", _("Paid")
+    DECLINED = "declined", _("Not approved")
 
 
 class ExpenseClaim(models.Model):
@@ -245,13 +246,13 @@ class ExpenseReceipt(models.Model):
 
 
 class ClaimAction(models.TextChoices):
-    ESTIMATED = "estimated", "Estimate sent"
-    SUBMITTED = "submitted", "Actual amounts sent"
-    QUESTION = "question", "Question asked"
-    ANSWER = "answer", "Question answered"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Not approved"
-    PAID = "paid", "Marked paid"
+    ESTIMATED = "estimated", _("Estimate sent")
+    SUBMITTED = "submitted", _("Actual amounts sent")
+    QUESTION = "question", _("Question asked")
+    ANSWER = "answer", _("Question answered")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Not approved")
+    PAID = "paid", _("Marked paid")
 
 
 class ExpenseClaimEvent(models.Model):

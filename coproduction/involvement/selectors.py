@@ -283,7 +283,7 @@ def expenses_report(*, by_user: object, timebank: Timebank | None) -> ExpensesRe
     report = ExpensesReport()
     now = timezone.now()
     claims = claims_managed(by_user=by_user, timebank=timebank).order_by("created_at", "pk")
-    labels = dict(ClaimStatus.choices)
+    labels = {value: str(label) for value, label in ClaimStatus.choices}
     for claim in claims:
         estimate = claim.estimate_pence or 0  # type: ignore[attr-defined]
         actual = claim.actual_pence if claim.submitted_at else None  # type: ignore[attr-defined]

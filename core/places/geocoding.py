@@ -36,6 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 from geopy.adapters import RequestsAdapter
 from geopy.distance import EARTH_RADIUS, great_circle
 from geopy.geocoders import get_geocoder_for_service
@@ -140,7 +141,9 @@ def km_to_miles(km: float) -> float:
 
 
 def not_found_message(query: str) -> str:
-    return f"We could not find '{query}'. Try the first part of the postcode, like RG1, or a town name."
+    return gettext("We could not find '%(query)s'. Try the first part of the postcode, like RG1, or a town name.") % {
+        "query": query
+    }
 
 
 # --- The offline tables -----------------------------------------------------------------
@@ -330,7 +333,7 @@ def geocode(query: str) -> GeocodeResult:
     """Turn a postcode, district, place name or "lat,lng" into a point (cached)."""
     text = " ".join(str(query or "").split())
     if not text:
-        raise GeocodingError("Enter a postcode, like RG1 7QE, or a town name.", field="near")
+        raise GeocodingError(gettext("Enter a postcode, like RG1 7QE, or a town name."), field="near")
     if len(text) > MAX_QUERY_LENGTH or any(ord(ch) < 32 for ch in text):
         raise GeocodingError(not_found_message(text[:20]), field="near")
     digest = hashlib.sha1(text.lower().encode(), usedforsecurity=False).hexdigest()
@@ -362,7 +365,7 @@ def _geocode_uncached(text: str) -> GeocodeResult:
         lat, lng = float(match.group(1)), float(match.group(2))
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise GeocodingError(
-                "That is not a point on the map: latitude goes from -90 to 90 and longitude from -180 to 180.",
+                gettext("That is not a point on the map: latitude goes from -90 to 90 and longitude from -180 to 180."),
                 field="near",
             )
         return GeocodeResult(
@@ -486,7 +489,9 @@ def _geocode_place(text: str) -> GeocodeResult:
             for loc in found
         ]
         raise AmbiguousPlaceError(
-            f"There is more than one place called '{found[0].address}'. Which one do you mean?", choices=choices
+            gettext("There is more than one place called '%(place)s'. Which one do you mean?")
+            % {"place": found[0].address},
+            choices=choices,
         )
     if found:
         loc = found[0]

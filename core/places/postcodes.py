@@ -6,6 +6,8 @@ geocoder's job (core.places.geocoding).
 
 import re
 
+from django.utils.translation import gettext, gettext_lazy
+
 from core.errors import InvalidInputError
 
 # Outward code (area + district) and optional inward code (sector + unit).
@@ -14,7 +16,7 @@ _INWARD = r"[0-9][A-Z]{2}"
 _FULL = re.compile(rf"^({_OUTWARD}) ?({_INWARD})$")
 _DISTRICT = re.compile(rf"^({_OUTWARD})$")
 
-POSTCODE_HELP = "Enter a UK postcode like RG1 7QE, or just the first part, like RG1."
+POSTCODE_HELP = gettext_lazy("Enter a UK postcode like RG1 7QE, or just the first part, like RG1.")
 
 
 class PostcodeError(InvalidInputError):
@@ -25,14 +27,20 @@ def normalise_postcode(text: str) -> str:
     """'rg17qe' -> 'RG1 7QE'; 'rg1' -> 'RG1'. Raises PostcodeError with a plain message."""
     cleaned = re.sub(r"\s+", "", (text or "").upper())
     if not cleaned:
-        raise PostcodeError(POSTCODE_HELP, field="postcode")
+        raise PostcodeError(str(POSTCODE_HELP), field="postcode")
     if len(cleaned) > 8:
-        raise PostcodeError(f"That is too long for a postcode. {POSTCODE_HELP}", field="postcode")
+        raise PostcodeError(
+            gettext("That is too long for a postcode. %(help)s") % {"help": POSTCODE_HELP}, field="postcode"
+        )
     if match := _FULL.match(cleaned):
         return f"{match.group(1)} {match.group(2)}"
     if _DISTRICT.match(cleaned):
         return cleaned
-    raise PostcodeError(f"'{text.strip()[:10]}' does not look like a UK postcode. {POSTCODE_HELP}", field="postcode")
+    raise PostcodeError(
+        gettext("'%(typed)s' does not look like a UK postcode. %(help)s")
+        % {"typed": text.strip()[:10], "help": POSTCODE_HELP},
+        field="postcode",
+    )
 
 
 def postcode_district(postcode: str) -> str:

@@ -13,10 +13,12 @@ errors has validated it already. A title that already starts with "Error:"
 from django import template
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
-PREFIX = "Error: "
+# The title's prefix: "Error:" and a space, in the page's language.
+PREFIX = gettext_lazy("Error:")
 
 
 def _shows_errors(value: object) -> bool:
@@ -53,8 +55,9 @@ class ErrorTitleNode(template.Node):
 
     def render(self, context: template.Context) -> str:
         title = self.nodelist.render(context)
-        if page_has_form_errors(context) and not title.lstrip().startswith(PREFIX.strip()):
-            return PREFIX + title.lstrip()
+        prefix = str(PREFIX)
+        if page_has_form_errors(context) and not title.lstrip().startswith(prefix):
+            return f"{prefix} {title.lstrip()}"
         return title
 
 

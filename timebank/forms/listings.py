@@ -28,47 +28,47 @@ class CheckboxList(forms.CheckboxSelectMultiple):
 
 class ListingForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
-        label="Is this an offer or a request?",
+        label=_("Is this an offer or a request?"),
         choices=[
-            (ListingKind.OFFER, "An offer: I can help with this"),
-            (ListingKind.REQUEST, "A request: I'd like help with this"),
+            (ListingKind.OFFER, _("An offer: I can help with this")),
+            (ListingKind.REQUEST, _("A request: I'd like help with this")),
         ],
         widget=ChoiceList,
-        error_messages=messages(required="Choose whether this is an offer or a request."),
+        error_messages=messages(required=_("Choose whether this is an offer or a request.")),
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(),
-        label="Category",
-        empty_label="Choose a category",
+        label=_("Category"),
+        empty_label=_("Choose a category"),
         error_messages=messages(
-            required="Choose a category, like Gardening.", invalid_choice="Choose a category from the list."
+            required=_("Choose a category, like Gardening."), invalid_choice=_("Choose a category from the list.")
         ),
     )
     title = forms.CharField(
-        label="Title",
+        label=_("Title"),
         max_length=120,
-        help_text="A few words, for example “Help with the garden”.",
-        error_messages=messages(required="Enter a title, like Help with the garden."),
+        help_text=_("A few words, for example “Help with the garden”."),
+        error_messages=messages(required=_("Enter a title, like Help with the garden.")),
     )
     description = forms.CharField(
-        label="More about it",
+        label=_("More about it"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What, when you are free, anything people should know.",
+        help_text=_("What, when you are free, anything people should know."),
     )
     where = forms.ChoiceField(
-        label="Where would it happen?",
+        label=_("Where would it happen?"),
         choices=Where.choices,
         widget=ChoiceList,
-        error_messages=messages(required="Choose where it would happen, like at my home or by phone."),
+        error_messages=messages(required=_("Choose where it would happen, like at my home or by phone.")),
     )
     expires_on = forms.DateField(
-        label="Show it until",
+        label=_("Show it until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave blank to show it for three months. At most a year.",
-        error_messages=messages(invalid="Enter the last day to show it, like 27/3/2026, or leave it blank."),
+        help_text=_("Leave blank to show it for three months. At most a year."),
+        error_messages=messages(invalid=_("Enter the last day to show it, like 27/3/2026, or leave it blank.")),
     )
     # Only on the forms of members who look after someone (`carer`): a request
     # may be a carer's break (timebank.services.listings).
@@ -81,18 +81,18 @@ class ListingForm(PlainErrorsMixin, forms.Form):
             "Only for a request. Helpers for a carer's break have a current DBS check, "
             "and a coordinator sees your request and helps find someone."
         ),
-        error_messages=messages(invalid_choice=cast(str, _("Choose what kind of break you would like."))),
+        error_messages=messages(invalid_choice=_("Choose what kind of break you would like.")),
     )
     # A coordinator's reason to go ahead when the safeguarding rule refuses an
     # offer (timebank.services.safeguarding). Only on the forms of coordinators
     # of the member's timebank (`may_override`), and shown only once the rule
     # has refused (`offer_override`): members never see it.
     safeguarding_override_reason = forms.CharField(
-        label="Reason to go ahead anyway",
+        label=_("Reason to go ahead anyway"),
         max_length=1000,
         required=False,
         widget=forms.HiddenInput,
-        help_text="Only if you have checked this yourself. Your reason is recorded for coordinators.",
+        help_text=_("Only if you have checked this yourself. Your reason is recorded for coordinators."),
     )
 
     def __init__(
@@ -135,28 +135,28 @@ class ListingReopenForm(PlainErrorsMixin, forms.Form):
     refused an offer, a coordinator's reason to go ahead anyway."""
 
     safeguarding_override_reason = forms.CharField(
-        label="Reason to go ahead anyway",
+        label=_("Reason to go ahead anyway"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
-        help_text="Only if you have checked this yourself. Your reason is recorded for coordinators.",
+        help_text=_("Only if you have checked this yourself. Your reason is recorded for coordinators."),
     )
 
 
 class ListingBrowseForm(PlainErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
-        label="Show",
+        label=_("Show"),
         required=False,
         choices=[
-            ("", "Offers and requests"),
-            (ListingKind.OFFER, "Offers of help"),
-            (ListingKind.REQUEST, "Requests for help"),
+            ("", _("Offers and requests")),
+            (ListingKind.OFFER, _("Offers of help")),
+            (ListingKind.REQUEST, _("Requests for help")),
         ],
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.none(), label="Category", required=False, empty_label="All categories"
+        queryset=Category.objects.none(), label=_("Category"), required=False, empty_label=_("All categories")
     )
-    q = forms.CharField(label="Words to look for", required=False, max_length=TEXT_MAX)
+    q = forms.CharField(label=_("Words to look for"), required=False, max_length=TEXT_MAX)
 
     def __init__(self, *args, timebank: Timebank, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,8 +165,10 @@ class ListingBrowseForm(PlainErrorsMixin, forms.Form):
 
 class CategoryForm(PlainErrorsMixin, forms.Form):
     name = forms.CharField(
-        label="Name", max_length=80, error_messages=messages(required="Enter a name for the category, like Gardening.")
+        label=_("Name"),
+        max_length=80,
+        error_messages=messages(required=_("Enter a name for the category, like Gardening.")),
     )
-    description = forms.CharField(label="Description", max_length=300, required=False)
-    needs_references = forms.BooleanField(label="Helpers need references", required=False)
-    needs_dbs_check = forms.BooleanField(label="Helpers need a current DBS check", required=False)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    needs_references = forms.BooleanField(label=_("Helpers need references"), required=False)
+    needs_dbs_check = forms.BooleanField(label=_("Helpers need a current DBS check"), required=False)

@@ -9,11 +9,12 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from core.communication import need_label
 from core.form_messages import PlainErrorsMixin, messages
 from core.places.postcodes import POSTCODE_HELP, PostcodeError, normalise_postcode
+from core.text import lazy_text
 from timebank.models import Availability, CommunicationNeed, GuardianConsentMethod, Member, MemberStatus, User
 from timebank.models.members import DigestFrequency, MemberKind
 from timebank.services.members import MAX_TRAVEL_RADIUS_KM, MIN_TRAVEL_RADIUS_KM
@@ -34,17 +35,17 @@ def _own(token: str) -> dict[str, str]:
 SOMEONE_ELSE = {"autocomplete": "off"}
 
 
-def _availability_field(label: str) -> forms.MultipleChoiceField:
+def _availability_field(label: Any) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label,
         choices=Availability.choices(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Tick all that usually suit. You can change this at any time.",
+        help_text=_("Tick all that usually suit. You can change this at any time."),
     )
 
 
-def _communication_field(label: str) -> forms.MultipleChoiceField:
+def _communication_field(label: Any) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label, choices=CommunicationNeed.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -84,39 +85,39 @@ def _cares_for_field() -> forms.CharField:
 
 class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=80,
-        help_text="The name other members will see, for example Alice or Alice B.",
+        help_text=_("The name other members will see, for example Alice or Alice B."),
         widget=forms.TextInput(attrs=_own("name")),
-        error_messages=messages(required="Enter your name, like Alice or Alice B."),
+        error_messages=messages(required=_("Enter your name, like Alice or Alice B.")),
     )
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
-        help_text="You will use this to log in.",
+        help_text=_("You will use this to log in."),
         widget=forms.EmailInput(attrs=_own("email")),
         error_messages=messages(
-            required="Enter your e-mail address, like name@example.com.",
-            invalid="Enter your e-mail address in the right format, like name@example.com.",
+            required=_("Enter your e-mail address, like name@example.com."),
+            invalid=_("Enter your e-mail address in the right format, like name@example.com."),
         ),
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         max_length=20,
         help_text=POSTCODE_HELP,
         widget=forms.TextInput(attrs=_own("postal-code")),
-        error_messages=messages(required="Enter your postcode, like RG1 7QE, or just the first part, like RG1."),
+        error_messages=messages(required=_("Enter your postcode, like RG1 7QE, or just the first part, like RG1.")),
     )
     about = forms.CharField(
-        label="What could you help with, and what would you like help with?",
+        label=_("What could you help with, and what would you like help with?"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=2000,
         required=False,
-        help_text="A few words is fine. Everyone has something to give.",
+        help_text=_("A few words is fine. Everyone has something to give."),
     )
-    availability = _availability_field("When are you usually free?")
-    communication_needs = _communication_field("How should we keep in touch?")
+    availability = _availability_field(_("When are you usually free?"))
+    communication_needs = _communication_field(_("How should we keep in touch?"))
     is_carer = _is_carer_field()
     cares_for = _cares_for_field()
     under_18 = forms.BooleanField(
@@ -128,26 +129,26 @@ class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
         ),
     )
     password = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters. Not a common word, and not only numbers.",
-        error_messages=messages(required="Choose a password of at least 8 characters."),
+        help_text=_("At least 8 characters. Not a common word, and not only numbers."),
+        error_messages=messages(required=_("Choose a password of at least 8 characters.")),
     )
     password_again = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages=messages(required="Type your password again, so we know it is right."),
+        error_messages=messages(required=_("Type your password again, so we know it is right.")),
     )
 
     def clean(self):
         cleaned = super().clean()
         first, second = cleaned.get("password"), cleaned.get("password_again")
         if first and second and first != second:
-            self.add_error("password_again", "The two passwords are different. Type the same password twice.")
+            self.add_error("password_again", _("The two passwords are different. Type the same password twice."))
         if first:
             # The service checks the password rules too; checking them here as well
             # shows a weak password together with every other problem, not in a second round.
@@ -160,53 +161,63 @@ class JoinForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
         return cleaned
 
 
+RADIUS_RANGE = {"min": MIN_TRAVEL_RADIUS_KM, "max": MAX_TRAVEL_RADIUS_KM}
+RADIUS_MESSAGE = lazy_text(
+    lambda: gettext("Enter a whole number of kilometres from %(min)s to %(max)s.") % RADIUS_RANGE
+)
+
+
 class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     display_name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=80,
         widget=forms.TextInput(attrs=_own("name")),
-        error_messages=messages(required="Enter the name other members will see, like Alice or Alice B."),
+        error_messages=messages(required=_("Enter the name other members will see, like Alice or Alice B.")),
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False, widget=TelInput(attrs=_own("tel")))
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         max_length=20,
         help_text=POSTCODE_HELP,
         widget=forms.TextInput(attrs=_own("postal-code")),
-        error_messages=messages(required="Enter the postcode, like RG1 7QE, or just the first part, like RG1."),
+        error_messages=messages(required=_("Enter the postcode, like RG1 7QE, or just the first part, like RG1.")),
     )
     travel_radius_km = forms.IntegerField(
-        label="How far will you travel to help? (kilometres)",
+        label=_("How far will you travel to help? (kilometres)"),
         min_value=MIN_TRAVEL_RADIUS_KM,
         max_value=MAX_TRAVEL_RADIUS_KM,
-        help_text=f"From {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}. 1 kilometre is about a 12 minute walk.",
+        help_text=lazy_text(
+            lambda: gettext("From %(min)s to %(max)s. 1 kilometre is about a 12 minute walk.") % RADIUS_RANGE
+        ),
         error_messages=messages(
-            required="Enter how far you will travel to help, in kilometres, like 3.",
-            invalid=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
-            min_value=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
-            max_value=f"Enter a whole number of kilometres from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM}.",
+            required=_("Enter how far you will travel to help, in kilometres, like 3."),
+            invalid=RADIUS_MESSAGE,
+            min_value=RADIUS_MESSAGE,
+            max_value=RADIUS_MESSAGE,
         ),
     )
-    availability = _availability_field("When are you usually free?")
-    communication_needs = _communication_field("How should we keep in touch?")
+    availability = _availability_field(_("When are you usually free?"))
+    communication_needs = _communication_field(_("How should we keep in touch?"))
     digest = forms.ChoiceField(
-        label="A weekly e-mail of new offers and requests near you",
+        label=_("A weekly e-mail of new offers and requests near you"),
         choices=DigestFrequency.choices,
         widget=forms.RadioSelect,
-        error_messages=messages(required="Choose how often you would like the e-mail of new offers and requests."),
+        error_messages=messages(required=_("Choose how often you would like the e-mail of new offers and requests.")),
     )
     about = forms.CharField(
-        label="About you", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
+        label=_("About you"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
     )
     is_carer = _is_carer_field()
     cares_for = _cares_for_field()
     what_matters = forms.CharField(
-        label="What matters to you",
+        label=_("What matters to you"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=2000,
         required=False,
-        help_text="Only you and the timebank's coordinators see this, never other members. "
-        "It may have come from the person who referred you: change it as you like.",
+        help_text=_(
+            "Only you and the timebank's coordinators see this, never other members. "
+            "It may have come from the person who referred you: change it as you like."
+        ),
     )
     # On the coordinator's copy only: a young carer's rules stop when a coordinator unticks this.
     under_18 = forms.BooleanField(
@@ -254,56 +265,58 @@ class ProfileForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
 
 class OfflineMemberForm(PlainErrorsMixin, PostcodeFieldMixin, forms.Form):
     kind = forms.ChoiceField(
-        label="Is this a person or an organisation?",
+        label=_("Is this a person or an organisation?"),
         choices=MemberKind.choices,
         initial=MemberKind.PERSON,
         widget=forms.RadioSelect,
-        error_messages=messages(required="Choose whether this is a person or an organisation."),
+        error_messages=messages(required=_("Choose whether this is a person or an organisation.")),
     )
     display_name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=80,
         widget=forms.TextInput(attrs=SOMEONE_ELSE),
-        error_messages=messages(required="Enter their name, like Alice or Alice B."),
+        error_messages=messages(required=_("Enter their name, like Alice or Alice B.")),
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False, widget=TelInput(attrs=SOMEONE_ELSE))
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False, widget=TelInput(attrs=SOMEONE_ELSE))
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         required=False,
         widget=forms.EmailInput(attrs=SOMEONE_ELSE),
         error_messages=messages(
-            invalid="Enter their e-mail address in the right format, like name@example.com, or leave it blank."
+            invalid=_("Enter their e-mail address in the right format, like name@example.com, or leave it blank.")
         ),
     )
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         max_length=20,
         help_text=POSTCODE_HELP,
         widget=forms.TextInput(attrs=SOMEONE_ELSE),
-        error_messages=messages(required="Enter their postcode, like RG1 7QE, or just the first part, like RG1."),
+        error_messages=messages(required=_("Enter their postcode, like RG1 7QE, or just the first part, like RG1.")),
     )
     about = forms.CharField(
-        label="What they could help with, and would like help with",
+        label=_("What they could help with, and would like help with"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         required=False,
     )
-    availability = _availability_field("When are they usually free?")
-    communication_needs = _communication_field("How should we keep in touch?")
+    availability = _availability_field(_("When are they usually free?"))
+    communication_needs = _communication_field(_("How should we keep in touch?"))
 
 
 class MemberSearchForm(PlainErrorsMixin, forms.Form):
-    q = forms.CharField(label="Name, e-mail, phone or postcode", max_length=100, required=False)
-    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *MemberStatus.choices], required=False)
+    q = forms.CharField(label=_("Name, e-mail, phone or postcode"), max_length=100, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *MemberStatus.choices], required=False
+    )
 
 
 STATUS_ACTION_CHOICES = [
-    ("approve", "Approve the application"),
-    ("decline", "Decline the application"),
-    ("pause", "Pause (no new exchanges for now)"),
-    ("resume", "Resume"),
-    ("leave", "Mark as left"),
+    ("approve", _("Approve the application")),
+    ("decline", _("Decline the application")),
+    ("pause", _("Pause (no new exchanges for now)")),
+    ("resume", _("Resume")),
+    ("leave", _("Mark as left")),
 ]
 
 
@@ -313,31 +326,34 @@ class GuardianConsentForm(PlainErrorsMixin, forms.Form):
     guardian_name = forms.CharField(
         label=_("Parent's or guardian's name"),
         max_length=120,
-        error_messages=messages(required=cast(str, _("Enter the parent's or guardian's name."))),
+        error_messages=messages(required=_("Enter the parent's or guardian's name.")),
     )
     guardian_relationship = forms.CharField(
         label=_("How are they related?"),
         max_length=60,
         help_text=_("For example mother, father, grandparent, foster carer."),
-        error_messages=messages(required=cast(str, _("Enter how they are related, like mother or foster carer."))),
+        error_messages=messages(required=_("Enter how they are related, like mother or foster carer.")),
     )
     method = forms.ChoiceField(
         label=_("How did they give their consent?"),
         choices=GuardianConsentMethod.choices,
         widget=forms.RadioSelect,
-        error_messages=messages(required=cast(str, _("Choose how the parent or guardian gave their consent."))),
+        error_messages=messages(required=_("Choose how the parent or guardian gave their consent.")),
     )
 
 
 class MemberStatusForm(PlainErrorsMixin, forms.Form):
     action = forms.ChoiceField(
-        label="Change",
+        label=_("Change"),
         choices=STATUS_ACTION_CHOICES,
         widget=forms.RadioSelect,
-        error_messages=messages(required="Choose what to change."),
+        error_messages=messages(required=_("Choose what to change.")),
     )
     note = forms.CharField(
-        label="Note", max_length=300, required=False, help_text="Why, for the record. The member does not see this."
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Why, for the record. The member does not see this."),
     )
     return_to = forms.ChoiceField(
         choices=[("member", "member"), ("applications", "applications")],
@@ -351,16 +367,18 @@ class LoginForm(PlainErrorsMixin, AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Enter a correct e-mail address or username, and password. The password must be typed "
-        "exactly, with capital letters where it has them.",
-        "inactive": "You cannot log in with this account. Ask a coordinator for help.",
+        "invalid_login": _(
+            "Enter a correct e-mail address or username, and password. The password must be typed "
+            "exactly, with capital letters where it has them."
+        ),
+        "inactive": _("You cannot log in with this account. Ask a coordinator for help."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "E-mail address or username"
-        self.fields["username"].error_messages["required"] = "Enter your e-mail address or username."
-        self.fields["password"].error_messages["required"] = "Enter your password."
+        self.fields["username"].label = gettext("E-mail address or username")
+        self.fields["username"].error_messages["required"] = gettext("Enter your e-mail address or username.")
+        self.fields["password"].error_messages["required"] = gettext("Enter your password.")
 
     def clean_username(self) -> str:
         typed = (self.cleaned_data.get("username") or "").strip()
@@ -378,8 +396,8 @@ class ResetPasswordForm(PlainErrorsMixin, PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].error_messages.update(
-            required="Enter the e-mail address you joined with, like name@example.com.",
-            invalid="Enter your e-mail address in the right format, like name@example.com.",
+            required=_("Enter the e-mail address you joined with, like name@example.com."),
+            invalid=_("Enter your e-mail address in the right format, like name@example.com."),
         )
 
     def get_users(self, email):
@@ -392,10 +410,12 @@ class NewPasswordForm(PlainErrorsMixin, SetPasswordForm):
 
     error_messages = {
         **SetPasswordForm.error_messages,
-        "password_mismatch": "The two passwords are different. Type the same password twice.",
+        "password_mismatch": _("The two passwords are different. Type the same password twice."),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].error_messages["required"] = "Choose a new password of at least 8 characters."
-        self.fields["new_password2"].error_messages["required"] = "Type your new password again."
+        self.fields["new_password1"].error_messages["required"] = gettext(
+            "Choose a new password of at least 8 characters."
+        )
+        self.fields["new_password2"].error_messages["required"] = gettext("Type your new password again.")

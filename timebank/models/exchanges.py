@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from timebank.models.listings import Listing
 from timebank.models.members import Member
@@ -15,14 +16,14 @@ from timebank.models.timebanks import Timebank
 
 
 class ExchangeStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted"
-    DONE = "done", "Done: waiting for confirmation"
-    CONFIRMED = "confirmed", "Confirmed"
-    POSTED = "posted", "Hours recorded"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
-    DISPUTED = "disputed", "Disputed"
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DONE = "done", _("Done: waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    POSTED = "posted", _("Hours recorded")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    DISPUTED = "disputed", _("Disputed")
 
 
 class Exchange(models.Model):

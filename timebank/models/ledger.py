@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Coalesce
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from timebank.models.members import Member
 from timebank.models.timebanks import Timebank
@@ -26,9 +28,9 @@ class LedgerRowIsAppendOnlyError(Exception):
 
 
 class AccountKind(models.TextChoices):
-    MEMBER = "member", "Member"
-    POT = "pot", "Community pot"
-    OPENING = "opening", "Opening balances"
+    MEMBER = "member", _("Member")
+    POT = "pot", _("Community pot")
+    OPENING = "opening", _("Opening balances")
 
 
 class Account(models.Model):
@@ -75,16 +77,31 @@ class Account(models.Model):
 
 
 class TransferKind(models.TextChoices):
-    EXCHANGE = "exchange", "Exchange"
-    GIFT = "gift", "Gift"
-    GRANT = "grant", "Grant from the community pot"
-    DONATION = "donation", "Donation to the community pot"
-    REVERSAL = "reversal", "Reversal"
-    OPENING = "opening", "Opening balance"
+    EXCHANGE = "exchange", _("Exchange")
+    GIFT = "gift", _("Gift")
+    GRANT = "grant", _("Grant from the community pot")
+    DONATION = "donation", _("Donation to the community pot")
+    REVERSAL = "reversal", _("Reversal")
+    OPENING = "opening", _("Opening balance")
     # Hours for taking part in planning a service (coproduction.involvement):
     # attendance recorded by the organiser, paid from the organisation's account
     # or the community pot.
-    INVOLVEMENT = "involve", "Taking part in planning"
+    INVOLVEMENT = "involve", _("Taking part in planning")
+
+
+def stored_memo(kind: str) -> str:
+    """A transfer kind's name as a memo is stored: in English, whoever records
+    it (a statement shows it in the reader's language: `memo_words`)."""
+    with translation.override("en-gb"):
+        return str(TransferKind(kind).label)
+
+
+def memo_words(memo: str, kind: str) -> str:
+    """A stored memo as the reader sees it: the kind's name in their language
+    when the memo is that name (or empty); any other memo as it was written."""
+    if not memo or memo == stored_memo(kind):
+        return str(TransferKind(kind).label)
+    return memo
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_lazy as _
 
 from timebank.models.members import Member
 from timebank.models.timebanks import Timebank
@@ -59,29 +59,29 @@ def _reading_welsh() -> bool:
 
 
 class ListingKind(models.TextChoices):
-    OFFER = "offer", "Offer"
-    REQUEST = "request", "Request"
+    OFFER = "offer", _("Offer")
+    REQUEST = "request", _("Request")
 
 
 class ListingStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class Where(models.TextChoices):
-    HOME = "home", "At home"
-    PUBLIC = "public", "In a public place"
-    ONLINE = "online", "Online"
-    PHONE = "phone", "By phone"
+    HOME = "home", _("At home")
+    PUBLIC = "public", _("In a public place")
+    ONLINE = "online", _("Online")
+    PHONE = "phone", _("By phone")
 
 
 class CarersBreak(models.TextChoices):
     """What a carer's break request asks for. Helpers need a current DBS check
     (timebank.selectors.safeguarding) and coordinators see these requests."""
 
-    SIT = "sit", "Someone to sit with the person I look after"
-    LIFT = "lift", "A lift"
-    PHONE_CALL = "phone-call", "A phone call"
+    SIT = "sit", _("Someone to sit with the person I look after")
+    LIFT = "lift", _("A lift")
+    PHONE_CALL = "phone-call", _("A phone call")
 
 
 class Listing(models.Model):
@@ -133,6 +133,6 @@ class Listing(models.Model):
     def clean(self) -> None:
         # The services check this too (timebank.services.listings); here for the admin's forms.
         if self.category_id and self.timebank_id and self.category.timebank_id != self.timebank_id:
-            raise ValidationError({"category": "Choose one of this timebank's categories."})
+            raise ValidationError({"category": gettext("Choose one of this timebank's categories.")})
         if self.carers_break and self.kind != ListingKind.REQUEST:
-            raise ValidationError({"carers_break": "Only a request can be a carer's break."})
+            raise ValidationError({"carers_break": gettext("Only a request can be a carer's break.")})

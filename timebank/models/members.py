@@ -1,45 +1,74 @@
 """Member profiles: who someone is in the timebank, where, when, and how to reach them."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from timebank.models.timebanks import Timebank
 
 
 class MemberStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    APPROVED = "approved", "Approved"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    LEFT = "left", "Left"
-    DECLINED = "declined", "Application declined"
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    LEFT = "left", _("Left")
+    DECLINED = "declined", _("Application declined")
 
 
 class MemberKind(models.TextChoices):
-    PERSON = "person", "Person"
-    ORGANISATION = "organisation", "Organisation (care home, charity, …)"
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation (care home, charity, …)")
 
 
 class CommunicationNeed(models.TextChoices):
-    EASY_READ = "easy-read", "Easy read"
-    LARGE_PRINT = "large-print", "Large print"
-    BSL = "bsl", "British Sign Language"
-    PHONE_ONLY = "phone-only", "Phone only"
-    NO_EMAIL = "no-email", "No e-mail: letters please"
+    EASY_READ = "easy-read", _("Easy read")
+    LARGE_PRINT = "large-print", _("Large print")
+    BSL = "bsl", _("British Sign Language")
+    PHONE_ONLY = "phone-only", _("Phone only")
+    NO_EMAIL = "no-email", _("No e-mail: letters please")
 
 
 class DigestFrequency(models.TextChoices):
-    WEEKLY = "weekly", "Weekly"
-    NEVER = "never", "Never"
+    WEEKLY = "weekly", _("Weekly")
+    NEVER = "never", _("Never")
 
 
 class GuardianConsentMethod(models.TextChoices):
-    IN_PERSON = "in-person", "In person, to a coordinator"
-    PHONE = "phone", "By phone, to a coordinator"
-    SIGNED_FORM = "signed-form", "A signed form or letter"
-    EMAIL = "email", "By e-mail"
+    IN_PERSON = "in-person", _("In person, to a coordinator")
+    PHONE = "phone", _("By phone, to a coordinator")
+    SIGNED_FORM = "signed-form", _("A signed form or letter")
+    EMAIL = "email", _("By e-mail")
+
+
+# Each day and part of a day as one whole phrase, so a language can put the
+# words in its own order ("Tuesday morning", "Bore dydd Mawrth").
+_SLOT_NAMES = {
+    "mon-morning": _("Monday morning"),
+    "mon-afternoon": _("Monday afternoon"),
+    "mon-evening": _("Monday evening"),
+    "tue-morning": _("Tuesday morning"),
+    "tue-afternoon": _("Tuesday afternoon"),
+    "tue-evening": _("Tuesday evening"),
+    "wed-morning": _("Wednesday morning"),
+    "wed-afternoon": _("Wednesday afternoon"),
+    "wed-evening": _("Wednesday evening"),
+    "thu-morning": _("Thursday morning"),
+    "thu-afternoon": _("Thursday afternoon"),
+    "thu-evening": _("Thursday evening"),
+    "fri-morning": _("Friday morning"),
+    "fri-afternoon": _("Friday afternoon"),
+    "fri-evening": _("Friday evening"),
+    "sat-morning": _("Saturday morning"),
+    "sat-afternoon": _("Saturday afternoon"),
+    "sat-evening": _("Saturday evening"),
+    "sun-morning": _("Sunday morning"),
+    "sun-afternoon": _("Sunday afternoon"),
+    "sun-evening": _("Sunday evening"),
+}
 
 
 class Availability:
@@ -49,7 +78,7 @@ class Availability:
     """
 
     DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    DAY_NAMES = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
     PARTS = ["morning", "afternoon", "evening"]
 
     @classmethod
@@ -69,13 +98,14 @@ class Availability:
         return [f"{d}-{p}" for d in cls.DAYS for p in cls.PARTS if value & cls.bit(d, p)]
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(f"{d}-{p}", f"{name} {p}") for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS]
+    def choices(cls) -> list[tuple[str, Any]]:
+        """(slot, its name in the language of the page when shown): lazy, so a form may hold them."""
+        return [(f"{d}-{p}", _SLOT_NAMES[f"{d}-{p}"]) for d in cls.DAYS for p in cls.PARTS]
 
     @classmethod
     def describe(cls, value: int) -> list[str]:
         """Plain words, e.g. ["Tuesday morning", "Friday afternoon"]."""
-        return [f"{name} {p}" for d, name in zip(cls.DAYS, cls.DAY_NAMES) for p in cls.PARTS if value & cls.bit(d, p)]
+        return [str(_SLOT_NAMES[f"{d}-{p}"]) for d in cls.DAYS for p in cls.PARTS if value & cls.bit(d, p)]
 
 
 class Member(models.Model):

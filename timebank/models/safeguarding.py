@@ -3,16 +3,17 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy as _
 
 from timebank.models.listings import Category
 from timebank.models.members import Member
 
 
 class SafeguardingCheckKind(models.TextChoices):
-    REFERENCE = "reference", "Reference"
-    DBS_BASIC = "dbs-basic", "DBS check (basic)"
-    DBS_STANDARD = "dbs-standard", "DBS check (standard)"
-    DBS_ENHANCED = "dbs-enhanced", "DBS check (enhanced)"
+    REFERENCE = "reference", _("Reference")
+    DBS_BASIC = "dbs-basic", _("DBS check (basic)")
+    DBS_STANDARD = "dbs-standard", _("DBS check (standard)")
+    DBS_ENHANCED = "dbs-enhanced", _("DBS check (enhanced)")
 
 
 class SafeguardingCheck(models.Model):
@@ -66,7 +67,7 @@ class CategoryRestriction(models.Model):
     def clean(self) -> None:
         # brokering.services.safeguarding.restriction_add checks this too; here for the admin's forms.
         if self.category_id and self.member_id and self.category.timebank_id != self.member.timebank_id:
-            raise ValidationError({"category": "Choose one of the member's timebank's categories."})
+            raise ValidationError({"category": gettext("Choose one of the member's timebank's categories.")})
 
 
 class SafeguardingOverrideIsAppendOnlyError(Exception):

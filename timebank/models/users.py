@@ -4,14 +4,15 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    COORDINATOR = "coordinator", "Coordinator"
-    LINK_WORKER = "link-worker", "Link worker"
-    GROUP_ORGANISER = "group-organiser", "Group organiser"
-    ADMIN = "admin", "Administrator"
+    MEMBER = "member", _("Member")
+    COORDINATOR = "coordinator", _("Coordinator")
+    LINK_WORKER = "link-worker", _("Link worker")
+    GROUP_ORGANISER = "group-organiser", _("Group organiser")
+    ADMIN = "admin", _("Administrator")
 
 
 # Roles that carry another role's powers as well as their own: an administrator

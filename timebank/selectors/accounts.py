@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
 
 from core.errors import NotFoundError
 from timebank import ledger
@@ -28,13 +29,16 @@ from timebank.models import (
     TransferKind,
     TransferNote,
 )
+from timebank.models.ledger import memo_words
 
 STATEMENT_PAGE_SIZE = 20
 
 
 def balance_in_words(minutes: int) -> str:
     """A balance without the bare "minus": -90 -> "1½ hours below zero"."""
-    return f"{format_minutes(-minutes)} below zero" if minutes < 0 else format_minutes(minutes)
+    if minutes < 0:
+        return gettext("%(hours)s below zero") % {"hours": format_minutes(-minutes)}
+    return format_minutes(minutes)
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,11 @@ class HoursSummary:
     @property
     def first_exchange_wait_text(self) -> str:
         if self.first_exchange_wait is None:
-            return "No exchange yet"
+            return gettext("No exchange yet")
         days = self.first_exchange_wait.days
         if days < 1:
-            return "Less than a day"
-        return f"{days} day{'s' if days != 1 else ''}"
+            return gettext("Less than a day")
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
 
 
 def _member_account(member: Member) -> Account | None:
@@ -184,8 +188,13 @@ class StatementLine:
         before = override.min_balance_before if lower else override.max_balance_before
         after = override.min_balance_after if lower else override.max_balance_after
         who = override.recorded_by.get_full_name() or override.recorded_by.username
-        words = [balance_in_words(v) if v is not None else "none" for v in (before, after)]
-        return f"Limit widened from {words[0]} to {words[1]} by {who}: {override.reason}"
+        words = [balance_in_words(v) if v is not None else gettext("none") for v in (before, after)]
+        return gettext("Limit widened from %(before)s to %(after)s by %(who)s: %(reason)s") % {
+            "before": words[0],
+            "after": words[1],
+            "who": who,
+            "reason": override.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -229,8 +238,8 @@ def transfer_description(transfer: Transfer) -> str:
     then what a person wrote with it ("Gift: get well soon"). Only the kind once a
     member it involves was erased: a second guard, should a memo ever name them."""
     if transfer_involves_erased_member(transfer):
-        return transfer.get_kind_display()
-    memo = transfer.memo or transfer.get_kind_display()
+        return str(transfer.get_kind_display())
+    memo = memo_words(transfer.memo, transfer.kind)
     note = transfer_note_text(transfer, involves_erased=False)
     return f"{memo}: {note}" if note else memo
 
@@ -308,7 +317,7 @@ def transfer_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) 
         .first()
     )
     if transfer is None:
-        raise NotFoundError("There is no such transfer.")
+        raise NotFoundError(gettext("There is no such transfer."))
     return transfer
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from core.errors import NotFoundError
 from timebank.models import (
@@ -52,12 +53,12 @@ def exchange_detail(*, public_id: uuid.UUID, user: User | AnonymousUser | None) 
         .first()
     )
     if exchange is None or user is None or not user.is_authenticated:
-        raise NotFoundError("There is no such exchange.")
+        raise NotFoundError(gettext("There is no such exchange."))
     if is_coordinator_of(user, exchange.timebank_id):
         return exchange
     party_users = {exchange.provider.user_id, *(m.user_id for m in exchange.receivers.all())}
     if user.pk not in party_users:
-        raise NotFoundError("There is no such exchange.")
+        raise NotFoundError(gettext("There is no such exchange."))
     return exchange
 
 
@@ -73,7 +74,7 @@ def exchange_of_party(*, public_id: uuid.UUID, user: User, timebank_ids: set[int
         .first()
     )
     if exchange is None or user.pk not in {exchange.provider.user_id, *(m.user_id for m in exchange.receivers.all())}:
-        raise NotFoundError("There is no such exchange.")
+        raise NotFoundError(gettext("There is no such exchange."))
     return exchange
 
 

@@ -8,6 +8,7 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import NotFoundError
 from timebank.models import Category, Listing, ListingKind, ListingStatus, Member, MemberStatus, Timebank, User
@@ -65,11 +66,11 @@ def listing_for_viewer(*, public_id: uuid.UUID, user: User | AnonymousUser | Non
         .first()
     )
     if listing is None or user is None:
-        raise NotFoundError("There is no such offer or request.")
+        raise NotFoundError(gettext("There is no such offer or request."))
     if listing.member.user_id == user.pk or is_coordinator_of(user, listing.timebank_id):
         return listing
     if not _live(Listing.objects.filter(pk=listing.pk)).exists():
-        raise NotFoundError("This offer or request is no longer listed.")
+        raise NotFoundError(gettext("This offer or request is no longer listed."))
     return listing
 
 
@@ -101,7 +102,7 @@ def category_of_timebank(*, timebank: Timebank | int, pk: object) -> Category:
     fits = text.isdigit() and len(text) < 19
     category = timebank_categories(timebank=timebank).filter(pk=int(text)).first() if fits else None
     if category is None:
-        raise NotFoundError("There is no such category.")
+        raise NotFoundError(gettext("There is no such category."))
     return category
 
 

@@ -10,6 +10,7 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from core.errors import NotFoundError
 from core.places.postcodes import PostcodeError, normalise_postcode
@@ -66,7 +67,7 @@ def member_applications(*, timebank: Timebank, page_number: int | str = 1) -> Pa
 def member_for_coordinator(*, timebank: Timebank, public_id: uuid.UUID | str) -> Member:
     member = Member.objects.filter(timebank=timebank, public_id=public_id).select_related("account", "user").first()
     if member is None:
-        raise NotFoundError("There is no such member.")
+        raise NotFoundError(gettext("There is no such member."))
     return member
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from timebank.models import (
     Category,
@@ -56,7 +56,7 @@ NEEDS_REFERENCES = "needs-references"
 YOUNG_PERSON = "young-person"
 PROBLEM_CODES = (RESTRICTED, NEEDS_DBS, NEEDS_REFERENCES, YOUNG_PERSON)
 
-COORDINATOR_FIRST = "A coordinator needs to check this first."
+COORDINATOR_FIRST = gettext_lazy("A coordinator needs to check this first.")
 
 
 @dataclass(frozen=True)
@@ -210,9 +210,13 @@ def _problems(
         problems.append(
             Problem(
                 RESTRICTED,
-                f"{name} may not help with {category.name}: a coordinator has restricted this. "
-                "Please talk to a coordinator.",
-                f"{name} cannot help with {category.name} just now. Please talk to a coordinator.",
+                gettext(
+                    "%(name)s may not help with %(category)s: a coordinator has restricted this. "
+                    "Please talk to a coordinator."
+                )
+                % {"name": name, "category": category.label},
+                gettext("%(name)s cannot help with %(category)s just now. Please talk to a coordinator.")
+                % {"name": name, "category": category.label},
             )
         )
     need_dbs = dbs_needed(category=category, where=where, carers_break=carers_break)
@@ -222,24 +226,26 @@ def _problems(
     current = {kind for kind, expires_on in checks if expires_on is None or expires_on >= today}
     expired = {kind for kind, expires_on in checks if kind not in current}
     if need_dbs and not current & set(DBS_KINDS):
-        ran_out = " (the last one has run out)" if expired & set(DBS_KINDS) else ""
         if category is not None and category.needs_dbs_check:
-            doing = f"helping with {category.name}"
+            doing = gettext("helping with %(category)s") % {"category": category.label}
         elif carers_break:
             doing = gettext("giving a carer a break")
         else:
-            doing = "helping at someone's home"
-        problems.append(
-            Problem(NEEDS_DBS, f"{name} needs a current DBS check{ran_out} before {doing}. {COORDINATOR_FIRST}")
-        )
+            doing = gettext("helping at someone's home")
+        if expired & set(DBS_KINDS):
+            needs = gettext("%(name)s needs a current DBS check (the last one has run out) before %(doing)s.")
+        else:
+            needs = gettext("%(name)s needs a current DBS check before %(doing)s.")
+        problems.append(Problem(NEEDS_DBS, f"{needs % {'name': name, 'doing': doing}} {COORDINATOR_FIRST}"))
     if need_refs and category is not None and not current & set(REFERENCE_KINDS):
-        ran_out = " (the last ones have run out)" if expired & set(REFERENCE_KINDS) else ""
-        problems.append(
-            Problem(
-                NEEDS_REFERENCES,
-                f"{name} needs current references{ran_out} before helping with {category.name}. {COORDINATOR_FIRST}",
+        if expired & set(REFERENCE_KINDS):
+            needs = gettext(
+                "%(name)s needs current references (the last ones have run out) before helping with %(category)s."
             )
-        )
+        else:
+            needs = gettext("%(name)s needs current references before helping with %(category)s.")
+        needs = needs % {"name": name, "category": category.label}
+        problems.append(Problem(NEEDS_REFERENCES, f"{needs} {COORDINATOR_FIRST}"))
     return problems
 
 

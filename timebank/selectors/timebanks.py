@@ -8,6 +8,7 @@ them); its members are not, and nothing here lists them.
 import re
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from core.errors import NotFoundError
 from timebank.models import MemberStatus, Role, Timebank, User
@@ -36,7 +37,7 @@ def timebank_by_slug(slug: str) -> Timebank:
     """The timebank with this short name; NotFoundError when there is none."""
     timebank = Timebank.objects.filter(slug=slug).first() if is_slug(slug) else None
     if timebank is None:
-        raise NotFoundError("There is no timebank with this address.")
+        raise NotFoundError(gettext("There is no timebank with this address."))
     return timebank
 
 

@@ -46,6 +46,7 @@ which sends only after commit.
 import datetime
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -54,10 +55,14 @@ from django.db.models import Case, F, Prefetch, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.text import lazy_text
 from timebank import hooks, ledger
-from timebank.hours import MAX_EXCHANGE_MINUTES, format_minutes
+from timebank.hours import MAX_EXCHANGE_MINUTES, format_minutes, format_minutes_lazy
 from timebank.models import (
     Category,
     Exchange,
@@ -74,6 +79,7 @@ from timebank.models import (
     TransferKind,
     User,
 )
+from timebank.models.ledger import stored_memo
 from timebank.notifications import notify, notify_address
 from timebank.permissions import is_coordinator_of
 from timebank.selectors.safeguarding import overridden_codes
@@ -101,31 +107,34 @@ ACTIONS = sorted({action for _, action in TRANSITIONS})
 RESOLVE_OUTCOMES = ("confirm", "change", "cancel")
 
 # What a person is told when the exchange is not in a state that allows their step.
-_STATE_MESSAGES: dict[str, str] = {
-    S.PROPOSED: "This exchange has not been accepted yet.",
-    S.ACCEPTED: "This exchange has already been accepted.",
-    S.DONE: "The time for this exchange has already been recorded.",
-    S.CONFIRMED: "This exchange has already been confirmed.",
-    S.POSTED: "This exchange has already been confirmed.",
-    S.DECLINED: "This exchange was declined.",
-    S.CANCELLED: "This exchange was cancelled.",
-    S.DISPUTED: "This exchange is disputed: a coordinator will sort it out.",
+_STATE_MESSAGES: dict[str, Any] = {
+    S.PROPOSED: gettext_lazy("This exchange has not been accepted yet."),
+    S.ACCEPTED: gettext_lazy("This exchange has already been accepted."),
+    S.DONE: gettext_lazy("The time for this exchange has already been recorded."),
+    S.CONFIRMED: gettext_lazy("This exchange has already been confirmed."),
+    S.POSTED: gettext_lazy("This exchange has already been confirmed."),
+    S.DECLINED: gettext_lazy("This exchange was declined."),
+    S.CANCELLED: gettext_lazy("This exchange was cancelled."),
+    S.DISPUTED: gettext_lazy("This exchange is disputed: a coordinator will sort it out."),
 }
-_SPECIFIC_MESSAGES: dict[tuple[str, str], str] = {
-    (S.ACCEPTED, "confirm"): "The time for this exchange has not been recorded yet.",
-    (S.ACCEPTED, "dispute"): "The time for this exchange has not been recorded yet.",
-    (S.PROPOSED, "record"): "This exchange must be accepted before the time is recorded.",
-    (S.DONE, "cancel"): "The time has already been recorded, so this exchange cannot be cancelled. "
-    "If something is wrong, raise a dispute.",
-    (S.DONE, "decline"): "The time for this exchange has already been recorded.",
+_SPECIFIC_MESSAGES: dict[tuple[str, str], Any] = {
+    (S.ACCEPTED, "confirm"): gettext_lazy("The time for this exchange has not been recorded yet."),
+    (S.ACCEPTED, "dispute"): gettext_lazy("The time for this exchange has not been recorded yet."),
+    (S.PROPOSED, "record"): gettext_lazy("This exchange must be accepted before the time is recorded."),
+    (S.DONE, "cancel"): gettext_lazy(
+        "The time has already been recorded, so this exchange cannot be cancelled. "
+        "If something is wrong, raise a dispute."
+    ),
+    (S.DONE, "decline"): gettext_lazy("The time for this exchange has already been recorded."),
 }
 
 
 def refusal_message(status: str, action: str) -> str:
     """Plain words for an illegal (status, action) pair."""
     if action.startswith("resolve") and status != S.DISPUTED:
-        return "Only a disputed exchange, or one stopped at an account limit, can be resolved."
-    return _SPECIFIC_MESSAGES.get((status, action), _STATE_MESSAGES.get(status, "This cannot be done now."))
+        return gettext("Only a disputed exchange, or one stopped at an account limit, can be resolved.")
+    message = _SPECIFIC_MESSAGES.get((status, action)) or _STATE_MESSAGES.get(status)
+    return str(message) if message is not None else gettext("This cannot be done now.")
 
 
 # --- Who is who ----------------------------------------------------------------
@@ -200,15 +209,15 @@ def exchange_refusal_reason(*, exchange: Exchange, user: User | AnonymousUser | 
 def _require(exchange: Exchange, user: User | AnonymousUser | None, action: str) -> None:
     if not _may(exchange, user, action):
         messages = {
-            "accept": "Only the other person in this exchange can accept it.",
-            "decline": "Only the other person in this exchange can decline it.",
-            "record": "Only the person who gave the time can record it.",
-            "confirm": "Only the person who received the help can confirm it.",
-            "dispute": "Only the person who received the help can dispute it.",
+            "accept": gettext("Only the other person in this exchange can accept it."),
+            "decline": gettext("Only the other person in this exchange can decline it."),
+            "record": gettext("Only the person who gave the time can record it."),
+            "confirm": gettext("Only the person who received the help can confirm it."),
+            "dispute": gettext("Only the person who received the help can dispute it."),
         }
         if action.startswith("resolve"):
-            raise NotAllowedError("Only a coordinator can resolve a dispute.")
-        raise NotAllowedError(messages.get(action, "Only the people in this exchange can do that."))
+            raise NotAllowedError(gettext("Only a coordinator can resolve a dispute."))
+        raise NotAllowedError(messages.get(action) or gettext("Only the people in this exchange can do that."))
 
 
 # --- The transition engine -----------------------------------------------------
@@ -257,19 +266,21 @@ def _sync(target: Exchange, source: Exchange) -> Exchange:
     return target
 
 
-def _clean_note(note: str, *, required: bool = False, what: str = "a note") -> str:
+def _clean_note(note: str, *, required: bool = False, what: str = "") -> str:
+    """`what`: the words after "Please write", like gettext("a note") (the default)."""
     note = (note or "").strip()
     if required and not note:
-        raise InvalidInputError(f"Please write {what}.", field="note")
+        raise InvalidInputError(gettext("Please write %(what)s.") % {"what": what or gettext("a note")}, field="note")
     if len(note) > 500:
-        raise InvalidInputError("Keep the note to 500 characters or fewer.", field="note")
+        raise InvalidInputError(gettext("Keep the note to 500 characters or fewer."), field="note")
     return note
 
 
 def _clean_minutes(minutes: object) -> int:
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_EXCHANGE_MINUTES:
         raise InvalidInputError(
-            "Enter a time between 1 minute and 24 hours. Record longer help as separate exchanges.", field="minutes"
+            gettext("Enter a time between 1 minute and 24 hours. Record longer help as separate exchanges."),
+            field="minutes",
         )
     return minutes
 
@@ -281,7 +292,8 @@ def help_date_earliest(*, today: datetime.date | None = None) -> datetime.date:
 
 
 def _day(value: datetime.date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+    """ "Tuesday 3 March 2026" in the language in use ("Dydd Mawrth 3 Mawrth 2026")."""
+    return date_format(value, "l j F Y")
 
 
 def _clean_helped_on(helped_on: object, *, field: str = "helped_on") -> datetime.date:
@@ -292,13 +304,18 @@ def _clean_helped_on(helped_on: object, *, field: str = "helped_on") -> datetime
     if helped_on is None:
         return today
     if not isinstance(helped_on, datetime.date) or isinstance(helped_on, datetime.datetime):
-        raise InvalidInputError("Enter the day the help was given, like 27/3/2026.", field=field)
+        raise InvalidInputError(gettext("Enter the day the help was given, like 27/3/2026."), field=field)
     if helped_on > today:
-        raise InvalidInputError("The day the help was given cannot be in the future.", field=field)
+        raise InvalidInputError(gettext("The day the help was given cannot be in the future."), field=field)
     days = settings.EXCHANGE_HELP_DATE_MAX_DAYS_BACK
     if helped_on < help_date_earliest(today=today):
         raise InvalidInputError(
-            f"The help must have been given in the last {days} days. Help given longer ago cannot be recorded.",
+            ngettext(
+                "The help must have been given in the last %(days)s day. Help given longer ago cannot be recorded.",
+                "The help must have been given in the last %(days)s days. Help given longer ago cannot be recorded.",
+                days,
+            )
+            % {"days": days},
             field=field,
         )
     return helped_on
@@ -308,7 +325,9 @@ def _exchange_path(exchange: Exchange) -> str:
     return reverse("timebank:exchange-detail", kwargs={"public_id": exchange.public_id})
 
 
-def _tell(members: Iterable[Member], *, subject: str, template: str, exchange: Exchange, **context: object) -> None:
+def _tell(
+    members: Iterable[Member], *, subject: str | Promise, template: str, exchange: Exchange, **context: object
+) -> None:
     for member in members:
         notify(
             to_member=member,
@@ -326,16 +345,18 @@ def _check_parties(*, timebank: Timebank, provider: Member, receivers: Sequence[
     for member in receivers:
         unique.setdefault(member.pk, member)
     if not unique:
-        raise InvalidInputError("Choose at least one person to receive the help.", field="receivers")
+        raise InvalidInputError(gettext("Choose at least one person to receive the help."), field="receivers")
     if provider.pk in unique:
-        raise InvalidInputError("Someone cannot exchange time with themselves.", field="receivers")
+        raise InvalidInputError(gettext("Someone cannot exchange time with themselves."), field="receivers")
     for member, field in [(provider, "provider"), *((m, "receivers") for m in unique.values())]:
         if member.timebank_id != timebank.pk:
-            raise InvalidInputError(f"{member.display_name} is not a member of this timebank.", field=field)
+            raise InvalidInputError(
+                gettext("%(name)s is not a member of this timebank.") % {"name": member.display_name}, field=field
+            )
         if not member.can_exchange:
             raise InvalidInputError(
-                f"{member.display_name} cannot take part in exchanges just now "
-                f"(membership {member.get_status_display().lower()}).",
+                gettext("%(name)s cannot take part in exchanges just now (membership %(status)s).")
+                % {"name": member.display_name, "status": str(member.get_status_display()).lower()},
                 field=field,
             )
     return sorted(unique.values(), key=lambda m: m.pk)
@@ -355,9 +376,9 @@ def _create_exchange(
 ) -> Exchange:
     description = " ".join((description or "").split())
     if len(description) > 300:
-        raise InvalidInputError("Keep the description to 300 characters or fewer.", field="description")
+        raise InvalidInputError(gettext("Keep the description to 300 characters or fewer."), field="description")
     if agreed_for is not None and not isinstance(agreed_for, datetime.datetime):
-        raise InvalidInputError("Enter the date and time you agreed.", field="agreed_for")
+        raise InvalidInputError(gettext("Enter the date and time you agreed."), field="agreed_for")
     exchange = Exchange.objects.create(
         timebank=timebank,
         listing=listing,
@@ -404,7 +425,7 @@ def _require_safe(
     categories and safeguarding rules)."""
     if category is not None and category.timebank_id != timebank.pk:
         raise InvalidInputError(
-            "That category is not one of this timebank's. Choose one from the list.", field="category"
+            gettext("That category is not one of this timebank's. Choose one from the list."), field="category"
         )
     return safeguarding_require(
         timebank=timebank,
@@ -442,7 +463,7 @@ def exchange_propose(
     receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
     party_users = {provider.user_id, *(m.user_id for m in receivers)} - {None}
     if not is_coordinator_of(by_user, timebank) and (by_user is None or by_user.pk not in party_users):
-        raise NotAllowedError("You can only propose exchanges that you take part in.")
+        raise NotAllowedError(gettext("You can only propose exchanges that you take part in."))
     if listing is not None:
         category, where = listing.category, listing.where
     clearance = _require_safe(
@@ -462,9 +483,11 @@ def exchange_propose(
         if listing is not None:
             listing = Listing.objects.select_for_update(of=("self",)).select_related("member").get(pk=listing.pk)
             if listing.timebank_id != timebank.pk:
-                raise InvalidInputError("That listing belongs to another timebank.", field="listing")
+                raise InvalidInputError(gettext("That listing belongs to another timebank."), field="listing")
             if listing.member_id != provider.pk and listing.member_id not in {m.pk for m in receivers}:
-                raise InvalidInputError("The person who listed this must take part in the exchange.", field="listing")
+                raise InvalidInputError(
+                    gettext("The person who listed this must take part in the exchange."), field="listing"
+                )
             if listing.kind == ListingKind.REQUEST and listing.matched_at is None:
                 # The request's waiting time ends at its first match.
                 listing.matched_at = timezone.now()
@@ -486,7 +509,7 @@ def exchange_propose(
         proposer_name = _display_name_of(by_user, exchange)
         _tell(
             to_tell,
-            subject=f"{proposer_name} has suggested an exchange",
+            subject=lazy_text(lambda: gettext("%(name)s has suggested an exchange") % {"name": proposer_name}),
             template="emails/exchange_proposed.txt",
             exchange=exchange,
             proposer_name=proposer_name,
@@ -495,7 +518,8 @@ def exchange_propose(
     return exchange
 
 
-def _display_name_of(user: User | None, exchange: Exchange) -> str:
+def _display_name_of(user: User | None, exchange: Exchange) -> Any:
+    """Who did it, for an e-mail: a name, or words read in the recipient's language."""
     if user is None:
         return "TimeCommons"
     if exchange.provider.user_id == user.pk:
@@ -503,7 +527,7 @@ def _display_name_of(user: User | None, exchange: Exchange) -> str:
     for member in _receiver_members(exchange):
         if member.user_id == user.pk:
             return member.display_name
-    return user.get_full_name() or "A coordinator"
+    return user.get_full_name() or gettext_lazy("A coordinator")
 
 
 def exchange_propose_from_listing(
@@ -519,9 +543,13 @@ def exchange_propose_from_listing(
     request `member` gives time to the lister. The safeguarding rule applies to
     whoever gives the time (see exchange_propose)."""
     if listing.status != ListingStatus.OPEN or listing.expires_on < timezone.localdate():
-        raise ConflictError(f"This {listing.get_kind_display().lower()} is closed.")
+        if listing.kind == ListingKind.OFFER:
+            raise ConflictError(gettext("This offer is closed."))
+        raise ConflictError(gettext("This request is closed."))
     if listing.member_id == member.pk:
-        raise InvalidInputError(f"This is your own {listing.get_kind_display().lower()}.")
+        if listing.kind == ListingKind.OFFER:
+            raise InvalidInputError(gettext("This is your own offer."))
+        raise InvalidInputError(gettext("This is your own request."))
     if listing.kind == ListingKind.OFFER:
         provider, receivers = listing.member, [member]
     else:
@@ -587,7 +615,7 @@ def exchange_accept(
         parties = [locked.provider, *_receiver_members(locked)]
         _tell(
             [m for m in parties if m.user_id is None or by_user is None or m.user_id != by_user.pk],
-            subject="Your exchange has been accepted",
+            subject=gettext_lazy("Your exchange has been accepted"),
             template="emails/exchange_accepted.txt",
             exchange=locked,
             note=note,
@@ -628,16 +656,22 @@ def exchange_record(
         helped_on = _clean_helped_on(helped_on)
         recorded = f"{format_minutes(minutes)} recorded, help given on {_day(helped_on)}"
         _step(locked, "record", actor=by_user, note=recorded)
+        provider_name = locked.provider.display_name
         locked.minutes = minutes
         locked.helped_on = helped_on
         locked.done_at = timezone.now()
         locked.save(update_fields=["status", "minutes", "helped_on", "done_at", "updated_at"])
         _tell(
             _receiver_members(locked),
-            subject=f"Please confirm {format_minutes(minutes)} from {locked.provider.display_name}",
+            subject=lazy_text(
+                lambda: (
+                    gettext("Please confirm %(hours)s from %(name)s")
+                    % {"hours": format_minutes(minutes), "name": provider_name}
+                )
+            ),
             template="emails/exchange_done.txt",
             exchange=locked,
-            hours=format_minutes(minutes),
+            hours=format_minutes_lazy(minutes),
             auto_confirm_days=locked.timebank.auto_confirm_days,
         )
     return _sync(exchange, locked)
@@ -650,7 +684,7 @@ def _recorded_minutes(exchange: Exchange) -> int:
     """The minutes recorded for an exchange that is done (or later): record sets them."""
     if exchange.minutes is None:
         # What the ledger would refuse a transfer of no minutes with.
-        raise ledger.InvalidTransferError("Time must be recorded in whole minutes.")
+        raise ledger.InvalidTransferError(gettext("Time must be recorded in whole minutes."))
     return exchange.minutes
 
 
@@ -681,7 +715,7 @@ def _post(locked: Exchange, *, actor: User | None, override_limits_by: User | No
             legs=legs,
             # Who helped whom is in the entries' accounts; what the help was is
             # the members' own words, so it goes to the note that erasure blanks.
-            memo=TransferKind.EXCHANGE.label,
+            memo=stored_memo(TransferKind.EXCHANGE),
             note=locked.description,
             recorded_by=actor,
             exchange=locked,
@@ -696,7 +730,8 @@ def _post(locked: Exchange, *, actor: User | None, override_limits_by: User | No
             ledger.post_past_limits(legs=legs, post=post, by_user=override_limits_by, reason=reason)
     except ledger.LimitExceededError as exc:
         raise ConflictError(
-            f"The hours could not be recorded: {exc.message} Nothing has changed; a coordinator can help.",
+            gettext("The hours could not be recorded: %(reason)s Nothing has changed; a coordinator can help.")
+            % {"reason": exc.message},
             code="limit_exceeded",
         ) from exc
     now = timezone.now()
@@ -737,10 +772,13 @@ def _confirm_and_post(
     _step(locked, action, actor=actor, note=note)
     locked.confirmed_at = timezone.now()
     _post(locked, actor=actor, override_limits_by=override_limits_by, reason=note)
-    hours = format_minutes(_recorded_minutes(locked))
+    recorded = _recorded_minutes(locked)
+    hours = format_minutes_lazy(recorded)
     _tell(
         [locked.provider, *_receiver_members(locked)],
-        subject=f"{hours} recorded for your exchange",
+        subject=lazy_text(
+            lambda: gettext("%(hours)s recorded for your exchange") % {"hours": format_minutes(recorded)}
+        ),
         template="emails/exchange_confirmed.txt",
         exchange=locked,
         hours=hours,
@@ -764,11 +802,11 @@ def _limit_refused(exchange: Exchange, error: ConflictError) -> None:
         locked.save(update_fields=["limit_refused_at", "updated_at"])
         exchange.limit_refused_at = locked.limit_refused_at
         who = cause.account.name
-        hours = format_minutes(_recorded_minutes(locked))
+        hours = format_minutes_lazy(_recorded_minutes(locked))
         for member in _receiver_members(locked):
             _tell(
                 [member],
-                subject="The hours for your exchange could not be recorded yet",
+                subject=gettext_lazy("The hours for your exchange could not be recorded yet"),
                 template="emails/exchange_limit_refused.txt",
                 exchange=locked,
                 hours=hours,
@@ -779,7 +817,7 @@ def _limit_refused(exchange: Exchange, error: ConflictError) -> None:
         for coordinator in locked.timebank.coordinators.filter(is_active=True).exclude(email="").order_by("pk"):
             notify_address(
                 address=coordinator.email,
-                subject="An exchange was stopped by an account limit",
+                subject=gettext_lazy("An exchange was stopped by an account limit"),
                 template="emails/exchange_limit_refused_coordinator.txt",
                 context={
                     "coordinator": coordinator,
@@ -816,13 +854,13 @@ def exchange_confirm(*, exchange: Exchange, by_user: User | None, note: str = ""
 
 def exchange_dispute(*, exchange: Exchange, by_user: User | None, note: str) -> Exchange:
     """A receiver says the recorded time is wrong; a coordinator will resolve it."""
-    note = _clean_note(note, required=True, what="what is wrong, so a coordinator can help")
+    note = _clean_note(note, required=True, what=gettext("what is wrong, so a coordinator can help"))
     # Why atomic: as in exchange_accept.
     with transaction.atomic():
         locked, exchange = _simple_transition(exchange, "dispute", by_user=by_user, note=note)
         _tell(
             [locked.provider],
-            subject="Your exchange has been queried",
+            subject=gettext_lazy("Your exchange has been queried"),
             template="emails/exchange_disputed.txt",
             exchange=locked,
             note=note,
@@ -851,10 +889,10 @@ def exchange_resolve(
     although they take someone past their limit: the limit is widened and a
     LimitOverride row records the coordinator and the note."""
     if not is_coordinator_of(by_user, exchange.timebank_id):
-        raise NotAllowedError("Only a coordinator can resolve a dispute.")
+        raise NotAllowedError(gettext("Only a coordinator can resolve a dispute."))
     if outcome not in RESOLVE_OUTCOMES:
-        raise InvalidInputError("Choose confirm, change the time, or cancel.", field="outcome")
-    note = _clean_note(note, required=True, what="a note explaining the decision")
+        raise InvalidInputError(gettext("Choose confirm, change the time, or cancel."), field="outcome")
+    note = _clean_note(note, required=True, what=gettext("a note explaining the decision"))
     changed_minutes = _clean_minutes(minutes) if outcome == "change" else None
     changed_day = _clean_helped_on(helped_on) if outcome == "change" and helped_on is not None else None
     # Why atomic: as in exchange_confirm.
@@ -905,8 +943,11 @@ def _resolve_post(locked: Exchange, action: str, *, by_user: User | None, note: 
         cause = error.__cause__
         if isinstance(cause, ledger.LimitExceededError):
             raise ConflictError(
-                f"{cause.message} Tick “Let it through although it takes them past their limit” to record "
-                "it anyway, or give them hours from the community pot first.",
+                gettext(
+                    "%(reason)s Tick “Let it through although it takes them past their limit” to record "
+                    "it anyway, or give them hours from the community pot first."
+                )
+                % {"reason": cause.message},
                 field="override_limits",
                 code="limit_exceeded",
             ) from cause
@@ -935,7 +976,7 @@ def _resolve_limit_refused(
         locked.save(update_fields=["status", "limit_refused_at", "updated_at"])
         _tell(
             [locked.provider, *_receiver_members(locked)],
-            subject="Your exchange was cancelled by a coordinator",
+            subject=gettext_lazy("Your exchange was cancelled by a coordinator"),
             template="emails/exchange_limit_cancelled.txt",
             exchange=locked,
             note=note,
@@ -995,13 +1036,13 @@ def exchange_record_for_members(
     """A coordinator records a whole exchange at once (e.g. from a phone call or
     paper slip): proposed, accepted, done, confirmed and posted, one history row each."""
     if not is_coordinator_of(by_user, provider.timebank_id):
-        raise NotAllowedError("Only a coordinator can record an exchange for other members.")
+        raise NotAllowedError(gettext("Only a coordinator can record an exchange for other members."))
     minutes = _clean_minutes(minutes)
     timebank = provider.timebank
     receivers = _check_parties(timebank=timebank, provider=provider, receivers=receivers)
     description = " ".join((description or "").split())
     if not description:
-        raise InvalidInputError("Say briefly what the help was.", field="description")
+        raise InvalidInputError(gettext("Say briefly what the help was."), field="description")
     # The day the help was given: a coordinator may record help older than the
     # exchange (it is made now), within EXCHANGE_HELP_DATE_MAX_DAYS_BACK.
     occurred_on = _clean_helped_on(occurred_on, field="occurred_on")
@@ -1009,7 +1050,7 @@ def exchange_record_for_members(
         # The exchange has no category of its own: the category leads the description.
         description = f"{category.name}: {description}"
     if len(description) > 300:
-        raise InvalidInputError("Keep the description shorter (300 characters in all).", field="description")
+        raise InvalidInputError(gettext("Keep the description shorter (300 characters in all)."), field="description")
     when = timezone.make_aware(datetime.datetime.combine(occurred_on, datetime.time(12, 0)))
     note = f"Recorded by a coordinator for help given on {occurred_on.day} {occurred_on:%B %Y}"
     # The same safeguarding rule as for a proposal; a coordinator overrides it with a reason.

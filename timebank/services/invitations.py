@@ -23,13 +23,16 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import ConflictError, InvalidInputError
+from core.text import lazy_text
+from timebank.i18n import member_language
 from timebank.models import Member, MemberStatus, Role, User
 from timebank.notifications import notify_address
 from timebank.permissions import require_coordinator_of
 
-INVITATION_LINK_BROKEN = (
+INVITATION_LINK_BROKEN = gettext_lazy(
     "This link does not work: it may be too old, or it was already used to choose a password. "
     "If you chose a password, log in with your e-mail address. If not, ask your timebank's coordinator "
     "to send the invitation again, or use “Forgotten your password?” on the log in page."
@@ -78,8 +81,10 @@ def _give_login(member: Member) -> bool:
         if Member.objects.filter(user=existing).exists():
             # That login is another member's: linking it would merge two people.
             raise ConflictError(
-                "This e-mail address is already the login of another member. "
-                "Change the address on this member's profile, or ask them which one to use."
+                gettext(
+                    "This e-mail address is already the login of another member. "
+                    "Change the address on this member's profile, or ask them which one to use."
+                )
             )
         existing.groups.add(Group.objects.get(name=Role.MEMBER))
         member.user = existing
@@ -96,9 +101,12 @@ def _give_login(member: Member) -> bool:
 
 def _send_invitation(member: Member, user: User) -> None:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    timebank_name = member.timebank.name
     notify_address(
         address=user.email,
-        subject=f"You are a member of {member.timebank.name}: choose your password",
+        subject=lazy_text(
+            lambda: gettext("You are a member of %(timebank)s: choose your password") % {"timebank": timebank_name}
+        ),
         template="emails/invitation.txt",
         context={
             "member": member,
@@ -107,6 +115,8 @@ def _send_invitation(member: Member, user: User) -> None:
             "days": settings.INVITATION_DAYS,
         },
         log_as=f"user {user.pk}",
+        # Their chosen language, not the coordinator's who sends it.
+        language=member_language(member),
     )
 
 
@@ -137,15 +147,16 @@ def member_invite(*, member: Member, by_user: User) -> str:
     with transaction.atomic():
         locked = Member.objects.select_for_update(of=("self",)).select_related("timebank").get(pk=member.pk)
         if locked.erased_at is not None:
-            raise ConflictError("This member's personal data was erased, so they cannot be invited.")
+            raise ConflictError(gettext("This member's personal data was erased, so they cannot be invited."))
         if locked.status not in INVITABLE_STATUSES:
             raise ConflictError(
-                f"Only an approved member can be invited to go online. {locked.display_name} is "
-                f"{locked.get_status_display().lower()}."
+                gettext("Only an approved member can be invited to go online. %(name)s is %(status)s.")
+                % {"name": locked.display_name, "status": str(locked.get_status_display()).lower()}
             )
         if not locked.email:
             raise InvalidInputError(
-                "Add the member's e-mail address to their profile first: the invitation is sent there.", field="email"
+                gettext("Add the member's e-mail address to their profile first: the invitation is sent there."),
+                field="email",
             )
         if locked.user_id is None and not _give_login(locked):
             member.user = locked.user
@@ -153,13 +164,18 @@ def member_invite(*, member: Member, by_user: User) -> str:
         user = locked.user
         if user is None or user.has_usable_password():
             raise ConflictError(
-                f"{locked.display_name} has already chosen a password. If they have forgotten it, they can use "
-                "“Forgotten your password?” on the log in page."
+                gettext(
+                    "%(name)s has already chosen a password. If they have forgotten it, they can use "
+                    "“Forgotten your password?” on the log in page."
+                )
+                % {"name": locked.display_name}
             )
         if user.email.lower() != locked.email.lower():
             raise ConflictError(
-                "The member's login has a different e-mail address from their profile. "
-                "Ask them which one to use, and correct the profile."
+                gettext(
+                    "The member's login has a different e-mail address from their profile. "
+                    "Ask them which one to use, and correct the profile."
+                )
             )
         _send_invitation(locked, user)
     member.user = locked.user
@@ -170,12 +186,12 @@ def _user_from_link(uidb64: str, token: str) -> User:
     try:
         user_id = int(urlsafe_base64_decode(uidb64[:24]).decode("ascii"))
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError(INVITATION_LINK_BROKEN) from None
+        raise InvalidInputError(str(INVITATION_LINK_BROKEN)) from None
     if not 0 < user_id < 2**63:
-        raise InvalidInputError(INVITATION_LINK_BROKEN)
+        raise InvalidInputError(str(INVITATION_LINK_BROKEN))
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password() or not invitation_tokens.check_token(user, token[:100]):
-        raise InvalidInputError(INVITATION_LINK_BROKEN)
+        raise InvalidInputError(str(INVITATION_LINK_BROKEN))
     return user
 
 
@@ -193,7 +209,7 @@ def member_invitation_accept(*, uidb64: str, token: str, password: str) -> User:
         user = _user_from_link(uidb64, token)
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.has_usable_password():
-            raise InvalidInputError(INVITATION_LINK_BROKEN)
+            raise InvalidInputError(str(INVITATION_LINK_BROKEN))
         try:
             validate_password(password, user)
         except ValidationError as error:

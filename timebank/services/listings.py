@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from timebank import summaries
@@ -44,59 +44,68 @@ TITLE_MAX = Listing._meta.get_field("title").max_length
 DESCRIPTION_MAX = Listing._meta.get_field("description").max_length
 
 
-CATEGORY_NAME_TAKEN = "There is already a category with that name."
+CATEGORY_NAME_TAKEN = gettext_lazy("There is already a category with that name.")
 
 
 def _require_owner_or_coordinator(*, member: Member, by_user: User | None) -> None:
     if is_coordinator_of(by_user, member.timebank_id):
         return
     if by_user is None or member.user_id is None or member.user_id != by_user.pk:
-        raise NotAllowedError("Only the member who listed this, or a coordinator, can change it.")
+        raise NotAllowedError(gettext("Only the member who listed this, or a coordinator, can change it."))
 
 
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise InvalidInputError("Give your listing a short title, for example “Help with the garden”.", field="title")
+        raise InvalidInputError(
+            gettext("Give your listing a short title, for example “Help with the garden”."), field="title"
+        )
     if TITLE_MAX is not None and len(title) > TITLE_MAX:
-        raise InvalidInputError(f"Keep the title to {TITLE_MAX} characters or fewer.", field="title")
+        raise InvalidInputError(
+            gettext("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}, field="title"
+        )
     return title
 
 
 def _clean_description(description: str) -> str:
     description = (description or "").strip()
     if DESCRIPTION_MAX is not None and len(description) > DESCRIPTION_MAX:
-        raise InvalidInputError(f"Keep the description to {DESCRIPTION_MAX} characters or fewer.", field="description")
+        raise InvalidInputError(
+            gettext("Keep the description to %(max)s characters or fewer.") % {"max": DESCRIPTION_MAX},
+            field="description",
+        )
     return description
 
 
 def _clean_where(where: str) -> str:
     if where not in Where.values:
-        raise InvalidInputError("Choose where the help happens.", field="where")
+        raise InvalidInputError(gettext("Choose where the help happens."), field="where")
     return where
 
 
 def _clean_category(category: Category | None, *, timebank_id: int, current: Category | None = None) -> Category:
     if not isinstance(category, Category):
-        raise InvalidInputError("Choose a category.", field="category")
+        raise InvalidInputError(gettext("Choose a category."), field="category")
     # Each timebank has its own categories (and safeguarding rules): a listing uses its timebank's.
     if category.timebank_id != timebank_id:
         raise InvalidInputError(
-            "That category is not one of this timebank's. Choose one from the list.", field="category"
+            gettext("That category is not one of this timebank's. Choose one from the list."), field="category"
         )
     # A listing may keep a category that has since been deactivated, but no new use of one.
     if not category.is_active and (current is None or current.pk != category.pk):
-        raise InvalidInputError("That category is no longer in use. Choose another.", field="category")
+        raise InvalidInputError(gettext("That category is no longer in use. Choose another."), field="category")
     return category
 
 
 def _clean_expires_on(expires_on: datetime.date, *, today: datetime.date) -> datetime.date:
     if not isinstance(expires_on, datetime.date) or isinstance(expires_on, datetime.datetime):
-        raise InvalidInputError("Enter the date the listing should end.", field="expires_on")
+        raise InvalidInputError(gettext("Enter the date the listing should end."), field="expires_on")
     if expires_on <= today:
-        raise InvalidInputError("The end date must be in the future.", field="expires_on")
+        raise InvalidInputError(gettext("The end date must be in the future."), field="expires_on")
     if expires_on > today + datetime.timedelta(days=MAX_LIFETIME_DAYS):
-        raise InvalidInputError("A listing can last at most a year. Choose an earlier end date.", field="expires_on")
+        raise InvalidInputError(
+            gettext("A listing can last at most a year. Choose an earlier end date."), field="expires_on"
+        )
     return expires_on
 
 
@@ -139,10 +148,13 @@ def listing_create(
     _require_owner_or_coordinator(member=member, by_user=by_user)
     if not member.can_exchange:
         raise NotAllowedError(
-            "Only approved members can list offers and requests. A coordinator will be in touch about your application."
+            gettext(
+                "Only approved members can list offers and requests. "
+                "A coordinator will be in touch about your application."
+            )
         )
     if kind not in ListingKind.values:
-        raise InvalidInputError("Choose whether this is an offer or a request.", field="kind")
+        raise InvalidInputError(gettext("Choose whether this is an offer or a request."), field="kind")
     today = timezone.localdate()
     if expires_on is None:
         expires_on = today + datetime.timedelta(days=settings.LISTING_LIFETIME_DAYS)
@@ -190,7 +202,9 @@ def listing_update(
     rule there, as in listing_create."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInputError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise InvalidInputError(
+            gettext("These cannot be changed here: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
     _require_owner_or_coordinator(member=listing.member, by_user=by_user)
     # Each cleaner checks the type of what it is given.
     cleaners: dict[str, Callable[[Any], object]] = {
@@ -248,7 +262,7 @@ def listing_close(*, listing: Listing, by_user: User | None) -> Listing:
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status == ListingStatus.CLOSED:
-            raise ConflictError("This listing is already closed.")
+            raise ConflictError(gettext("This listing is already closed."))
         locked.status = ListingStatus.CLOSED
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
@@ -265,9 +279,11 @@ def listing_reopen(*, listing: Listing, by_user: User | None, safeguarding_overr
     reason."""
     _require_owner_or_coordinator(member=listing.member, by_user=by_user)
     if not listing.member.can_exchange:
-        raise NotAllowedError("This member cannot take part in exchanges just now, so the listing stays closed.")
+        raise NotAllowedError(
+            gettext("This member cannot take part in exchanges just now, so the listing stays closed.")
+        )
     if listing.status == ListingStatus.OPEN:
-        raise ConflictError("This listing is already open.")
+        raise ConflictError(gettext("This listing is already open."))
     today = timezone.localdate()
     clearance = None
     if listing.kind == ListingKind.OFFER:
@@ -285,7 +301,7 @@ def listing_reopen(*, listing: Listing, by_user: User | None, safeguarding_overr
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status == ListingStatus.OPEN:
-            raise ConflictError("This listing is already open.")
+            raise ConflictError(gettext("This listing is already open."))
         locked.status = ListingStatus.OPEN
         locked.closed_at = None
         if locked.expires_on <= today:
@@ -344,7 +360,9 @@ def listing_remind_and_expire(*, today: datetime.date | None = None) -> tuple[in
 
 
 def _require_coordinator_of(by_user: User | None, timebank_id: int) -> None:
-    require_coordinator_of(by_user, timebank_id, message="Only this timebank's coordinators can change its categories.")
+    require_coordinator_of(
+        by_user, timebank_id, message=gettext("Only this timebank's coordinators can change its categories.")
+    )
 
 
 def _clean_category_fields(
@@ -352,21 +370,21 @@ def _clean_category_fields(
 ) -> tuple[str, str, str]:
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInputError("Enter a name for the category.", field="name")
+        raise InvalidInputError(gettext("Enter a name for the category."), field="name")
     if len(name) > 80:
-        raise InvalidInputError("Keep the name to 80 characters or fewer.", field="name")
+        raise InvalidInputError(gettext("Keep the name to 80 characters or fewer."), field="name")
     slug = slugify(name)[:80]
     if not slug:
-        raise InvalidInputError("Use some letters or numbers in the name.", field="name")
+        raise InvalidInputError(gettext("Use some letters or numbers in the name."), field="name")
     ours = Category.objects.filter(timebank_id=timebank_id)
     clash = ours.filter(slug=slug) | ours.filter(name__iexact=name)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name")
+        raise InvalidInputError(str(CATEGORY_NAME_TAKEN), field="name")
     description = (description or "").strip()
     if len(description) > 300:
-        raise InvalidInputError("Keep the description to 300 characters or fewer.", field="description")
+        raise InvalidInputError(gettext("Keep the description to 300 characters or fewer."), field="description")
     return name, slug, description
 
 
@@ -401,7 +419,7 @@ def category_create(
             )
     except IntegrityError:
         # Two coordinators added the same name at once: the constraint caught the second.
-        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name") from None
+        raise InvalidInputError(str(CATEGORY_NAME_TAKEN), field="name") from None
 
 
 def category_update(
@@ -425,7 +443,7 @@ def category_update(
         with transaction.atomic():
             category.save()
     except IntegrityError:
-        raise InvalidInputError(CATEGORY_NAME_TAKEN, field="name") from None
+        raise InvalidInputError(str(CATEGORY_NAME_TAKEN), field="name") from None
     return category
 
 
@@ -433,7 +451,9 @@ def category_set_active(*, category: Category, active: bool, by_user: User | Non
     """Deactivate a category (no new listings in it) or bring it back."""
     _require_coordinator_of(by_user, category.timebank_id)
     if category.is_active == active:
-        raise ConflictError("This category is already " + ("in use." if active else "switched off."))
+        raise ConflictError(
+            gettext("This category is already in use.") if active else gettext("This category is already switched off.")
+        )
     category.is_active = active
     category.save(update_fields=["is_active"])
     return category

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.functional import Promise
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext, gettext_lazy
 
@@ -58,29 +59,35 @@ MAX_TRAVEL_RADIUS_KM = 100
 class MemberTransition:
     sources: tuple[str, ...]
     target: str
-    refusal: str  # said when the member is in any other status
+    refusal: "str | Promise"  # said when the member is in any other status
 
 
 MEMBER_TRANSITIONS: dict[str, MemberTransition] = {
     "approve": MemberTransition(
-        (MemberStatus.APPLIED,), MemberStatus.APPROVED, "Only an application that is waiting can be approved."
+        (MemberStatus.APPLIED,),
+        MemberStatus.APPROVED,
+        gettext_lazy("Only an application that is waiting can be approved."),
     ),
     "decline": MemberTransition(
-        (MemberStatus.APPLIED,), MemberStatus.DECLINED, "Only an application that is waiting can be declined."
+        (MemberStatus.APPLIED,),
+        MemberStatus.DECLINED,
+        gettext_lazy("Only an application that is waiting can be declined."),
     ),
     "activate": MemberTransition(
-        (MemberStatus.APPROVED,), MemberStatus.ACTIVE, "Only an approved member can become active."
+        (MemberStatus.APPROVED,), MemberStatus.ACTIVE, gettext_lazy("Only an approved member can become active.")
     ),
     "pause": MemberTransition(
         (MemberStatus.APPROVED, MemberStatus.ACTIVE),
         MemberStatus.PAUSED,
-        "Only an approved or active member can be paused.",
+        gettext_lazy("Only an approved or active member can be paused."),
     ),
-    "resume": MemberTransition((MemberStatus.PAUSED,), MemberStatus.ACTIVE, "Only a paused member can be resumed."),
+    "resume": MemberTransition(
+        (MemberStatus.PAUSED,), MemberStatus.ACTIVE, gettext_lazy("Only a paused member can be resumed.")
+    ),
     "leave": MemberTransition(
         (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.PAUSED),
         MemberStatus.LEFT,
-        "Only an approved, active or paused member can be marked as left.",
+        gettext_lazy("Only an approved, active or paused member can be marked as left."),
     ),
 }
 
@@ -119,7 +126,8 @@ def _place_from_postcode(text: str, *, keep_unknown: bool = False) -> _Place:
         if keep_unknown:
             return _Place(postcode, postcode_district(postcode), None, None)
         raise InvalidInputError(
-            f"We could not find the postcode {postcode}. Check it, or enter just the first part, like RG1.",
+            gettext("We could not find the postcode %(postcode)s. Check it, or enter just the first part, like RG1.")
+            % {"postcode": postcode},
             field="postcode",
         ) from None
     return _Place(postcode, postcode_district(postcode), found.lat, found.lng)
@@ -130,7 +138,7 @@ def _availability(slots: Iterable[str]) -> int:
     slots = list(slots or [])
     unknown = [slot for slot in slots if slot not in valid]
     if unknown:
-        raise InvalidInputError("Choose times from the list.", field="availability")
+        raise InvalidInputError(gettext("Choose times from the list."), field="availability")
     return Availability.from_slots(slots)
 
 
@@ -139,7 +147,7 @@ def _communication_needs(needs: Iterable[str]) -> list[str]:
     codes a referral carries (core.communication: braille, interpreter-polish, …)."""
     needs = list(dict.fromkeys(needs or []))
     if any(need not in CommunicationNeed.values and not is_need_code(need) for need in needs):
-        raise InvalidInputError("Choose communication needs from the list.", field="communication_needs")
+        raise InvalidInputError(gettext("Choose communication needs from the list."), field="communication_needs")
     return needs
 
 
@@ -150,7 +158,8 @@ def _travel_radius(value: object) -> int:
         or not MIN_TRAVEL_RADIUS_KM <= value <= MAX_TRAVEL_RADIUS_KM
     ):
         raise InvalidInputError(
-            f"Enter a distance from {MIN_TRAVEL_RADIUS_KM} to {MAX_TRAVEL_RADIUS_KM} kilometres.",
+            gettext("Enter a distance from %(min)s to %(max)s kilometres.")
+            % {"min": MIN_TRAVEL_RADIUS_KM, "max": MAX_TRAVEL_RADIUS_KM},
             field="travel_radius_km",
         )
     return value
@@ -158,7 +167,7 @@ def _travel_radius(value: object) -> int:
 
 def _kind(value: str) -> str:
     if value not in MemberKind.values:
-        raise InvalidInputError("Choose a person or an organisation.", field="kind")
+        raise InvalidInputError(gettext("Choose a person or an organisation."), field="kind")
     return value
 
 
@@ -234,16 +243,18 @@ def member_create(
       consent recorded (member_guardian_consent_record).
     """
     if status not in (MemberStatus.APPLIED, MemberStatus.APPROVED):
-        raise InvalidInputError("A new member is either waiting for approval or approved.", field="status")
+        raise InvalidInputError(gettext("A new member is either waiting for approval or approved."), field="status")
     if status == MemberStatus.APPROVED:
         require_coordinator_of(by_user, timebank)
     wording = _THEMSELVES if user is not None and by_user is None else _SOMEONE
     display_name = clean_text(display_name, field="display_name", label=wording.name, max_length=80, required=True)
     email = clean_text(email, field="email", label=wording.email, max_length=254).lower()
-    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
+    phone = clean_text(phone, field="phone", label=gettext("the phone number"), max_length=30)
     about = clean_text(about, field="about", label=wording.about, max_length=2000)
-    what_matters = clean_text(what_matters, field="what_matters", label="what matters to them", max_length=2000)
-    note = clean_text(note, field="note", label="the note", max_length=300)
+    what_matters = clean_text(
+        what_matters, field="what_matters", label=gettext("what matters to them"), max_length=2000
+    )
+    note = clean_text(note, field="note", label=gettext("the note"), max_length=300)
     is_carer, cares_for = _carer(is_carer=is_carer, cares_for=cares_for)
     if under_18 and status == MemberStatus.APPROVED:
         raise InvalidInputError(str(UNDER_18_NEEDS_CONSENT), field="under_18")
@@ -285,8 +296,12 @@ def member_create(
 
 
 def _applicant_name_and_email(display_name: str, email: str) -> tuple[str, str]:
-    display_name = clean_text(display_name, field="display_name", label="your name", max_length=80, required=True)
-    email = clean_text(email, field="email", label="your e-mail address", max_length=254, required=True).lower()
+    display_name = clean_text(
+        display_name, field="display_name", label=gettext("your name"), max_length=80, required=True
+    )
+    email = clean_text(
+        email, field="email", label=gettext("your e-mail address"), max_length=254, required=True
+    ).lower()
     return display_name, email
 
 
@@ -327,8 +342,10 @@ def member_apply(
     display_name, email = _applicant_name_and_email(display_name, email)
     if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
         raise InvalidInputError(
-            "There is already an account with this e-mail address. "
-            "Log in, or reset your password if you have forgotten it.",
+            gettext(
+                "There is already an account with this e-mail address. "
+                "Log in, or reset your password if you have forgotten it."
+            ),
             field="email",
         )
     user = User(username=email, email=email, first_name=display_name[:150], is_active=login_active)
@@ -355,12 +372,14 @@ def member_apply(
         )
     except IntegrityError:
         # Two applications with the same address at once: the unique username caught it.
-        raise InvalidInputError("There is already an account with this e-mail address.", field="email") from None
+        raise InvalidInputError(
+            gettext("There is already an account with this e-mail address."), field="email"
+        ) from None
 
 
 # --- Joining from the public page ---------------------------------------------------------------
 
-JOIN_LINK_BROKEN = (
+JOIN_LINK_BROKEN = gettext_lazy(
     "This link does not work: it may be old, or already used. "
     "Log in if you have finished joining, or fill in the join form again to get a new link."
 )
@@ -391,6 +410,7 @@ def member_join(
     is_carer: bool = False,
     cares_for: str = "",
     under_18: bool = False,
+    language: str = "",
 ) -> Member | None:
     """Someone applies on the public join page. The answer never tells whether the
     address already has an account (anyone may type anyone's address):
@@ -407,8 +427,8 @@ def member_join(
     """
     display_name, email = _applicant_name_and_email(display_name, email)
     _validate_new_password(password, User(username=email, email=email, first_name=display_name[:150]))
-    clean_text(phone, field="phone", label="the phone number", max_length=30)
-    clean_text(about, field="about", label="the text about you", max_length=2000)
+    clean_text(phone, field="phone", label=gettext("the phone number"), max_length=30)
+    clean_text(about, field="about", label=gettext("the text about you"), max_length=2000)
     _availability(availability_slots)
     _communication_needs(communication_needs)
     _carer(is_carer=is_carer, cares_for=cares_for)
@@ -437,6 +457,10 @@ def member_join(
             if existing is None:
                 raise
         else:
+            if language in dict(settings.LANGUAGES):
+                # The language they joined in: their pages and e-mails stay in it.
+                Member.objects.filter(pk=member.pk).update(language=language)
+                member.language = language
             if member.user is not None:  # member_apply always makes the login
                 _send_join_link(member.user)
             return member
@@ -446,7 +470,7 @@ def member_join(
     else:
         notify_address(
             address=existing.email or email,
-            subject="Someone tried to join with your e-mail address",
+            subject=gettext_lazy("Someone tried to join with your e-mail address"),
             template="emails/join_already_registered.txt",
             context={"user": existing},
             log_as=f"user {existing.pk}",
@@ -467,7 +491,7 @@ def _send_join_link(user: User) -> None:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     notify_address(
         address=user.email,
-        subject="Finish joining: confirm your e-mail address",
+        subject=gettext_lazy("Finish joining: confirm your e-mail address"),
         template="emails/join_confirm.txt",
         context={
             "user": user,
@@ -484,12 +508,12 @@ def member_join_confirm(*, uidb64: str, token: str) -> User:
     try:
         user_id = int(urlsafe_base64_decode(uidb64[:24]).decode("ascii"))
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError(JOIN_LINK_BROKEN) from None
+        raise InvalidInputError(str(JOIN_LINK_BROKEN)) from None
     if not 0 < user_id < 2**63:
-        raise InvalidInputError(JOIN_LINK_BROKEN)
+        raise InvalidInputError(str(JOIN_LINK_BROKEN))
     user = User.objects.filter(pk=user_id).first()
     if user is None or not _waiting_for_join_link(user) or not join_link_tokens.check_token(user, token[:100]):
-        raise InvalidInputError(JOIN_LINK_BROKEN)
+        raise InvalidInputError(str(JOIN_LINK_BROKEN))
     user.is_active = True
     user.save(update_fields=["is_active"])
     return user
@@ -532,13 +556,20 @@ def member_create_offline(
 
 def _member_transition(*, member: Member, action: str, note: str = "", by_user: User | None = None) -> Member:
     transition = MEMBER_TRANSITIONS[action]
-    note = clean_text(note, field="note", label="the note", max_length=300)
+    note = clean_text(note, field="note", label=gettext("the note"), max_length=300)
     # Why atomic + lock: two coordinators deciding the same application at once
     # must not both succeed (one approves, the other declines).
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.status not in transition.sources:
-            raise ConflictError(f"{transition.refusal} {locked.display_name} is {locked.get_status_display().lower()}.")
+            raise ConflictError(
+                gettext("%(refusal)s %(name)s is %(status)s.")
+                % {
+                    "refusal": transition.refusal,
+                    "name": locked.display_name,
+                    "status": str(locked.get_status_display()).lower(),
+                }
+            )
         locked.status = transition.target
         locked.status_note = note
         fields = ["status", "status_note"]
@@ -608,7 +639,7 @@ def member_allowed_actions(member: Member) -> list[str]:
 
 # --- Profile ---------------------------------------------------------------------------------
 
-ERASED_PROFILE_REFUSAL = (
+ERASED_PROFILE_REFUSAL = gettext_lazy(
     "This member's personal data was erased at their request, so their profile cannot be edited. "
     "If they want to come back, they can apply again as a new member."
 )
@@ -644,20 +675,22 @@ def member_update_profile(
     unchanged) only a coordinator changes, e.g. when a young carer turns 18."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     if member.erased_at is not None:
-        raise ConflictError(ERASED_PROFILE_REFUSAL)
+        raise ConflictError(str(ERASED_PROFILE_REFUSAL))
     change_age = under_18 is not None and bool(under_18) != member.under_18
     if change_age:
         require_coordinator_of(by_user, member.timebank_id)
-    display_name = clean_text(display_name, field="display_name", label="a name", max_length=80, required=True)
-    phone = clean_text(phone, field="phone", label="the phone number", max_length=30)
-    about = clean_text(about, field="about", label="the text about you", max_length=2000)
+    display_name = clean_text(display_name, field="display_name", label=gettext("a name"), max_length=80, required=True)
+    phone = clean_text(phone, field="phone", label=gettext("the phone number"), max_length=30)
+    about = clean_text(about, field="about", label=gettext("the text about you"), max_length=2000)
     if what_matters is not None:
-        what_matters = clean_text(what_matters, field="what_matters", label="what matters to you", max_length=2000)
+        what_matters = clean_text(
+            what_matters, field="what_matters", label=gettext("what matters to you"), max_length=2000
+        )
     radius = _travel_radius(travel_radius_km)
     availability = _availability(availability_slots)
     needs = _communication_needs(communication_needs)
     if digest not in DigestFrequency.values:
-        raise InvalidInputError("Choose how often you would like the e-mail digest.", field="digest")
+        raise InvalidInputError(gettext("Choose how often you would like the e-mail digest."), field="digest")
     place = _place_from_postcode(postcode)
     member.display_name = display_name
     member.phone = phone
@@ -695,7 +728,7 @@ def member_update_profile(
     # coordinator erases the member waits, then sees the erasure and is refused.
     with transaction.atomic():
         if Member.objects.select_for_update().values_list("erased_at", flat=True).get(pk=member.pk) is not None:
-            raise ConflictError(ERASED_PROFILE_REFUSAL)
+            raise ConflictError(str(ERASED_PROFILE_REFUSAL))
         member.save(update_fields=fields)
         Account.objects.filter(member=member).exclude(name=display_name).update(name=display_name)
         # Listings carry a copy of their member's place (for match suggestions): it moves with them.
@@ -736,7 +769,7 @@ def member_guardian_consent_record(
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.erased_at is not None:
-            raise ConflictError(ERASED_PROFILE_REFUSAL)
+            raise ConflictError(str(ERASED_PROFILE_REFUSAL))
         if not locked.under_18:
             raise ConflictError(gettext("A parent's or guardian's consent is only needed for a member under 18."))
         locked.guardian_name, locked.guardian_relationship = guardian_name, relationship
@@ -781,7 +814,8 @@ def _require_can_receive(member: Member) -> None:
     # A paused member may still be given hours (a gift while unwell is the point).
     if member.status not in ACCOUNT_OPEN_STATUSES:
         raise ConflictError(
-            f"{member.display_name} cannot be given hours: their membership is {member.get_status_display().lower()}.",
+            gettext("%(name)s cannot be given hours: their membership is %(status)s.")
+            % {"name": member.display_name, "status": str(member.get_status_display()).lower()},
             field="receiver",
         )
 
@@ -789,8 +823,8 @@ def _require_can_receive(member: Member) -> None:
 def _require_can_give(member: Member) -> None:
     if not member.can_exchange:
         raise ConflictError(
-            f"{member.display_name} cannot give hours just now: their membership is "
-            f"{member.get_status_display().lower()}."
+            gettext("%(name)s cannot give hours just now: their membership is %(status)s.")
+            % {"name": member.display_name, "status": str(member.get_status_display()).lower()}
         )
 
 
@@ -798,12 +832,12 @@ def member_give_hours(*, giver: Member, receiver: Member, minutes: int, by_user:
     """A gift of hours from one member to another, by the giver or a coordinator for them."""
     _require_self_or_coordinator(member=giver, by_user=by_user)
     if receiver.timebank_id != giver.timebank_id:
-        raise InvalidInputError("Choose a member of your timebank.", field="receiver")
+        raise InvalidInputError(gettext("Choose a member of your timebank."), field="receiver")
     if receiver.pk == giver.pk:
-        raise InvalidInputError("You cannot give hours to yourself.", field="receiver")
+        raise InvalidInputError(gettext("You cannot give hours to yourself."), field="receiver")
     _require_can_give(giver)
     _require_can_receive(receiver)
-    note = clean_text(note, field="note", label="the note", max_length=200)
+    note = clean_text(note, field="note", label=gettext("the note"), max_length=200)
     # The note goes to the transfer's note, never its append-only memo (ledger.py).
     return ledger.gift(giver=giver, receiver=receiver, minutes=minutes, note=note, recorded_by=by_user)
 
@@ -812,7 +846,7 @@ def member_donate_to_pot(*, member: Member, minutes: int, by_user: User, note: s
     """A member gives hours to the community pot, by themselves or a coordinator for them."""
     _require_self_or_coordinator(member=member, by_user=by_user)
     _require_can_give(member)
-    note = clean_text(note, field="note", label="the note", max_length=200)
+    note = clean_text(note, field="note", label=gettext("the note"), max_length=200)
     return ledger.pot_donate(member=member, minutes=minutes, note=note, recorded_by=by_user)
 
 
@@ -820,7 +854,7 @@ def pot_grant_to_member(*, member: Member, minutes: int, by_user: User, reason: 
     """A coordinator gives hours from the community pot to a member, with a reason."""
     require_coordinator_of(by_user, member.timebank_id)
     _require_can_receive(member)
-    reason = clean_text(reason, field="reason", label="the reason", max_length=200, required=True)
+    reason = clean_text(reason, field="reason", label=gettext("the reason"), max_length=200, required=True)
     return ledger.pot_grant(member=member, minutes=minutes, note=reason, recorded_by=by_user)
 
 
@@ -833,7 +867,9 @@ def transfer_reverse_with_reason(
     `override_limits` field; with `override_limits` the coordinator lets it
     through: the limit is widened and the reason recorded with the override."""
     require_coordinator_of(by_user, transfer.timebank_id)
-    reason = clean_text(reason, field="reason", label="why this is being reversed", max_length=250, required=True)
+    reason = clean_text(
+        reason, field="reason", label=gettext("why this is being reversed"), max_length=250, required=True
+    )
     try:
         return ledger.transfer_reverse(
             transfer=transfer,
@@ -843,7 +879,8 @@ def transfer_reverse_with_reason(
         )
     except ledger.LimitExceededError as error:
         refused = ledger.LimitExceededError(
-            f"{error.message} Tick the box to let this correction through anyway.", account=error.account
+            gettext("%(reason)s Tick the box to let this correction through anyway.") % {"reason": error.message},
+            account=error.account,
         )
         refused.field = "override_limits"
         raise refused from error

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import ConflictError, InvalidInputError
 from timebank.models import (
@@ -115,14 +116,20 @@ def safeguarding_require(
     )
     if not reason:
         if may_override:
-            message += " To go ahead anyway, write your reason for overriding this; it will be recorded."
+            message = gettext(
+                "%(problems)s To go ahead anyway, write your reason for overriding this; it will be recorded."
+            ) % {"problems": message}
         raise SafeguardingError(message, problems=problems, field=OVERRIDE_FIELD if may_override else None)
     if not may_override or by_user is None:
         raise SafeguardingError(
-            message + " Only a coordinator of this timebank can agree to go ahead despite this.", problems=problems
+            gettext("%(problems)s Only a coordinator of this timebank can agree to go ahead despite this.")
+            % {"problems": message},
+            problems=problems,
         )
     if len(reason) > REASON_MAX:
-        raise InvalidInputError(f"Keep the reason to {REASON_MAX} characters or fewer.", field=OVERRIDE_FIELD)
+        raise InvalidInputError(
+            gettext("Keep the reason to %(max)s characters or fewer.") % {"max": REASON_MAX}, field=OVERRIDE_FIELD
+        )
     return Clearance(
         timebank=timebank,
         helper=helper,
@@ -168,15 +175,17 @@ def check_record(
 ) -> SafeguardingCheck:
     require_coordinator_of(by_user, member.timebank_id)
     if kind not in SafeguardingCheckKind.values:
-        raise InvalidInputError("Choose the kind of check.", field="kind")
+        raise InvalidInputError(gettext("Choose the kind of check."), field="kind")
     if checked_on > timezone.localdate():
-        raise InvalidInputError("The check date cannot be in the future.", field="checked_on")
+        raise InvalidInputError(gettext("The check date cannot be in the future."), field="checked_on")
     if expires_on is not None and expires_on < checked_on:
-        raise InvalidInputError("The expiry date must be on or after the date of the check.", field="expires_on")
+        raise InvalidInputError(
+            gettext("The expiry date must be on or after the date of the check."), field="expires_on"
+        )
     if kind in DBS_KINDS and not reference_number.strip():
-        raise InvalidInputError("Enter the DBS certificate number.", field="reference_number")
+        raise InvalidInputError(gettext("Enter the DBS certificate number."), field="reference_number")
     if kind == SafeguardingCheckKind.REFERENCE and not referee_name.strip():
-        raise InvalidInputError("Enter who gave the reference.", field="referee_name")
+        raise InvalidInputError(gettext("Enter who gave the reference."), field="referee_name")
     return SafeguardingCheck.objects.create(
         member=member,
         kind=kind,

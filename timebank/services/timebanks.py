@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
 from core.text import clean_text
@@ -21,7 +22,7 @@ from timebank.models import AccountKind, Category, Timebank, User
 from timebank.permissions import is_network_admin
 from timebank.services.members import user_make_coordinator
 
-NOT_A_NETWORK_ADMIN = "Only a network administrator can start a new timebank."
+NOT_A_NETWORK_ADMIN = gettext_lazy("Only a network administrator can start a new timebank.")
 SLUG_MAX_LENGTH = 60
 # Hours a member may owe, at most, as a default for a new timebank's accounts.
 MAX_OVERDRAFT_MINUTES = 100 * 60
@@ -31,15 +32,18 @@ MAX_CEILING_MINUTES = 1000 * 60
 def _slug(slug: str, *, name: str) -> str:
     """The given short name, or one made from the name; lower-case letters,
     numbers and hyphens, as it appears in the timebank's address (/t/<slug>/)."""
-    text = clean_text(slug, field="slug", label="the short name", max_length=SLUG_MAX_LENGTH)
+    text = clean_text(slug, field="slug", label=gettext("the short name"), max_length=SLUG_MAX_LENGTH)
     made = slugify(text or name)[:SLUG_MAX_LENGTH].strip("-")
     if text and made != text:
         raise InvalidInputError(
-            "Use only lower-case letters, numbers and hyphens in the short name, for example caversham.", field="slug"
+            gettext("Use only lower-case letters, numbers and hyphens in the short name, for example caversham."),
+            field="slug",
         )
     if not made:
         raise InvalidInputError(
-            "Enter a short name for the timebank's web address, using letters and numbers, for example caversham.",
+            gettext(
+                "Enter a short name for the timebank's web address, using letters and numbers, for example caversham."
+            ),
             field="slug",
         )
     return made
@@ -47,18 +51,23 @@ def _slug(slug: str, *, name: str) -> str:
 
 def _slug_taken(slug: str) -> ConflictError:
     return ConflictError(
-        f"Another timebank already uses the short name {slug}. Choose a different short name.", field="slug"
+        gettext("Another timebank already uses the short name %(slug)s. Choose a different short name.")
+        % {"slug": slug},
+        field="slug",
     )
 
 
 def _email(value: str) -> str:
-    email = clean_text(value, field="contact_email", label="the contact e-mail address", max_length=254).lower()
+    email = clean_text(
+        value, field="contact_email", label=gettext("the contact e-mail address"), max_length=254
+    ).lower()
     if email:
         try:
             validate_email(email)
         except ValidationError:
             raise InvalidInputError(
-                "Enter the contact e-mail address in the right format, like name@example.org.", field="contact_email"
+                gettext("Enter the contact e-mail address in the right format, like name@example.org."),
+                field="contact_email",
             ) from None
     return email
 
@@ -67,15 +76,16 @@ def _limits(min_balance: int, max_balance: int | None) -> tuple[int, int | None]
     """Check the default limits for new member accounts, in minutes."""
     for field, value in (("default_min_balance", min_balance), ("default_max_balance", max_balance)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise InvalidInputError("Enter a whole number of hours.", field=field)
+            raise InvalidInputError(gettext("Enter a whole number of hours."), field=field)
     if not -MAX_OVERDRAFT_MINUTES <= min_balance <= 0:
         raise InvalidInputError(
-            f"Enter how many hours a member may owe, from 0 to {MAX_OVERDRAFT_MINUTES // 60}.",
+            gettext("Enter how many hours a member may owe, from 0 to %(max)s.") % {"max": MAX_OVERDRAFT_MINUTES // 60},
             field="default_min_balance",
         )
     if max_balance is not None and not 0 < max_balance <= MAX_CEILING_MINUTES:
         raise InvalidInputError(
-            f"Enter the most hours a member may hold, from 1 to {MAX_CEILING_MINUTES // 60}, or leave it blank.",
+            gettext("Enter the most hours a member may hold, from 1 to %(max)s, or leave it blank.")
+            % {"max": MAX_CEILING_MINUTES // 60},
             field="default_max_balance",
         )
     return min_balance, max_balance
@@ -131,16 +141,18 @@ def timebank_create(
     (categories_from_template), which its coordinators then edit as their own.
     """
     if not is_network_admin(by_user):
-        raise NotAllowedError(NOT_A_NETWORK_ADMIN)
-    name = clean_text(name, field="name", label="the timebank's name", max_length=120, required=True)
+        raise NotAllowedError(str(NOT_A_NETWORK_ADMIN))
+    name = clean_text(name, field="name", label=gettext("the timebank's name"), max_length=120, required=True)
     slug = _slug(slug, name=name)
-    area = clean_text(area, field="area", label="the area", max_length=160)
+    area = clean_text(area, field="area", label=gettext("the area"), max_length=160)
     contact_email = _email(contact_email)
-    contact_phone = clean_text(contact_phone, field="contact_phone", label="the contact phone number", max_length=30)
+    contact_phone = clean_text(
+        contact_phone, field="contact_phone", label=gettext("the contact phone number"), max_length=30
+    )
     default_min_balance, default_max_balance = _limits(default_min_balance, default_max_balance)
     coordinators = list(dict.fromkeys(coordinators))
     if any(user.pk is None or not user.is_active for user in coordinators):
-        raise InvalidInputError("Choose coordinators from the people who can log in.", field="coordinators")
+        raise InvalidInputError(gettext("Choose coordinators from the people who can log in."), field="coordinators")
     if Timebank.objects.filter(slug=slug).exists():
         raise _slug_taken(slug)
     # Why atomic: the timebank, its community pot, its categories and its

@@ -14,6 +14,7 @@ the API.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from timebank import ledger
@@ -53,14 +54,22 @@ def limit_refusal_for(*, member, error: DomainError, doing: str = "") -> DomainE
     room = account.balance - account.min_balance
     limit = balance_in_words(account.min_balance) if account.min_balance < 0 else format_minutes(account.min_balance)
     if room > 0:
-        where = f"You can use {format_minutes(room)} more before you reach your limit of {limit}."
+        where = gettext("You can use %(hours)s more before you reach your limit of %(limit)s.") % {
+            "hours": format_minutes(room),
+            "limit": limit,
+        }
     else:
-        where = f"You have reached your limit of {limit}."
-    message = (
-        f"You do not have enough hours {doing or 'for this'}. {where} "
+        where = gettext("You have reached your limit of %(limit)s.") % {"limit": limit}
+    message = gettext(
+        "You do not have enough hours %(doing)s. %(where)s "
         "Nothing has changed. You earn hours by helping someone, or a coordinator can help."
-    )
+    ) % {"doing": doing or gettext("for this"), "where": where}
     return DomainError(message, field=error.field)
+
+
+def _to_give(minutes: int) -> str:
+    """What the member was doing, for limit_refusal_for: "to give 1 hour"."""
+    return gettext("to give %(hours)s") % {"hours": format_minutes(minutes)}
 
 
 @member_page()
@@ -90,11 +99,13 @@ def give_hours(request, member):
                 giver=member, receiver=data["receiver"], minutes=data["hours"], by_user=request.user, note=data["note"]
             )
         except DomainError as error:
-            put_error_on_form(
-                form, limit_refusal_for(member=member, error=error, doing=f"to give {format_minutes(data['hours'])}")
-            )
+            put_error_on_form(form, limit_refusal_for(member=member, error=error, doing=_to_give(data["hours"])))
         else:
-            messages.success(request, f"You gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.")
+            messages.success(
+                request,
+                gettext("You gave %(hours)s to %(name)s.")
+                % {"hours": format_minutes(data["hours"]), "name": data["receiver"].display_name},
+            )
             return redirect("timebank:my-hours")
     return render(request, "timebank/accounts/give.html", {"form": form, "member": member})
 
@@ -108,11 +119,11 @@ def donate_hours(request, member):
                 member=member, minutes=form.cleaned_data["hours"], by_user=request.user, note=form.cleaned_data["note"]
             )
         except DomainError as error:
-            doing = f"to give {format_minutes(form.cleaned_data['hours'])}"
+            doing = _to_give(form.cleaned_data["hours"])
             put_error_on_form(form, limit_refusal_for(member=member, error=error, doing=doing))
         else:
             given = format_minutes(form.cleaned_data["hours"])
-            messages.success(request, f"Thank you: you gave {given} to the community pot.")
+            messages.success(request, gettext("Thank you: you gave %(hours)s to the community pot.") % {"hours": given})
             return redirect("timebank:my-hours")
     return render(
         request,
@@ -144,7 +155,12 @@ def coordinator_member_give(request, timebank, public_id):
         else:
             messages.success(
                 request,
-                f"{giver.display_name} gave {format_minutes(data['hours'])} to {data['receiver'].display_name}.",
+                gettext("%(giver)s gave %(hours)s to %(name)s.")
+                % {
+                    "giver": giver.display_name,
+                    "hours": format_minutes(data["hours"]),
+                    "name": data["receiver"].display_name,
+                },
             )
             return redirect("timebank:coordinator-member", public_id=giver.public_id)
     return render(request, "timebank/accounts/coordinator_give.html", {"form": form, "giver": giver})
@@ -175,12 +191,18 @@ def coordinator_pot(request, timebank):
                     member_services.pot_grant_to_member(
                         member=data["member"], minutes=data["hours"], by_user=request.user, reason=data["reason"]
                     )
-                    done = f"{data['member'].display_name} was given {format_minutes(data['hours'])} from the pot."
+                    done = gettext("%(name)s was given %(hours)s from the pot.") % {
+                        "name": data["member"].display_name,
+                        "hours": format_minutes(data["hours"]),
+                    }
                 else:
                     member_services.member_donate_to_pot(
                         member=data["member"], minutes=data["hours"], by_user=request.user, note=data["note"]
                     )
-                    done = f"{data['member'].display_name} gave {format_minutes(data['hours'])} to the pot."
+                    done = gettext("%(name)s gave %(hours)s to the pot.") % {
+                        "name": data["member"].display_name,
+                        "hours": format_minutes(data["hours"]),
+                    }
             except DomainError as error:
                 put_error_on_form(form, error)
             else:
@@ -223,7 +245,7 @@ def coordinator_transfer_reverse(request, timebank, public_id):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, "The transfer is reversed. The hours are back where they were.")
+            messages.success(request, gettext("The transfer is reversed. The hours are back where they were."))
             return redirect("timebank:coordinator-transfer-reverse", public_id=transfer.public_id)
         # A refused reversal leaves its unsaved reversal cached on `transfer`: read it again.
         transfer = transfer_for_coordinator(timebank=timebank, public_id=public_id)

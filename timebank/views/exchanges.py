@@ -20,9 +20,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.text import and_list
 from timebank import ledger
 from timebank.forms.exchanges import DisputeForm, NoteForm, RecordForMembersForm, RecordTimeForm, ResolveForm
 from timebank.hours import format_minutes
@@ -58,42 +61,57 @@ PAGE_SIZE = 20
 
 # Step -> (form class, service, button label, message after it worked).
 STEPS = {
-    "accept": (NoteForm, exchange_services.exchange_accept, "Accept", "You accepted the exchange."),
-    "decline": (NoteForm, exchange_services.exchange_decline, "Decline", "You declined the exchange."),
+    "accept": (
+        NoteForm,
+        exchange_services.exchange_accept,
+        gettext_lazy("Accept"),
+        gettext_lazy("You accepted the exchange."),
+    ),
+    "decline": (
+        NoteForm,
+        exchange_services.exchange_decline,
+        gettext_lazy("Decline"),
+        gettext_lazy("You declined the exchange."),
+    ),
     "record": (
         RecordTimeForm,
         exchange_services.exchange_record,
-        "Record the time",
-        "Time recorded. We have asked for it to be confirmed.",
+        gettext_lazy("Record the time"),
+        gettext_lazy("Time recorded. We have asked for it to be confirmed."),
     ),
     "confirm": (
         NoteForm,
         exchange_services.exchange_confirm,
-        "Confirm the time",
-        "Confirmed. The hours have been recorded.",
+        gettext_lazy("Confirm the time"),
+        gettext_lazy("Confirmed. The hours have been recorded."),
     ),
     "dispute": (
         DisputeForm,
         exchange_services.exchange_dispute,
-        "Something is not right",
-        "Thank you. A coordinator will look at it.",
+        gettext_lazy("Something is not right"),
+        gettext_lazy("Thank you. A coordinator will look at it."),
     ),
-    "cancel": (NoteForm, exchange_services.exchange_cancel, "Cancel the exchange", "The exchange is cancelled."),
+    "cancel": (
+        NoteForm,
+        exchange_services.exchange_cancel,
+        gettext_lazy("Cancel the exchange"),
+        gettext_lazy("The exchange is cancelled."),
+    ),
 }
 
 
 # What a status is called on members' pages (the model's labels stay for coordinators' tools).
 STATUS_WORDS = {
-    ExchangeStatus.PROPOSED: "Waiting for a reply",
-    ExchangeStatus.ACCEPTED: "Agreed",
-    ExchangeStatus.DONE: "Waiting for the time to be confirmed",
-    ExchangeStatus.CONFIRMED: "Confirmed",
-    ExchangeStatus.POSTED: "Hours recorded",
-    ExchangeStatus.DECLINED: "Declined",
-    ExchangeStatus.CANCELLED: "Cancelled",
-    ExchangeStatus.DISPUTED: "A coordinator is checking it",
+    ExchangeStatus.PROPOSED: gettext_lazy("Waiting for a reply"),
+    ExchangeStatus.ACCEPTED: gettext_lazy("Agreed"),
+    ExchangeStatus.DONE: gettext_lazy("Waiting for the time to be confirmed"),
+    ExchangeStatus.CONFIRMED: gettext_lazy("Confirmed"),
+    ExchangeStatus.POSTED: gettext_lazy("Hours recorded"),
+    ExchangeStatus.DECLINED: gettext_lazy("Declined"),
+    ExchangeStatus.CANCELLED: gettext_lazy("Cancelled"),
+    ExchangeStatus.DISPUTED: gettext_lazy("A coordinator is checking it"),
 }
-REVERSED = "Reversed"
+REVERSED = gettext_lazy("Reversed")
 
 
 class ExchangeLabels(TypedDict):
@@ -115,7 +133,7 @@ def _label(exchange: Exchange, *, is_reversed: bool = False) -> "WithAnnotations
     labelled = cast("WithAnnotations[Exchange, ExchangeLabels]", exchange)
     labelled.hours_text = format_minutes(exchange.minutes) if exchange.minutes else ""
     labelled.receiver_names = ", ".join(m.display_name for m in exchange.receivers.all())
-    labelled.status_words = (
+    labelled.status_words = str(
         REVERSED if is_reversed else STATUS_WORDS.get(ExchangeStatus(exchange.status), exchange.status)
     )
     return labelled
@@ -133,7 +151,7 @@ def _answerers(exchange: Exchange) -> list[Member]:
 
 
 def _names(members: list[Member]) -> str:
-    return " and ".join(m.display_name for m in members) or "the other person"
+    return and_list([m.display_name for m in members], empty=gettext("the other person"))
 
 
 def _short_of_hours(exchange: Exchange, receiver: Member) -> tuple[int, int] | None:
@@ -170,9 +188,12 @@ def limit_refused_words(exchange: Exchange, *, for_coordinator: bool = False) ->
     """ "Not recorded yet: Alice would go past their limit. A coordinator will sort it out."
     (without the last sentence for a coordinator, who is the one to sort it out)."""
     names = _past_limit_names(exchange)
-    who = " and ".join(names) if names else "someone"
-    words = f"Not recorded yet: {who} would go past their limit."
-    return words if for_coordinator else f"{words} A coordinator will sort it out."
+    who = and_list(names, empty=gettext("someone"))
+    if for_coordinator:
+        return gettext("Not recorded yet: %(who)s would go past their limit.") % {"who": who}
+    return gettext("Not recorded yet: %(who)s would go past their limit. A coordinator will sort it out.") % {
+        "who": who
+    }
 
 
 def next_steps(exchange: Exchange, *, viewer: Member | None, reversal: Transfer | None) -> list[str]:
@@ -183,110 +204,149 @@ def next_steps(exchange: Exchange, *, viewer: Member | None, reversal: Transfer 
     receivers = list(exchange.receivers.all())
     is_provider = viewer is not None and viewer.pk == provider.pk
     is_receiver = viewer is not None and any(m.pk == viewer.pk for m in receivers)
-    hours = exchange.hours_text or "the time"  # type: ignore[attr-defined]
+    hours = exchange.hours_text or gettext("the time")  # type: ignore[attr-defined]
+    provider_name = provider.display_name
     days = exchange.timebank.auto_confirm_days
     if exchange.status == S.PROPOSED:
         answerers = _answerers(exchange)
         if viewer is not None and any(m.pk == viewer.pk for m in answerers):
             return [
-                "You have been asked to take part in this exchange. Nothing is agreed until you say yes.",
-                "Accept it if you can do it, or decline it if you cannot.",
+                gettext("You have been asked to take part in this exchange. Nothing is agreed until you say yes."),
+                gettext("Accept it if you can do it, or decline it if you cannot."),
             ]
         if is_provider or is_receiver:
             return [
-                f"Now {_names(answerers)} needs to say yes or no. We will e-mail you when they reply.",
-                "You can cancel it if your plans change.",
+                gettext("Now %(names)s needs to say yes or no. We will e-mail you when they reply.")
+                % {"names": _names(answerers)},
+                gettext("You can cancel it if your plans change."),
             ]
-        return [f"Waiting for {_names(answerers)} to say yes or no."]
+        return [gettext("Waiting for %(names)s to say yes or no.") % {"names": _names(answerers)}]
     if exchange.status == S.ACCEPTED:
         if is_provider:
             return [
-                "You have agreed to help. After you have helped, come back here and record how long it took.",
-                "If you cannot do it after all, cancel the exchange so the other person knows.",
+                gettext("You have agreed to help. After you have helped, come back here and record how long it took."),
+                gettext("If you cannot do it after all, cancel the exchange so the other person knows."),
             ]
         if is_receiver:
             return [
-                f"{provider.display_name} has agreed to help you.",
-                f"After the help, {provider.display_name} records how long it took. Then you confirm it.",
+                gettext("%(provider)s has agreed to help you.") % {"provider": provider_name},
+                gettext("After the help, %(provider)s records how long it took. Then you confirm it.")
+                % {"provider": provider_name},
             ]
-        return [f"Agreed. After the help, {provider.display_name} records how long it took."]
+        return [gettext("Agreed. After the help, %(provider)s records how long it took.") % {"provider": provider_name}]
     if exchange.status == S.DONE and exchange.limit_refused_at is not None:
         if viewer is None:
             return [
                 limit_refused_words(exchange, for_coordinator=True),
-                "Give hours from the community pot and confirm it, let it through past the limit, or cancel it.",
+                gettext(
+                    "Give hours from the community pot and confirm it, let it through past the limit, or cancel it."
+                ),
             ]
-        return [limit_refused_words(exchange), "You do not need to do anything. No hours have moved yet."]
+        return [limit_refused_words(exchange), gettext("You do not need to do anything. No hours have moved yet.")]
     if exchange.status == S.DONE:
         if is_receiver:
             steps = [
-                f"{provider.display_name} says the help took {hours}. Please check this.",
-                f"If it is right, confirm it. Then {hours} move from your account to {provider.display_name}'s.",
-                "If it is not right, choose “Something is not right” and a coordinator will help.",
-                f"If you do nothing, it is confirmed by itself after {days} days.",
+                gettext("%(provider)s says the help took %(hours)s. Please check this.")
+                % {"provider": provider_name, "hours": hours},
+                gettext("If it is right, confirm it. Then %(hours)s move from your account to %(provider)s's.")
+                % {"provider": provider_name, "hours": hours},
+                gettext("If it is not right, choose “Something is not right” and a coordinator will help."),
+                ngettext(
+                    "If you do nothing, it is confirmed by itself after %(days)s day.",
+                    "If you do nothing, it is confirmed by itself after %(days)s days.",
+                    days,
+                )
+                % {"days": days},
             ]
             short = _short_of_hours(exchange, viewer)  # type: ignore[arg-type]
             if short is not None:
                 balance, limit = short
                 steps.append(
-                    f"You do not have enough hours to confirm this just now. You have {balance_in_words(balance)}, "
-                    f"and your limit is {balance_in_words(limit)}. Talk to a coordinator: they can give you hours "
-                    "from the community pot."
+                    gettext(
+                        "You do not have enough hours to confirm this just now. You have %(balance)s, "
+                        "and your limit is %(limit)s. Talk to a coordinator: they can give you hours "
+                        "from the community pot."
+                    )
+                    % {"balance": balance_in_words(balance), "limit": balance_in_words(limit)}
                 )
             return steps
         if is_provider:
             return [
-                f"You recorded {hours}. Now {_names(receivers)} needs to confirm it.",
-                f"If they do not, it is confirmed by itself after {days} days. Then the hours are yours.",
+                gettext("You recorded %(hours)s. Now %(names)s needs to confirm it.")
+                % {"hours": hours, "names": _names(receivers)},
+                ngettext(
+                    "If they do not, it is confirmed by itself after %(days)s day. Then the hours are yours.",
+                    "If they do not, it is confirmed by itself after %(days)s days. Then the hours are yours.",
+                    days,
+                )
+                % {"days": days},
             ]
-        steps = [f"{provider.display_name} recorded {hours}. Waiting for {_names(receivers)} to confirm it."]
+        steps = [
+            gettext("%(provider)s recorded %(hours)s. Waiting for %(names)s to confirm it.")
+            % {"provider": provider_name, "hours": hours, "names": _names(receivers)}
+        ]
         short_names = [m.display_name for m in receivers if _short_of_hours(exchange, m) is not None]
         if short_names:
             steps.append(
-                f"{' and '.join(short_names)} cannot confirm it yet: it would take them past their limit. "
-                "A grant from the community pot would let it go through."
+                gettext(
+                    "%(names)s cannot confirm it yet: it would take them past their limit. "
+                    "A grant from the community pot would let it go through."
+                )
+                % {"names": and_list(short_names)}
             )
         return steps
     if exchange.status == S.DISPUTED:
         return [
-            f"{_names(receivers)} said something is not right with the time recorded.",
-            "A coordinator will look at it and decide. They will tell you both. No hours move until then.",
+            gettext("%(names)s said something is not right with the time recorded.") % {"names": _names(receivers)},
+            gettext("A coordinator will look at it and decide. They will tell you both. No hours move until then."),
         ]
     if exchange.status == S.CONFIRMED:
-        return ["Confirmed. The hours are being added to the accounts."]
+        return [gettext("Confirmed. The hours are being added to the accounts.")]
     if exchange.status == S.POSTED:
         if reversal is not None:
             when = timezone.localtime(reversal.created_at)
             steps = [
-                f"The hours for this exchange were reversed on {when.day} {when:%B %Y}. "
-                "They are back where they were before the exchange.",
+                gettext(
+                    "The hours for this exchange were reversed on %(day)s. "
+                    "They are back where they were before the exchange."
+                )
+                % {"day": date_format(when, "j F Y")},
             ]
             if reason := transfer_note_text(reversal):
-                steps.append(f"The reason given: {reason}")
-            steps.append("If you have a question about this, talk to a coordinator.")
+                steps.append(gettext("The reason given: %(reason)s") % {"reason": reason})
+            steps.append(gettext("If you have a question about this, talk to a coordinator."))
             return steps
         if is_provider:
-            return [f"Done. You earned {hours}. Thank you for helping. You can see it in My hours."]
+            return [
+                gettext("Done. You earned %(hours)s. Thank you for helping. You can see it in My hours.")
+                % {"hours": hours}
+            ]
         if is_receiver:
-            return [f"Done. {hours} went from your account to {provider.display_name}. You can see it in My hours."]
-        return [f"Done. {hours} went from {_names(receivers)} to {provider.display_name}."]
+            return [
+                gettext("Done. %(hours)s went from your account to %(provider)s. You can see it in My hours.")
+                % {"hours": hours, "provider": provider_name}
+            ]
+        return [
+            gettext("Done. %(hours)s went from %(names)s to %(provider)s.")
+            % {"hours": hours, "names": _names(receivers), "provider": provider_name}
+        ]
     if exchange.status == S.DECLINED:
         return [
-            "This exchange was declined. Nothing was agreed and no hours moved.",
-            "You can look for other offers and requests.",
+            gettext("This exchange was declined. Nothing was agreed and no hours moved."),
+            gettext("You can look for other offers and requests."),
         ]
     if exchange.status == S.CANCELLED:
-        return ["This exchange was cancelled. No hours moved."]
+        return [gettext("This exchange was cancelled. No hours moved.")]
     return []
 
 
 def _actor_name(entry) -> str:
     if entry.actor is None:
-        return "TimeCommons (automatic)"
+        return gettext("TimeCommons (automatic)")
     member = getattr(entry.actor, "member", None)
     if member is not None:
         return member.display_name
-    return entry.actor.get_full_name() or "A coordinator"
+    return entry.actor.get_full_name() or gettext("A coordinator")
 
 
 def _history(exchange: Exchange) -> "list[WithAnnotations[ExchangeHistory, HistoryLabels]]":
@@ -370,7 +430,7 @@ def exchange_action(request, public_id, action):
         except DomainError as error:
             member = member_for_user(request.user)
             if member is not None and action == "confirm":
-                error = limit_refusal_for(member=member, error=error, doing="to confirm this")
+                error = limit_refusal_for(member=member, error=error, doing=gettext("to confirm this"))
             put_error_on_form(form, error)
         else:
             messages.success(request, done_message)
@@ -396,8 +456,8 @@ def record_exchange(request, timebank):
         else:
             messages.success(
                 request,
-                f"Recorded: {exchange.provider.display_name} gave {format_minutes(exchange.minutes)}. "
-                "The hours are on their statements.",
+                gettext("Recorded: %(provider)s gave %(hours)s. The hours are on their statements.")
+                % {"provider": exchange.provider.display_name, "hours": format_minutes(exchange.minutes)},
             )
             return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     return render(request, "timebank/exchanges/record_for_members.html", {"form": form})
@@ -427,7 +487,7 @@ def dispute_resolve(request, timebank, public_id):
         raise not_found()
     stopped = exchange_services.exchange_is_limit_refused(exchange=exchange)
     if exchange.status != ExchangeStatus.DISPUTED and not stopped:
-        messages.error(request, "This exchange is not waiting for a coordinator any more.")
+        messages.error(request, gettext("This exchange is not waiting for a coordinator any more."))
         return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -436,7 +496,7 @@ def dispute_resolve(request, timebank, public_id):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, "It is resolved and the people in the exchange can see the decision.")
+            messages.success(request, gettext("It is resolved and the people in the exchange can see the decision."))
             return redirect("timebank:dispute-list")
     return render(
         request,

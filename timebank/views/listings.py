@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from timebank.forms.exchanges import ProposeExchangeForm
 from timebank.forms.listings import CategoryForm, ListingBrowseForm, ListingForm, ListingReopenForm
-from timebank.models import Listing, ListingStatus
+from timebank.models import Listing, ListingKind, ListingStatus
 from timebank.pages import (
     browsing_timebank,
     coordinator_page,
@@ -91,12 +93,15 @@ def listing_detail(request, public_id):
             else:
                 messages.success(
                     request,
-                    f"Your suggestion has been sent to {listing.member.display_name}. "
-                    "We will e-mail you when they reply.",
+                    gettext("Your suggestion has been sent to %(name)s. We will e-mail you when they reply.")
+                    % {"name": listing.member.display_name},
                 )
                 return redirect("timebank:exchange-detail", public_id=exchange.public_id)
     elif request.method == "POST":
-        messages.error(request, f"You cannot suggest an exchange for this {listing.get_kind_display().lower()}.")
+        if listing.kind == ListingKind.OFFER:
+            messages.error(request, gettext("You cannot suggest an exchange for this offer."))
+        else:
+            messages.error(request, gettext("You cannot suggest an exchange for this request."))
         return redirect("timebank:listing-detail", public_id=listing.public_id)
     return render(
         request,
@@ -129,7 +134,11 @@ def listing_create(request, member):
         except DomainError as error:
             _put_refusal_on_form(form, error)
         else:
-            messages.success(request, f"“{listing.title}” is open until {listing.expires_on:%d %B %Y}.")
+            messages.success(
+                request,
+                gettext("“%(title)s” is open until %(day)s.")
+                % {"title": listing.title, "day": date_format(listing.expires_on, "d F Y")},
+            )
             return redirect("timebank:my-listings")
     return render(request, "timebank/listings/form.html", {"form": form, "listing": None})
 
@@ -187,7 +196,7 @@ def listing_edit(request, public_id):
         except DomainError as error:
             _put_refusal_on_form(form, error)
         else:
-            messages.success(request, f"“{listing.title}” has been updated.")
+            messages.success(request, gettext("“%(title)s” has been updated.") % {"title": listing.title})
             return _after_change(request, listing)
     return render(request, "timebank/listings/form.html", {"form": form, "listing": listing})
 
@@ -201,7 +210,10 @@ def listing_close(request, public_id):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"“{listing.title}” is closed. It no longer shows when people browse.")
+        messages.success(
+            request,
+            gettext("“%(title)s” is closed. It no longer shows when people browse.") % {"title": listing.title},
+        )
     return _after_change(request, listing)
 
 
@@ -226,7 +238,11 @@ def listing_reopen(request, public_id):
             return render(request, "timebank/listings/reopen.html", {"form": form, "listing": listing})
         messages.error(request, error.message)
     else:
-        messages.success(request, f"“{listing.title}” is open again until {listing.expires_on:%d %B %Y}.")
+        messages.success(
+            request,
+            gettext("“%(title)s” is open again until %(day)s.")
+            % {"title": listing.title, "day": date_format(listing.expires_on, "d F Y")},
+        )
     return _after_change(request, listing)
 
 
@@ -250,7 +266,7 @@ def category_create(request, timebank):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, f"Category “{category.name}” added.")
+            messages.success(request, gettext("Category “%(name)s” added.") % {"name": category.name})
             return redirect("timebank:category-list")
     return render(request, "timebank/listings/category_form.html", {"form": form, "category": None})
 
@@ -271,7 +287,7 @@ def category_edit(request, timebank, pk):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, f"Category “{category.name}” saved.")
+            messages.success(request, gettext("Category “%(name)s” saved.") % {"name": category.name})
             return redirect("timebank:category-list")
     return render(request, "timebank/listings/category_form.html", {"form": form, "category": category})
 
@@ -288,7 +304,11 @@ def category_set_active(request, timebank, pk):
     else:
         messages.success(
             request,
-            f"“{category.name}” is "
-            f"{'back in use' if active else 'switched off: no new offers or requests can use it'}.",
+            (
+                gettext("“%(name)s” is back in use.")
+                if active
+                else gettext("“%(name)s” is switched off: no new offers or requests can use it.")
+            )
+            % {"name": category.name},
         )
     return redirect("timebank:category-list")

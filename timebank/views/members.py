@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login, views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,11 +95,13 @@ def _join(request, timebank, *, own_page: bool = False):
                 postcode=data["postcode"],
                 about=data["about"],
                 availability_slots=data["availability"],
-                communication_needs=data["communication_needs"],
+                # Chosen with the easy-read switch before joining: kept as their need.
+                communication_needs=_with_easy_read(request, data["communication_needs"]),
                 password=data["password"],
                 is_carer=data["is_carer"],
                 cares_for=data["cares_for"],
                 under_18=data["under_18"],
+                language=translation.get_language() or "",
             )
         except DomainError as error:
             put_error_on_form(form, error)
@@ -109,6 +112,13 @@ def _join(request, timebank, *, own_page: bool = False):
     return refused_as_too_many(
         render(request, "timebank/members/join.html", {"form": form, "timebank": timebank, "own_page": own_page}), wait
     )
+
+
+def _with_easy_read(request, needs) -> list[str]:
+    needs = list(needs or [])
+    if getattr(request, "easy_read", False) and CommunicationNeed.EASY_READ not in needs:
+        needs.append(CommunicationNeed.EASY_READ.value)
+    return needs
 
 
 def join_sent(request):
@@ -123,7 +133,7 @@ def join_confirm(request, uidb64, token):
     except DomainError as error:
         return render(request, "timebank/members/join_link_broken.html", {"message": error.message}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, "Thank you: your e-mail address is confirmed. A coordinator will be in touch soon.")
+    messages.success(request, _("Thank you: your e-mail address is confirmed. A coordinator will be in touch soon."))
     return redirect("timebank:my-hours")
 
 
@@ -149,7 +159,7 @@ def invitation(request, uidb64, token):
             form.add_error("new_password1", error.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Your password is saved and you are logged in. Welcome to the timebank.")
+            messages.success(request, _("Your password is saved and you are logged in. Welcome to the timebank."))
             return redirect("timebank:home")
     return render(request, "timebank/members/invitation.html", {"form": form, "invited": user})
 
@@ -227,7 +237,7 @@ def _profile_update(request, member, form) -> bool:
 def my_profile(request, member):
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(member), member=member, own=True)
     if request.method == "POST" and form.is_valid() and _profile_update(request, member, form):
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("timebank:my-profile")
     return render(request, "timebank/members/profile.html", {"form": form, "member": member})
 
@@ -291,7 +301,7 @@ def coordinator_member_add(request, timebank):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, f"{member.display_name} is now a member.")
+            messages.success(request, _("%(name)s is now a member.") % {"name": member.display_name})
             return redirect("timebank:coordinator-member", public_id=member.public_id)
     return render(request, "timebank/members/member_add.html", {"form": form})
 
@@ -338,11 +348,16 @@ def coordinator_member_invite(request, timebank, public_id):
         if outcome == "linked":
             messages.success(
                 request,
-                f"{member.display_name}'s e-mail address already had a login: it is now theirs here too. "
-                "They log in with it as before.",
+                _(
+                    "%(name)s's e-mail address already had a login: it is now theirs here too. "
+                    "They log in with it as before."
+                )
+                % {"name": member.display_name},
             )
         else:
-            messages.success(request, f"The invitation to choose a password is sent to {member.display_name}.")
+            messages.success(
+                request, _("The invitation to choose a password is sent to %(name)s.") % {"name": member.display_name}
+            )
     return redirect("timebank:coordinator-member", public_id=member.public_id)
 
 
@@ -370,7 +385,7 @@ def coordinator_member_edit(request, timebank, public_id):
         prefix="consent",
     )
     if profile_sent and form.is_valid() and _profile_update(request, member, form):
-        messages.success(request, f"{member.display_name}'s profile is saved.")
+        messages.success(request, _("%(name)s's profile is saved.") % {"name": member.display_name})
         return redirect("timebank:coordinator-member", public_id=member.public_id)
     if consent_sent and consent_form.is_valid():
         data = consent_form.cleaned_data

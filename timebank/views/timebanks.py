@@ -4,6 +4,7 @@ and starting a new timebank. Anyone who is not a network administrator gets
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from timebank.forms.timebanks import TimebankCreateForm
@@ -37,6 +38,10 @@ def network_timebank_create(request):
         except DomainError as error:
             put_error_on_form(form, error)
         else:
-            messages.success(request, f"{timebank.name} is ready. Its page is /t/{timebank.slug}/.")
+            messages.success(
+                request,
+                gettext("%(name)s is ready. Its page is %(address)s.")
+                % {"name": timebank.name, "address": f"/t/{timebank.slug}/"},
+            )
             return redirect("timebank:network-timebanks")
     return render(request, "timebank/timebanks/create.html", {"form": form})

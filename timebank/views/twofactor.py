@@ -14,6 +14,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -41,7 +42,7 @@ def login_code(request):
     """After a right password: the code, then the person is signed in."""
     user, pending = twofactor.pending_user(request)
     if user is None:
-        messages.info(request, "Please log in with your password first.")
+        messages.info(request, gettext("Please log in with your password first."))
         return redirect("timebank:login")
     locked = _lockout_response(request, user)
     if locked is not None:
@@ -108,8 +109,10 @@ def two_step_setup(request):
             django_otp.login(request, device)
             messages.success(
                 request,
-                "Two-step sign-in is on. Next time you log in we will ask for a code from your app. "
-                "Now make backup codes in case you lose your phone.",
+                gettext(
+                    "Two-step sign-in is on. Next time you log in we will ask for a code from your app. "
+                    "Now make backup codes in case you lose your phone."
+                ),
             )
             return redirect("timebank:two-step")
     return render(
@@ -128,7 +131,7 @@ def two_step_backup_codes(request):
     if not request.user.is_verified():
         # Backup codes get round the app: only a session that showed a code may make them,
         # not one signed in some other way (an old session, a borrowed browser).
-        messages.error(request, "Log out and log in again with a code from your app, then make backup codes.")
+        messages.error(request, gettext("Log out and log in again with a code from your app, then make backup codes."))
         return redirect("timebank:two-step")
     try:
         codes = twofactor.backup_codes_create(user=request.user)
@@ -156,7 +159,7 @@ def two_step_off(request):
             twofactor.report_wrong_code(request, request.user)
             put_error_on_form(form, error)
         else:
-            messages.success(request, "Two-step sign-in is off. Logging in now needs only your password.")
+            messages.success(request, gettext("Two-step sign-in is off. Logging in now needs only your password."))
             return redirect("timebank:two-step")
     return render(
         request,
