@@ -105,3 +105,47 @@ def test_categories_have_welsh_names_shown_to_people_reading_welsh(timebank):
         assert str(gardening) == "Garddio"
     with translation.override("en-gb"):
         assert gardening.label == "Gardening"
+
+
+def test_a_visitor_who_joins_in_welsh_keeps_welsh_and_easy_read_and_gets_the_e_mail_in_welsh(
+    client, timebank, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    client.cookies["timecommons_easy_read"] = "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/join/",
+            {
+                "display_name": "Dewi",
+                "email": "dewi@example.org",
+                "postcode": "RG1 7QE",
+                "password": "a long and careful passphrase",
+                "password_again": "a long and careful passphrase",
+            },
+        )
+    assert response.status_code == 302
+    dewi = Member.objects.get(display_name="Dewi")
+    assert dewi.language == "cy"
+    assert CommunicationNeed.EASY_READ in dewi.communication_needs
+    with translation.override("cy"):
+        subject = translation.gettext("Finish joining: confirm your e-mail address")
+    assert subject != "Finish joining: confirm your e-mail address"
+    assert mailoutbox[-1].subject.endswith(subject)
+
+
+def test_each_person_is_written_to_in_their_own_language(alice, bob, django_capture_on_commit_callbacks, mailoutbox):
+    from tests.factories import ListingFactory, category, dbs_checked
+    from timebank.services.exchanges import exchange_propose_from_listing
+
+    Member.objects.filter(pk=alice.pk).update(language="cy")
+    alice.refresh_from_db()
+    dbs_checked(alice)
+    offer = ListingFactory(member=alice, kind="offer", category=category("gardening"), title="Weeding")
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
+        exchange_propose_from_listing(listing=offer, member=bob, by_user=bob.user)
+    to_alice = [m for m in mailoutbox if alice.user.email in m.to]
+    assert len(to_alice) == 1
+    with translation.override("cy"):
+        welsh = translation.gettext("%(name)s has suggested an exchange") % {"name": bob.display_name}
+    assert welsh != f"{bob.display_name} has suggested an exchange"
+    assert to_alice[0].subject.endswith(welsh)

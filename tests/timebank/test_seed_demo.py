@@ -146,3 +146,36 @@ def test_each_demo_coordinator_sees_only_their_timebank_and_the_network_admin_bo
     assert _members_listed(client, f"&coordinating={oxford_road.slug}") == oxford_names
     timebanks_page = client.get("/network/timebanks/").content.decode()
     assert "Caversham Timebank" in timebanks_page and "Oxford Road Timebank" in timebanks_page
+
+
+def test_the_demo_has_a_member_who_reads_in_welsh_and_is_written_to_in_welsh(
+    client, db, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.utils import translation
+
+    from timebank.notifications import notify
+
+    demo.seed(stdout=io.StringIO())
+    eileen = Member.objects.get(display_name="Eileen Clarke")
+    assert eileen.language == "cy"
+
+    assert client.post("/login/", {"username": eileen.user.email, "password": demo.DEMO_PASSWORD}).status_code == 302
+    home = client.get("/").content.decode()
+    assert '<html lang="cy">' in home
+    with translation.override("cy"):
+        welsh_skip_link = translation.gettext("Skip to main content")
+    assert welsh_skip_link != "Skip to main content" and welsh_skip_link in home
+
+    # Written to in Welsh, whatever the language of whoever caused the e-mail.
+    mail.outbox.clear()
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
+        notify(
+            to_member=eileen,
+            subject=translation.gettext_lazy("Finish joining: confirm your e-mail address"),
+            template="emails/listing_reminder.txt",
+            context={"listings": [], "days": 30},
+        )
+    with translation.override("cy"):
+        assert mail.outbox[-1].subject.endswith(translation.gettext("Finish joining: confirm your e-mail address"))
+    assert "Finish joining" not in mail.outbox[-1].subject
