@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from coproduction.assessment.models import Answer, AnswerSet, Round
 from privacy.registry import Selection, register_member_eraser, register_no_personal_data, register_personal_data
@@ -39,18 +40,22 @@ def assessment_erase_member(member: Any) -> None:
 
 register_personal_data(
     "assessment.AnswerSet",
-    Selection(_answer_sets_of, note="Each round of the co-production self-assessment you answered, and when."),
+    Selection(
+        _answer_sets_of, note=gettext_lazy("Each round of the co-production self-assessment you answered, and when.")
+    ),
 )
 register_personal_data(
     "assessment.Answer",
     Selection(
         lambda member: Answer.objects.filter(answer_set__in=_answer_sets_of(member)),
-        note="Your answer to each statement of the self-assessment (0 not at all to 3 completely; empty: don't know).",
+        note=gettext_lazy(
+            "Your answer to each statement of the self-assessment (0 not at all to 3 completely; empty: don't know)."
+        ),
     ),
 )
 register_personal_data(
     "assessment.Round",
-    Selection(_rounds_opened_by, note="Rounds of the self-assessment you opened as a coordinator."),
+    Selection(_rounds_opened_by, note=gettext_lazy("Rounds of the self-assessment you opened as a coordinator.")),
 )
 register_no_personal_data("assessment.Rung", "A rung of the ladder of co-production: the same for everyone.")
 register_no_personal_data("assessment.Value", "A value of co-production: the same for everyone.")

@@ -9,6 +9,8 @@ the ledger transfers that credited their hours are untouched."""
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from coproduction.involvement.models import (
     ExpenseClaim,
     ExpenseClaimEvent,
@@ -24,32 +26,36 @@ register_personal_data(
     "involvement.Opportunity",
     Selection(
         lambda m: Opportunity.objects.filter(created_by_id=m.user_id) if m.user_id else Opportunity.objects.none(),
-        note="Opportunities to take part that you posted.",
+        note=gettext_lazy("Opportunities to take part that you posted."),
     ),
 )
 register_personal_data(
     "involvement.Participation",
     Selection(
         lambda m: Participation.objects.filter(member=m),
-        note="Opportunities you signed up to, the needs you shared with the organiser, and whether you came.",
+        note=gettext_lazy(
+            "Opportunities you signed up to, the needs you shared with the organiser, and whether you came."
+        ),
     ),
 )
 register_personal_data(
     "involvement.InvolvementProfile",
     Selection(
         lambda m: InvolvementProfile.objects.filter(member=m),
-        note="The access needs you told us once, shared with organisers when you sign up.",
+        note=gettext_lazy("The access needs you told us once, shared with organisers when you sign up."),
     ),
 )
 register_personal_data(
     "involvement.ExpenseClaim",
-    Selection(lambda m: ExpenseClaim.objects.filter(participation__member=m), note="Your expense claims."),
+    Selection(
+        lambda m: ExpenseClaim.objects.filter(participation__member=m), note=gettext_lazy("Your expense claims.")
+    ),
 )
 register_personal_data(
     "involvement.ExpenseLine",
     Selection(
         lambda m: ExpenseLine.objects.filter(claim__participation__member=m),
-        note="What each cost was and how much, in pence.",
+        note=gettext_lazy("What each cost was and how much, in pence."),
     ),
 )
 register_personal_data(
@@ -57,14 +63,14 @@ register_personal_data(
     Selection(
         lambda m: ExpenseReceipt.objects.filter(line__claim__participation__member=m),
         exclude=("data",),
-        note="Receipts you uploaded (the files themselves are on your claim's page).",
+        note=gettext_lazy("Receipts you uploaded (the files themselves are on your claim's page)."),
     ),
 )
 register_personal_data(
     "involvement.ExpenseClaimEvent",
     Selection(
         lambda m: ExpenseClaimEvent.objects.filter(claim__participation__member=m),
-        note="Each step of your claims, with the questions asked and your answers.",
+        note=gettext_lazy("Each step of your claims, with the questions asked and your answers."),
     ),
 )
 

@@ -135,7 +135,7 @@ def record_groups() -> list[RecordGroup]:
     by_label = {label: group for group in groups for label in group.labels}
     for label, selection in EXPORT_REGISTRY.items():
         group = by_label.get(label, other)
-        note = selection.note or gettext("A record about you.")
+        note = str(selection.note) or gettext("A record about you.")
         if note not in group.items:
             group.items.append(note)
     return [group for group in [*groups, other] if group.items]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class Selection:
 
     rows: Callable[[Any], QuerySet]
     exclude: tuple[str, ...] = ()
-    note: str = ""
+    # What the rows are, in the reader's language (gettext_lazy): the privacy
+    # notice and the export's notes show it.
+    note: str | Promise = ""
 
 
 # Every model that can hold a member's (or their login's) data, by label.

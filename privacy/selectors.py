@@ -20,7 +20,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 
 from assets.models import OrganisationClaim, OrganisationMembership, ProblemReport
 from core.errors import InvalidInputError
@@ -104,100 +104,121 @@ EXPORT_REGISTRY.update(
         "timebank.Timebank": Selection(
             lambda m: _user_rows(Timebank, "coordinators")(m),
             exclude=("coordinators",),
-            note="The timebanks you coordinate (their names and settings; other coordinators are left out).",
+            note=gettext_lazy(
+                "The timebanks you coordinate (their names and settings; other coordinators are left out)."
+            ),
         ),
         "timebank.User": Selection(
-            _user_rows(User, "pk"), exclude=("password",), note="Your login. The password is never exported."
+            _user_rows(User, "pk"),
+            exclude=("password",),
+            note=gettext_lazy("Your login. The password is never exported."),
         ),
-        "timebank.Member": Selection(lambda m: Member.objects.filter(pk=m.pk), note="Your member profile."),
+        "timebank.Member": Selection(
+            lambda m: Member.objects.filter(pk=m.pk), note=gettext_lazy("Your member profile.")
+        ),
         "timebank.Listing": Selection(
-            lambda m: Listing.objects.filter(member=m), note="What you offered or asked for."
+            lambda m: Listing.objects.filter(member=m), note=gettext_lazy("What you offered or asked for.")
         ),
-        "timebank.Exchange": Selection(_exchanges_of, note="Exchanges you gave or received."),
+        "timebank.Exchange": Selection(_exchanges_of, note=gettext_lazy("Exchanges you gave or received.")),
         "timebank.ExchangeReceiver": Selection(
             lambda m: ExchangeReceiver.objects.filter(exchange__in=_exchanges_of(m)),
-            note="Who received the help in your exchanges (member ids).",
+            note=gettext_lazy("Who received the help in your exchanges (member ids)."),
         ),
         "timebank.ExchangeHistory": Selection(
-            _exchange_history_of, note="Every change to your exchanges, and the notes you wrote on exchanges."
+            _exchange_history_of,
+            note=gettext_lazy("Every change to your exchanges, and the notes you wrote on exchanges."),
         ),
         "timebank.Account": Selection(
-            lambda m: Account.objects.filter(member=m), note="Your hours account; balance in minutes."
+            lambda m: Account.objects.filter(member=m), note=gettext_lazy("Your hours account; balance in minutes.")
         ),
         "timebank.Transfer": Selection(
             _transfers_of,
-            note="Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
-            "when it involves a former member, because it may name them.",
+            note=gettext_lazy(
+                "Ledger transfers that moved your hours or that you recorded. A transfer's memo is withheld "
+                "when it involves a former member, because it may name them."
+            ),
         ),
         "timebank.TransferNote": Selection(
             # Erasure blanks the notes on every transfer of an erased member: an empty note says nothing.
             lambda m: TransferNote.objects.filter(transfer__in=_transfers_of(m)).exclude(text=""),
-            note="What was written with those transfers: a gift's message, a donation's note, a reason.",
+            note=gettext_lazy("What was written with those transfers: a gift's message, a donation's note, a reason."),
         ),
         "timebank.Entry": Selection(
-            lambda m: Entry.objects.filter(account__member=m), note="Each change to your balance, in minutes."
+            lambda m: Entry.objects.filter(account__member=m),
+            note=gettext_lazy("Each change to your balance, in minutes."),
         ),
         "timebank.LimitOverride": Selection(
             lambda m: LimitOverride.objects.filter(account__member=m),
-            note="Corrections a coordinator let through past your account's limit, with their reason.",
+            note=gettext_lazy("Corrections a coordinator let through past your account's limit, with their reason."),
         ),
         "timebank.AccountDay": Selection(
             lambda m: AccountDay.objects.filter(account__member=m),
-            note="For the timebank's reports: how many exchanges you gave and received in, each day.",
+            note=gettext_lazy("For the timebank's reports: how many exchanges you gave and received in, each day."),
         ),
         "timebank.PartnerDay": Selection(
             lambda m: PartnerDay.objects.filter(Q(account__member=m) | Q(partner__member=m)),
-            note="For the timebank's reports: how many exchanges you shared with each other member, each day.",
+            note=gettext_lazy(
+                "For the timebank's reports: how many exchanges you shared with each other member, each day."
+            ),
         ),
         "timebank.SafeguardingCheck": Selection(
             lambda m: SafeguardingCheck.objects.filter(member=m),
-            note="Safeguarding checks about you (coordinators only).",
+            note=gettext_lazy("Safeguarding checks about you (coordinators only)."),
         ),
         "timebank.Incident": Selection(
             lambda m: Incident.objects.filter(member=m),
-            note="Incidents recorded about you. Coordinator-only records, included because they are about you.",
+            note=gettext_lazy(
+                "Incidents recorded about you. Coordinator-only records, included because they are about you."
+            ),
         ),
         "timebank.CategoryRestriction": Selection(
             lambda m: CategoryRestriction.objects.filter(member=m),
-            note="Kinds of help you will not be matched for (coordinators only).",
+            note=gettext_lazy("Kinds of help you will not be matched for (coordinators only)."),
         ),
         "timebank.SafeguardingOverride": Selection(
             lambda m: SafeguardingOverride.objects.filter(member=m),
             exclude=("overridden_by",),
-            note="Times a coordinator let you help although a safeguarding check or restriction stood in the way, "
-            "and their reason (coordinators only; which coordinator is left out).",
+            note=gettext_lazy(
+                "Times a coordinator let you help although a safeguarding check or restriction stood in the way, "
+                "and their reason (coordinators only; which coordinator is left out)."
+            ),
         ),
         "assets.OrganisationMembership": Selection(
             lambda m: _user_rows(OrganisationMembership, "user_id")(m),
-            note="The organisation you work for in the directory.",
+            note=gettext_lazy("The organisation you work for in the directory."),
         ),
         "assets.OrganisationClaim": Selection(
             lambda m: _user_rows(OrganisationClaim, "user_id")(m),
-            note="Your requests to manage a group's listings.",
+            note=gettext_lazy("Your requests to manage a group's listings."),
         ),
         "assets.ProblemReport": Selection(
             lambda m: _user_rows(ProblemReport, "reporter_id")(m),
-            note="Problems you reported with directory listings.",
+            note=gettext_lazy("Problems you reported with directory listings."),
         ),
         "referrals.Referral": Selection(
-            _referral_rows(Referral, "member"), note="Referrals (social prescribing) that brought you to the timebank."
+            _referral_rows(Referral, "member"),
+            note=gettext_lazy("Referrals (social prescribing) that brought you to the timebank."),
         ),
         "referrals.Consent": Selection(
-            _referral_rows(Consent, "referral__member"), note="The consent you gave for each referral."
+            _referral_rows(Consent, "referral__member"), note=gettext_lazy("The consent you gave for each referral.")
         ),
         "referrals.ReferralHistory": Selection(
-            _referral_rows(ReferralHistory, "referral__member"), note="Every change of status of your referrals."
+            _referral_rows(ReferralHistory, "referral__member"),
+            note=gettext_lazy("Every change of status of your referrals."),
         ),
         "referrals.Outcome": Selection(
-            _referral_rows(Outcome, "referral__member"), note="Wellbeing measures recorded for your referrals."
+            _referral_rows(Outcome, "referral__member"),
+            note=gettext_lazy("Wellbeing measures recorded for your referrals."),
         ),
         "referrals.GpRecordEvent": Selection(
-            _referral_rows(GpRecordEvent, "referral__member"), note="Codes sent back to your GP record."
+            _referral_rows(GpRecordEvent, "referral__member"), note=gettext_lazy("Codes sent back to your GP record.")
         ),
         "referrals.ReferralAccessLog": Selection(
             _referral_access_log_of,
             exclude=("user",),
-            note="Who looked at or changed your referrals (by organisation), and what you did with referrals.",
+            note=gettext_lazy(
+                "Who looked at or changed your referrals (by organisation), and what you did with referrals."
+            ),
         ),
     }
 )
@@ -291,7 +312,7 @@ def member_personal_data(*, member: Member) -> dict[str, object]:
         "member": str(member.public_id),
         "erased_at": _value(member.erased_at),
         "balance_minutes": account.balance if account is not None else None,
-        "notes": {label: selection.note for label, selection in EXPORT_REGISTRY.items()},
+        "notes": {label: str(selection.note) for label, selection in EXPORT_REGISTRY.items()},
         "data": data,
     }
 
