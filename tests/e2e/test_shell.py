@@ -151,7 +151,7 @@ def test_the_privacy_notice_lists_everything_the_export_holds_and_the_configured
 
     html = client.get("/privacy/").content.decode()
     for label, selection in EXPORT_REGISTRY.items():
-        assert escape(selection.note) in html, f"{label}'s data is missing from the privacy notice"
+        assert escape(str(selection.note)) in html, f"{label}'s data is missing from the privacy notice"
     assert "Until 400 days after the referral closes" in html
     for heading in ("Why", "Who can see it", "How long we keep it", "Your rights", "How to ask"):
         assert heading in html
@@ -164,7 +164,9 @@ def test_the_cookie_page_names_the_cookies_the_settings_set(client, timebank):
     assert "<code>tc_session</code>" in html and "<code>tc_csrf</code>" in html
     assert "after 3 days" in html
     assert "We do not use cookies for advertising or to count visitors." in html
-    assert html.count("<tr>") == 3  # the header row and the two cookies: nothing else is set
+    # The language and easy-read choices are kept only when someone makes them.
+    assert "<code>timecommons_language</code>" in html and "<code>timecommons_easy_read</code>" in html
+    assert html.count("<tr>") == 5  # the header row and the four cookies: nothing else is set
 
 
 # --- The menu in a browser ----------------------------------------------------------
