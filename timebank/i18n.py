@@ -16,10 +16,7 @@ profile, so it follows the person to any computer and into their e-mails.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseRedirect
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from core.i18n import (
     EASY_READ_COOKIE,
@@ -81,60 +78,6 @@ class PreferencesMiddleware:
             return self.get_response(request)
         finally:
             reset_easy_read(token)
-
-
-def _next(request) -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return "/"
-    return target
-
-
-@require_POST
-def choose_language(request):
-    """The language switch: remembered in the cookie, and on the profile when signed in."""
-    code = request.POST.get("language", "")
-    response = HttpResponseRedirect(_next(request))
-    if code not in supported_languages():
-        return response  # an unknown language changes nothing
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
-        httponly=False,
-    )
-    member = _member(request)
-    if member is not None and member.language != code:
-        member.language = code
-        member.save(update_fields=["language"])
-    return response
-
-
-@require_POST
-def choose_easy_read(request):
-    """The easy-read switch: on or off, kept on the profile (as a communication
-    need, so letters follow too) or, for visitors, in a cookie."""
-    on = request.POST.get("easy_read") == "on"
-    response = HttpResponseRedirect(_next(request))
-    member = _member(request)
-    if member is not None:
-        needs = [n for n in (member.communication_needs or []) if n != CommunicationNeed.EASY_READ]
-        if on:
-            needs.append(CommunicationNeed.EASY_READ.value)
-        if needs != (member.communication_needs or []):
-            member.communication_needs = needs
-            member.save(update_fields=["communication_needs"])
-    if on:
-        response.set_cookie(
-            EASY_READ_COOKIE, "1", max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax", secure=request.is_secure()
-        )
-    else:
-        response.delete_cookie(EASY_READ_COOKIE, samesite="Lax")
-    return response
 
 
 def preferences(request):

@@ -8,16 +8,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import TemplateView
 
-from timebank import i18n
 from timebank.forms.members import NewPasswordForm
-from timebank.views import accounts, exchanges, home, listings, members, timebanks, twofactor
+from timebank.views import accounts, exchanges, home, listings, members, preferences, timebanks, twofactor
 
 app_name = "timebank"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("language/", i18n.choose_language, name="choose-language"),
-    path("easy-read/", i18n.choose_easy_read, name="choose-easy-read"),
+    path("language/", preferences.choose_language, name="choose-language"),
+    path("easy-read/", preferences.choose_easy_read, name="choose-easy-read"),
     path("join/", members.join, name="join"),
     path("join/sent/", members.join_sent, name="join-sent"),
     path("join/confirm/<str:uidb64>/<str:token>/", members.join_confirm, name="join-confirm"),

@@ -149,3 +149,12 @@ def test_each_person_is_written_to_in_their_own_language(alice, bob, django_capt
         welsh = translation.gettext("%(name)s has suggested an exchange") % {"name": bob.display_name}
     assert welsh != f"{bob.display_name} has suggested an exchange"
     assert to_alice[0].subject.endswith(welsh)
+
+
+def test_choosing_english_on_a_welsh_alternate_page_leaves_the_welsh_address(client):
+    response = client.post("/language/", {"language": "en-gb", "next": "/directory/?q=walk&lang=cy"})
+    assert response["Location"] == "/directory/?q=walk"
+    assert '<html lang="en-GB">' in client.get(response["Location"]).content.decode()
+    for hostile in ("//evil.example/", "javascript:alert(1)", "https://evil.example/x", ""):
+        response = client.post("/language/", {"language": "cy", "next": hostile})
+        assert response.status_code == 302 and response["Location"] == "/", hostile

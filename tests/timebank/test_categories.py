@@ -365,3 +365,36 @@ def test_two_coordinators_adding_the_same_name_at_once_get_a_message_not_an_erro
 
     assert refused.value.field == "name" and "already a category with that name" in refused.value.message
     assert Category.objects.count() == before
+
+
+def test_a_coordinator_gives_a_category_its_welsh_name_and_members_reading_welsh_see_it(
+    client, caversham, cav_coordinator, carl
+):
+    client.force_login(cav_coordinator)
+    response = client.post(
+        reverse("timebank:category-create"),
+        {"name": "Punting", "description": "On the river", "name_cy": "  Pwntio  ", "description_cy": "Ar yr afon"},
+    )
+    assert response.status_code == 302
+    punting = Category.objects.get(timebank=caversham, slug="punting")
+    assert (punting.name_cy, punting.description_cy) == ("Pwntio", "Ar yr afon")
+
+    # Bad Welsh input: the form again with the message by the field; nothing saved.
+    edit = reverse("timebank:category-edit", args=[punting.pk])
+    for field, value in (("name_cy", "x" * 81), ("description_cy", "bad\x00text")):
+        data = {"name": "Punting", "name_cy": "Pwntio", "description_cy": "", field: value}
+        response = client.post(edit, data)
+        assert response.status_code == 200 and field in response.context["form"].errors, field
+    punting.refresh_from_db()
+    assert punting.name_cy == "Pwntio"
+
+    # Editing keeps the Welsh unless it is changed; emptying it shows the English again.
+    client.post(edit, {"name": "Punting on the Thames", "name_cy": "Pwntio", "description_cy": ""})
+    punting.refresh_from_db()
+    assert (punting.name, punting.name_cy, punting.description_cy) == ("Punting on the Thames", "Pwntio", "")
+    ListingFactory(member=carl, kind="offer", category=punting, title="A trip upriver")
+    client.force_login(carl.user)
+    client.cookies["timecommons_language"] = "cy"
+    assert "Pwntio" in client.get(reverse("timebank:listing-browse")).content.decode()
+    client.cookies["timecommons_language"] = "en-gb"
+    assert "Punting on the Thames" in client.get(reverse("timebank:listing-browse")).content.decode()

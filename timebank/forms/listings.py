@@ -170,5 +170,12 @@ class CategoryForm(PlainErrorsMixin, forms.Form):
         error_messages=messages(required=_("Enter a name for the category, like Gardening.")),
     )
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    name_cy = forms.CharField(
+        label=_("Name in Welsh (optional)"),
+        max_length=80,
+        required=False,
+        help_text=_("Shown to people reading in Cymraeg. Leave it empty to show the English name."),
+    )
+    description_cy = forms.CharField(label=_("Description in Welsh (optional)"), max_length=300, required=False)
     needs_references = forms.BooleanField(label=_("Helpers need references"), required=False)
     needs_dbs_check = forms.BooleanField(label=_("Helpers need a current DBS check"), required=False)

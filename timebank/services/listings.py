@@ -30,6 +30,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import ConflictError, InvalidInputError, NotAllowedError
+from core.text import clean_text
 from timebank import summaries
 from timebank.models import CarersBreak, Category, Listing, ListingKind, ListingStatus, Member, Timebank, User, Where
 from timebank.notifications import notify
@@ -388,11 +389,22 @@ def _clean_category_fields(
     return name, slug, description
 
 
+def _clean_welsh(name_cy: str, description_cy: str) -> tuple[str, str]:
+    """The optional Welsh name and description (Category.label, .summary)."""
+    name_cy = " ".join(clean_text(name_cy, field="name_cy", label=gettext("the Welsh name"), max_length=80).split())
+    description_cy = clean_text(
+        description_cy, field="description_cy", label=gettext("the Welsh description"), max_length=300
+    )
+    return name_cy, description_cy
+
+
 def category_create(
     *,
     timebank: Timebank,
     name: str,
     description: str = "",
+    name_cy: str = "",
+    description_cy: str = "",
     needs_dbs_check: bool = False,
     needs_references: bool = False,
     by_user: User | None,
@@ -402,6 +414,7 @@ def category_create(
     name, slug, description = _clean_category_fields(
         timebank_id=timebank.pk, name=name, description=description, exclude_pk=None
     )
+    name_cy, description_cy = _clean_welsh(name_cy, description_cy)
     last = (
         Category.objects.filter(timebank=timebank).order_by("-position").values_list("position", flat=True).first() or 0
     )
@@ -413,6 +426,8 @@ def category_create(
                 name=name,
                 slug=slug,
                 description=description,
+                name_cy=name_cy,
+                description_cy=description_cy,
                 needs_dbs_check=bool(needs_dbs_check),
                 needs_references=bool(needs_references),
                 position=last + 1,
@@ -427,6 +442,8 @@ def category_update(
     category: Category,
     name: str,
     description: str = "",
+    name_cy: str | None = None,
+    description_cy: str | None = None,
     needs_dbs_check: bool,
     needs_references: bool,
     by_user: User | None,
@@ -438,6 +455,12 @@ def category_update(
         timebank_id=category.timebank_id, name=name, description=description, exclude_pk=category.pk
     )
     category.name, category.slug, category.description = name, slug, description
+    # None leaves the Welsh as it is (a caller that does not know of it).
+    welsh = _clean_welsh(
+        category.name_cy if name_cy is None else name_cy,
+        category.description_cy if description_cy is None else description_cy,
+    )
+    category.name_cy, category.description_cy = welsh
     category.needs_dbs_check, category.needs_references = bool(needs_dbs_check), bool(needs_references)
     try:
         with transaction.atomic():

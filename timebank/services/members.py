@@ -457,10 +457,8 @@ def member_join(
             if existing is None:
                 raise
         else:
-            if language in dict(settings.LANGUAGES):
-                # The language they joined in: their pages and e-mails stay in it.
-                Member.objects.filter(pk=member.pk).update(language=language)
-                member.language = language
+            # The language they joined in: their pages and e-mails stay in it.
+            member_set_language(member=member, language=language)
             if member.user is not None:  # member_apply always makes the login
                 _send_join_link(member.user)
             return member
@@ -740,6 +738,30 @@ def member_update_profile(
 
 GUARDIAN_NAME_MAX = 120
 GUARDIAN_RELATIONSHIP_MAX = 60
+
+
+def member_set_language(*, member: Member, language: str) -> bool:
+    """The member's own choice of language (pages and e-mails). A language the
+    service does not offer changes nothing. Returns whether it changed."""
+    if language not in dict(settings.LANGUAGES) or member.language == language:
+        return False
+    member.language = language
+    member.save(update_fields=["language"])
+    return True
+
+
+def member_set_easy_read(*, member: Member, on: bool) -> bool:
+    """Turn the easy-read view on or off for the member: kept as the easy-read
+    communication need, so letters and feedback forms follow it too."""
+    before = list(member.communication_needs or [])
+    needs = [need for need in before if need != CommunicationNeed.EASY_READ]
+    if on:
+        needs.append(CommunicationNeed.EASY_READ.value)
+    if needs == before:
+        return False
+    member.communication_needs = needs
+    member.save(update_fields=["communication_needs"])
+    return True
 
 
 def member_guardian_consent_record(

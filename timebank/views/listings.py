@@ -277,6 +277,8 @@ def category_edit(request, timebank, pk):
     initial = {
         "name": category.name,
         "description": category.description,
+        "name_cy": category.name_cy,
+        "description_cy": category.description_cy,
         "needs_references": category.needs_references,
         "needs_dbs_check": category.needs_dbs_check,
     }
